@@ -1,0 +1,42 @@
+"""Atomic file writes: a reader sees the old file or the new one, never half of either."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+
+def write_via(path: str | Path, writer: Callable[[Path], None]) -> Path:
+    """Call ``writer(tmp)`` on a temporary file beside ``path``, fsync it, then rename it over
+    ``path``. On any failure the temporary file is removed and ``path`` is untouched."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        writer(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    return write_via(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def write_bytes(path: str | Path, data: bytes) -> Path:
+    return write_via(path, lambda p: p.write_bytes(data))
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, **kwargs) -> Path:
+    kwargs.setdefault("index", False)
+    return write_via(path, lambda p: frame.to_csv(p, **kwargs))

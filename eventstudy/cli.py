@@ -1,0 +1,432 @@
+"""Command line: a thin layer over the Python API.
+
+User mistakes (bad files, rows, symbols, options) print one line ``eventstudy: error: ...`` and
+exit with code 2, never a traceback; a failed fetch exits with code 1 after saying which security
+failed and why.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from .errors import UserError
+from .paths import data_home
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+class _Ctx:
+    def __init__(self, home: str | None, securities: str | None):
+        self._home = home
+        self._securities = securities
+
+    @property
+    def home(self) -> Path:
+        return data_home(self._home)
+
+    def store(self):  # noqa: ANN201 - imported lazily to keep `--help` fast
+        from .store import PriceStore
+
+        return PriceStore(self.home)
+
+    def registry(self):  # noqa: ANN201
+        from .securities import load_registry
+
+        return load_registry(self._securities)
+
+
+pass_ctx = click.make_pass_decorator(_Ctx)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.option("--home", type=click.Path(file_okay=False), envvar="EVENTSTUDY_HOME",
+              help="Data directory (default: $EVENTSTUDY_HOME, else the user data directory).")
+@click.option("--securities", type=click.Path(dir_okay=False),
+              help="Securities registry CSV (default: the one shipped with the package).")
+@click.version_option(package_name="eventstudy-claims")
+@click.pass_context
+def cli(ctx: click.Context, home: str | None, securities: str | None) -> None:
+    """Market event studies that test news claims against prices."""
+    ctx.obj = _Ctx(home, securities)
+
+
+# -- prices ------------------------------------------------------------------------------------
+@cli.group()
+def prices() -> None:
+    """Import, fetch, inspect and export stored daily prices."""
+
+
+@prices.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--symbol", help="Symbol for the file (only with one file); default: the file's header, else its name.")
+@click.option("--exchange", help="Exchange (HKEX, SSE, SZSE, NYSE, NASDAQ); default: the registry, else the suffix.")
+@pass_ctx
+def prices_import(ctx: _Ctx, files: Sequence[str], symbol: str | None, exchange: str | None) -> None:
+    """Load price files (yfinance, yf.download, baostock, akshare, csindex, ...) into the store.
+
+    Every file is read and checked before anything is written: one bad file leaves the store
+    unchanged.
+    """
+    from .importers import infer_exchange, read_price_file
+
+    if symbol and len(files) > 1:
+        raise UserError("--symbol names one file's symbol, but several files were given", field="--symbol",
+                        hint="import the files one at a time, or drop --symbol")
+    registry = ctx.registry()
+    items = {}
+    lines = []
+    for f in files:
+        guess = symbol or Path(f).stem
+        exch = exchange or (registry.get(guess).exchange if registry.knows(guess) else infer_exchange(guess))
+        series = read_price_file(f, symbol=symbol, exchange=exch)
+        if series.symbol in items:
+            raise UserError(f"two files give prices for {series.symbol}", file=f, hint="import one of them")
+        meta = {"source": str(Path(f).resolve()), "layout": series.layout, "adjusted": series.adjusted,
+                "exchange": series.exchange or exch or "", "issues": series.issues,
+                "fetched_at": pd.Timestamp.now(tz="UTC").isoformat()}
+        items[series.symbol] = (series.frame, meta)
+        fr = series.frame
+        flagged = f", {len(series.issues)} quality note(s)" if series.issues else ""
+        lines.append(f"{series.symbol:<12} {series.layout:<22} {len(fr):>6} rows "
+                     f"{fr.index.min().date()}..{fr.index.max().date()}{flagged}")
+    ctx.store().write_many(items)
+    for line in lines:
+        click.echo(line)
+    click.echo(f"imported {len(items)} file(s) into {ctx.home / 'prices'}")
+
+
+def _fetch_targets(ctx: _Ctx, names: Sequence[str]) -> list[tuple[str, str]]:
+    registry = ctx.registry()
+    if names:
+        secs = registry.resolve(list(names))
+        with_bench = list(secs)
+        for s in secs:
+            for b in (s.benchmark, s.sector_index):
+                if b and registry.knows(b):
+                    with_bench.append(registry.get(b))
+    else:
+        store = ctx.store()
+        with_bench = [registry.get(s) for s in store.symbols() if registry.knows(s)]
+    seen: dict[str, str] = {}
+    for s in with_bench:
+        seen.setdefault(s.symbol, s.exchange)
+    return list(seen.items())
+
+
+@prices.command("fetch")
+@click.argument("names", nargs=-1)
+@click.option("--start", default="2015-01-01", show_default=True, help="First date of a full history.")
+@click.option("--proxy", envvar="EVENTSTUDY_PROXY", help="HTTP(S) proxy for Yahoo (needed from mainland China).")
+@pass_ctx
+def prices_fetch(ctx: _Ctx, names: Sequence[str], start: str, proxy: str | None) -> None:
+    """Fetch or refresh prices from Yahoo Finance (SYMBOLs or GROUPs; default: everything stored).
+
+    Only what is missing or not yet final is requested; a current store makes no request.
+    Benchmarks of the named securities come along.
+    """
+    from .refresh import refresh
+
+    targets = _fetch_targets(ctx, names)
+    if not targets:
+        raise UserError("nothing to fetch: the store is empty", hint="name symbols or groups, e.g. `prices fetch 2513.HK`")
+    report = refresh(ctx.store(), targets, full_history_start=start, proxy=proxy)
+    click.echo(report.summary())
+    if report.failed:
+        for r in report.failed:
+            click.echo(f"failed {r.symbol}: {r.reason}", err=True)
+        sys.exit(EXIT_FAILED)
+
+
+@prices.command("status")
+@click.option("--issues", "show_issues", is_flag=True, help="List every data-quality issue, not only counts.")
+@pass_ctx
+def prices_status(ctx: _Ctx, show_issues: bool) -> None:
+    """What is stored: date range, rows, last fetch, quality flags (holiday rows, gaps, ...)."""
+    store = ctx.store()
+    status = store.status()
+    if status.empty:
+        click.echo(f"no prices stored in {store.dir}")
+        return
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 60):
+        click.echo(status.to_string(index=False))
+    kinds: dict[str, int] = {}
+    for sym in store.symbols():
+        for issue in store.meta(sym).get("issues") or []:
+            kinds[issue.get("kind", "?")] = kinds.get(issue.get("kind", "?"), 0) + 1
+            if show_issues:
+                click.echo(f"{sym:<12} {issue.get('severity', ''):<8} {issue.get('kind', ''):<20} "
+                           f"{issue.get('date') or '':<12} {issue.get('detail', '')}")
+    if kinds:
+        click.echo("quality: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
+
+
+@prices.command("export")
+@click.argument("symbol")
+@click.option("--out", type=click.Path(dir_okay=False), help="Output CSV (default: standard output).")
+@pass_ctx
+def prices_export(ctx: _Ctx, symbol: str, out: str | None) -> None:
+    """Write one security's stored bars as CSV."""
+    frame = ctx.store().read(symbol)
+    if out:
+        from .atomic import write_csv
+
+        write_csv(frame, out, index=True)
+        click.echo(f"wrote {len(frame)} rows to {out}")
+    else:
+        click.echo(frame.to_csv(), nl=False)
+
+
+# -- the news-claims run ---------------------------------------------------------------------
+def _window_option(text: str, what: str):  # noqa: ANN202
+    from .windows import parse_relative
+
+    return parse_relative(text, what=what)
+
+
+@cli.command("run")
+@click.option("--events", "events_path", default="events.csv", show_default=True,
+              type=click.Path(dir_okay=False), help="Events CSV.")
+@click.option("--out", default="reports", show_default=True, type=click.Path(file_okay=False),
+              help="Directory for report.md, report.html, results.csv, claims.csv, tests.csv, charts/.")
+@click.option("--offline", is_flag=True, help="Use only stored prices; make no network request.")
+@click.option("--event", "only", multiple=True, help="Study only this event id (repeatable).")
+@click.option("--model", default="market", show_default=True,
+              type=click.Choice(["constant-mean", "market-adjusted", "market", "scholes-williams", "dimson"]))
+@click.option("--estimation", default="-250:-11", show_default=True, help="Estimation window, trading days.")
+@click.option("--min-estimation", default=30, show_default=True, help="Fewest valid estimation days for a fit.")
+@click.option("--window", default="-5:5", show_default=True, help="Event window, trading days.")
+@click.option("--car", "cars", multiple=True, help="CAR window A:B (repeatable; default 0:0, -1:1, 0:5).")
+@click.option("--proxy", envvar="EVENTSTUDY_PROXY", help="HTTP(S) proxy for Yahoo.")
+@pass_ctx
+def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence[str], model: str,
+            estimation: str, min_estimation: int, window: str, cars: Sequence[str], proxy: str | None) -> None:
+    """Study every event in the events file, evaluate its claims, and write the reports."""
+    from . import claims, pipeline
+    from .events import load_events
+    from .report import write_reports
+    from .windows import DEFAULT_CARS, Estimation
+
+    registry = ctx.registry()
+    events = load_events(events_path, registry)
+    settings = pipeline.Settings(
+        model=model,
+        estimation=Estimation(_window_option(estimation, "--estimation"), min_days=min_estimation),
+        window=_window_option(window, "--window"),
+        cars=tuple(_window_option(c, "--car") for c in cars) or DEFAULT_CARS,
+    )
+    store = ctx.store()
+    if not offline:
+        _fetch_for_run(ctx, events, proxy)
+    elif not store.symbols():
+        raise UserError(f"the price store {store.dir} is empty",
+                        hint="load prices first: eventstudy prices import ../shared/data/real/*.csv")
+    result = pipeline.run(events, store, registry, settings, only=list(only) or None)
+    verdicts = claims.evaluate(result, store)
+    paths = write_reports(result, verdicts, Path(out))
+    for v in verdicts:
+        click.echo(f"[{v.verdict}] {v.event_id}: {v.claim.text}: measured {claims.pct(v.measured)}")
+    click.echo(f"wrote {len(paths)} file(s) to {out}/")
+
+
+def _fetch_for_run(ctx: _Ctx, events: Sequence, proxy: str | None) -> None:
+    """Fetch what the store lacks (and refresh Yahoo data) for every event's securities."""
+    from .refresh import refresh
+
+    store = ctx.store()
+    names = sorted({t for e in events for t in e.targets})
+    targets = _fetch_targets(ctx, names)
+    # Imported series are never overwritten by Yahoo data (their adjustment may differ).
+    wanted = [(s, x) for s, x in targets if not store.has(s) or store.meta(s).get("source") == "yahoo"]
+    report = refresh(store, wanted, proxy=proxy)
+    if report.failed and len(report.failed) == len(wanted):
+        first = report.failed[0]
+        raise UserError(f"could not fetch prices from Yahoo Finance ({first.symbol}: {first.reason})",
+                        hint="without a network, load files and run offline: eventstudy prices import FILE... "
+                        "&& eventstudy run --offline")
+    for r in report.failed:
+        click.echo(f"warning: could not fetch {r.symbol}: {r.reason}", err=True)
+
+
+# -- a study on any data set -----------------------------------------------------------------
+def _read_wide(path: str, what: str) -> pd.DataFrame:
+    p = Path(path)
+    if not p.is_file():
+        raise UserError(f"no such file: {path}", field=what)
+    try:
+        frame = pd.read_csv(p, encoding="utf-8-sig")
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise UserError(f"cannot read CSV: {exc}", file=path) from None
+    if frame.shape[1] < 2:
+        raise UserError("expected a date column and at least one series column", file=path, line=1)
+    date_col = frame.columns[0]
+    dates = pd.to_datetime(frame[date_col], errors="coerce", format="mixed")
+    bad = dates.isna()
+    if bad.any():
+        i = int(bad.to_numpy().argmax())
+        raise UserError(f"cannot read date {frame[date_col].iloc[i]!r}", file=path, line=i + 2, field=str(date_col),
+                        hint="write dates as YYYY-MM-DD")
+    frame = frame.drop(columns=date_col)
+    frame.index = pd.DatetimeIndex(dates, name="date")
+    for c in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[c]):
+            num = pd.to_numeric(frame[c], errors="coerce")
+            i = int((num.isna() & frame[c].notna()).to_numpy().argmax())
+            raise UserError(f"not a number: {frame[c].iloc[i]!r}", file=path, line=i + 2, field=str(c))
+    if frame.index.has_duplicates:
+        d = frame.index[frame.index.duplicated()][0]
+        raise UserError(f"duplicate date {d.date()}", file=path, field=str(date_col))
+    return frame.sort_index()
+
+
+def _read_events(path: str) -> pd.DataFrame:
+    p = Path(path)
+    if not p.is_file():
+        raise UserError(f"no such file: {path}", field="--events")
+    ev = pd.read_csv(p, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    for alias, name in (("name", "symbol"), ("when", "date"), ("id", "event_id")):
+        if alias in ev.columns and name not in ev.columns:
+            ev = ev.rename(columns={alias: name})
+    missing = [c for c in ("symbol", "date") if c not in ev.columns]
+    if missing:
+        raise UserError(f"missing column(s) {', '.join(missing)}", file=path, line=1,
+                        hint="the events file needs columns symbol,date (extra columns are allowed)")
+    dates = pd.to_datetime(ev["date"], errors="coerce", format="%Y-%m-%d")
+    if dates.isna().any():
+        i = int(dates.isna().to_numpy().argmax())
+        raise UserError(f"cannot read date {ev['date'].iloc[i]!r}", file=path, line=i + 2, field="date",
+                        hint="write dates as YYYY-MM-DD")
+    ev["date"] = dates
+    return ev
+
+
+def _series_option(spec: str | None, data: pd.DataFrame, what: str) -> pd.Series | str | None:
+    """A column of the data file, or a second file whose first series is used."""
+    if spec is None:
+        return None
+    if spec in data.columns:
+        return spec
+    if Path(spec).is_file():
+        other = _read_wide(spec, what)
+        return other.iloc[:, 0].rename(str(other.columns[0]))
+    raise UserError(f"{spec!r} is neither a column of the data file nor a file", field=what,
+                    hint=f"columns: {', '.join(map(str, data.columns[:12]))}")
+
+
+@cli.command("study")
+@click.option("--returns", "returns_path", type=click.Path(dir_okay=False), help="Wide CSV of returns (date, series...).")
+@click.option("--prices", "prices_path", type=click.Path(dir_okay=False), help="Wide CSV of prices (date, series...).")
+@click.option("--events", "events_path", required=True, type=click.Path(dir_okay=False),
+              help="CSV with columns symbol,date (extra columns allowed; event_id optional).")
+@click.option("--market", help="Market: a column of the data file, or a CSV file (first series).")
+@click.option("--sector", help="Sector index for the two-index model: a column or a CSV file.")
+@click.option("--model", default="market", show_default=True,
+              type=click.Choice(["constant-mean", "market-adjusted", "market", "two-index", "scholes-williams",
+                                 "dimson"]))
+@click.option("--estimation", default="-250:-11", show_default=True,
+              help="Estimation window: trading days A:B or dates YYYY-MM-DD:YYYY-MM-DD.")
+@click.option("--min-estimation", default=30, show_default=True, help="Fewest valid estimation days.")
+@click.option("--window", default="-5:5", show_default=True, help="Event window: trading days A:B or dates.")
+@click.option("--car", "cars", multiple=True, help="CAR window A:B in trading days (repeatable; default 0:0 -1:1 0:5).")
+@click.option("--event-day", default="previous", show_default=True, type=click.Choice(["previous", "next", "skip"]),
+              help="Day 0 when the event date is not a trading day of the series.")
+@click.option("--log-returns", is_flag=True, help="Returns are (or are computed as) log returns.")
+@click.option("--percent", is_flag=True, help="--returns (and a market file) are in percent; results are fractions.")
+@click.option("--missing", default="drop", show_default=True, type=click.Choice(["drop", "span"]),
+              help="With --prices: drop the return after a gap, or compute it across the gap.")
+@click.option("--convention", default="textbook", show_default=True, type=click.Choice(["textbook", "estudy2"]),
+              help="Variance conventions: textbook (MacKinlay) or estudy2's, for parity checks.")
+@click.option("--no-fallback", is_flag=True, help="Do not fall back to market-adjusted returns on short histories.")
+@click.option("--bootstrap", default=2000, show_default=True, help="Bootstrap draws (seeded).")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--out", default="study-output", show_default=True, type=click.Path(file_okay=False),
+              help="Directory for ar.csv, car.csv, tests.csv, estimates.csv.")
+def study_cmd(returns_path: str | None, prices_path: str | None, events_path: str, market: str | None,
+              sector: str | None, model: str, estimation: str, min_estimation: int, window: str,
+              cars: Sequence[str], event_day: str, log_returns: bool, percent: bool, missing: str, convention: str,
+              no_fallback: bool, bootstrap: int, seed: int, out: str) -> None:
+    """An event study on any data set: wide returns or prices, events as symbol,date."""
+    from .study import EventStudy
+    from .windows import DEFAULT_CARS, Estimation, parse_relative, parse_window
+
+    if bool(returns_path) == bool(prices_path):
+        raise UserError("give exactly one of --returns and --prices")
+    data = _read_wide(returns_path or prices_path or "", "--returns" if returns_path else "--prices")
+    events = _read_events(events_path)
+    mkt = _series_option(market, data, "--market")
+    sec = _series_option(sector, data, "--sector")
+    if percent:
+        if prices_path:
+            raise UserError("--percent applies to --returns, not to --prices", field="--percent")
+        data = data / 100
+        mkt = mkt / 100 if isinstance(mkt, pd.Series) else mkt
+        sec = sec / 100 if isinstance(sec, pd.Series) else sec
+    kwargs = dict(
+        model=model,
+        estimation=Estimation(parse_window(estimation, what="--estimation"), min_days=min_estimation),
+        window=parse_window(window, what="--window"),
+        cars=[parse_relative(c, what="--car") for c in cars] or list(DEFAULT_CARS),
+        event_day=event_day, fallback=not no_fallback, convention=convention, bootstrap=bootstrap, seed=seed,
+    )
+    if returns_path:
+        st = EventStudy(data, events, market=mkt, sector=sec, log_returns=log_returns, **kwargs)  # type: ignore[arg-type]
+    else:
+        st = EventStudy.from_prices(
+            data, events, market=data[mkt] if isinstance(mkt, str) else mkt,
+            sector=data[sec] if isinstance(sec, str) else sec, missing=missing, log_returns=log_returns, **kwargs,
+        )
+    result = st.fit()
+    paths = result.to_csv(out)
+    click.echo(result.summary())
+    click.echo(f"wrote {', '.join(p.name for p in paths)} to {out}/")
+
+
+# -- registry and events -------------------------------------------------------------------
+@cli.command("events")
+@click.option("--events", "events_path", default="events.csv", show_default=True, type=click.Path(dir_okay=False))
+@pass_ctx
+def events_cmd(ctx: _Ctx, events_path: str) -> None:
+    """Validate the events file and list its events and claims."""
+    from .events import load_events
+
+    for e in load_events(events_path, ctx.registry()):
+        when = f"{e.date} {e.time.strftime('%H:%M') if e.time else '(time unknown)'} {e.timezone}"
+        click.echo(f"{e.id:<24} {when:<38} {e.certainty:<10} {e.title}")
+        for c in e.claims:
+            click.echo(f"{'':<24} claim: {c.format()}")
+
+
+@cli.command("securities")
+@pass_ctx
+def securities_cmd(ctx: _Ctx) -> None:
+    """List the securities registry and its groups."""
+    reg = ctx.registry()
+    for s in reg:
+        click.echo(f"{s.symbol:<12} {s.exchange:<7} {s.kind:<6} {s.benchmark or '':<11} {s.name}"
+                   + (f"  [{', '.join(s.groups)}]" if s.groups else ""))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: user errors become one line on stderr and exit code 2."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="eventstudy", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("eventstudy: aborted", err=True)
+        sys.exit(EXIT_FAILED)
+    except click.ClickException as exc:
+        click.echo(f"eventstudy: error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except UserError as exc:
+        click.echo(f"eventstudy: error: {exc.one_line()}", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,333 @@
+"""The event-study engine: one vectorized computation behind the CLI, the reports and the API.
+
+Input is a list of :class:`EventSeries` (one event x security, on that security's own trading
+days). The engine lays them side by side in event time as an (n events, K relative days) panel,
+fits the normal-return model for all events at once (:mod:`eventstudy.models`), and derives
+abnormal returns (AR), their prediction-error variances, cumulative abnormal returns (CAR) with the
+full-window variance including the shared estimation error (MacKinlay 1997), and buy-and-hold
+abnormal returns (BHAR; Barber & Lyon 1997).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from . import models
+from .windows import DateWindow, Estimation, Window
+
+CONVENTIONS = ("textbook", "estudy2")
+DEFAULT_WINDOW = Window(-5, 5)
+
+
+@dataclass
+class EventSeries:
+    """One event x security: returns on the security's own trading days and day 0's position."""
+
+    event_id: str
+    symbol: str
+    dates: pd.DatetimeIndex
+    returns: np.ndarray
+    day0: int
+    market: np.ndarray | None = None
+    sector: np.ndarray | None = None
+    notes: list[str] = field(default_factory=list)
+    # The benchmark on its own dates; only estudy2's convention needs market days the security lacks.
+    market_full: pd.Series | None = None
+
+    @property
+    def day0_date(self) -> pd.Timestamp:
+        return self.dates[self.day0]
+
+
+@dataclass
+class Output:
+    """Everything the statistics and the tables need, as event-time arrays."""
+
+    series: list[EventSeries]
+    model: str
+    rel: np.ndarray  # (K,) relative day of each panel column
+    dates: np.ndarray  # (n, K) datetime64[ns], NaT outside the data
+    y: np.ndarray  # (n, K) returns
+    m: np.ndarray | None
+    expected: np.ndarray  # (n, K)
+    ar: np.ndarray  # (n, K)
+    var_ar: np.ndarray  # (n, K) prediction-error variance of each AR
+    est: np.ndarray  # (n, K) bool, estimation days actually used
+    window: Window
+    fit: models.Fit
+    model_used: list[str]  # per event: the model, or the fallback that replaced it
+    usable: np.ndarray  # (n,) bool: enough estimation days for inference
+    notes: list[list[str]]
+    log_returns: bool
+    convention: str = "textbook"
+
+    @property
+    def n(self) -> int:
+        return len(self.series)
+
+    @property
+    def win_cols(self) -> np.ndarray:
+        return np.flatnonzero((self.rel >= self.window.start) & (self.rel <= self.window.end))
+
+    def cols(self, w: Window) -> np.ndarray:
+        return np.flatnonzero((self.rel >= w.start) & (self.rel <= w.end))
+
+    @property
+    def sd_ar(self) -> np.ndarray:
+        return np.sqrt(self.var_ar)
+
+    @property
+    def sar(self) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self.ar / self.sd_ar
+
+    def car(self, w: Window) -> CarArrays:
+        return _car(self, w)
+
+
+@dataclass
+class CarArrays:
+    window: Window
+    car: np.ndarray  # (n,)
+    var: np.ndarray  # (n,)
+    n_days: np.ndarray  # (n,) valid days summed
+    raw: np.ndarray  # (n,) raw (compounded) return over the window
+    bhar: np.ndarray  # (n,)
+
+    @property
+    def scar(self) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self.car / np.sqrt(self.var)
+
+
+def _estimation_mask(series: list[EventSeries], rel: np.ndarray, dates: np.ndarray, est: Estimation) -> np.ndarray:
+    if isinstance(est.window, DateWindow):
+        lo = np.datetime64(est.window.start, "ns")
+        hi = np.datetime64(est.window.end, "ns")
+        with np.errstate(invalid="ignore"):
+            return (dates >= lo) & (dates <= hi)
+    w = est.window
+    mask = (rel >= w.start) & (rel <= w.end)
+    return np.broadcast_to(mask, dates.shape).copy()
+
+
+def _rel_range(series: list[EventSeries], est: Estimation, window: Window, post: int) -> tuple[int, int]:
+    lo, hi = window.start, window.end + post
+    if isinstance(est.window, Window):
+        lo, hi = min(lo, est.window.start), max(hi, est.window.end)
+    else:
+        # Date windows: cover each security's estimation dates in its own event time.
+        for s in series:
+            pos = np.flatnonzero((s.dates >= est.window.start) & (s.dates <= est.window.end))
+            if len(pos):
+                lo, hi = min(lo, int(pos[0]) - s.day0), max(hi, int(pos[-1]) - s.day0)
+    return lo, hi
+
+
+def _gather(series: list[EventSeries], rel: np.ndarray, attr: str, shift: int = 0) -> np.ndarray | None:
+    arrays = [getattr(s, attr) for s in series]
+    if any(a is None for a in arrays):
+        return None
+    lengths = np.array([len(a) for a in arrays])
+    flat = np.concatenate([np.asarray(a, dtype=float) for a in arrays] + [np.array([np.nan])])
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    day0 = np.array([s.day0 for s in series])
+    pos = day0[:, None] + rel[None, :] + shift
+    inside = (pos >= 0) & (pos < lengths[:, None])
+    idx = np.where(inside, offsets[:, None] + pos, len(flat) - 1)
+    return flat[idx]
+
+
+def _gather_dates(series: list[EventSeries], rel: np.ndarray) -> np.ndarray:
+    out = np.full((len(series), len(rel)), np.datetime64("NaT"), dtype="datetime64[ns]")
+    for i, s in enumerate(series):
+        pos = s.day0 + rel
+        inside = (pos >= 0) & (pos < len(s.dates))
+        out[i, inside] = s.dates.values[pos[inside]]
+    return out
+
+
+def run(
+    series: list[EventSeries],
+    *,
+    model: str = "market",
+    estimation: Estimation | None = None,
+    window: Window = DEFAULT_WINDOW,
+    fallback: bool = True,
+    log_returns: bool = False,
+    convention: str = "textbook",
+) -> Output:
+    """Fit ``model`` for every event and compute abnormal returns and their variances.
+
+    When an event has fewer than ``estimation.min_days`` valid estimation days and ``fallback`` is
+    on, it falls back to market-adjusted returns (constant mean without a market) with the
+    volatility estimated from the post-event days just after the event window, for as many days
+    as the estimation window is long; the event's notes say so. Without enough days either way
+    the event is kept with NaN statistics and a note giving the counts.
+    """
+    if not series:
+        raise ValueError("no events to study")
+    est = estimation or Estimation()
+    est_len = est.window.length if isinstance(est.window, Window) else 250
+    post = est_len if fallback else 0
+    lo, hi = _rel_range(series, est, window, post)
+    rel = np.arange(lo, hi + 1)
+    y = _gather(series, rel, "returns")
+    assert y is not None
+    m = _gather(series, rel, "market")
+    inp = models.Inputs(
+        y=y,
+        m=m,
+        m_lag=_gather(series, rel, "market", -1),
+        m_lead=_gather(series, rel, "market", +1),
+        s=_gather(series, rel, "sector"),
+    )
+    dates = _gather_dates(series, rel)
+    est_mask = _estimation_mask(series, rel, dates, est)
+    # An estimation window must never reach into the event window.
+    est_mask &= ~((rel >= window.start) & (rel <= window.end))[None, :]
+
+    fit = models.fit(model, inp, est_mask)
+    notes = [list(s.notes) for s in series]
+    model_used = [model] * len(series)
+    used = est_mask & np.isfinite(y) & np.isfinite(fit.expected)
+    short = fit.n_obs < est.min_days
+    if short.any() and fallback:
+        fit, used = _apply_fallback(fit, inp, used, short, rel, window, est_len, est.min_days, notes, model_used)
+    usable = fit.n_obs >= est.min_days
+    for i in np.flatnonzero(~usable):
+        notes[i].append(
+            f"too few valid estimation days ({int(fit.n_obs[i])} < {est.min_days}): no test statistics"
+        )
+    ar = y - fit.expected
+    quad = np.einsum("nkp,npq,nkq->nk", fit.design, fit.xtx_inv, fit.design)
+    if convention == "estudy2":
+        fit.s2 = _sample_variance(np.where(used, ar, np.nan))
+        if model == "market" and m is not None:
+            quad = np.where(short[:, None], quad, _estudy2_market_term(series, est, m, est_mask, fit.n_obs))
+    var_ar = fit.s2[:, None] * (1.0 + quad)
+    var_ar = np.where(usable[:, None], var_ar, np.nan)
+    return Output(
+        series=series, model=model, rel=rel, dates=dates, y=y, m=m, expected=fit.expected, ar=ar,
+        var_ar=var_ar, est=used, window=window, fit=fit, model_used=model_used, usable=usable,
+        notes=notes, log_returns=log_returns, convention=convention,
+    )
+
+
+def _sample_variance(x: np.ndarray) -> np.ndarray:
+    cnt = np.isfinite(x).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nansum(x, axis=1) / cnt
+        return np.nansum((x - mean[:, None]) ** 2, axis=1) / (cnt - 1)
+
+
+def _estudy2_market_term(
+    series: list[EventSeries], est: Estimation, m: np.ndarray, est_mask: np.ndarray, n_obs: np.ndarray
+) -> np.ndarray:
+    mk = np.where(est_mask & np.isfinite(m), m, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mbar = np.nanmean(mk, axis=1)
+        smm = np.nansum((mk - mbar[:, None]) ** 2, axis=1)
+    if isinstance(est.window, DateWindow):
+        for i, s in enumerate(series):
+            if s.market_full is not None:
+                full = s.market_full.loc[est.window.start : est.window.end].dropna()
+                mbar[i] = full.mean()
+                smm[i] = float(((full - mbar[i]) ** 2).sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 1.0 / n_obs[:, None] + (m - mbar[:, None]) ** 2 / smm[:, None]
+
+
+def _apply_fallback(
+    fit: models.Fit,
+    inp: models.Inputs,
+    used: np.ndarray,
+    short: np.ndarray,
+    rel: np.ndarray,
+    window: Window,
+    est_len: int,
+    min_days: int,
+    notes: list[list[str]],
+    model_used: list[str],
+) -> tuple[models.Fit, np.ndarray]:
+    post = (rel > window.end) & (rel <= window.end + est_len)
+    post_mask = np.broadcast_to(post, inp.y.shape) & short[:, None]
+    fb_model = "market-adjusted" if inp.m is not None else "constant-mean"
+    fb = models.fit(fb_model, inp, post_mask)
+    # Merge: the short events take the fallback's arrays; the design is zero-padded to one width.
+    p = max(fit.design.shape[-1], fb.design.shape[-1])
+
+    def pad(a: np.ndarray, axes: int) -> np.ndarray:
+        widths = [(0, 0)] * (a.ndim - axes) + [(0, p - a.shape[-1])] * axes
+        return np.pad(a, widths)
+
+    design = np.where(short[:, None, None], pad(fb.design, 1), pad(fit.design, 1))
+    xtx_inv = np.where(short[:, None, None], pad(fb.xtx_inv, 2), pad(fit.xtx_inv, 2))
+    merged = models.Fit(
+        fit.model,
+        np.where(short[:, None], fb.expected, fit.expected),
+        design,
+        xtx_inv,
+        np.where(short, fb.s2, fit.s2),
+        np.where(short, fb.n_obs, fit.n_obs),
+        fit.n_params,
+        {k: np.where(short, np.nan, v) for k, v in fit.params.items()},
+    )
+    # Degrees of freedom differ per event after a fallback; keep them in the params.
+    merged.params["df"] = np.where(short, fb.n_obs - fb.n_params, fit.n_obs - fit.n_params).astype(float)
+    used = np.where(short[:, None], post_mask & np.isfinite(inp.y) & np.isfinite(fb.expected), used)
+    for i in np.flatnonzero(short):
+        if fb.n_obs[i] >= min_days:
+            model_used[i] = f"{fb_model} (fallback)"
+            notes[i].append(
+                f"estimation window too short ({int(fit.n_obs[i])} valid days < {min_days}): "
+                f"{fb_model} returns, volatility from {int(fb.n_obs[i])} post-event days "
+                f"[{window.end + 1:+d},{window.end + est_len:+d}]"
+            )
+    return merged, used
+
+
+def degrees_of_freedom(out: Output) -> np.ndarray:
+    if "df" in out.fit.params:
+        return out.fit.params["df"]
+    return (out.fit.n_obs - out.fit.n_params).astype(float)
+
+
+def _car(out: Output, w: Window) -> CarArrays:
+    cols = out.cols(w)
+    ar = out.ar[:, cols]
+    valid = np.isfinite(ar)
+    n_days = valid.sum(axis=1)
+    car = np.where(valid, ar, 0.0).sum(axis=1)
+    car = np.where(n_days > 0, car, np.nan)
+    xs = np.where(valid[..., None], out.fit.design[:, cols, :], 0.0).sum(axis=1)
+    quad = np.einsum("np,npq,nq->n", xs, out.fit.xtx_inv, xs)
+    var = out.fit.s2 * (n_days + quad)
+    var = np.where(out.usable & (n_days > 0), var, np.nan)
+    y = out.y[:, cols]
+    e = out.expected[:, cols]
+    if out.log_returns:
+        raw = np.exp(np.where(np.isfinite(y), y, 0.0).sum(axis=1)) - 1
+        bh_e = np.exp(np.where(valid, e, 0.0).sum(axis=1)) - 1
+        bh_r = np.exp(np.where(valid, y, 0.0).sum(axis=1)) - 1
+    else:
+        raw = np.prod(np.where(np.isfinite(y), 1 + y, 1.0), axis=1) - 1
+        bh_r = np.prod(np.where(valid, 1 + y, 1.0), axis=1) - 1
+        bh_e = np.prod(np.where(valid, 1 + e, 1.0), axis=1) - 1
+    no_data = ~np.isfinite(y).any(axis=1)
+    raw = np.where(no_data, np.nan, raw)
+    bhar = np.where(n_days > 0, bh_r - bh_e, np.nan)
+    return CarArrays(w, car, var, n_days, raw, bhar)
+
+
+def t_test(value: np.ndarray, var: np.ndarray, df: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Time-series t of one security's AR or CAR against its prediction-error variance,
+    two-sided p from Student's t with the estimation's degrees of freedom."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = value / np.sqrt(var)
+        p = 2 * stats.t.sf(np.abs(t), np.where(df > 0, df, np.nan))
+    return t, p

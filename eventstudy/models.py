@@ -1,0 +1,167 @@
+"""Models of normal (expected) returns, fitted for all events at once.
+
+Each model works on an event-time panel: ``y`` is (n events, K relative days) of security returns,
+``m`` the market return on the same days (and ``m_lag``/``m_lead`` one day before/after on the
+security's own axis), ``s`` an optional second (sector) index. ``est`` marks the estimation days.
+
+Every linear model is fitted by batched OLS through the normal equations, so the prediction-error
+variance of any abnormal return or sum of abnormal returns is exact (MacKinlay 1997, eq. 7-8):
+``Var(AR_t) = s^2 (1 + x_t' (X'X)^-1 x_t)`` and ``Var(CAR) = s^2 (L2 + xs' (X'X)^-1 xs)`` with
+``xs`` the sum of the regressors over the window. For the market model these reduce to MacKinlay's
+``s^2 [1 + 1/L + (Rm_t - Rm_bar)^2 / Smm]`` and its CAR analogue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+MODELS = ("constant-mean", "market-adjusted", "market", "two-index", "scholes-williams", "dimson")
+
+
+@dataclass
+class Inputs:
+    y: np.ndarray  # (n, K)
+    m: np.ndarray | None = None
+    m_lag: np.ndarray | None = None
+    m_lead: np.ndarray | None = None
+    s: np.ndarray | None = None
+
+
+@dataclass
+class Fit:
+    """A fitted model for n events: expected returns on every panel day and what variances need."""
+
+    model: str
+    expected: np.ndarray  # (n, K) expected return on each relative day
+    design: np.ndarray  # (n, K, p) regressors used for the variance (zeros where unused)
+    xtx_inv: np.ndarray  # (n, p, p); zeros for models without estimation error
+    s2: np.ndarray  # (n,) residual variance
+    n_obs: np.ndarray  # (n,) valid estimation days used
+    n_params: int
+    params: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (n,)
+
+    @property
+    def df(self) -> np.ndarray:
+        return self.n_obs - self.n_params
+
+
+def _batched_ols(y: np.ndarray, x: np.ndarray, use: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """OLS of y on x over the days in ``use``, for every event at once.
+
+    Returns (beta (n,p), (X'X)^-1 (n,p,p), number of days (n,)).
+    """
+    w = use[..., None].astype(float)
+    xw = np.where(use[..., None], x, 0.0)
+    yw = np.where(use, y, 0.0)
+    xtx = np.einsum("nkp,nkq->npq", xw, xw * w)
+    xty = np.einsum("nkp,nk->np", xw, yw)
+    # pinv rather than solve: rows with too few days are singular and are flagged by the caller.
+    xtx_inv = np.linalg.pinv(xtx)
+    beta = np.einsum("npq,nq->np", xtx_inv, xty)
+    return beta, xtx_inv, use.sum(axis=1)
+
+
+def _finite(*arrays: np.ndarray | None) -> np.ndarray:
+    out = np.ones(arrays[0].shape, dtype=bool)  # type: ignore[union-attr]
+    for a in arrays:
+        if a is not None:
+            out &= np.isfinite(a)
+    return out
+
+
+def _linear(model: str, inp: Inputs, est: np.ndarray, regressors: list[np.ndarray], names: list[str]) -> Fit:
+    y = inp.y
+    n, k = y.shape
+    cols = [np.ones((n, k)), *regressors]
+    x = np.stack(cols, axis=-1)
+    use = est & _finite(y, *regressors)
+    beta, xtx_inv, n_obs = _batched_ols(y, x, use)
+    expected = np.einsum("nkp,np->nk", np.nan_to_num(x), beta)
+    expected = np.where(_finite(*regressors), expected, np.nan) if regressors else expected
+    resid = np.where(use, y - expected, 0.0)
+    p = x.shape[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s2 = (resid**2).sum(axis=1) / (n_obs - p)
+    params = {name: beta[:, j] for j, name in enumerate(["alpha", *names])}
+    return Fit(model, expected, np.nan_to_num(x), xtx_inv, s2, n_obs, p, params)
+
+
+def _no_estimation(model: str, inp: Inputs, est: np.ndarray, expected: np.ndarray) -> Fit:
+    """Market-adjusted returns: nothing is estimated, so the AR variance is the residual variance
+    over the estimation days with L-1 degrees of freedom and no estimation-error term."""
+    n, k = inp.y.shape
+    ar = inp.y - expected
+    use = est & np.isfinite(ar)
+    n_obs = use.sum(axis=1)
+    mean = np.where(use, ar, 0.0).sum(axis=1) / np.maximum(n_obs, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s2 = (np.where(use, ar - mean[:, None], 0.0) ** 2).sum(axis=1) / (n_obs - 1)
+    return Fit(model, expected, np.zeros((n, k, 1)), np.zeros((n, 1, 1)), s2, n_obs, 1, {})
+
+
+def fit(model: str, inp: Inputs, est: np.ndarray) -> Fit:
+    """Fit ``model`` on the estimation days ``est`` (n, K) of every event at once."""
+    if model == "constant-mean":
+        return _linear(model, inp, est, [], [])
+    if inp.m is None:
+        raise ValueError(f"model {model!r} needs a market return")
+    if model == "market-adjusted":
+        return _no_estimation(model, inp, est, inp.m.copy())
+    if model == "market":
+        return _linear(model, inp, est, [inp.m], ["beta"])
+    if model == "two-index":
+        if inp.s is None:
+            raise ValueError("the two-index model needs a sector index")
+        return _linear(model, inp, est, [inp.m, inp.s], ["beta", "beta_sector"])
+    if model == "dimson":
+        # Dimson (1979): lagged, synchronous and leading market returns; the expected return is the
+        # full regression's fit, so the prediction-error variance stays exact. ``beta`` is the
+        # Dimson aggregate (sum of the three slopes).
+        assert inp.m_lag is not None and inp.m_lead is not None
+        f = _linear(model, inp, est, [inp.m_lag, inp.m, inp.m_lead], ["beta_lag", "beta_0", "beta_lead"])
+        f.params["beta"] = f.params["beta_lag"] + f.params["beta_0"] + f.params["beta_lead"]
+        return f
+    if model == "scholes-williams":
+        return _scholes_williams(inp, est)
+    raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+
+
+def _slope(y: np.ndarray, x: np.ndarray, use: np.ndarray) -> np.ndarray:
+    cnt = use.sum(axis=1)
+    mx = np.where(use, x, 0).sum(axis=1) / np.maximum(cnt, 1)
+    my = np.where(use, y, 0).sum(axis=1) / np.maximum(cnt, 1)
+    dx = np.where(use, x - mx[:, None], 0)
+    dy = np.where(use, y - my[:, None], 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (dx * dy).sum(axis=1) / (dx * dx).sum(axis=1)
+
+
+def _scholes_williams(inp: Inputs, est: np.ndarray) -> Fit:
+    """Scholes & Williams (1977): beta = (b- + b0 + b+) / (1 + 2 rho_m), each slope a simple
+    regression on the lagged, synchronous and leading market return over the same days, rho_m
+    the market's first-order autocorrelation; alpha = mean(R) - beta mean(Rm). The variance uses
+    the market-model form with this beta (the usual approximation)."""
+    assert inp.m is not None and inp.m_lag is not None and inp.m_lead is not None
+    y, m = inp.y, inp.m
+    use = est & _finite(y, m, inp.m_lag, inp.m_lead)
+    b_minus = _slope(y, inp.m_lag, use)
+    b_zero = _slope(y, m, use)
+    b_plus = _slope(y, inp.m_lead, use)
+    rho = _slope(m, inp.m_lag, use)  # slope of Rm_t on Rm_t-1 = first-order autocorrelation
+    beta = (b_minus + b_zero + b_plus) / (1 + 2 * rho)
+    n_obs = use.sum(axis=1)
+    my = np.where(use, y, 0).sum(axis=1) / np.maximum(n_obs, 1)
+    mm = np.where(use, m, 0).sum(axis=1) / np.maximum(n_obs, 1)
+    alpha = my - beta * mm
+    expected = alpha[:, None] + beta[:, None] * m
+    resid = np.where(use, y - expected, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s2 = (resid**2).sum(axis=1) / (n_obs - 2)
+    x = np.stack([np.ones_like(m), m], axis=-1)
+    _, xtx_inv, _ = _batched_ols(y, x, use)
+    return Fit(
+        "scholes-williams", expected, np.nan_to_num(x), xtx_inv, s2, n_obs, 2,
+        {"alpha": alpha, "beta": beta, "rho_market": rho},
+    )

@@ -1,0 +1,253 @@
+"""The news-claims run: events + stored prices -> one study per event target -> claims.
+
+For each event in events.csv and each of its targets (a symbol or a group), the securities with
+prices are studied together: day 0 is placed on each security's own exchange calendar from the
+announcement time (:func:`eventstudy.calendars.day_zero`), returns come from adjusted closes on
+that exchange's sessions, and each security is measured against its own benchmark. A group shares
+one calendar date, so its tests lead with the cross-correlation-robust statistic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import calendars
+from .errors import DataError
+from .events import Event
+from .returns import to_returns
+from .securities import Registry, Security
+from .store import PriceStore, summarize_issues
+from .study import EventStudy, StudyResult
+from .windows import DEFAULT_CARS, Estimation, Window
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the news-claims run studies each event (the CLI exposes these)."""
+
+    model: str = "market"
+    estimation: Estimation = field(default_factory=lambda: Estimation(Window(-250, -11), min_days=30))
+    window: Window = Window(-5, 5)
+    cars: tuple[Window, ...] = DEFAULT_CARS
+    missing: str = "drop"
+    bootstrap: int = 2000
+    seed: int = 0
+    chart_days: int = 15
+
+
+@dataclass
+class Sample:
+    """One target of one event (a symbol or a group) and what was found for it."""
+
+    target: str
+    securities: list[Security]
+    day0: dict[str, pd.Timestamp]
+    result: StudyResult | None
+    missing: dict[str, str]  # symbol -> why it could not be studied
+
+    @property
+    def is_group(self) -> bool:
+        return len(self.securities) > 1 or self.target not in {s.symbol for s in self.securities}
+
+
+@dataclass
+class EventAnalysis:
+    event: Event
+    samples: list[Sample]
+    confounders: list[tuple[Event, str]]  # other events inside this one's window, with how
+    prices: dict[str, pd.DataFrame]  # symbol -> adj close of security and benchmark around day 0
+    quality: dict[str, str]  # symbol -> one-line quality summary of its stored prices
+
+    def sample(self, target: str) -> Sample | None:
+        return next((s for s in self.samples if s.target == target), None)
+
+    def sample_for_symbol(self, symbol: str) -> Sample | None:
+        return next((s for s in self.samples if s.result is not None and symbol in s.day0), None)
+
+
+@dataclass
+class RunResult:
+    analyses: list[EventAnalysis]
+    settings: Settings
+    all_events: list[Event]
+
+    def results_frame(self) -> pd.DataFrame:
+        """results.csv: one row per event x security x CAR window (returns as fractions)."""
+        frames = []
+        for a in self.analyses:
+            for s in a.samples:
+                if s.result is None:
+                    continue
+                car = s.result.car
+                est = s.result.estimates.set_index("symbol")
+                frames.append(pd.DataFrame({
+                    "event_id": a.event.id,
+                    "target": s.target,
+                    "symbol": car["symbol"],
+                    "day0": car["day0"].dt.date,
+                    "window": car["window"],
+                    "model": car["model"],
+                    "raw_return": car["raw_return"],
+                    "abnormal_return": car["car"],
+                    "bhar": car["bhar"],
+                    "t_stat": car["t_stat"],
+                    "p_value": car["p_value"],
+                    "estimation_days": car["estimation_days"],
+                    "beta": car["symbol"].map(est["beta"]) if "beta" in est else np.nan,
+                    "note": car["note"],
+                }))
+            for s in a.samples:
+                for sym, why in s.missing.items():
+                    frames.append(pd.DataFrame([{"event_id": a.event.id, "target": s.target, "symbol": sym,
+                                                 "note": f"not studied: {why}"}]))
+        cols = ["event_id", "target", "symbol", "day0", "window", "model", "raw_return", "abnormal_return",
+                "bhar", "t_stat", "p_value", "estimation_days", "beta", "note"]
+        if not frames:
+            return pd.DataFrame(columns=cols)
+        return pd.concat(frames, ignore_index=True)[cols]
+
+    def tests_frame(self) -> pd.DataFrame:
+        """tests.csv: the battery for every group sample."""
+        frames = []
+        for a in self.analyses:
+            for s in a.samples:
+                if s.result is not None and s.is_group:
+                    t = s.result.tests.copy()
+                    t.insert(0, "target", s.target)
+                    t.insert(0, "event_id", a.event.id)
+                    t["mean_correlation"] = s.result.mean_correlation
+                    frames.append(t)
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _returns_for(store: PriceStore, sec: Security, missing: str) -> pd.Series:
+    bars = store.read(sec.symbol)
+    sessions = calendars.sessions(sec.exchange, bars.index.min(), bars.index.max())
+    return to_returns(bars["adj_close"], missing=missing, sessions=sessions)
+
+
+def _benchmark(registry: Registry, sec: Security) -> Security | None:
+    return registry.get(sec.benchmark) if sec.benchmark else None
+
+
+def _study_sample(
+    event: Event, target: str, secs: list[Security], store: PriceStore, registry: Registry, st: Settings
+) -> tuple[Sample, dict[str, pd.DataFrame], dict[str, str]]:
+    returns: dict[str, pd.Series] = {}
+    market: dict[str, pd.Series] = {}
+    missing: dict[str, str] = {}
+    day0: dict[str, pd.Timestamp] = {}
+    prices: dict[str, pd.DataFrame] = {}
+    quality: dict[str, str] = {}
+    rows = []
+    for sec in secs:
+        bench = _benchmark(registry, sec)
+        if not store.has(sec.symbol):
+            missing[sec.symbol] = "no prices stored"
+            continue
+        if bench is None or not store.has(bench.symbol):
+            missing[sec.symbol] = f"no prices stored for its benchmark {sec.benchmark or '(none)'}"
+            continue
+        d0 = calendars.day_zero(sec.exchange, event.announced_at, event.time_known)
+        r = _returns_for(store, sec, st.missing)
+        if r.empty or d0 > r.index.max() or d0 < r.index.min():
+            span = "" if r.empty else f" ({r.index.min().date()}..{r.index.max().date()})"
+            missing[sec.symbol] = f"no prices around day 0 {d0.date()}{span}"
+            continue
+        returns[sec.symbol] = r
+        market[sec.symbol] = _returns_for(store, bench, st.missing)
+        day0[sec.symbol] = d0
+        rows.append({"symbol": sec.symbol, "date": d0, "event_id": event.id})
+        prices[sec.symbol] = _price_slice(store, sec, bench, d0, st.chart_days)
+        quality[sec.symbol] = summarize_issues(store.meta(sec.symbol).get("issues") or [])
+    result = None
+    if rows:
+        study = EventStudy(
+            returns, pd.DataFrame(rows), market=market, model=st.model, estimation=st.estimation,
+            window=st.window, cars=list(st.cars), event_day="next", bootstrap=st.bootstrap, seed=st.seed,
+        )
+        result = study.fit()
+    return Sample(target, secs, day0, result, missing), prices, quality
+
+
+def _price_slice(store: PriceStore, sec: Security, bench: Security, d0: pd.Timestamp, days: int) -> pd.DataFrame:
+    """Closes of the security and its benchmark from ``days`` sessions before day 0 to after."""
+    s = store.read(sec.symbol)
+    b = store.read(bench.symbol)
+    pos = int(s.index.searchsorted(d0))
+    lo, hi = max(0, pos - days), min(len(s), pos + days + 1)
+    window = s.iloc[lo:hi]
+    frame = pd.DataFrame({"close": window["close"], "adj_close": window["adj_close"]})
+    frame["benchmark"] = b["adj_close"].reindex(frame.index)
+    frame.attrs.update(symbol=sec.symbol, benchmark=bench.symbol, day0=d0)
+    return frame
+
+
+def _confounders(event: Event, analyses_day0: dict[str, pd.Timestamp], all_events: Sequence[Event],
+                 registry: Registry, window: Window) -> list[tuple[Event, str]]:
+    """Other events announced within this event's window, on the exchange of its first security."""
+    if not analyses_day0:
+        return []
+    sym, d0 = next(iter(analyses_day0.items()))
+    exchange = registry.get(sym).exchange
+    lo = calendars.trading_day_offset(exchange, d0, window.start)
+    hi = calendars.trading_day_offset(exchange, d0, window.end)
+    found = []
+    for other in all_events:
+        if other.id == event.id:
+            continue
+        other_d0 = calendars.day_zero(exchange, other.announced_at, other.time_known)
+        if lo <= other_d0 <= hi:
+            offset = len(calendars.sessions(exchange, min(d0, other_d0), max(d0, other_d0))) - 1
+            offset = offset if other_d0 >= d0 else -offset
+            shared = _shared_securities(event, other, registry)
+            how = "same trading day" if offset == 0 else f"day {offset:+d}"
+            if shared:
+                how += f"; shares {', '.join(shared[:4])}" + ("..." if len(shared) > 4 else "")
+            found.append((other, how))
+    return found
+
+
+def _shared_securities(a: Event, b: Event, registry: Registry) -> list[str]:
+    sa = {s.symbol for s in registry.resolve(list(a.targets))}
+    sb = {s.symbol for s in registry.resolve(list(b.targets))}
+    return sorted(sa & sb)
+
+
+def analyse_event(event: Event, all_events: Sequence[Event], store: PriceStore, registry: Registry,
+                  settings: Settings) -> EventAnalysis:
+    samples: list[Sample] = []
+    prices: dict[str, pd.DataFrame] = {}
+    quality: dict[str, str] = {}
+    for target in event.targets:
+        secs = [s for s in registry.resolve([target]) if not s.is_index]
+        sample, p, q = _study_sample(event, target, secs, store, registry, settings)
+        samples.append(sample)
+        prices.update(p)
+        quality.update(q)
+    day0 = {k: v for s in samples for k, v in s.day0.items()}
+    if not day0:
+        # No prices: still place the window on the first target's exchange to list confounders.
+        first = registry.resolve([event.targets[0]])[0] if event.targets else None
+        if first is not None:
+            day0 = {first.symbol: calendars.day_zero(first.exchange, event.announced_at, event.time_known)}
+    confounders = _confounders(event, day0, all_events, registry, settings.window)
+    return EventAnalysis(event, samples, confounders, prices, quality)
+
+
+def run(events: Sequence[Event], store: PriceStore, registry: Registry, settings: Settings | None = None,
+        only: Sequence[str] | None = None) -> RunResult:
+    """Study every event (or the ids in ``only``)."""
+    st = settings or Settings()
+    chosen = [e for e in events if not only or e.id in only]
+    if only:
+        unknown = sorted(set(only) - {e.id for e in events})
+        if unknown:
+            raise DataError(f"unknown event id(s): {', '.join(unknown)}",
+                            hint=f"events are: {', '.join(e.id for e in events)}")
+    analyses = [analyse_event(e, events, store, registry, st) for e in chosen]
+    return RunResult(analyses, st, list(events))

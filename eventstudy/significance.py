@@ -1,0 +1,350 @@
+"""The test battery: every statistic for each event-window day and each CAR window.
+
+Notation: N events with usable estimates; AR_i their abnormal returns on the day tested (or CAR_i
+over the window); s_i^2 the residual variance over L_i estimation days with df_i = L_i - k degrees
+of freedom; SAR_i = AR_i / sqrt(Var(AR_i)) with the prediction-error variance (MacKinlay 1997).
+
+- cross-sectional t: sqrt(N) mean(AR) / sd(AR), t(N-1). Independence; allows event-induced variance.
+- Brown-Warner 1980: mean(AR) / (sqrt(sum s_i^2) / N), t(mean L - 1). Independence; no event-induced
+  variance.
+- Brown-Warner 1985: mean(AR) / sd over estimation days of the daily mean AR, t(mean L - 1); a CAR
+  divides by sqrt(L2) more. Portfolio test, robust to cross-correlation.
+- Patell Z (1976): sum SAR_i / sqrt(sum df_i / (df_i - 2)), N(0,1). Independence; no event-induced
+  variance.
+- BMP (Boehmer, Musumeci & Poulsen 1991): sqrt(N) mean(SAR) / sd(SAR), t(N-1). Independence; allows
+  event-induced variance.
+- KP-adjusted Patell / BMP (Kolari & Pynnonen 2010): statistic * sqrt((1 - r) / (1 + (N - 1) r)),
+  r = mean pairwise correlation of estimation residuals on common dates. Cross-correlation on a
+  shared event date.
+- Corrado rank (Corrado 1989; standardized ranks of Corrado & Zivney 1992): mean U_t /
+  sqrt(mean_t (mean U_t)^2), U = rank / (T + 1) - 1/2 over estimation and event days; a CAR sums
+  over the window and divides by sqrt(L2) (Cowan 1992). N(0,1).
+- GRANK (Kolari & Pynnonen 2011): ranks of generalized standardized ARs, Z sqrt((T-2)/(T-1-Z^2)),
+  t(T-2). Robust to event-induced variance and cross-correlation.
+- sign: (w - N/2) / sqrt(N/4), N(0,1), w the number of positive ARs.
+- generalized sign (Cowan 1992): (w - N p) / sqrt(N p (1 - p)), p the share of positive estimation
+  ARs (per security, averaged; estudy2 pools).
+- Wilcoxon signed-rank: W+ with scipy's p-value (exact for small N).
+- bootstrap: P(|mean AR*| >= |mean AR|) over calendar-aligned estimation days (blocks for CARs),
+  fixed seed. Model-light; keeps cross-correlation.
+
+All p-values are two-sided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .engine import CarArrays, Output, degrees_of_freedom
+
+ASSUMPTIONS = {
+    "KP-adjusted BMP": "robust to cross-correlation on a shared date and to event-induced variance",
+    "KP-adjusted Patell": "robust to cross-correlation on a shared date; no event-induced variance",
+    "GRANK": "rank test robust to event-induced variance and cross-correlation",
+    "Brown-Warner 1985": "portfolio test: robust to cross-correlation; normality",
+    "BMP": "cross-sectional independence; allows event-induced variance",
+    "Patell Z": "cross-sectional independence; no event-induced variance",
+    "cross-sectional t": "cross-sectional independence; normal ARs",
+    "Brown-Warner 1980": "cross-sectional independence; no event-induced variance",
+    "Corrado rank": "cross-sectional independence; no distributional assumption",
+    "sign": "cross-sectional independence; median AR zero under the null",
+    "generalized sign": "cross-sectional independence; null share of positive ARs from the estimation window",
+    "Wilcoxon signed-rank": "cross-sectional independence; symmetric ARs",
+    "bootstrap": "estimation-window days are exchangeable; keeps cross-correlation",
+    "time-series t": "one security; normal ARs; prediction-error variance",
+}
+ROBUST_FIRST = ("KP-adjusted BMP", "KP-adjusted Patell", "GRANK", "Brown-Warner 1985", "bootstrap")
+
+
+def _normal_p(z: float) -> float:
+    return float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan
+
+
+def _t_p(t: float, df: float) -> float:
+    return float(2 * stats.t.sf(abs(t), df)) if np.isfinite(t) and df > 0 else np.nan
+
+
+@dataclass
+class _Stat:
+    statistic: str
+    value: float
+    p_value: float
+    n: int
+
+
+class Battery:
+    """Precomputes what every test needs from the estimation window, then tests days and windows."""
+
+    def __init__(
+        self,
+        out: Output,
+        *,
+        clustered: bool | None = None,
+        bootstrap: int = 2000,
+        seed: int = 0,
+        convention: str = "textbook",
+    ):
+        self.out = out
+        self.estudy2 = convention == "estudy2"
+        # Brown-Warner's t has the estimation window's degrees of freedom (estudy2: mean L - 1).
+        self.bw_df = float(np.mean(out.fit.n_obs[out.usable])) - 1 if out.usable.any() else np.nan
+        self.ok = out.usable.copy()
+        self.df = degrees_of_freedom(out)
+        self.s2 = out.fit.s2
+        self.est = out.est & self.ok[:, None]
+        ar_est = np.where(self.est, out.ar, np.nan)
+        self.ar_est = ar_est
+        day0 = [s.day0_date for s in out.series]
+        self.clustered = (len(set(day0)) < len(day0)) if clustered is None else clustered
+        self.r = self._mean_correlation() if self.clustered else 0.0
+        self.bootstrap = bootstrap
+        self.seed = seed
+        # Portfolio of estimation-window ARs in event time (Brown & Warner 1985).
+        with np.errstate(invalid="ignore"):
+            cnt = self.est.sum(axis=0)
+            port = np.where(cnt > 0, np.nansum(ar_est, axis=0) / np.maximum(cnt, 1), np.nan)
+        self.portfolio = port[cnt > 0]
+        # Share of positive estimation ARs: Cowan (1992) averages each security's share; estudy2
+        # pools all security-days, so longer histories weigh more.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if self.estudy2:
+                self.p_pos = float((ar_est > 0).sum() / self.est.sum()) if self.est.any() else np.nan
+            else:
+                share = (ar_est > 0).sum(axis=1) / self.est.sum(axis=1)
+                self.p_pos = float(np.nanmean(share[self.ok])) if self.ok.any() else np.nan
+        self._ranks_for_corrado()
+
+    # -- correlation --------------------------------------------------------------------------
+    def _mean_correlation(self) -> float:
+        """Mean off-diagonal correlation of estimation residuals on common calendar dates."""
+        cols = {}
+        for i in np.flatnonzero(self.ok):
+            mask = self.est[i]
+            cols[i] = pd.Series(self.out.ar[i, mask], index=self.out.dates[i, mask])
+        if len(cols) < 2:
+            return 0.0
+        frame = pd.DataFrame(cols)
+        corr = frame.corr(min_periods=10).to_numpy()
+        off = corr[~np.eye(len(corr), dtype=bool)]
+        off = off[np.isfinite(off)]
+        return float(off.mean()) if len(off) else 0.0
+
+    def kp_factor(self, n: int) -> float:
+        r = self.r
+        if not self.clustered or n < 2:
+            return 1.0
+        return float(np.sqrt((1 - r) / (1 + (n - 1) * r))) if 1 + (n - 1) * r > 0 else np.nan
+
+    # -- ranks --------------------------------------------------------------------------------
+    def _ranks_for_corrado(self) -> None:
+        out = self.out
+        in_win = (out.rel >= out.window.start) & (out.rel <= out.window.end)
+        pool = (self.est | in_win[None, :]) & np.isfinite(out.ar) & self.ok[:, None]
+        vals = np.where(pool, out.ar, np.nan)
+        ranks = pd.DataFrame(vals).rank(axis=1, method="average").to_numpy()
+        t_i = pool.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if self.estudy2:
+                # Corrado (1989) on raw ranks: deviation from each security's mean rank.
+                self.u = ranks - (t_i[:, None] + 1) / 2
+            else:
+                # Corrado & Zivney (1992) standardized ranks, comparable across unequal T_i.
+                self.u = ranks / (t_i[:, None] + 1) - 0.5
+        self.pool = pool
+        with np.errstate(invalid="ignore"):
+            cnt = pool.sum(axis=0)
+            self.u_bar = np.where(cnt > 0, np.nansum(self.u, axis=0) / np.maximum(cnt, 1), np.nan)
+            if self.estudy2:
+                # estudy2 scales each day's mean by N / n_t (its "sum" is mean x N, then divided
+                # by the day's count), inflating days on which some securities are missing.
+                n_all = int(self.ok.sum())
+                self.u_bar = self.u_bar * n_all / np.maximum(cnt, 1)
+        used_days = cnt > 0
+        if not used_days.any():
+            self.s_u = np.nan
+        elif self.estudy2:
+            self.s_u = float(np.sqrt(np.nansum(self.u_bar[used_days] ** 2) / np.mean(t_i[self.ok])))
+        else:
+            self.s_u = float(np.sqrt(np.nanmean(self.u_bar[used_days] ** 2)))
+
+    # -- battery ------------------------------------------------------------------------------
+    def _common(self, a: np.ndarray, sa: np.ndarray, var_scale: np.ndarray, length: int) -> list[_Stat]:
+        """Statistics shared by single days and CAR windows.
+
+        ``a``: AR or CAR per event; ``sa``: its standardized value; ``var_scale``: the multiple of
+        s_i^2 that is its variance without estimation error (1 for a day, L2 for a window).
+        """
+        ok = self.ok & np.isfinite(a)
+        n = int(ok.sum())
+        res: list[_Stat] = []
+        if n == 0:
+            return res
+        x, z = a[ok], sa[ok]
+        mean = float(x.mean())
+        sd = float(x.std(ddof=1)) if n > 1 else np.nan
+        t_cs = np.sqrt(n) * mean / sd if n > 1 and sd > 0 else np.nan
+        res.append(_Stat("cross-sectional t", t_cs, _t_p(t_cs, n - 1), n))
+        bw80 = mean / (np.sqrt(np.sum(self.s2[ok] * var_scale[ok])) / n)
+        res.append(_Stat("Brown-Warner 1980", bw80, _t_p(bw80, self.bw_df), n))
+        sd_port = float(np.std(self.portfolio, ddof=1)) if len(self.portfolio) > 1 else np.nan
+        bw85 = mean / (sd_port * np.sqrt(length))
+        res.append(_Stat("Brown-Warner 1985", bw85, _t_p(bw85, self.bw_df), n))
+        df = self.df[ok]
+        good = df > 2
+        patell = float(z[good].sum() / np.sqrt(np.sum(df[good] / (df[good] - 2)))) if good.any() else np.nan
+        res.append(_Stat("Patell Z", patell, _normal_p(patell), int(good.sum())))
+        zsd = float(z.std(ddof=1)) if n > 1 else np.nan
+        bmp = float(np.sqrt(n) * z.mean() / zsd) if n > 1 and zsd > 0 else np.nan
+        res.append(_Stat("BMP", bmp, _t_p(bmp, n - 1), n))
+        if self.clustered:
+            f = self.kp_factor(n)
+            res.append(_Stat("KP-adjusted BMP", bmp * f, _t_p(bmp * f, n - 1), n))
+            res.append(_Stat("KP-adjusted Patell", patell * f, _normal_p(patell * f), int(good.sum())))
+        w = int((x > 0).sum())
+        sign = (w - 0.5 * n) / np.sqrt(0.25 * n)
+        res.append(_Stat("sign", sign, _normal_p(sign), n))
+        p = self.p_pos
+        gsign = (w - n * p) / np.sqrt(n * p * (1 - p)) if 0 < p < 1 else np.nan
+        res.append(_Stat("generalized sign", gsign, _normal_p(gsign), n))
+        nz = x[x != 0]
+        if len(nz):
+            # Report W+ (sum of the ranks of positive ARs), as estudy2 does; scipy's two-sided
+            # statistic is min(W+, W-), which hides the direction.
+            ranks = stats.rankdata(np.abs(nz))
+            w_plus = float(ranks[nz > 0].sum())
+            res.append(_Stat("Wilcoxon signed-rank", w_plus, float(stats.wilcoxon(nz).pvalue), len(nz)))
+        return res
+
+    def _grank(self, sa: np.ndarray) -> _Stat:
+        """GRANK (Kolari & Pynnonen 2011) with the tested day (or cumulated window) as the event
+        observation appended to each security's standardized estimation ARs."""
+        ok = self.ok & np.isfinite(sa)
+        n = int(ok.sum())
+        if n < 2:
+            return _Stat("GRANK", np.nan, np.nan, n)
+        event = sa[ok] / np.std(sa[ok], ddof=1)
+        est_sar = np.where(self.est, self.out.sar, np.nan)[ok]
+        series = np.concatenate([est_sar, event[:, None]], axis=1)
+        ranks = pd.DataFrame(series).rank(axis=1).to_numpy()
+        t_i = np.isfinite(series).sum(axis=1)
+        u = ranks / (t_i[:, None] + 1) - 0.5
+        cnt = np.isfinite(u).sum(axis=0)
+        u_bar = np.where(cnt > 0, np.nansum(u, axis=0) / np.maximum(cnt, 1), np.nan)
+        used = cnt > 0
+        t_days = int(used.sum())
+        s_u = np.sqrt(np.sum((cnt[used] / n) * u_bar[used] ** 2) / t_days)
+        z = u_bar[-1] / s_u
+        t = z * np.sqrt((t_days - 2) / (t_days - 1 - z**2))
+        return _Stat("GRANK", float(t), _t_p(float(t), t_days - 2), n)
+
+    def _corrado(self, cols: np.ndarray) -> _Stat:
+        ub = self.u_bar[cols]
+        n = int(self.pool[:, cols].any(axis=1).sum())
+        if not np.isfinite(ub).any() or not np.isfinite(self.s_u) or self.s_u == 0:
+            return _Stat("Corrado rank", np.nan, np.nan, n)
+        z = float(np.nansum(ub) / (np.sqrt(np.isfinite(ub).sum()) * self.s_u))
+        return _Stat("Corrado rank", z, _normal_p(z), n)
+
+    def _bootstrap(self, observed: float, length: int) -> _Stat:
+        """Calendar-aligned bootstrap of the cross-sectional mean over estimation days: draw
+        blocks of ``length`` consecutive event-time estimation days, keeping every security on
+        the same day so that their cross-correlation survives."""
+        port = self.portfolio
+        n_blocks = len(port) - length + 1
+        if n_blocks < 20 or not np.isfinite(observed):
+            return _Stat("bootstrap", np.nan, np.nan, 0)
+        rng = np.random.default_rng(self.seed)
+        starts = rng.integers(0, n_blocks, size=self.bootstrap)
+        sums = np.convolve(port - port.mean(), np.ones(length), mode="valid")[starts]
+        obs = observed * length if length > 1 else observed
+        p = (1 + np.sum(np.abs(sums) >= abs(obs))) / (self.bootstrap + 1)
+        return _Stat("bootstrap", float(observed), float(p), int(self.ok.sum()))
+
+    def day(self, col: int) -> list[_Stat]:
+        out = self.out
+        a = out.ar[:, col]
+        sa = out.sar[:, col]
+        res = self._common(a, sa, np.ones(out.n), 1)
+        res.append(self._corrado(np.array([col])))
+        res.append(self._grank(sa))
+        ok = self.ok & np.isfinite(a)
+        res.append(self._bootstrap(float(a[ok].mean()) if ok.any() else np.nan, 1))
+        return res
+
+    def window(self, c: CarArrays) -> list[_Stat]:
+        out = self.out
+        cols = out.cols(c.window)
+        res = self._common(c.car, c.scar, c.n_days.astype(float), c.window.length)
+        res.append(self._corrado(cols))
+        res.append(self._grank(c.scar))
+        ok = self.ok & np.isfinite(c.car)
+        mean_daily = float(c.car[ok].mean() / c.window.length) if ok.any() else np.nan
+        boot = self._bootstrap(mean_daily, c.window.length)
+        res.append(_Stat("bootstrap", float(c.car[ok].mean()) if ok.any() else np.nan, boot.p_value, boot.n))
+        return res
+
+
+def _order(name: str, clustered: bool) -> int:
+    if clustered and name in ROBUST_FIRST:
+        return ROBUST_FIRST.index(name)
+    return len(ROBUST_FIRST) + list(ASSUMPTIONS).index(name)
+
+
+def test_table(
+    out: Output,
+    cars: Iterable[CarArrays],
+    *,
+    clustered: bool | None = None,
+    bootstrap: int = 2000,
+    seed: int = 0,
+    convention: str = "textbook",
+) -> tuple[pd.DataFrame, float, bool]:
+    """The battery as a tidy table: one row per statistic x (day | window).
+
+    Returns (table, mean residual correlation r, clustered). When the events share calendar dates
+    the cross-correlation-robust statistics come first.
+    """
+    bat = Battery(out, clustered=clustered, bootstrap=bootstrap, seed=seed, convention=convention)
+    rows = []
+    for col in out.win_cols:
+        a = out.ar[:, col]
+        ok = bat.ok & np.isfinite(a)
+        for s in bat.day(col):
+            mean = float(a[ok].mean()) if ok.any() else np.nan
+            rows.append(("day", int(out.rel[col]), f"[{_sgn(out.rel[col])}]", s, mean))
+    for c in cars:
+        ok = bat.ok & np.isfinite(c.car)
+        for s in bat.window(c):
+            rows.append(("window", np.nan, c.window.label, s, float(c.car[ok].mean()) if ok.any() else np.nan))
+    table = pd.DataFrame(
+        [
+            {
+                "scope": scope,
+                "day": day,
+                "window": label,
+                "statistic": s.statistic,
+                "value": s.value,
+                "p_value": s.p_value,
+                "n": s.n,
+                "mean": mean,
+                "assumption": ASSUMPTIONS[s.statistic],
+                "order": _order(s.statistic, bat.clustered),
+            }
+            for scope, day, label, s, mean in rows
+        ]
+    )
+    if not table.empty:
+        table = table.sort_values(["scope", "day", "window", "order"], kind="stable").drop(columns="order")
+        table = table.reset_index(drop=True)
+        table["day"] = table["day"].astype("Int64")
+    return table, bat.r, bat.clustered
+
+
+def _sgn(x: float) -> str:
+    x = int(x)
+    return "0" if x == 0 else f"{x:+d}"

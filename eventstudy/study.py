@@ -1,0 +1,337 @@
+"""The Python API: build a study from returns (or prices) and events, fit it, read tidy results.
+
+>>> study = EventStudy(returns, events, market="^GSPC", model="market",
+...                    estimation=Estimation(Window(-250, -11)), window=Window(-5, 5))
+>>> result = study.fit()
+>>> result.car            # one row per event x CAR window
+>>> print(result.summary())
+
+``returns`` is a wide frame (dates x series). Each series lives on its own trading days: the dates
+on which it has a value. ``events`` has columns ``symbol`` and ``date`` (and optionally
+``event_id``); extra columns are ignored. The market may be a column of ``returns``, a Series,
+or a mapping of symbol -> Series when each security has its own benchmark.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import engine, significance
+from .errors import UserError
+from .returns import to_returns
+from .windows import DEFAULT_CARS, DateWindow, Estimation, Window
+
+EVENT_DAY = ("previous", "next", "skip")
+SeriesLike = pd.Series | Mapping[str, pd.Series] | str | None
+
+
+def _per_symbol(spec: SeriesLike, returns: Mapping[str, pd.Series], symbol: str) -> pd.Series | None:
+    if spec is None:
+        return None
+    if isinstance(spec, str):
+        if spec not in returns:
+            raise UserError(f"market column {spec!r} not found", field="market",
+                            hint=f"choose one of: {', '.join(returns)}")
+        return returns[spec]
+    if isinstance(spec, pd.Series):
+        return spec
+    if symbol not in spec:
+        raise UserError(f"no benchmark given for {symbol}", field="market")
+    return spec[symbol]
+
+
+def locate_day0(dates: pd.DatetimeIndex, when: pd.Timestamp, rule: str) -> int | None:
+    """Position of day 0 on a security's trading days for an event dated ``when``.
+
+    ``previous``: the last trading day on or before the date (eventstudies); ``next``: the first
+    on or after (EventStudyTools); ``skip``: only if the date is itself a trading day.
+    """
+    if rule not in EVENT_DAY:
+        raise UserError(f"unknown event-day rule {rule!r}", field="event_day", hint=f"use {' | '.join(EVENT_DAY)}")
+    pos = int(dates.searchsorted(when, side="left"))
+    exact = pos < len(dates) and dates[pos] == when
+    if exact:
+        return pos
+    if rule == "skip":
+        return None
+    if rule == "previous":
+        return pos - 1 if pos > 0 else None
+    return pos if pos < len(dates) else None
+
+
+@dataclass
+class EventStudy:
+    """An event study: what to compare, how, and over which windows.
+
+    Parameters mirror the CLI: ``model`` one of :data:`eventstudy.models.MODELS`; ``estimation``
+    an :class:`Estimation` (relative or date window, minimum valid days); ``window`` the event
+    window (relative days, or a :class:`DateWindow` resolved on each security's days);
+    ``cars`` the CAR windows; ``event_day`` how a non-trading event date maps to day 0;
+    ``log_returns`` whether the returns are log returns (BHAR then compounds with exp);
+    ``fallback`` whether a too-short estimation falls back to market-adjusted returns with
+    post-event volatility; ``convention`` "textbook" (default) or "estudy2" (that package's
+    variance and missing-data conventions, for parity checks).
+    """
+
+    returns: Mapping[str, pd.Series] | pd.DataFrame
+    events: pd.DataFrame
+    market: SeriesLike = None
+    sector: SeriesLike = None
+    model: str = "market"
+    estimation: Estimation = field(default_factory=Estimation)
+    window: Window | DateWindow = engine.DEFAULT_WINDOW
+    cars: Sequence[Window] = DEFAULT_CARS
+    event_day: str = "previous"
+    log_returns: bool = False
+    fallback: bool = True
+    convention: str = "textbook"
+    bootstrap: int = 2000
+    seed: int = 0
+    clustered: bool | None = None
+
+    @classmethod
+    def from_prices(
+        cls,
+        prices: pd.DataFrame | Mapping[str, pd.Series],
+        events: pd.DataFrame,
+        *,
+        market: SeriesLike = None,
+        sector: SeriesLike = None,
+        sessions: Mapping[str, pd.DatetimeIndex] | None = None,
+        missing: str = "drop",
+        log_returns: bool = False,
+        **kwargs,
+    ) -> EventStudy:
+        """Compute returns from prices (see :mod:`eventstudy.returns` for ``missing``)."""
+        frame_sessions = pd.DatetimeIndex(prices.index) if isinstance(prices, pd.DataFrame) else None
+
+        def conv(name: str, p: pd.Series) -> pd.Series:
+            sess = (sessions or {}).get(name, frame_sessions)
+            return to_returns(p.dropna(), log=log_returns, missing=missing, sessions=sess)
+
+        rets = {str(k): conv(str(k), v) for k, v in prices.items()}
+
+        def conv_market(spec: SeriesLike) -> SeriesLike:
+            if isinstance(spec, pd.Series):
+                return conv(str(spec.name), spec)
+            if isinstance(spec, Mapping):
+                return {k: conv(str(v.name), v) for k, v in spec.items()}
+            return spec
+
+        return cls(rets, events, market=conv_market(market), sector=conv_market(sector),
+                   log_returns=log_returns, **kwargs)
+
+    # -- building the event series ----------------------------------------------------------
+    def _series(self) -> tuple[list[engine.EventSeries], list[dict]]:
+        rets = {str(k): v for k, v in self.returns.items()}
+        ev = self.events
+        missing = [c for c in ("symbol", "date") if c not in ev.columns]
+        if missing:
+            raise UserError(f"events need columns symbol and date; missing {', '.join(missing)}")
+        built: list[engine.EventSeries] = []
+        skipped: list[dict] = []
+        for k, row in enumerate(ev.itertuples(index=False)):
+            symbol = str(row.symbol)  # type: ignore[attr-defined]
+            when = pd.Timestamp(row.date)  # type: ignore[attr-defined]
+            event_id = str(getattr(row, "event_id", "") or f"{symbol}@{when.date()}")
+            if symbol not in rets:
+                raise UserError(f"event {k + 1}: no returns for {symbol!r}", field="symbol",
+                                hint=f"series available: {', '.join(list(rets)[:12])}")
+            r = rets[symbol]
+            r = r[r.notna() | (r.index == r.index.min())]  # own trading days (first return may be NaN)
+            dates = pd.DatetimeIndex(r.index)
+            day0 = locate_day0(dates, when, self.event_day)
+            if day0 is None:
+                skipped.append({"event_id": event_id, "symbol": symbol, "date": when,
+                                "reason": f"no trading day for {when.date()} under the {self.event_day!r} rule"})
+                continue
+            m = _per_symbol(self.market, rets, symbol)
+            s = _per_symbol(self.sector, rets, symbol)
+            built.append(engine.EventSeries(
+                event_id=event_id, symbol=symbol, dates=dates, returns=r.to_numpy(float), day0=day0,
+                market=None if m is None else m.reindex(dates).to_numpy(float),
+                sector=None if s is None else s.reindex(dates).to_numpy(float),
+                market_full=m,
+            ))
+        return built, skipped
+
+    def _event_window(self, series: list[engine.EventSeries]) -> Window:
+        if isinstance(self.window, Window):
+            return self.window
+        spans = set()
+        for s in series:
+            pos = np.flatnonzero((s.dates >= self.window.start) & (s.dates <= self.window.end))
+            if len(pos) == 0:
+                raise UserError(f"{s.symbol} has no trading day in the event window {self.window.label}")
+            spans.add((int(pos[0]) - s.day0, int(pos[-1]) - s.day0))
+        if len(spans) != 1:
+            raise UserError("a date event window covers different trading days for different securities",
+                            field="window", hint="give the event window in relative days (e.g. 0:4)")
+        return Window(*spans.pop())
+
+    def fit(self) -> StudyResult:
+        series, skipped = self._series()
+        if not series:
+            raise UserError("no event could be placed on its security's trading days",
+                            hint="check the event dates and the --event-day rule")
+        window = self._event_window(series)
+        for c in self.cars:
+            if c.start < window.start or c.end > window.end:
+                raise UserError(f"CAR window {c.label} lies outside the event window {window.label}",
+                                field="car", hint="widen --window or narrow --car")
+        overlaps = _overlaps(series, window)
+        out = engine.run(series, model=self.model, estimation=self.estimation, window=window,
+                         fallback=self.fallback, log_returns=self.log_returns, convention=self.convention)
+        cars = [out.car(w) for w in self.cars]
+        tests, r, clustered = significance.test_table(
+            out, cars, clustered=self.clustered, bootstrap=self.bootstrap, seed=self.seed,
+            convention=self.convention,
+        )
+        return StudyResult(out, cars, tests, r, clustered, pd.DataFrame(skipped), overlaps)
+
+
+def _overlaps(series: list[engine.EventSeries], window: Window) -> pd.DataFrame:
+    """Events of the same security whose event windows share trading days."""
+    rows = []
+    by_symbol: dict[str, list[engine.EventSeries]] = {}
+    for s in series:
+        by_symbol.setdefault(s.symbol, []).append(s)
+    for sym, items in by_symbol.items():
+        items = sorted(items, key=lambda s: s.day0)
+        for a, b in itertools.pairwise(items):
+            if b.day0 - a.day0 <= window.end - window.start:
+                rows.append({"symbol": sym, "event_id": a.event_id, "other_event_id": b.event_id,
+                             "days_apart": b.day0 - a.day0})
+                a.notes.append(f"event window overlaps event {b.event_id} ({b.day0 - a.day0} trading days later)")
+                b.notes.append(f"event window overlaps event {a.event_id} ({b.day0 - a.day0} trading days earlier)")
+    return pd.DataFrame(rows, columns=["symbol", "event_id", "other_event_id", "days_apart"])
+
+
+@dataclass
+class StudyResult:
+    """Fitted study: tidy tables ``ar``, ``car``, ``tests``, ``estimates``; ``summary()``."""
+
+    output: engine.Output
+    car_arrays: list[engine.CarArrays]
+    tests: pd.DataFrame
+    mean_correlation: float
+    clustered: bool
+    skipped: pd.DataFrame
+    overlaps: pd.DataFrame
+
+    @property
+    def model(self) -> str:
+        return self.output.model
+
+    def _notes(self, i: int) -> str:
+        return "; ".join(self.output.notes[i])
+
+    @property
+    def estimates(self) -> pd.DataFrame:
+        out = self.output
+        df = engine.degrees_of_freedom(out)
+        rows = []
+        for i, s in enumerate(out.series):
+            est_dates = out.dates[i, out.est[i]]
+            row = {
+                "event_id": s.event_id, "symbol": s.symbol, "day0": s.day0_date, "model": out.model_used[i],
+                "estimation_days": int(out.fit.n_obs[i]), "df": float(df[i]),
+                "estimation_start": pd.Timestamp(est_dates.min()) if len(est_dates) else pd.NaT,
+                "estimation_end": pd.Timestamp(est_dates.max()) if len(est_dates) else pd.NaT,
+                "sigma": float(np.sqrt(out.fit.s2[i])),
+            }
+            row.update({k: float(v[i]) for k, v in out.fit.params.items() if k != "df"})
+            row["note"] = self._notes(i)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    @property
+    def ar(self) -> pd.DataFrame:
+        out = self.output
+        cols = out.win_cols
+        n, w = out.n, len(cols)
+        t, p = engine.t_test(out.ar[:, cols], out.var_ar[:, cols], engine.degrees_of_freedom(out)[:, None])
+        return pd.DataFrame({
+            "event_id": np.repeat([s.event_id for s in out.series], w),
+            "symbol": np.repeat([s.symbol for s in out.series], w),
+            "day": np.tile(out.rel[cols], n),
+            "date": out.dates[:, cols].ravel(),
+            "return": out.y[:, cols].ravel(),
+            "expected": out.expected[:, cols].ravel(),
+            "abnormal_return": out.ar[:, cols].ravel(),
+            "sd": np.sqrt(out.var_ar[:, cols]).ravel(),
+            "t_stat": t.ravel(),
+            "p_value": p.ravel(),
+            "model": np.repeat(out.model_used, w),
+        })
+
+    @property
+    def car(self) -> pd.DataFrame:
+        out = self.output
+        df = engine.degrees_of_freedom(out)
+        frames = []
+        for c in self.car_arrays:
+            t, p = engine.t_test(c.car, c.var, df)
+            frames.append(pd.DataFrame({
+                "event_id": [s.event_id for s in out.series],
+                "symbol": [s.symbol for s in out.series],
+                "day0": [s.day0_date for s in out.series],
+                "window": c.window.label,
+                "start": c.window.start,
+                "end": c.window.end,
+                "n_days": c.n_days,
+                "raw_return": c.raw,
+                "car": c.car,
+                "bhar": c.bhar,
+                "sd": np.sqrt(c.var),
+                "t_stat": t,
+                "p_value": p,
+                "model": out.model_used,
+                "estimation_days": out.fit.n_obs.astype(int),
+                "note": [self._notes(i) for i in range(out.n)],
+            }))
+        return pd.concat(frames, ignore_index=True)
+
+    def lead_statistic(self, window: str) -> pd.Series | None:
+        """The statistic a report should lead with for a window label (robust one when clustered)."""
+        rows = self.tests[(self.tests["scope"] == "window") & (self.tests["window"] == window)]
+        return None if rows.empty else rows.iloc[0]
+
+    def to_csv(self, directory: str | Path) -> list[Path]:
+        """Write ar.csv, car.csv, tests.csv and estimates.csv; return their paths."""
+        from .atomic import write_csv
+
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name, frame in (("ar", self.ar), ("car", self.car), ("tests", self.tests), ("estimates", self.estimates)):
+            paths.append(write_csv(frame, d / f"{name}.csv"))
+        return paths
+
+    def summary(self) -> str:
+        out = self.output
+        lines = [
+            f"Event study: {out.n} event(s), model {out.model}, event window {out.window.label}, "
+            f"{'log' if out.log_returns else 'simple'} returns",
+        ]
+        if self.clustered:
+            lines.append(f"Events share calendar dates: mean residual correlation r = {self.mean_correlation:.4f}; "
+                         "robust statistics lead.")
+        if not self.skipped.empty:
+            lines.append(f"Skipped {len(self.skipped)} event(s): " + "; ".join(self.skipped["reason"].head(5)))
+        car = self.car
+        for label, g in car.groupby("window", sort=False):
+            lead = self.lead_statistic(str(label))
+            mean = g["car"].mean()
+            stat = "" if lead is None else f"  {lead['statistic']} = {lead['value']:.3f} (p = {lead['p_value']:.4f})"
+            lines.append(f"  CAR{label}: mean {mean:+.4%} over {g['car'].notna().sum()} event(s){stat}")
+        for i, notes in enumerate(out.notes):
+            for note in notes:
+                lines.append(f"  note {out.series[i].symbol}: {note}")
+        return "\n".join(lines)
