@@ -30,11 +30,17 @@ def write_via(path: str | Path, writer: Callable[[Path], None]) -> Path:
 
 
 def write_text(path: str | Path, text: str) -> Path:
-    return write_via(path, lambda p: p.write_text(text, encoding="utf-8"))
+    def writer(p: Path) -> None:
+        p.write_text(text, encoding="utf-8")
+
+    return write_via(path, writer)
 
 
 def write_bytes(path: str | Path, data: bytes) -> Path:
-    return write_via(path, lambda p: p.write_bytes(data))
+    def writer(p: Path) -> None:
+        p.write_bytes(data)
+
+    return write_via(path, writer)
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path, **kwargs) -> Path:

@@ -37,7 +37,7 @@ class Verdict:
     measured: float
     verdict: str
     reason: str
-    extra: dict[str, float | str]
+    extra: dict[str, object]
 
     def row(self) -> dict[str, object]:
         return {
@@ -54,8 +54,12 @@ class Verdict:
         }
 
 
-def pct(x: float) -> str:
-    return "n/a" if x is None or not np.isfinite(x) else f"{x:+.2%}"
+def pct(x: object) -> str:
+    try:
+        v = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "n/a"
+    return f"{v:+.2%}" if np.isfinite(v) else "n/a"
 
 
 def _day0_ar(a: EventAnalysis, symbol: str) -> pd.Series | None:
@@ -76,7 +80,7 @@ def _session_return(a: EventAnalysis, c: Claim, store: PriceStore) -> Verdict:
         return Verdict(a.event.id, c, raw, CANNOT_TELL, f"no close-to-close return for {c.target} on day 0", {})
     bars = store.read(c.target)
     d0 = pd.Timestamp(row["date"])
-    pos = int(bars.index.get_loc(d0))
+    pos = int(bars.index.searchsorted(d0))
     prev_close, close = float(bars["close"].iloc[pos - 1]), float(bars["close"].iloc[pos])
     holds = c.holds(raw)
     reason = (
@@ -103,7 +107,7 @@ def _since_listing(a: EventAnalysis, c: Claim, events: Sequence[Event], store: P
     if listed.empty:
         return Verdict(a.event.id, c, np.nan, CANNOT_TELL, f"no prices for {c.target} since its listing", {})
     first_close = float(listed["close"].iloc[0])
-    close = float(bars.loc[d0, "close"])
+    close = float(bars["close"].iloc[int(bars.index.searchsorted(d0))])
     from_offer = close / listing.offer_price - 1
     from_first = close / first_close - 1
     holds = c.holds(from_offer)

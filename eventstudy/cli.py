@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 import pandas as pd
@@ -30,12 +31,12 @@ class _Ctx:
     def home(self) -> Path:
         return data_home(self._home)
 
-    def store(self):  # noqa: ANN201 - imported lazily to keep `--help` fast
+    def store(self):
         from .store import PriceStore
 
         return PriceStore(self.home)
 
-    def registry(self):  # noqa: ANN201
+    def registry(self):
         from .securities import load_registry
 
         return load_registry(self._securities)
@@ -134,7 +135,8 @@ def prices_fetch(ctx: _Ctx, names: Sequence[str], start: str, proxy: str | None)
 
     targets = _fetch_targets(ctx, names)
     if not targets:
-        raise UserError("nothing to fetch: the store is empty", hint="name symbols or groups, e.g. `prices fetch 2513.HK`")
+        raise UserError("nothing to fetch: the store is empty",
+                        hint="name symbols or groups, e.g. `prices fetch 2513.HK`")
     report = refresh(ctx.store(), targets, full_history_start=start, proxy=proxy)
     click.echo(report.summary())
     if report.failed:
@@ -183,7 +185,7 @@ def prices_export(ctx: _Ctx, symbol: str, out: str | None) -> None:
 
 
 # -- the news-claims run ---------------------------------------------------------------------
-def _window_option(text: str, what: str):  # noqa: ANN202
+def _window_option(text: str, what: str):
     from .windows import parse_relative
 
     return parse_relative(text, what=what)
@@ -319,7 +321,8 @@ def _series_option(spec: str | None, data: pd.DataFrame, what: str) -> pd.Series
 
 
 @cli.command("study")
-@click.option("--returns", "returns_path", type=click.Path(dir_okay=False), help="Wide CSV of returns (date, series...).")
+@click.option("--returns", "returns_path", type=click.Path(dir_okay=False),
+              help="Wide CSV of returns (date, series...).")
 @click.option("--prices", "prices_path", type=click.Path(dir_okay=False), help="Wide CSV of prices (date, series...).")
 @click.option("--events", "events_path", required=True, type=click.Path(dir_okay=False),
               help="CSV with columns symbol,date (extra columns allowed; event_id optional).")
@@ -366,7 +369,7 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
         data = data / 100
         mkt = mkt / 100 if isinstance(mkt, pd.Series) else mkt
         sec = sec / 100 if isinstance(sec, pd.Series) else sec
-    kwargs = dict(
+    kwargs: dict[str, Any] = dict(
         model=model,
         estimation=Estimation(parse_window(estimation, what="--estimation"), min_days=min_estimation),
         window=parse_window(window, what="--window"),

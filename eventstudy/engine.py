@@ -282,11 +282,12 @@ def _apply_fallback(
     used = np.where(short[:, None], post_mask & np.isfinite(inp.y) & np.isfinite(fb.expected), used)
     for i in np.flatnonzero(short):
         if fb.n_obs[i] >= min_days:
+            days = rel[used[i]]
             model_used[i] = f"{fb_model} (fallback)"
             notes[i].append(
                 f"estimation window too short ({int(fit.n_obs[i])} valid days < {min_days}): "
                 f"{fb_model} returns, volatility from {int(fb.n_obs[i])} post-event days "
-                f"[{window.end + 1:+d},{window.end + est_len:+d}]"
+                f"[{int(days.min()):+d},{int(days.max()):+d}]"
             )
     return merged, used
 

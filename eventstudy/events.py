@@ -295,11 +295,8 @@ def load_events(path: str | Path, registry: Registry | None = None) -> list[Even
     kinds must fit their target (a symbol for session_return/since_listing, a group for group_rally).
     """
     path = Path(path)
-    shown = str(path)
     records = read_csv_records(path, REQUIRED_COLUMNS, OPTIONAL_COLUMNS, "events")
-
-    def err(rec: CsvRecord, col: str, message: str, hint: str | None = None) -> UserError:
-        return UserError(message, file=shown, line=rec.line, field=col, hint=hint)
+    err = CsvRecord.error
 
     events: list[Event] = []
     first_line: dict[str, int] = {}
@@ -310,7 +307,7 @@ def load_events(path: str | Path, registry: Registry | None = None) -> list[Even
         first_line[event.id] = rec.line
         events.append(event)
 
-    _check_listings(events, shown)
+    _check_listings(events, str(path))
     return events
 
 

@@ -18,9 +18,10 @@ import pandas as pd
 from . import calendars
 from .errors import DataError
 from .events import Event
+from .quality import QualityIssue, summarize
 from .returns import to_returns
 from .securities import Registry, Security
-from .store import PriceStore, summarize_issues
+from .store import PriceStore
 from .study import EventStudy, StudyResult
 from .windows import DEFAULT_CARS, Estimation, Window
 
@@ -31,7 +32,7 @@ class Settings:
 
     model: str = "market"
     estimation: Estimation = field(default_factory=lambda: Estimation(Window(-250, -11), min_days=30))
-    window: Window = Window(-5, 5)
+    window: Window = field(default_factory=lambda: Window(-5, 5))
     cars: tuple[Window, ...] = DEFAULT_CARS
     missing: str = "drop"
     bootstrap: int = 2000
@@ -98,6 +99,7 @@ class RunResult:
                     "p_value": car["p_value"],
                     "estimation_days": car["estimation_days"],
                     "beta": car["symbol"].map(est["beta"]) if "beta" in est else np.nan,
+                    "data_quality": car["symbol"].map(a.quality).fillna(""),
                     "note": car["note"],
                 }))
             for s in a.samples:
@@ -105,7 +107,7 @@ class RunResult:
                     frames.append(pd.DataFrame([{"event_id": a.event.id, "target": s.target, "symbol": sym,
                                                  "note": f"not studied: {why}"}]))
         cols = ["event_id", "target", "symbol", "day0", "window", "model", "raw_return", "abnormal_return",
-                "bhar", "t_stat", "p_value", "estimation_days", "beta", "note"]
+                "bhar", "t_stat", "p_value", "estimation_days", "beta", "data_quality", "note"]
         if not frames:
             return pd.DataFrame(columns=cols)
         return pd.concat(frames, ignore_index=True)[cols]
@@ -128,6 +130,13 @@ def _returns_for(store: PriceStore, sec: Security, missing: str) -> pd.Series:
     bars = store.read(sec.symbol)
     sessions = calendars.sessions(sec.exchange, bars.index.min(), bars.index.max())
     return to_returns(bars["adj_close"], missing=missing, sessions=sessions)
+
+
+def _quality_line(stored: list[dict]) -> str:
+    """Stored issues (JSON dicts) as one line per kind joined by '; ', e.g. 'stale_close: 1 (1 warning)'."""
+    issues = [QualityIssue(d.get("kind", "?"), d.get("date"), d.get("detail", ""), d.get("severity", "info"))
+              for d in stored]
+    return "" if not issues else summarize(issues).replace("\n", "; ")
 
 
 def _benchmark(registry: Registry, sec: Security) -> Security | None:
@@ -163,12 +172,13 @@ def _study_sample(
         day0[sec.symbol] = d0
         rows.append({"symbol": sec.symbol, "date": d0, "event_id": event.id})
         prices[sec.symbol] = _price_slice(store, sec, bench, d0, st.chart_days)
-        quality[sec.symbol] = summarize_issues(store.meta(sec.symbol).get("issues") or [])
+        quality[sec.symbol] = _quality_line(store.meta(sec.symbol).get("issues") or [])
     result = None
     if rows:
         study = EventStudy(
             returns, pd.DataFrame(rows), market=market, model=st.model, estimation=st.estimation,
             window=st.window, cars=list(st.cars), event_day="next", bootstrap=st.bootstrap, seed=st.seed,
+            returns_on_sessions=st.missing == "drop",
         )
         result = study.fit()
     return Sample(target, secs, day0, result, missing), prices, quality

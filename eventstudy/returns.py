@@ -24,10 +24,12 @@ def to_returns(
     missing: str = "drop",
     sessions: pd.DatetimeIndex | None = None,
 ) -> pd.Series:
-    """Returns indexed by the dates that have a price; the first is NaN (no previous price).
+    """Returns on the security's sessions; the first is NaN (no previous price).
 
     ``sessions``: the exchange's sessions (or the file's dates); a session inside the price
-    history with no price is a gap.
+    history with no price is a gap. With ``missing="drop"`` the result is indexed by every session
+    from the first price to the last (NaN where a return is missing); with ``"span"`` by the
+    dates that have a price.
     """
     if missing not in MISSING:
         raise ValueError(f"missing must be one of {MISSING}")
@@ -38,9 +40,11 @@ def to_returns(
     if missing == "span" or sessions is None:
         r = p / p.shift(1) - 1
     else:
+        # The session without a price stays (a missing return on a trading day), and so does the
+        # next one, whose return would span two sessions.
         grid = sessions[(sessions >= p.index[0]) & (sessions <= p.index[-1])].union(p.index)
         full = p.reindex(grid)
-        r = (full / full.shift(1) - 1).reindex(p.index)
+        r = full / full.shift(1) - 1
     return np.log1p(r) if log else r
 
 

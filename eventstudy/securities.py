@@ -228,6 +228,11 @@ class CsvRecord:
 
     line: int
     values: dict[str, str] = field(default_factory=dict)
+    file: str = ""
+
+    def error(self, col: str, message: str, hint: str | None = None) -> UserError:
+        """A one-line error pointing at this row's file, line and column."""
+        return UserError(message, file=self.file, line=self.line, field=col, hint=hint)
 
 
 def read_csv_records(
@@ -310,7 +315,7 @@ def read_csv_records(
         cells = [cell.strip() for cell in row] + [""] * (len(header) - len(row))
         values = {col: "" for col in known}
         values.update(zip(header, cells, strict=True))
-        records.append(CsvRecord(line, values))
+        records.append(CsvRecord(line, values, str(path)))
     return records
 
 
@@ -353,11 +358,8 @@ def default_registry() -> Registry:
 
 
 def _load(path: Path | Traversable) -> Registry:
-    shown = str(path)
     records = read_csv_records(path, REQUIRED_COLUMNS, OPTIONAL_COLUMNS, "securities")
-
-    def err(rec: CsvRecord, col: str, message: str, hint: str | None = None) -> UserError:
-        return UserError(message, file=shown, line=rec.line, field=col, hint=hint)
+    err = CsvRecord.error
 
     securities: list[Security] = []
     first_line: dict[str, int] = {}
@@ -438,4 +440,4 @@ def _load(path: Path | Traversable) -> Registry:
         for group in sec.groups:
             if group in symbols:
                 raise err(lines[sec.symbol], "groups", f"group {group!r} has the same name as a symbol")
-    return Registry(securities, path=shown)
+    return Registry(securities, path=str(path))

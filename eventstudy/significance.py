@@ -101,7 +101,7 @@ class Battery:
         self.ar_est = ar_est
         day0 = [s.day0_date for s in out.series]
         self.clustered = (len(set(day0)) < len(day0)) if clustered is None else clustered
-        self.r = self._mean_correlation() if self.clustered else 0.0
+        self.r, self.pair_share = self._mean_correlation(force=bool(clustered)) if self.clustered else (0.0, 0.0)
         self.bootstrap = bootstrap
         self.seed = seed
         # Portfolio of estimation-window ARs in event time (Brown & Warner 1985).
@@ -120,25 +120,63 @@ class Battery:
         self._ranks_for_corrado()
 
     # -- correlation --------------------------------------------------------------------------
-    def _mean_correlation(self) -> float:
-        """Mean off-diagonal correlation of estimation residuals on common calendar dates."""
-        cols = {}
-        for i in np.flatnonzero(self.ok):
+    def _mean_correlation(self, force: bool) -> tuple[float, float]:
+        """Mean residual correlation among events that share an event date, and the share of
+        ordered event pairs that do (1 when all share one date).
+
+        Only pairs on the same date matter: their event-day ARs are the correlated ones. Each
+        date's cluster is a (dates x members) matrix; pairwise-complete Pearson correlations come
+        from masked matrix products, so cost grows with cluster sizes, not with all N^2 pairs.
+        ``force`` treats all events as one cluster.
+        """
+        rows = np.flatnonzero(self.ok)
+        n = len(rows)
+        if n < 2:
+            return 0.0, 0.0
+        day0 = np.array([self.out.series[i].day0_date for i in rows])
+        clusters = [rows] if force else [rows[day0 == d] for d in np.unique(day0)]
+        total, pairs = 0.0, 0
+        for members in clusters:
+            if len(members) < 2:
+                continue
+            r_sum, r_cnt = self._cluster_correlation(members)
+            total += r_sum
+            pairs += r_cnt
+        share = pairs / (n * (n - 1))
+        return (total / pairs if pairs else 0.0), share
+
+    def _cluster_correlation(self, members: np.ndarray) -> tuple[float, int]:
+        est = self.est[members]
+        dates = self.out.dates[members][est]
+        grid = np.unique(dates)
+        x = np.full((len(grid), len(members)), np.nan)
+        for j, i in enumerate(members):
             mask = self.est[i]
-            cols[i] = pd.Series(self.out.ar[i, mask], index=self.out.dates[i, mask])
-        if len(cols) < 2:
-            return 0.0
-        frame = pd.DataFrame(cols)
-        corr = frame.corr(min_periods=10).to_numpy()
-        off = corr[~np.eye(len(corr), dtype=bool)]
-        off = off[np.isfinite(off)]
-        return float(off.mean()) if len(off) else 0.0
+            x[np.searchsorted(grid, self.out.dates[i, mask]), j] = self.out.ar[i, mask]
+        m = np.isfinite(x).astype(float)
+        xz = np.where(m > 0, x, 0.0)
+        cnt = m.T @ m
+        sx = xz.T @ m  # sx[i, j]: sum of x_i over the days both i and j have
+        sxx = (xz**2).T @ m
+        sxy = xz.T @ xz
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cov = sxy - sx * sx.T / cnt
+            var_i = sxx - sx**2 / cnt
+            r = cov / np.sqrt(var_i * var_i.T)
+        off = ~np.eye(len(members), dtype=bool) & (cnt >= 10) & np.isfinite(r)
+        return float(r[off].sum()), int(off.sum())
 
     def kp_factor(self, n: int) -> float:
-        r = self.r
+        """Kolari & Pynnonen (2010): sqrt((1 - r) / (1 + (N - 1) r)) when all N events share a date.
+
+        With several dates, only same-date pairs are correlated: with a share q of ordered pairs on
+        a shared date, Var(sum SAR) grows by 1 + (N - 1) q r and the cross-sectional variance
+        shrinks by 1 - q r, giving sqrt((1 - q r) / (1 + (N - 1) q r)); q = 1 is the paper's case.
+        """
         if not self.clustered or n < 2:
             return 1.0
-        return float(np.sqrt((1 - r) / (1 + (n - 1) * r))) if 1 + (n - 1) * r > 0 else np.nan
+        qr = self.pair_share * self.r
+        return float(np.sqrt((1 - qr) / (1 + (n - 1) * qr))) if 1 + (n - 1) * qr > 0 else np.nan
 
     # -- ranks --------------------------------------------------------------------------------
     def _ranks_for_corrado(self) -> None:
@@ -310,7 +348,7 @@ def test_table(
     the cross-correlation-robust statistics come first.
     """
     bat = Battery(out, clustered=clustered, bootstrap=bootstrap, seed=seed, convention=convention)
-    rows = []
+    rows: list[tuple[str, float, str, _Stat, float]] = []
     for col in out.win_cols:
         a = out.ar[:, col]
         ok = bat.ok & np.isfinite(a)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from statsmodels.stats.stattools import durbin_watson, jarque_bera
 
 from . import engine, significance
 from .errors import UserError
@@ -76,7 +77,9 @@ class EventStudy:
     ``log_returns`` whether the returns are log returns (BHAR then compounds with exp);
     ``fallback`` whether a too-short estimation falls back to market-adjusted returns with
     post-event volatility; ``convention`` "textbook" (default) or "estudy2" (that package's
-    variance and missing-data conventions, for parity checks).
+    variance and missing-data conventions, for parity checks). ``returns_on_sessions``: each
+    returns series is indexed by the security's sessions, so a NaN is a missing return on a
+    trading day (``from_prices`` sets it); otherwise a NaN marks a day the series did not trade.
     """
 
     returns: Mapping[str, pd.Series] | pd.DataFrame
@@ -94,6 +97,7 @@ class EventStudy:
     bootstrap: int = 2000
     seed: int = 0
     clustered: bool | None = None
+    returns_on_sessions: bool = False
 
     @classmethod
     def from_prices(
@@ -124,6 +128,7 @@ class EventStudy:
                 return {k: conv(str(v.name), v) for k, v in spec.items()}
             return spec
 
+        kwargs.setdefault("returns_on_sessions", missing == "drop")
         return cls(rets, events, market=conv_market(market), sector=conv_market(sector),
                    log_returns=log_returns, **kwargs)
 
@@ -138,13 +143,14 @@ class EventStudy:
         skipped: list[dict] = []
         for k, row in enumerate(ev.itertuples(index=False)):
             symbol = str(row.symbol)  # type: ignore[attr-defined]
-            when = pd.Timestamp(row.date)  # type: ignore[attr-defined]
+            when = pd.Timestamp(str(row.date))  # type: ignore[attr-defined]
             event_id = str(getattr(row, "event_id", "") or f"{symbol}@{when.date()}")
             if symbol not in rets:
                 raise UserError(f"event {k + 1}: no returns for {symbol!r}", field="symbol",
                                 hint=f"series available: {', '.join(list(rets)[:12])}")
             r = rets[symbol]
-            r = r[r.notna() | (r.index == r.index.min())]  # own trading days (first return may be NaN)
+            if not self.returns_on_sessions:
+                r = r[r.notna() | (r.index == r.index.min())]  # own trading days (first return may be NaN)
             dates = pd.DatetimeIndex(r.index)
             day0 = locate_day0(dates, when, self.event_day)
             if day0 is None:
@@ -213,6 +219,15 @@ def _overlaps(series: list[engine.EventSeries], window: Window) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["symbol", "event_id", "other_event_id", "days_apart"])
 
 
+def _diagnostics(resid: np.ndarray) -> dict[str, float]:
+    """Estimation-residual diagnostics (statsmodels): Durbin-Watson for autocorrelation, which
+    thin trading produces, and Jarque-Bera for the normality the parametric tests assume."""
+    if len(resid) < 8:
+        return {"durbin_watson": np.nan, "jarque_bera_p": np.nan}
+    _, jb_p, _, _ = jarque_bera(resid)
+    return {"durbin_watson": float(durbin_watson(resid)), "jarque_bera_p": float(jb_p)}
+
+
 @dataclass
 class StudyResult:
     """Fitted study: tidy tables ``ar``, ``car``, ``tests``, ``estimates``; ``summary()``."""
@@ -247,6 +262,7 @@ class StudyResult:
                 "sigma": float(np.sqrt(out.fit.s2[i])),
             }
             row.update({k: float(v[i]) for k, v in out.fit.params.items() if k != "df"})
+            row.update(_diagnostics(out.ar[i, out.est[i]]))
             row["note"] = self._notes(i)
             rows.append(row)
         return pd.DataFrame(rows)

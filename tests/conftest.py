@@ -5,7 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# yfinance prefers curl_cffi, whose libcurl sockets bypass pytest-socket's guard; with this set it
+# uses requests, so any accidental network access in a test fails loudly instead of going out.
+os.environ["YF_DISABLE_CURL_CFFI"] = "1"
+
 import pytest
+import yfinance  # noqa: F401  (imported before sockets are blocked: urllib3 probes IPv6 on import)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("EVENTSTUDY_SHARED", REPO.parent / "shared"))

@@ -17,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
+from PIL import Image
 
 from ..pipeline import EventAnalysis, Sample
 from ..study import StudyResult
@@ -49,7 +50,14 @@ def _png(fig: Figure) -> bytes:
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    return buf.getvalue()
+    # Flat-colour charts survive a 64-colour palette unchanged to the eye at about a third of the
+    # size, which keeps the HTML (charts embedded) and the committed example light. Pillow writes
+    # no text chunks, so the bytes stay deterministic.
+    img = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    small = img.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    small.save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 def _figure() -> Figure:
@@ -92,7 +100,7 @@ def price_chart(prices: pd.DataFrame) -> bytes | None:
         ax.plot(bm.index, bm / prices["benchmark"].iloc[base_i] * 100, color=BENCH, linewidth=1.2,
                 label=f"{bench} (benchmark)")
     ax.axhline(100, color=NEUTRAL, linewidth=0.6, linestyle=":")
-    ax.axvline(pd.Timestamp(d0), color=DAY0, linewidth=0.9, linestyle="--")
+    ax.axvline(pd.Timestamp(d0), color=DAY0, linewidth=0.9, linestyle="--")  # type: ignore[arg-type]
     y0 = float(px.loc[pd.Timestamp(d0)] / px.iloc[base_i] * 100) if pd.Timestamp(d0) in px.index else 100.0
     ax.annotate(f"day 0\n{pd.Timestamp(d0).date()}", xy=(pd.Timestamp(d0), y0), xytext=(6, 6),
                 textcoords="offset points", fontsize=7, color=DAY0)

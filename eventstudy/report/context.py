@@ -162,8 +162,8 @@ def _battery(s: Sample, cars: Sequence[Window]) -> Battery | None:
         order += [str(x) for x in frame["statistic"] if x not in order]
     assumptions = dict(zip(t["statistic"], t["assumption"], strict=False))
     rows: list[list[str | Cell]] = [
-        ["mean AR / CAR", ""] + [Cell(pct(f["mean"].iloc[0]), True) for _, f in columns],
-        ["N", ""] + [integer(f["n"].iloc[0]) for _, f in columns],
+        ["mean AR / CAR", "", *[Cell(pct(f["mean"].iloc[0]), True) for _, f in columns]],
+        ["N", "", *[integer(f["n"].iloc[0]) for _, f in columns]],
     ]
     for stat in order:
         row: list[str | Cell] = [stat, str(assumptions.get(stat, ""))]
@@ -174,7 +174,10 @@ def _battery(s: Sample, cars: Sequence[Window]) -> Battery | None:
                 continue
             # The lead statistic is the first row of that day's / window's tests.
             lead = str(f["statistic"].iloc[0]) == stat
-            row.append(Cell(stat_p(hit["value"].iloc[0], hit["p_value"].iloc[0]), strong=lead))
+            value, p = hit["value"].iloc[0], hit["p_value"].iloc[0]
+            # The bootstrap's "value" is the mean AR itself, a return rather than a test statistic.
+            text = f"{pct(value)} (p {pvalue(p)})" if stat == "bootstrap" else stat_p(value, p)
+            row.append(Cell(text, strong=lead))
         rows.append(row)
     lead_stat = str(columns[0][1]["statistic"].iloc[0])
     r = res.mean_correlation
@@ -288,8 +291,8 @@ def methods(st: Settings) -> list[tuple[str, list[str]]]:
             "(Cowan 1992); Wilcoxon signed-rank; a calendar-aligned bootstrap "
             f"({st.bootstrap} resamples, seed {st.seed}).",
             "Members that share one calendar date have correlated abnormal returns, which inflates the usual "
-            "statistics; the report then leads with Kolari & Pynnonen's (2010) adjusted BMP (and adjusted "
-            "Patell), using the mean residual correlation r of the estimation window, and GRANK "
+            "statistics; the report then leads with the adjusted BMP and adjusted Patell (Kolari & Pynnonen "
+            "2010), using the mean residual correlation r of the estimation window, and GRANK "
             "(Kolari & Pynnonen 2011). All p-values are two-sided.",
             "Claims: a session return is the raw close-to-close return on day 0; a return since listing counts "
             "from the offer price; a group rally needs the mean day-0 abnormal return beyond the threshold and "

@@ -1,0 +1,173 @@
+"""The command line: the user's three paths, and one-line errors with exit code 2 for bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from eventstudy import cli
+from eventstudy.errors import FetchError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        cli.main(args)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def store_digest(home: Path) -> str:
+    h = hashlib.sha256()
+    prices = home / "prices"
+    if prices.is_dir():
+        for p in sorted(prices.glob("*.parquet")):
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def write_history(path: Path, start: str, closes: list[float]) -> Path:
+    dates = pd.bdate_range(start, periods=len(closes))
+    frame = pd.DataFrame({"Date": dates.strftime("%Y-%m-%d"), "Close": closes, "High": closes, "Low": closes,
+                          "Open": closes, "Volume": 1000})
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.filterwarnings("ignore:A test tried to use socket")
+def test_sockets_are_blocked() -> None:
+    with pytest.raises(Exception, match=r"(?i)socket"):
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+
+
+def test_help_on_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    for args in (["--help"], ["prices", "--help"], ["prices", "import", "--help"], ["prices", "fetch", "--help"],
+                 ["prices", "status", "--help"], ["prices", "export", "--help"], ["run", "--help"],
+                 ["study", "--help"], ["events", "--help"], ["securities", "--help"]):
+        code, out, _ = run_cli(args, capsys)
+        assert code == 0 and "Usage:" in out, args
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ("foo,bar\n1,2\n", "layout"),  # unreadable CSV layout
+        ("Date,Close,High,Low,Open,Volume\n2026-01-08,1,1,1,1,1\n2026-13-45,1,1,1,1,1\n", ":3"),  # malformed date
+    ],
+)
+def test_import_bad_file_is_one_line_and_leaves_store(tmp_path: Path, home: Path, capsys, content, needle) -> None:
+    good = write_history(tmp_path / "0981.HK.csv", "2026-01-05", [10.0, 10.5, 11.0])
+    assert run_cli(["prices", "import", str(good)], capsys)[0] == 0
+    before = store_digest(home)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(content)
+    other = write_history(tmp_path / "1347.HK.csv", "2026-01-05", [5.0, 5.5, 6.0])
+    code, _, err = run_cli(["prices", "import", str(other), str(bad)], capsys)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("eventstudy: error:") and "Traceback" not in err
+    assert needle in err
+    assert store_digest(home) == before  # the good file in the same call was not written either
+
+
+def test_import_missing_file(home: Path, capsys) -> None:
+    code, _, err = run_cli(["prices", "import", "/no/such/file.csv"], capsys)
+    assert code == 2 and "not found" in err and err.count("\n") == 1
+
+
+def test_unknown_symbol_or_group_in_events(tmp_path: Path, capsys) -> None:
+    events = (REPO / "events.csv").read_text().replace("2513.HK;china-ai-chips", "2513.HK;china-ai-chipz", 1)
+    path = tmp_path / "events.csv"
+    path.write_text(events)
+    code, _, err = run_cli(["events", "--events", str(path)], capsys)
+    assert code == 2 and "china-ai-chipz" in err and f"{path}:2" in err and err.count("\n") == 1
+
+
+def test_malformed_event_date(tmp_path: Path, capsys) -> None:
+    events = (REPO / "events.csv").read_text().replace("glm-image,2026-01-14", "glm-image,2026-01-32", 1)
+    path = tmp_path / "events.csv"
+    path.write_text(events)
+    code, _, err = run_cli(["run", "--offline", "--events", str(path)], capsys)
+    assert code == 2 and ":2: date:" in err
+
+
+def test_fetch_unknown_symbol(capsys) -> None:
+    code, _, err = run_cli(["prices", "fetch", "NOPE.XX"], capsys)
+    assert code == 2 and "NOPE.XX" in err
+
+
+def test_run_without_network_points_to_offline_path(tmp_path: Path, monkeypatch, capsys) -> None:
+    def no_network(symbol: str, *args, **kwargs):
+        raise FetchError(symbol, "network unreachable")
+
+    monkeypatch.setattr("eventstudy.yahoo.fetch_history", no_network)
+    monkeypatch.setattr("eventstudy.refresh.yahoo.fetch_history", no_network, raising=False)
+    code, _, err = run_cli(["run", "--out", str(tmp_path / "r")], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert "--offline" in err and "prices import" in err
+
+
+def test_offline_run_on_empty_store(tmp_path: Path, capsys) -> None:
+    code, _, err = run_cli(["run", "--offline", "--out", str(tmp_path / "r")], capsys)
+    assert code == 2 and "empty" in err and "prices import" in err
+
+
+def test_export_roundtrip(tmp_path: Path, capsys) -> None:
+    src = write_history(tmp_path / "0981.HK.csv", "2026-01-05", [10.0, 10.5, 11.0])
+    run_cli(["prices", "import", str(src)], capsys)
+    code, out, _ = run_cli(["prices", "export", "0981.HK"], capsys)
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("date,open,high,low,close,adj_close") and len(lines) == 4
+    code, out, _ = run_cli(["prices", "status"], capsys)
+    assert code == 0 and "0981.HK" in out
+
+
+@pytest.mark.shared
+def test_study_reproduces_chen_siems_from_the_command_line(peers_dir: Path, tmp_path: Path, capsys) -> None:
+    es = peers_dir / "eventstudies"
+    code, _, err = run_cli([
+        "study", "--returns", str(es / "TerrorIndiceReturns.csv"), "--percent",
+        "--events", str(es / "TerrorAttack.csv"),
+        "--model", "constant-mean", "--estimation", "-30:-11", "--window", "0:10", "--car", "0:10", "--car", "0:5",
+        "--event-day", "previous", "--min-estimation", "10", "--out", str(tmp_path),
+    ], capsys)
+    assert code == 0, err
+    car = pd.read_csv(tmp_path / "car.csv")
+    ref = pd.read_csv(Path(__file__).parent / "reference" / "chen_siems_2004.csv").set_index("index")
+    got = car.pivot(index="symbol", columns="window", values="car") * 100
+    for name, row in ref.iterrows():
+        assert got.loc[name, "[0,+10]"] == pytest.approx(row["car_0_10"], rel=5e-7, abs=5e-7)
+        assert got.loc[name, "[0,+5]"] == pytest.approx(row["car_0_5"], rel=5e-7, abs=5e-7)
+    for name in ("ar.csv", "car.csv", "tests.csv", "estimates.csv"):
+        assert (tmp_path / name).is_file()
+
+
+@pytest.mark.shared
+def test_offline_run_on_real_prices(real_dir: Path, tmp_path: Path, capsys) -> None:
+    files = sorted(str(p) for p in real_dir.glob("*.csv"))
+    code, out, err = run_cli(["prices", "import", *files], capsys)
+    assert code == 0, err
+    code, out, _ = run_cli(["prices", "status"], capsys)
+    assert "repeated_neighbour" in out or "holiday_row" in out
+    code, out, err = run_cli(["run", "--offline", "--out", str(tmp_path / "reports")], capsys)
+    assert code == 0, err
+    claims = pd.read_csv(tmp_path / "reports" / "claims.csv")
+    glm = claims[claims["event_id"] == "glm-image"].set_index("kind")
+    # The export stores float32-rounded closes (181.8000030517578), hence 1e-6 rather than exact.
+    assert glm.loc["session_return", "measured"] == pytest.approx(216.0 / 181.8 - 1, abs=1e-6)
+    assert glm.loc["session_return", "verdict"] == "supported"
+    assert glm.loc["since_listing", "measured"] == pytest.approx(216.0 / 116.20 - 1, abs=1e-6)
+    assert glm.loc["since_listing", "verdict"] == "supported"
+    assert glm.loc["group_rally", "verdict"] in ("supported", "not supported")
+    results = pd.read_csv(tmp_path / "reports" / "results.csv")
+    zhipu = results[(results["event_id"] == "glm-image") & (results["symbol"] == "2513.HK")]
+    assert zhipu["note"].str.contains("post-event").all()  # the short-history fallback is said
