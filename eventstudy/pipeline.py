@@ -18,7 +18,7 @@ import pandas as pd
 from . import calendars
 from .errors import DataError
 from .events import Event
-from .quality import QualityIssue, summarize
+from .quality import QualityIssue, stale_mask, summarize
 from .returns import to_returns
 from .securities import Registry, Security
 from .store import PriceStore
@@ -127,9 +127,13 @@ class RunResult:
 
 
 def _returns_for(store: PriceStore, sec: Security, missing: str) -> pd.Series:
+    """Returns on the exchange's sessions. Runs of a repeated close (a suspension the vendor filled
+    with the last price) are treated as sessions without a price, not as days of zero return,
+    which would shrink the estimated volatility and beta."""
     bars = store.read(sec.symbol)
     sessions = calendars.sessions(sec.exchange, bars.index.min(), bars.index.max())
-    return to_returns(bars["adj_close"], missing=missing, sessions=sessions)
+    prices = bars["adj_close"].mask(stale_mask(bars["close"]))
+    return to_returns(prices, missing=missing, sessions=sessions)
 
 
 def _quality_line(stored: list[dict]) -> str:

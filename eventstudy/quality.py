@@ -148,14 +148,29 @@ def _nonpositive(frame: pd.DataFrame) -> list[QualityIssue]:
     return issues
 
 
+def _stale_run_ids(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Run id of every bar (consecutive equal closes share one) and each run's length."""
+    same = np.zeros(len(c), dtype=bool)
+    same[1:] = c[1:] == c[:-1]
+    run_id = np.cumsum(~same)
+    return run_id, np.bincount(run_id)
+
+
+def stale_mask(close: pd.Series, min_run: int = STALE_RUN) -> pd.Series:
+    """True on the repeated bars of a run of >= ``min_run`` equal closes (all but the run's first):
+    a vendor filling a suspension with the last close, whose zero returns are not trading."""
+    c = close.to_numpy(dtype=float)
+    run_id, lengths = _stale_run_ids(c)
+    first = np.ones(len(c), dtype=bool)
+    first[1:] = run_id[1:] != run_id[:-1]
+    return pd.Series((lengths[run_id] >= min_run) & ~first, index=close.index)
+
+
 def _stale(close: pd.Series) -> list[QualityIssue]:
     c = close.to_numpy(dtype=float)
     if len(c) < STALE_RUN:
         return []
-    same = np.zeros(len(c), dtype=bool)
-    same[1:] = c[1:] == c[:-1]
-    run_id = np.cumsum(~same)
-    lengths = np.bincount(run_id)
+    run_id, lengths = _stale_run_ids(c)
     issues = []
     for rid in np.flatnonzero(lengths >= STALE_RUN).tolist():
         members = np.flatnonzero(run_id == rid)

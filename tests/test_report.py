@@ -12,26 +12,18 @@ import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
+from synthetic import EVENTS_HEADER, make_store
+from synthetic import registry as synthetic_registry
 
-from eventstudy import calendars, claims, pipeline
+from eventstudy import claims, pipeline
 from eventstudy.events import load_events
 from eventstudy.report import write_reports
 from eventstudy.report.format import md_cell, num, pct, pvalue, slug
-from eventstudy.securities import load_registry
 from eventstudy.store import PriceStore
 
 REPO = Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
-SECURITIES = """symbol,name,exchange,currency,benchmark,sector_index,groups,kind,calendar
-^BM,Benchmark Index,NYSE,USD,,,,index,
-AAA,Alpha | Corp,NYSE,USD,^BM,,tech,stock,
-BBB,Beta Inc,NYSE,USD,^BM,,tech,stock,
-CCC,Gamma <b>Co</b>,NYSE,USD,^BM,,tech,stock,
-DDD,Delta (no prices),NYSE,USD,^BM,,,stock,
-"""
-
-EVENTS_HEADER = "id,date,time,timezone,title,source,targets,offer_price,claims,certainty,notes\n"
 EV1 = ('ev1,2024-06-03,10:00,America/New_York,Alpha launches <script>x</script>,https://example.com/news/1,'
        'AAA;tech,,"session_return(AAA) > 5% ""Alpha jumped more than 5%""; '
        'group_rally(tech) > 0% ""Tech stocks rallied""",confirmed,\n')
@@ -40,34 +32,15 @@ EV3 = "ev3,2024-06-04,,America/New_York,Delta news,https://example.net/delta,DDD
 DAY0_JUMP = 0.10
 
 
-def _bars(closes: np.ndarray, dates: pd.DatetimeIndex) -> pd.DataFrame:
-    return pd.DataFrame({
-        "open": closes, "high": closes * 1.01, "low": closes * 0.99, "close": closes, "adj_close": closes,
-        "volume": np.full(len(closes), 1e6), "dividends": np.zeros(len(closes)), "splits": np.zeros(len(closes)),
-        "final": np.ones(len(closes), dtype=bool),
-    }, index=pd.DatetimeIndex(dates, name="date"))
-
-
 def _synthetic_store(home: Path) -> PriceStore:
-    dates = calendars.sessions("NYSE", "2023-01-03", "2024-07-31")
-    rng = np.random.default_rng(7)
-    market = rng.normal(0.0003, 0.01, len(dates))
-    items = {"^BM": (_bars(100 * np.cumprod(1 + market), dates), {"source": "test"})}
-    jump_at = int(dates.searchsorted(pd.Timestamp("2024-06-03")))
-    for k, sym in enumerate(["AAA", "BBB", "CCC"]):
-        r = 0.0002 + (1.0 + 0.2 * k) * market + rng.normal(0, 0.012, len(dates))
-        r[jump_at] += DAY0_JUMP if sym == "AAA" else 0.03
-        items[sym] = (_bars(50 * np.cumprod(1 + r), dates), {"source": "test"})
-    store = PriceStore(home)
-    store.write_many(items)
-    return store
+    others = {"BBB": {"2024-06-03": 0.03}, "CCC": {"2024-06-03": 0.03}}
+    return make_store(home, {"AAA": {"2024-06-03": DAY0_JUMP}, **others})
 
 
 @pytest.fixture
 def setup(tmp_path: Path) -> tuple[PriceStore, object, Path]:
     store = _synthetic_store(tmp_path / "store")
-    (tmp_path / "securities.csv").write_text(SECURITIES, encoding="utf-8")
-    registry = load_registry(tmp_path / "securities.csv")
+    registry = synthetic_registry(tmp_path)
     events_csv = tmp_path / "events.csv"
     events_csv.write_text(EVENTS_HEADER + EV1 + EV2 + EV3, encoding="utf-8")
     return store, registry, events_csv
