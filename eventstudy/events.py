@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 
 from .errors import UserError
-from .securities import CsvRecord, Registry, read_csv_records
+from .securities import CsvRecord, Registry, read_csv_records, split_list
 
 CLAIM_KINDS: tuple[str, ...] = ("session_return", "since_listing", "group_rally")
 # Kinds whose target is one security; group_rally's target is a group. Checked against the registry.
@@ -279,15 +279,6 @@ def _check_url(text: str) -> bool:
     return parts.scheme in ("http", "https") and "." in host and not host.startswith(".")
 
 
-def _split_targets(cell: str) -> tuple[str, ...]:
-    out: list[str] = []
-    for part in cell.split(";"):
-        part = part.strip()
-        if part and part not in out:
-            out.append(part)
-    return tuple(out)
-
-
 def load_events(path: str | Path, registry: Registry | None = None) -> list[Event]:
     """Read and validate an events file, in file order.
 
@@ -369,7 +360,7 @@ def _parse_row(rec: CsvRecord, err: _ErrFn, registry: Registry | None) -> Event:
     if not _check_url(source):
         raise err(rec, "source", f"bad URL {source!r}", "give the full address, starting with https://")
 
-    targets = _split_targets(v["targets"])
+    targets = split_list(v["targets"])
     if not targets:
         raise err(rec, "targets", "no targets", "list symbols or group names separated by ';'")
     if registry is not None:
@@ -459,19 +450,17 @@ def _check_claim(
 
 
 def _check_listings(events: list[Event], shown: str) -> None:
+    def err(event: Event, field: str, message: str, hint: str | None = None) -> UserError:
+        return UserError(message, file=shown, line=event.line, field=field, hint=hint)
+
     listings: dict[str, Event] = {}
     for event in events:
         if event.offer_price is None:
             continue
         symbol = event.targets[0]
         if symbol in listings:
-            raise UserError(
-                f"second listing event for {symbol} (first: {listings[symbol].id})",
-                file=shown,
-                line=event.line,
-                field="offer_price",
-                hint="since_listing needs exactly one offer price per symbol",
-            )
+            raise err(event, "offer_price", f"second listing event for {symbol} (first: {listings[symbol].id})",
+                      "since_listing needs exactly one offer price per symbol")
         listings[symbol] = event
     for event in events:
         for claim in event.claims:
@@ -479,18 +468,8 @@ def _check_listings(events: list[Event], shown: str) -> None:
                 continue
             listing = listings.get(claim.target)
             if listing is None:
-                raise UserError(
-                    f"since_listing({claim.target}) has no listing event with an offer price",
-                    file=shown,
-                    line=event.line,
-                    field="claims",
-                    hint=f"add a row whose targets is {claim.target} and whose offer_price is set",
-                )
+                raise err(event, "claims", f"since_listing({claim.target}) has no listing event with an offer price",
+                          f"add a row whose targets is {claim.target} and whose offer_price is set")
             if listing.date > event.date:
-                raise UserError(
-                    f"since_listing({claim.target}): the listing ({listing.id}, {listing.date}) is after "
-                    f"this event ({event.date})",
-                    file=shown,
-                    line=event.line,
-                    field="claims",
-                )
+                raise err(event, "claims", f"since_listing({claim.target}): the listing ({listing.id}, "
+                          f"{listing.date}) is after this event ({event.date})")

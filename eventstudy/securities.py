@@ -327,7 +327,8 @@ def _default_path() -> Traversable:
     return resources.files("eventstudy").joinpath("data").joinpath("securities.csv")
 
 
-def _split_list(cell: str) -> tuple[str, ...]:
+def split_list(cell: str) -> tuple[str, ...]:
+    """A `;`-separated cell as stripped, de-duplicated items in order."""
     out: list[str] = []
     for part in cell.split(";"):
         part = part.strip()
@@ -389,7 +390,7 @@ def _load(path: Path | Traversable) -> Registry:
         if not _CURRENCY_RE.match(currency):
             hint = "use an ISO 4217 code such as HKD"
             raise err(rec, "currency", f"invalid currency {v['currency']!r}", hint)
-        groups = _split_list(v["groups"])
+        groups = split_list(v["groups"])
         for group in groups:
             if not _GROUP_RE.match(group):
                 raise err(
