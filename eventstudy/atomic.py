@@ -10,14 +10,27 @@ from pathlib import Path
 import pandas as pd
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def temp_file(directory: Path, prefix: str) -> tuple[int, Path]:
+    """A new temporary file in ``directory`` (same file system, so a rename is atomic), with the
+    permissions a normal file would get: mkstemp's 0600 would make reports unreadable to others."""
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=directory)
+    os.fchmod(fd, 0o666 & ~_umask())
+    return fd, Path(name)
+
+
 def write_via(path: str | Path, writer: Callable[[Path], None]) -> Path:
     """Call ``writer(tmp)`` on a temporary file beside ``path``, fsync it, then rename it over
     ``path``. On any failure the temporary file is removed and ``path`` is untouched."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = temp_file(path.parent, f".{path.name}.")
     os.close(fd)
-    tmp = Path(tmp_name)
     try:
         writer(tmp)
         with open(tmp, "rb") as fh:

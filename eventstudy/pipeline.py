@@ -110,7 +110,9 @@ class RunResult:
                 "bhar", "t_stat", "p_value", "estimation_days", "beta", "data_quality", "note"]
         if not frames:
             return pd.DataFrame(columns=cols)
-        return pd.concat(frames, ignore_index=True)[cols]
+        out = pd.concat(frames, ignore_index=True)[cols]
+        out["estimation_days"] = out["estimation_days"].astype("Int64")
+        return out
 
     def tests_frame(self) -> pd.DataFrame:
         """tests.csv: the battery for every group sample."""

@@ -40,7 +40,6 @@ import dataclasses
 import json
 import os
 import shutil
-import tempfile
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
@@ -52,6 +51,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from eventstudy.atomic import temp_file
 from eventstudy.errors import DataError
 
 FLOAT_COLUMNS = ("open", "high", "low", "close", "adj_close", "volume", "dividends", "splits")
@@ -275,7 +275,7 @@ class PriceStore:
         return table.replace_schema_metadata(merged)
 
     def _write_temp(self, symbol: str, table: pa.Table) -> Path:
-        fd, name = tempfile.mkstemp(dir=self.dir, prefix=f".{encode_symbol(symbol)}.", suffix=".tmp")
+        fd, name = temp_file(self.dir, f".{encode_symbol(symbol)}.")
         try:
             with os.fdopen(fd, "wb") as fh:
                 pq.write_table(table, fh)
