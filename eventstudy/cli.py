@@ -199,15 +199,20 @@ def _window_option(text: str, what: str):
 @click.option("--offline", is_flag=True, help="Use only stored prices; make no network request.")
 @click.option("--event", "only", multiple=True, help="Study only this event id (repeatable).")
 @click.option("--model", default="market", show_default=True,
-              type=click.Choice(["constant-mean", "market-adjusted", "market", "scholes-williams", "dimson"]))
+              type=click.Choice(["constant-mean", "market-adjusted", "market", "two-index", "scholes-williams",
+                                 "dimson"]),
+              help="Normal-return model; two-index adds each security's sector_index from the registry.")
 @click.option("--estimation", default="-250:-11", show_default=True, help="Estimation window, trading days.")
+@click.option("--missing", default="drop", show_default=True, type=click.Choice(["drop", "span"]),
+              help="The return after a session without a price: drop it, or compute it across the gap.")
 @click.option("--min-estimation", default=30, show_default=True, help="Fewest valid estimation days for a fit.")
 @click.option("--window", default="-5:5", show_default=True, help="Event window, trading days.")
 @click.option("--car", "cars", multiple=True, help="CAR window A:B (repeatable; default 0:0, -1:1, 0:5).")
 @click.option("--proxy", envvar="EVENTSTUDY_PROXY", help="HTTP(S) proxy for Yahoo.")
 @pass_ctx
 def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence[str], model: str,
-            estimation: str, min_estimation: int, window: str, cars: Sequence[str], proxy: str | None) -> None:
+            estimation: str, missing: str, min_estimation: int, window: str, cars: Sequence[str],
+            proxy: str | None) -> None:
     """Study every event in the events file, evaluate its claims, and write the reports."""
     from . import claims, pipeline
     from .events import load_events
@@ -221,6 +226,7 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
         estimation=Estimation(_window_option(estimation, "--estimation"), min_days=min_estimation),
         window=_window_option(window, "--window"),
         cars=tuple(_window_option(c, "--car") for c in cars) or DEFAULT_CARS,
+        missing=missing,
     )
     store = ctx.store()
     if not offline:

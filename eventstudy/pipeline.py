@@ -154,6 +154,7 @@ def _study_sample(
 ) -> tuple[Sample, dict[str, pd.DataFrame], dict[str, str]]:
     returns: dict[str, pd.Series] = {}
     market: dict[str, pd.Series] = {}
+    sector: dict[str, pd.Series] = {}
     missing: dict[str, str] = {}
     day0: dict[str, pd.Timestamp] = {}
     prices: dict[str, pd.DataFrame] = {}
@@ -167,6 +168,9 @@ def _study_sample(
         if bench is None or not store.has(bench.symbol):
             missing[sec.symbol] = f"no prices stored for its benchmark {sec.benchmark or '(none)'}"
             continue
+        if st.model == "two-index" and not (sec.sector_index and store.has(sec.sector_index)):
+            missing[sec.symbol] = f"the two-index model needs its sector index {sec.sector_index or '(none)'}"
+            continue
         d0 = calendars.day_zero(sec.exchange, event.announced_at, event.time_known)
         r = _returns_for(store, sec, st.missing)
         if r.empty or d0 > r.index.max() or d0 < r.index.min():
@@ -175,6 +179,8 @@ def _study_sample(
             continue
         returns[sec.symbol] = r
         market[sec.symbol] = _returns_for(store, bench, st.missing)
+        if st.model == "two-index" and sec.sector_index:
+            sector[sec.symbol] = _returns_for(store, registry.get(sec.sector_index), st.missing)
         day0[sec.symbol] = d0
         rows.append({"symbol": sec.symbol, "date": d0, "event_id": event.id})
         prices[sec.symbol] = _price_slice(store, sec, bench, d0, st.chart_days)
@@ -182,7 +188,8 @@ def _study_sample(
     result = None
     if rows:
         study = EventStudy(
-            returns, pd.DataFrame(rows), market=market, model=st.model, estimation=st.estimation,
+            returns, pd.DataFrame(rows), market=market, sector=sector or None, model=st.model,
+            estimation=st.estimation,
             window=st.window, cars=list(st.cars), event_day="next", bootstrap=st.bootstrap, seed=st.seed,
             returns_on_sessions=st.missing == "drop",
         )

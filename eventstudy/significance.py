@@ -236,6 +236,9 @@ class Battery:
         good = df > 2
         patell = float(z[good].sum() / np.sqrt(np.sum(df[good] / (df[good] - 2)))) if good.any() else np.nan
         res.append(_Stat("Patell Z", patell, _normal_p(patell), int(good.sum())))
+        if n == 1:
+            # One security: its own prediction-error t (the SAR) is the test that applies.
+            res.append(_Stat("time-series t", float(z[0]), _t_p(float(z[0]), float(df[0])), 1))
         zsd = float(z.std(ddof=1)) if n > 1 else np.nan
         bmp = float(np.sqrt(n) * z.mean() / zsd) if n > 1 and zsd > 0 else np.nan
         res.append(_Stat("BMP", bmp, _t_p(bmp, n - 1), n))
@@ -328,6 +331,8 @@ class Battery:
 
 
 def _order(name: str, clustered: bool) -> int:
+    if name == "time-series t":  # present only for a single security, where it is the test
+        return -1
     if clustered and name in ROBUST_FIRST:
         return ROBUST_FIRST.index(name)
     return len(ROBUST_FIRST) + list(ASSUMPTIONS).index(name)

@@ -171,3 +171,42 @@ def test_offline_run_on_real_prices(real_dir: Path, tmp_path: Path, capsys) -> N
     results = pd.read_csv(tmp_path / "reports" / "results.csv")
     zhipu = results[(results["event_id"] == "glm-image") & (results["symbol"] == "2513.HK")]
     assert zhipu["note"].str.contains("post-event").all()  # the short-history fallback is said
+
+
+@pytest.fixture
+def fake_yahoo(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Yahoo answered from synthetic series through yfinance's real parser; no sleeping."""
+    import functools
+
+    from yahoo_fakes import FakeYahoo, make_series
+
+    from eventstudy import calendars, refresh
+
+    fake = FakeYahoo().install(monkeypatch)
+    # The series run to the last HKEX session closed by now, as Yahoo's would.
+    last = refresh.last_closed_session("HKEX", pd.Timestamp.now(tz="UTC"))
+    for i, (symbol, exchange) in enumerate([("2513.HK", "HKEX"), ("^HSI", "HKEX"), ("0100.HK", "HKEX")]):
+        fake.add(make_series(symbol, exchange, calendars.sessions(exchange, "2026-09-01", last), seed=i))
+    monkeypatch.setattr(refresh, "refresh", functools.partial(refresh.refresh, sleep=lambda s: None))
+    return fake
+
+
+def test_prices_fetch_then_a_current_store_makes_no_request(fake_yahoo, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run_cli(["prices", "fetch", "2513.HK", "--start", "2026-09-01"], capsys)
+    assert code == 0, err
+    assert {c.symbol for c in fake_yahoo.history_calls()} == {"2513.HK", "^HSI"}  # the benchmark comes along
+    first = len(fake_yahoo.calls)
+    code, out, _ = run_cli(["prices", "status"], capsys)
+    assert "2513.HK" in out and "yahoo" in out
+    code, out, err = run_cli(["prices", "fetch"], capsys)  # refresh everything stored
+    assert code == 0, err
+    assert len(fake_yahoo.calls) == first  # a current store asks Yahoo nothing
+
+
+def test_prices_fetch_failure_names_the_security_and_exits_1(fake_yahoo, capsys) -> None:  # type: ignore[no-untyped-def]
+    fake_yahoo.rate_limited["0100.HK"] = 100
+    code, out, err = run_cli(["prices", "fetch", "0100.HK", "2513.HK", "--start", "2026-09-01"], capsys)
+    assert code == 1
+    assert "failed 0100.HK" in err and "rate" in err.lower()
+    code, out, _ = run_cli(["prices", "status"], capsys)
+    assert "2513.HK" in out and "0100.HK" not in out  # the others were stored

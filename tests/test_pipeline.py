@@ -127,3 +127,28 @@ def test_unknown_event_id(world) -> None:  # type: ignore[no-untyped-def]
     evs = events(tmp, [row("e", "2024-06-04", "10:00", "AAA")], reg)
     with pytest.raises(Exception, match="unknown event id"):
         pipeline.run(evs, store, reg, SETTINGS, only=["nope"])
+
+
+def test_two_index_model_uses_the_registry_sector_index(tmp_path: Path) -> None:
+    from synthetic import SECURITIES, bars
+
+    from eventstudy.securities import load_registry
+
+    store = make_store(tmp_path / "home")
+    dates = sessions()
+    rng = np.random.default_rng(3)
+    sector = 80 * np.cumprod(1 + rng.normal(0, 0.01, len(dates)))
+    store.write("^SEC", bars(sector, dates), {"source": "test"})
+    text = SECURITIES.replace("AAA,Alpha | Corp,NYSE,USD,^BM,,", "AAA,Alpha | Corp,NYSE,USD,^BM,^SEC,")
+    (tmp_path / "securities.csv").write_text(text + "^SEC,Sector,NYSE,USD,,,,index,\n", encoding="utf-8")
+    reg = load_registry(tmp_path / "securities.csv")
+    evs = events(tmp_path, [row("e", "2024-06-04", "10:00", "AAA;BBB")], reg)
+    run = pipeline.run(evs, store, reg, pipeline.Settings(model="two-index", bootstrap=99))
+    aaa = run.analyses[0].sample("AAA")
+    assert aaa is not None and aaa.result is not None
+    est = aaa.result.estimates.iloc[0]
+    assert est["model"] == "two-index" and np.isfinite(est["beta_sector"])
+    bbb = run.analyses[0].sample("BBB")
+    assert bbb is not None and "sector index" in bbb.missing["BBB"]
+    single = aaa.result.tests
+    assert single[single["scope"] == "day"].groupby("day").head(1)["statistic"].eq("time-series t").all()
