@@ -112,8 +112,10 @@ def _fetch_targets(ctx: _Ctx, names: Sequence[str]) -> list[tuple[str, str]]:
                 if b and registry.knows(b):
                     with_bench.append(registry.get(b))
     else:
+        # A scheduled refresh keeps Yahoo series current; imported files are left as imported.
         store = ctx.store()
-        with_bench = [registry.get(s) for s in store.symbols() if registry.knows(s)]
+        with_bench = [registry.get(s) for s in store.symbols()
+                      if registry.knows(s) and store.meta(s).get("source") == "yahoo"]
     seen: dict[str, str] = {}
     for s in with_bench:
         seen.setdefault(s.symbol, s.exchange)
@@ -135,7 +137,7 @@ def prices_fetch(ctx: _Ctx, names: Sequence[str], start: str, proxy: str | None)
 
     targets = _fetch_targets(ctx, names)
     if not targets:
-        raise UserError("nothing to fetch: the store is empty",
+        raise UserError("nothing to fetch: the store holds no Yahoo series",
                         hint="name symbols or groups, e.g. `prices fetch 2513.HK`")
     report = refresh(ctx.store(), targets, full_history_start=start, proxy=proxy)
     click.echo(report.summary())

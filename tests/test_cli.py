@@ -210,3 +210,30 @@ def test_prices_fetch_failure_names_the_security_and_exits_1(fake_yahoo, capsys)
     assert "failed 0100.HK" in err and "rate" in err.lower()
     code, out, _ = run_cli(["prices", "status"], capsys)
     assert "2513.HK" in out and "0100.HK" not in out  # the others were stored
+
+
+def test_scheduled_refresh_leaves_imported_series_alone(fake_yahoo, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    src = write_history(tmp_path / "0981.HK.csv", "2026-01-05", [10.0, 10.5, 11.0])
+    assert run_cli(["prices", "import", str(src)], capsys)[0] == 0
+    code, _, err = run_cli(["prices", "fetch"], capsys)
+    assert code == 2 and "no Yahoo series" in err
+    assert run_cli(["prices", "fetch", "2513.HK", "--start", "2026-09-01"], capsys)[0] == 0
+    code, _, err = run_cli(["prices", "fetch"], capsys)
+    assert code == 0, err
+    assert "0981.HK" not in {c.symbol for c in fake_yahoo.calls}
+
+
+def test_online_run_fetches_what_the_store_lacks(fake_yahoo, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "id,date,time,timezone,title,source,targets,offer_price,claims,certainty,notes\n"
+        'news,2026-11-03,08:00,Asia/Hong_Kong,Something,https://example.com/a,2513.HK,,'
+        '"session_return(2513.HK) > 1% ""rose""",confirmed,\n',
+        encoding="utf-8",
+    )
+    code, out, err = run_cli(["run", "--events", str(events), "--out", str(tmp_path / "r")], capsys)
+    assert code == 0, err
+    assert {c.symbol for c in fake_yahoo.history_calls()} == {"2513.HK", "^HSI"}
+    claims = pd.read_csv(tmp_path / "r" / "claims.csv")
+    assert claims["verdict"].iloc[0] in ("supported", "not supported")
+    assert (tmp_path / "r" / "report.html").is_file()
