@@ -231,7 +231,7 @@ def test_online_run_fetches_what_the_store_lacks(fake_yahoo, tmp_path: Path, cap
         '"session_return(2513.HK) > 1% ""rose""",confirmed,\n',
         encoding="utf-8",
     )
-    code, out, err = run_cli(["run", "--events", str(events), "--out", str(tmp_path / "r")], capsys)
+    code, _, err = run_cli(["run", "--events", str(events), "--out", str(tmp_path / "r")], capsys)
     assert code == 0, err
     assert {c.symbol for c in fake_yahoo.history_calls()} == {"2513.HK", "^HSI"}
     claims = pd.read_csv(tmp_path / "r" / "claims.csv")
