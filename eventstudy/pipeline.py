@@ -128,14 +128,34 @@ class RunResult:
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _returns_for(store: PriceStore, sec: Security, missing: str) -> pd.Series:
-    """Returns on the exchange's sessions. Runs of a repeated close (a suspension the vendor filled
-    with the last price) are treated as sessions without a price, not as days of zero return,
-    which would shrink the estimated volatility and beta."""
-    bars = store.read(sec.symbol)
-    sessions = calendars.sessions(sec.exchange, bars.index.min(), bars.index.max())
-    prices = bars["adj_close"].mask(stale_mask(bars["close"]))
-    return to_returns(prices, missing=missing, sessions=sessions)
+class _Prices:
+    """Reads of one run: every security's bars and returns are read and computed once, however
+    many events and samples use them (a benchmark serves every security of its market)."""
+
+    def __init__(self, store: PriceStore, missing: str):
+        self.store = store
+        self.missing = missing
+        self._bars: dict[str, pd.DataFrame] = {}
+        self._returns: dict[str, pd.Series] = {}
+
+    def has(self, symbol: str | None) -> bool:
+        return bool(symbol) and self.store.has(str(symbol))
+
+    def bars(self, symbol: str) -> pd.DataFrame:
+        if symbol not in self._bars:
+            self._bars[symbol] = self.store.read(symbol)
+        return self._bars[symbol]
+
+    def returns(self, sec: Security) -> pd.Series:
+        """Returns on the exchange's sessions. Runs of a repeated close (a suspension the vendor
+        filled with the last price) are sessions without a price, not days of zero return, which
+        would shrink the estimated volatility and beta."""
+        if sec.symbol not in self._returns:
+            bars = self.bars(sec.symbol)
+            sessions = calendars.sessions(sec.exchange, bars.index.min(), bars.index.max())
+            prices = bars["adj_close"].mask(stale_mask(bars["close"]))
+            self._returns[sec.symbol] = to_returns(prices, missing=self.missing, sessions=sessions)
+        return self._returns[sec.symbol]
 
 
 def _quality_line(stored: list[dict]) -> str:
@@ -150,7 +170,7 @@ def _benchmark(registry: Registry, sec: Security) -> Security | None:
 
 
 def _study_sample(
-    event: Event, target: str, secs: list[Security], store: PriceStore, registry: Registry, st: Settings
+    event: Event, target: str, secs: list[Security], data: _Prices, registry: Registry, st: Settings
 ) -> tuple[Sample, dict[str, pd.DataFrame], dict[str, str]]:
     returns: dict[str, pd.Series] = {}
     market: dict[str, pd.Series] = {}
@@ -162,29 +182,29 @@ def _study_sample(
     rows = []
     for sec in secs:
         bench = _benchmark(registry, sec)
-        if not store.has(sec.symbol):
+        if not data.has(sec.symbol):
             missing[sec.symbol] = "no prices stored"
             continue
-        if bench is None or not store.has(bench.symbol):
+        if bench is None or not data.has(bench.symbol):
             missing[sec.symbol] = f"no prices stored for its benchmark {sec.benchmark or '(none)'}"
             continue
-        if st.model == "two-index" and not (sec.sector_index and store.has(sec.sector_index)):
+        if st.model == "two-index" and not data.has(sec.sector_index):
             missing[sec.symbol] = f"the two-index model needs its sector index {sec.sector_index or '(none)'}"
             continue
         d0 = calendars.day_zero(sec.exchange, event.announced_at, event.time_known)
-        r = _returns_for(store, sec, st.missing)
+        r = data.returns(sec)
         if r.empty or d0 > r.index.max() or d0 < r.index.min():
             span = "" if r.empty else f" ({r.index.min().date()}..{r.index.max().date()})"
             missing[sec.symbol] = f"no prices around day 0 {d0.date()}{span}"
             continue
         returns[sec.symbol] = r
-        market[sec.symbol] = _returns_for(store, bench, st.missing)
+        market[sec.symbol] = data.returns(bench)
         if st.model == "two-index" and sec.sector_index:
-            sector[sec.symbol] = _returns_for(store, registry.get(sec.sector_index), st.missing)
+            sector[sec.symbol] = data.returns(registry.get(sec.sector_index))
         day0[sec.symbol] = d0
         rows.append({"symbol": sec.symbol, "date": d0, "event_id": event.id})
-        prices[sec.symbol] = _price_slice(store, sec, bench, d0, st.chart_days)
-        quality[sec.symbol] = _quality_line(store.meta(sec.symbol).get("issues") or [])
+        prices[sec.symbol] = _price_slice(sec, bench, data, d0, st.chart_days)
+        quality[sec.symbol] = _quality_line(data.store.meta(sec.symbol).get("issues") or [])
     result = None
     if rows:
         study = EventStudy(
@@ -197,10 +217,9 @@ def _study_sample(
     return Sample(target, secs, day0, result, missing), prices, quality
 
 
-def _price_slice(store: PriceStore, sec: Security, bench: Security, d0: pd.Timestamp, days: int) -> pd.DataFrame:
+def _price_slice(sec: Security, bench: Security, data: _Prices, d0: pd.Timestamp, days: int) -> pd.DataFrame:
     """Closes of the security and its benchmark from ``days`` sessions before day 0 to after."""
-    s = store.read(sec.symbol)
-    b = store.read(bench.symbol)
+    s, b = data.bars(sec.symbol), data.bars(bench.symbol)
     pos = int(s.index.searchsorted(d0))
     lo, hi = max(0, pos - days), min(len(s), pos + days + 1)
     window = s.iloc[lo:hi]
@@ -241,14 +260,14 @@ def _shared_securities(a: Event, b: Event, registry: Registry) -> list[str]:
     return sorted(sa & sb)
 
 
-def analyse_event(event: Event, all_events: Sequence[Event], store: PriceStore, registry: Registry,
+def analyse_event(event: Event, all_events: Sequence[Event], data: _Prices, registry: Registry,
                   settings: Settings) -> EventAnalysis:
     samples: list[Sample] = []
     prices: dict[str, pd.DataFrame] = {}
     quality: dict[str, str] = {}
     for target in event.targets:
         secs = [s for s in registry.resolve([target]) if not s.is_index]
-        sample, p, q = _study_sample(event, target, secs, store, registry, settings)
+        sample, p, q = _study_sample(event, target, secs, data, registry, settings)
         samples.append(sample)
         prices.update(p)
         quality.update(q)
@@ -272,5 +291,6 @@ def run(events: Sequence[Event], store: PriceStore, registry: Registry, settings
         if unknown:
             raise DataError(f"unknown event id(s): {', '.join(unknown)}",
                             hint=f"events are: {', '.join(e.id for e in events)}")
-    analyses = [analyse_event(e, events, store, registry, st) for e in chosen]
+    data = _Prices(store, st.missing)
+    analyses = [analyse_event(e, events, data, registry, st) for e in chosen]
     return RunResult(analyses, st, list(events))
