@@ -381,7 +381,7 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
         model=model,
         estimation=Estimation(parse_window(estimation, what="--estimation"), min_days=min_estimation),
         window=parse_window(window, what="--window"),
-        cars=[parse_relative(c, what="--car") for c in cars] or list(DEFAULT_CARS),
+        cars=[parse_relative(c, what="--car") for c in cars] or DEFAULT_CARS,
         event_day=event_day, fallback=not no_fallback, convention=convention, bootstrap=bootstrap, seed=seed,
     )
     if returns_path:

@@ -210,7 +210,7 @@ def _study_sample(
         study = EventStudy(
             returns, pd.DataFrame(rows), market=market, sector=sector or None, model=st.model,
             estimation=st.estimation,
-            window=st.window, cars=list(st.cars), event_day="next", bootstrap=st.bootstrap, seed=st.seed,
+            window=st.window, cars=st.cars, event_day="next", bootstrap=st.bootstrap, seed=st.seed,
             returns_on_sessions=st.missing == "drop",
         )
         result = study.fit()

@@ -25,6 +25,7 @@ from statsmodels.stats.stattools import durbin_watson, jarque_bera
 
 from . import engine, significance
 from .errors import UserError
+from .models import MODELS
 from .returns import to_returns
 from .windows import DEFAULT_CARS, DateWindow, Estimation, Window
 
@@ -181,25 +182,40 @@ class EventStudy:
                             field="window", hint="give the event window in relative days (e.g. 0:4)")
         return Window(*spans.pop())
 
+    def _check_model(self) -> None:
+        if self.model not in MODELS:
+            raise UserError(f"unknown model {self.model!r}", field="model", hint=f"choose one of: {', '.join(MODELS)}")
+        if self.model != "constant-mean" and self.market is None:
+            raise UserError(f"the {self.model} model needs a market return", field="market",
+                            hint="give --market COLUMN|FILE, or use --model constant-mean")
+        if self.model == "two-index" and self.sector is None:
+            raise UserError("the two-index model needs a sector index", field="sector",
+                            hint="give --sector COLUMN|FILE")
+
     def fit(self) -> StudyResult:
+        self._check_model()
         series, skipped = self._series()
         if not series:
             raise UserError("no event could be placed on its security's trading days",
                             hint="check the event dates and the --event-day rule")
         window = self._event_window(series)
-        for c in self.cars:
+        cars = list(self.cars)
+        if self.cars is DEFAULT_CARS:
+            # The defaults adapt to the event window; windows the user names must fit it.
+            cars = [c for c in DEFAULT_CARS if window.start <= c.start and c.end <= window.end] or [window]
+        for c in cars:
             if c.start < window.start or c.end > window.end:
                 raise UserError(f"CAR window {c.label} lies outside the event window {window.label}",
                                 field="car", hint="widen --window or narrow --car")
         overlaps = _overlaps(series, window)
         out = engine.run(series, model=self.model, estimation=self.estimation, window=window,
                          fallback=self.fallback, log_returns=self.log_returns, convention=self.convention)
-        cars = [out.car(w) for w in self.cars]
+        car_arrays = [out.car(w) for w in cars]
         tests, r, clustered = significance.test_table(
-            out, cars, clustered=self.clustered, bootstrap=self.bootstrap, seed=self.seed,
+            out, car_arrays, clustered=self.clustered, bootstrap=self.bootstrap, seed=self.seed,
             convention=self.convention,
         )
-        return StudyResult(out, cars, tests, r, clustered, pd.DataFrame(skipped), overlaps)
+        return StudyResult(out, car_arrays, tests, r, clustered, pd.DataFrame(skipped), overlaps)
 
 
 def _overlaps(series: list[engine.EventSeries], window: Window) -> pd.DataFrame:
