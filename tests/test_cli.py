@@ -237,3 +237,24 @@ def test_online_run_fetches_what_the_store_lacks(fake_yahoo, tmp_path: Path, cap
     claims = pd.read_csv(tmp_path / "r" / "claims.csv")
     assert claims["verdict"].iloc[0] in ("supported", "not supported")
     assert (tmp_path / "r" / "report.html").is_file()
+
+
+@pytest.mark.shared
+def test_study_input_mistakes_are_one_line_errors(peers_dir: Path, tmp_path: Path, capsys) -> None:
+    rates = str(peers_dir / "estudy2" / "rates.csv")
+    market = str(peers_dir / "estudy2" / "rates_indx.csv")
+    events = str(REPO / "examples" / "estudy2_events.csv")
+    base = ["study", "--returns", rates, "--events", events, "--out", str(tmp_path)]
+    for extra, needle in (
+        (["--model", "two-index", "--market", market], "sector index"),
+        (["--model", "market"], "needs a market return"),
+        (["--market", "NOPE"], "NOPE"),
+        (["--market", market, "--window", "5:1"], "ends before it starts"),
+        (["--market", market, "--window", "0:4", "--car", "0:9"], "outside the event window"),
+    ):
+        code, _, err = run_cli(base + extra, capsys)
+        assert code == 2 and needle in err and err.count("\n") == 1 and "Traceback" not in err, (extra, err)
+    # Without --car, the default CAR windows shrink to those that fit the event window.
+    code, _, err = run_cli([*base, "--market", market, "--window", "0:4"], capsys)
+    assert code == 0, err
+    assert set(pd.read_csv(tmp_path / "car.csv")["window"]) == {"[0,0]"}
