@@ -46,9 +46,12 @@ class DataError(UserError):
 
 
 class FetchError(Exception):
-    """A price source failed for one security; carries the symbol and the reason."""
+    """A price source failed for one security; carries the symbol, the reason and its kind:
+    ``network`` (the source could not be reached), ``rate_limit`` or ``data`` (it answered, but
+    with nothing usable)."""
 
-    def __init__(self, symbol: str, reason: str):
+    def __init__(self, symbol: str, reason: str, kind: str = "data"):
         self.symbol = symbol
         self.reason = reason
+        self.kind = kind
         super().__init__(f"{symbol}: {reason}")

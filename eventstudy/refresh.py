@@ -31,6 +31,9 @@ Fetcher = Callable[..., tuple[pd.DataFrame, dict[str, Any]]]
 
 # Stored final bars fetched again with each incremental request, to notice backward re-adjustments.
 OVERLAP_BARS = 5
+# After this many securities fail with network errors before Yahoo has answered once, the rest
+# are reported as not tried instead of each waiting through its own retries.
+UNREACHABLE_AFTER = 2
 # Yahoo recomputes adjusted closes on every request; float noise stays far below this, while the
 # smallest real re-adjustment (a dividend of 0.01% of the price) is above it.
 ADJ_RTOL = 1e-5
@@ -263,16 +266,30 @@ def refresh(
     items: Iterable[tuple[str, str]] = securities
     show = progress and sys.stderr.isatty()
     bar = tqdm(items, desc="refresh", unit="security", disable=not show, leave=False)
+    unreachable: list[str] = []  # network failures while Yahoo has not answered once
+    answered = False
     with store.lock():
         for symbol, exchange in bar:
             bar.set_postfix_str(symbol)
+            if not answered and len(unreachable) >= UNREACHABLE_AFTER:
+                # Without a network every security would sit through its own retries; say so once.
+                report.results.append(SymbolResult(
+                    symbol, exchange, "failed",
+                    reason=f"not tried: Yahoo unreachable (network errors on {', '.join(unreachable)})"))
+                continue
             try:
                 result = _refresh_one(store, symbol, exchange, now=now, full_start=full_start, fetch=throttled)
             except FetchError as exc:
                 result = SymbolResult(symbol, exchange, "failed", reason=exc.reason)
+                if exc.kind == "network":
+                    unreachable.append(symbol)
+                else:
+                    answered = True  # Yahoo answered, if only with a refusal
             except Exception as exc:
                 # One security's surprise (bad data, a bug) must not abort the others' refresh.
                 result = SymbolResult(symbol, exchange, "failed", reason=f"{type(exc).__name__}: {exc}")
+            else:
+                answered = answered or result.requested is not None
             report.results.append(result)
     bar.close()
     return report

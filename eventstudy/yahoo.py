@@ -85,6 +85,12 @@ def _is_transient(exc: BaseException) -> bool:
     return bool(names & _TRANSIENT_NAMES)
 
 
+def _kind(exc: BaseException) -> str:
+    if isinstance(exc, yf_exceptions.YFRateLimitError):
+        return "rate_limit"
+    return "network" if _is_transient(exc) else "data"
+
+
 def _reason(exc: BaseException, attempts: int) -> str:
     if isinstance(exc, yf_exceptions.YFRateLimitError):
         return f"rate limited by Yahoo (HTTP 429) after {attempts} attempts; try again later"
@@ -167,7 +173,7 @@ def fetch_history(
     except FetchError:
         raise
     except Exception as exc:
-        raise FetchError(symbol, _reason(exc, attempts)) from exc
+        raise FetchError(symbol, _reason(exc, attempts), kind=_kind(exc)) from exc
 
     frame = to_bar_frame(symbol, exchange, raw, now)
     frame = frame.loc[(frame.index >= first) & (frame.index <= last)]

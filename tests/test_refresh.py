@@ -265,3 +265,32 @@ def test_last_closed_session() -> None:
     assert refresh_mod.last_closed_session("NYSE", pd.Timestamp("2025-03-14 15:00", tz="UTC")) == pd.Timestamp(
         "2025-03-13"
     )
+
+
+def test_unreachable_yahoo_is_reported_without_trying_every_security(store: PriceStore, sleeps: Sleeps) -> None:
+    from eventstudy.errors import FetchError
+
+    tried: list[str] = []
+
+    def offline(symbol: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        tried.append(symbol)
+        raise FetchError(symbol, "network error after 4 attempts: DNSError", kind="network")
+
+    report = run(store, NOW1, sleeps, fetch=offline)
+    assert tried == [s for s, _ in SECURITIES[:2]]
+    assert [r.status for r in report.results] == ["failed"] * len(SECURITIES)
+    assert all("Yahoo unreachable" in r.reason for r in report.results[2:])
+    assert store.symbols() == []
+
+
+def test_a_rate_limit_is_not_taken_for_an_unreachable_network(store: PriceStore, sleeps: Sleeps) -> None:
+    from eventstudy.errors import FetchError
+
+    tried: list[str] = []
+
+    def limited(symbol: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        tried.append(symbol)
+        raise FetchError(symbol, "rate limited", kind="rate_limit")
+
+    run(store, NOW1, sleeps, fetch=limited)
+    assert tried == [s for s, _ in SECURITIES]
