@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .events import Claim, Event, listing_event
+from .formatting import pct
 from .pipeline import EventAnalysis, RunResult
 from .store import PriceStore
 
@@ -52,14 +53,6 @@ class Verdict:
             "reason": self.reason,
             **self.extra,
         }
-
-
-def pct(x: object) -> str:
-    try:
-        v = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return "n/a"
-    return f"{v:+.2%}" if np.isfinite(v) else "n/a"
 
 
 def _day0_ar(a: EventAnalysis, symbol: str) -> pd.Series | None:

@@ -218,6 +218,7 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
     """Study every event in the events file, evaluate its claims, and write the reports."""
     from . import claims, pipeline
     from .events import load_events
+    from .formatting import pct
     from .report import write_reports
     from .windows import DEFAULT_CARS, Estimation
 
@@ -240,7 +241,7 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
     verdicts = claims.evaluate(result, store)
     paths = write_reports(result, verdicts, Path(out))
     for v in verdicts:
-        click.echo(f"[{v.verdict}] {v.event_id}: {v.claim.text}: measured {claims.pct(v.measured)}")
+        click.echo(f"[{v.verdict}] {v.event_id}: {v.claim.text}: measured {pct(v.measured)}")
     click.echo(f"wrote {len(paths)} file(s) to {out}/")
 
 

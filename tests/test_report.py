@@ -17,8 +17,8 @@ from synthetic import registry as synthetic_registry
 
 from eventstudy import claims, pipeline
 from eventstudy.events import load_events
+from eventstudy.formatting import md_cell, num, pct, pvalue, slug
 from eventstudy.report import write_reports
-from eventstudy.report.format import md_cell, num, pct, pvalue, slug
 from eventstudy.store import PriceStore
 
 REPO = Path(__file__).resolve().parents[1]

@@ -14,11 +14,11 @@ import pandas as pd
 
 from ..atomic import write_bytes, write_csv, write_text
 from ..claims import Verdict, claims_frame
+from ..formatting import num, pct, pvalue
 from ..pipeline import RunResult
 from . import html, markdown
 from .charts import Chart, event_charts
 from .context import ReportView, build
-from .format import num, pct, pvalue
 
 __all__ = ["ReportView", "build_view", "num", "pct", "pvalue", "render_charts", "write_reports"]
 

@@ -13,10 +13,10 @@ import pandas as pd
 
 from ..claims import Verdict
 from ..events import Event
+from ..formatting import integer, num, pct, pvalue, stat_p
 from ..pipeline import EventAnalysis, RunResult, Sample, Settings
 from ..windows import Window
 from .charts import Chart
-from .format import integer, num, pct, pvalue, stat_p
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Number and text formatting shared by the Markdown and HTML reports, so both show the same strings."""
+"""Number and text formatting shared by claims, the CLI and the reports, so all show the same strings."""
 
 from __future__ import annotations
 
