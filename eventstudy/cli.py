@@ -187,12 +187,6 @@ def prices_export(ctx: _Ctx, symbol: str, out: str | None) -> None:
 
 
 # -- the news-claims run ---------------------------------------------------------------------
-def _window_option(text: str, what: str):
-    from .windows import parse_relative
-
-    return parse_relative(text, what=what)
-
-
 @cli.command("run")
 @click.option("--events", "events_path", default="events.csv", show_default=True,
               type=click.Path(dir_okay=False), help="Events CSV.")
@@ -220,15 +214,16 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
     from .events import load_events
     from .formatting import pct
     from .report import write_reports
-    from .windows import DEFAULT_CARS, Estimation
+    from .windows import Estimation, default_cars, parse_relative
 
     registry = ctx.registry()
     events = load_events(events_path, registry)
+    event_window = parse_relative(window, what="--window")
     settings = pipeline.Settings(
         model=model,
-        estimation=Estimation(_window_option(estimation, "--estimation"), min_days=min_estimation),
-        window=_window_option(window, "--window"),
-        cars=tuple(_window_option(c, "--car") for c in cars) or DEFAULT_CARS,
+        estimation=Estimation(parse_relative(estimation, what="--estimation"), min_days=min_estimation),
+        window=event_window,
+        cars=tuple(parse_relative(c, what="--car") for c in cars) or default_cars(event_window),
         missing=missing,
     )
     store = ctx.store()
@@ -364,7 +359,7 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
               no_fallback: bool, bootstrap: int, seed: int, out: str) -> None:
     """An event study on any data set: wide returns or prices, events as symbol,date."""
     from .study import EventStudy
-    from .windows import DEFAULT_CARS, Estimation, parse_relative, parse_window
+    from .windows import Estimation, parse_relative, parse_window
 
     if bool(returns_path) == bool(prices_path):
         raise UserError("give exactly one of --returns and --prices")
@@ -382,7 +377,7 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
         model=model,
         estimation=Estimation(parse_window(estimation, what="--estimation"), min_days=min_estimation),
         window=parse_window(window, what="--window"),
-        cars=[parse_relative(c, what="--car") for c in cars] or DEFAULT_CARS,
+        cars=[parse_relative(c, what="--car") for c in cars] or None,
         event_day=event_day, fallback=not no_fallback, convention=convention, bootstrap=bootstrap, seed=seed,
     )
     if returns_path:

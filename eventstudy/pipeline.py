@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import calendars
+from .engine import DEFAULT_WINDOW
 from .errors import DataError
 from .events import Event
 from .quality import QualityIssue, stale_mask, summarize
@@ -32,7 +33,7 @@ class Settings:
 
     model: str = "market"
     estimation: Estimation = field(default_factory=lambda: Estimation(Window(-250, -11), min_days=30))
-    window: Window = field(default_factory=lambda: Window(-5, 5))
+    window: Window = DEFAULT_WINDOW
     cars: tuple[Window, ...] = DEFAULT_CARS
     missing: str = "drop"
     bootstrap: int = 2000

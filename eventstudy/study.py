@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ from . import engine, significance
 from .errors import UserError
 from .models import MODELS
 from .returns import to_returns
-from .windows import DEFAULT_CARS, DateWindow, Estimation, Window
+from .windows import DateWindow, Estimation, Window, default_cars
 
 EVENT_DAY = ("previous", "next", "skip")
 SeriesLike = pd.Series | Mapping[str, pd.Series] | str | None
@@ -74,7 +75,8 @@ class EventStudy:
     Parameters mirror the CLI: ``model`` one of :data:`eventstudy.models.MODELS`; ``estimation``
     an :class:`Estimation` (relative or date window, minimum valid days); ``window`` the event
     window (relative days, or a :class:`DateWindow` resolved on each security's days);
-    ``cars`` the CAR windows; ``event_day`` how a non-trading event date maps to day 0;
+    ``cars`` the CAR windows (default: those of [0,0], [-1,+1], [0,+5] that fit the event window);
+    ``event_day`` how a non-trading event date maps to day 0;
     ``log_returns`` whether the returns are log returns (BHAR then compounds with exp);
     ``fallback`` whether a too-short estimation falls back to market-adjusted returns with
     post-event volatility; ``convention`` "textbook" (default) or "estudy2" (that package's
@@ -90,7 +92,7 @@ class EventStudy:
     model: str = "market"
     estimation: Estimation = field(default_factory=Estimation)
     window: Window | DateWindow = engine.DEFAULT_WINDOW
-    cars: Sequence[Window] = DEFAULT_CARS
+    cars: Sequence[Window] | None = None
     event_day: str = "previous"
     log_returns: bool = False
     fallback: bool = True
@@ -199,10 +201,8 @@ class EventStudy:
             raise UserError("no event could be placed on its security's trading days",
                             hint="check the event dates and the --event-day rule")
         window = self._event_window(series)
-        cars = list(self.cars)
-        if self.cars is DEFAULT_CARS:
-            # The defaults adapt to the event window; windows the user names must fit it.
-            cars = [c for c in DEFAULT_CARS if window.start <= c.start and c.end <= window.end] or [window]
+        # The defaults adapt to the event window; windows the user names must fit it.
+        cars = list(self.cars) if self.cars is not None else list(default_cars(window))
         for c in cars:
             if c.start < window.start or c.end > window.end:
                 raise UserError(f"CAR window {c.label} lies outside the event window {window.label}",
@@ -246,7 +246,10 @@ def _diagnostics(resid: np.ndarray) -> dict[str, float]:
 
 @dataclass
 class StudyResult:
-    """Fitted study: tidy tables ``ar``, ``car``, ``tests``, ``estimates``; ``summary()``."""
+    """Fitted study: tidy tables ``ar``, ``car``, ``tests``, ``estimates``; ``summary()``.
+
+    The tables are built on first use and kept: reports, claims and results.csv all read them.
+    Treat them as read-only (copy before changing one)."""
 
     output: engine.Output
     car_arrays: list[engine.CarArrays]
@@ -263,7 +266,7 @@ class StudyResult:
     def _notes(self, i: int) -> str:
         return "; ".join(self.output.notes[i])
 
-    @property
+    @cached_property
     def estimates(self) -> pd.DataFrame:
         out = self.output
         df = engine.degrees_of_freedom(out)
@@ -283,7 +286,7 @@ class StudyResult:
             rows.append(row)
         return pd.DataFrame(rows)
 
-    @property
+    @cached_property
     def ar(self) -> pd.DataFrame:
         out = self.output
         cols = out.win_cols
@@ -303,7 +306,7 @@ class StudyResult:
             "model": np.repeat(out.model_used, w),
         })
 
-    @property
+    @cached_property
     def car(self) -> pd.DataFrame:
         out = self.output
         df = engine.degrees_of_freedom(out)

@@ -95,3 +95,8 @@ def parse_relative(text: str, *, what: str = "window") -> Window:
 
 
 DEFAULT_CARS: tuple[Window, ...] = (Window(0, 0), Window(-1, 1), Window(0, 5))
+
+
+def default_cars(window: Window) -> tuple[Window, ...]:
+    """The default CAR windows that fit inside ``window``, else the event window itself."""
+    return tuple(c for c in DEFAULT_CARS if window.start <= c.start and c.end <= window.end) or (window,)
