@@ -24,8 +24,8 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
-from eventstudy.study import EventStudy
-from eventstudy.windows import Estimation, Window
+from eventstudy.stats.study import EventStudy
+from eventstudy.stats.windows import Estimation, Window
 
 TIME_TARGET_S = 10.0  # for 2,000 events; scaled linearly for other sizes
 MEMORY_TARGET_B = 1 << 30

@@ -12,18 +12,18 @@ The Python API (the CLI and the reports are thin layers over it)::
     print(result.summary())
 
 ``EventStudy.from_prices`` starts from prices instead of returns. For the news-claims workflow see
-:mod:`eventstudy.pipeline` and :mod:`eventstudy.claims`; for data, :class:`PriceStore`,
-:func:`read_price_file` and :mod:`eventstudy.refresh`.
+:mod:`eventstudy.news.pipeline` and :mod:`eventstudy.news.verdicts`; for data, :class:`PriceStore`,
+:func:`read_price_file` and :mod:`eventstudy.data.refresh`.
 """
 
-from .errors import DataError, FetchError, UserError
-from .events import Claim, Event, load_events
-from .importers import read_price_file
-from .models import MODELS
-from .securities import Registry, Security, load_registry
-from .store import PriceStore
-from .study import EventStudy, StudyResult
-from .windows import DateWindow, Estimation, Window, parse_window
+from eventstudy.data.importers import read_price_file
+from eventstudy.data.securities import Registry, Security, load_registry
+from eventstudy.data.store import PriceStore
+from eventstudy.errors import DataError, FetchError, UserError
+from eventstudy.news.events import Claim, Event, load_events
+from eventstudy.stats.models import MODELS
+from eventstudy.stats.study import EventStudy, StudyResult
+from eventstudy.stats.windows import DateWindow, Estimation, Window, parse_window
 
 __all__ = [
     "MODELS",

@@ -15,8 +15,8 @@ from typing import Any
 import click
 import pandas as pd
 
-from .errors import UserError
-from .paths import data_home
+from eventstudy.errors import UserError
+from eventstudy.paths import data_home
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -32,12 +32,12 @@ class _Ctx:
         return data_home(self._home)
 
     def store(self):
-        from .store import PriceStore
+        from eventstudy.data.store import PriceStore
 
         return PriceStore(self.home)
 
     def registry(self):
-        from .securities import load_registry
+        from eventstudy.data.securities import load_registry
 
         return load_registry(self._securities)
 
@@ -74,7 +74,7 @@ def prices_import(ctx: _Ctx, files: Sequence[str], symbol: str | None, exchange:
     Every file is read and checked before anything is written: one bad file leaves the store
     unchanged.
     """
-    from .importers import infer_exchange, read_price_file
+    from eventstudy.data.importers import infer_exchange, read_price_file
 
     if symbol and len(files) > 1:
         raise UserError("--symbol names one file's symbol, but several files were given", field="--symbol",
@@ -133,7 +133,7 @@ def prices_fetch(ctx: _Ctx, names: Sequence[str], start: str, proxy: str | None)
     Only what is missing or not yet final is requested; a current store makes no request.
     Benchmarks of the named securities come along.
     """
-    from .refresh import refresh
+    from eventstudy.data.refresh import refresh
 
     targets = _fetch_targets(ctx, names)
     if not targets:
@@ -178,7 +178,7 @@ def prices_export(ctx: _Ctx, symbol: str, out: str | None) -> None:
     """Write one security's stored bars as CSV."""
     frame = ctx.store().read(symbol)
     if out:
-        from .atomic import write_csv
+        from eventstudy.atomic import write_csv
 
         write_csv(frame, out, index=True)
         click.echo(f"wrote {len(frame)} rows to {out}")
@@ -210,11 +210,12 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
             estimation: str, missing: str, min_estimation: int, window: str, cars: Sequence[str],
             proxy: str | None) -> None:
     """Study every event in the events file, evaluate its claims, and write the reports."""
-    from . import claims, pipeline
-    from .events import load_events
-    from .formatting import pct
-    from .report import write_reports
-    from .windows import Estimation, default_cars, parse_relative
+    from eventstudy.formatting import pct
+    from eventstudy.news import pipeline
+    from eventstudy.news.events import load_events
+    from eventstudy.news.verdicts import evaluate as evaluate_claims
+    from eventstudy.report import write_reports
+    from eventstudy.stats.windows import Estimation, default_cars, parse_relative
 
     registry = ctx.registry()
     events = load_events(events_path, registry)
@@ -233,7 +234,7 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
         raise UserError(f"the price store {store.dir} is empty",
                         hint="load prices first: eventstudy prices import ../shared/data/real/*.csv")
     result = pipeline.run(events, store, registry, settings, only=list(only) or None)
-    verdicts = claims.evaluate(result, store)
+    verdicts = evaluate_claims(result, store)
     paths = write_reports(result, verdicts, Path(out))
     for v in verdicts:
         click.echo(f"[{v.verdict}] {v.event_id}: {v.claim.text}: measured {pct(v.measured)}")
@@ -242,7 +243,7 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
 
 def _fetch_for_run(ctx: _Ctx, events: Sequence, proxy: str | None) -> None:
     """Fetch what the store lacks (and refresh Yahoo data) for every event's securities."""
-    from .refresh import refresh
+    from eventstudy.data.refresh import refresh
 
     store = ctx.store()
     names = sorted({t for e in events for t in e.targets})
@@ -358,8 +359,8 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
               cars: Sequence[str], event_day: str, log_returns: bool, percent: bool, missing: str, convention: str,
               no_fallback: bool, bootstrap: int, seed: int, out: str) -> None:
     """An event study on any data set: wide returns or prices, events as symbol,date."""
-    from .study import EventStudy
-    from .windows import Estimation, parse_relative, parse_window
+    from eventstudy.stats.study import EventStudy
+    from eventstudy.stats.windows import Estimation, parse_relative, parse_window
 
     if bool(returns_path) == bool(prices_path):
         raise UserError("give exactly one of --returns and --prices")
@@ -399,7 +400,7 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
 @pass_ctx
 def events_cmd(ctx: _Ctx, events_path: str) -> None:
     """Validate the events file and list its events and claims."""
-    from .events import load_events
+    from eventstudy.news.events import load_events
 
     for e in load_events(events_path, ctx.registry()):
         when = f"{e.date} {e.time.strftime('%H:%M') if e.time else '(time unknown)'} {e.timezone}"

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from eventstudy import calendars
-from eventstudy.events import Event, load_events
-from eventstudy.securities import Registry, load_registry
-from eventstudy.store import PriceStore
+from eventstudy.data import calendars
+from eventstudy.data.securities import Registry, load_registry
+from eventstudy.data.store import PriceStore
+from eventstudy.news.events import Event, load_events
 
 SECURITIES = """symbol,name,exchange,currency,benchmark,sector_index,groups,kind,calendar
 ^BM,Benchmark Index,NYSE,USD,,,,index,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventstudy import calendars
+from eventstudy.data import calendars
 from eventstudy.errors import UserError
 
 HKT = "Asia/Hong_Kong"

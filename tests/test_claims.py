@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 from synthetic import EVENTS_HEADER, make_store, registry
 
-from eventstudy import claims, pipeline
-from eventstudy.events import load_events
+from eventstudy.news import pipeline
+from eventstudy.news import verdicts as claims
+from eventstudy.news.events import load_events
 
 SETTINGS = pipeline.Settings(bootstrap=199)
 

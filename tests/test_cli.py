@@ -108,8 +108,8 @@ def test_run_without_network_points_to_offline_path(tmp_path: Path, monkeypatch,
     def no_network(symbol: str, *args, **kwargs):
         raise FetchError(symbol, "network unreachable")
 
-    monkeypatch.setattr("eventstudy.yahoo.fetch_history", no_network)
-    monkeypatch.setattr("eventstudy.refresh.yahoo.fetch_history", no_network, raising=False)
+    monkeypatch.setattr("eventstudy.data.yahoo.fetch_history", no_network)
+    monkeypatch.setattr("eventstudy.data.refresh.yahoo.fetch_history", no_network, raising=False)
     code, _, err = run_cli(["run", "--out", str(tmp_path / "r")], capsys)
     assert code == 2 and err.count("\n") == 1
     assert "--offline" in err and "prices import" in err
@@ -180,7 +180,7 @@ def fake_yahoo(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
 
     from yahoo_fakes import FakeYahoo, make_series
 
-    from eventstudy import calendars, refresh
+    from eventstudy.data import calendars, refresh
 
     fake = FakeYahoo().install(monkeypatch)
     # The series run to the last HKEX session closed by now, as Yahoo's would.

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from eventstudy.study import EventStudy
-from eventstudy.windows import Estimation, Window
+from eventstudy.stats.study import EventStudy
+from eventstudy.stats.windows import Estimation, Window
 
 EST = Estimation(Window(-120, -11), min_days=30)
 WIN = Window(-5, 5)

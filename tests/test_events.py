@@ -13,8 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from eventstudy.data.securities import default_registry
 from eventstudy.errors import UserError
-from eventstudy.events import (
+from eventstudy.news.events import (
     CLAIM_KINDS,
     CLAIM_OPS,
     Claim,
@@ -25,7 +26,6 @@ from eventstudy.events import (
     parse_claim,
     parse_claims,
 )
-from eventstudy.securities import default_registry
 
 REPO = Path(__file__).resolve().parents[1]
 EVENTS_CSV = REPO / "events.csv"

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from eventstudy.data.importers import ImportedSeries, infer_exchange, read_price_file
 from eventstudy.errors import UserError
-from eventstudy.importers import ImportedSeries, infer_exchange, read_price_file
 
 COLUMNS = ["open", "high", "low", "close", "adj_close", "volume", "dividends", "splits", "final"]
 

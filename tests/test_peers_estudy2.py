@@ -22,8 +22,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from eventstudy.study import EventStudy
-from eventstudy.windows import DateWindow, Estimation, Window
+from eventstudy.stats.study import EventStudy
+from eventstudy.stats.windows import DateWindow, Estimation, Window
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
 PUBLISHED = REFERENCE / "estudy2_covid_published.csv"

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eventstudy.study import EventStudy
-from eventstudy.windows import Estimation, Window
+from eventstudy.stats.study import EventStudy
+from eventstudy.stats.windows import Estimation, Window
 
 pytestmark = pytest.mark.shared
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from synthetic import events, make_store, registry, sessions
 
-from eventstudy import pipeline
-from eventstudy.quality import stale_mask
+from eventstudy.data.quality import stale_mask
+from eventstudy.news import pipeline
 
 SETTINGS = pipeline.Settings(bootstrap=99)
 
@@ -132,7 +132,7 @@ def test_unknown_event_id(world) -> None:  # type: ignore[no-untyped-def]
 def test_two_index_model_uses_the_registry_sector_index(tmp_path: Path) -> None:
     from synthetic import SECURITIES, bars
 
-    from eventstudy.securities import load_registry
+    from eventstudy.data.securities import load_registry
 
     store = make_store(tmp_path / "home")
     dates = sessions()

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eventstudy import calendars
-from eventstudy.quality import KINDS, QualityIssue, check, summarize, worst
+from eventstudy.data import calendars
+from eventstudy.data.quality import KINDS, QualityIssue, check, summarize, worst
 
 COLUMNS = ["open", "high", "low", "close", "adj_close", "volume", "dividends", "splits", "final"]
 

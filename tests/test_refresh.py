@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 import yfinance as yf
 
-from eventstudy import calendars, yahoo
-from eventstudy import refresh as refresh_mod
-from eventstudy.refresh import OVERLAP_BARS, refresh
-from eventstudy.store import PriceStore
+from eventstudy.data import calendars, yahoo
+from eventstudy.data import refresh as refresh_mod
+from eventstudy.data.refresh import OVERLAP_BARS, refresh
+from eventstudy.data.store import PriceStore
 
 # The fakes patch yfinance's private HTTP layer; they mimic what yfinance 1.6-1.7 requests and parses.
 _YF = tuple(int(p) for p in yf.__version__.split(".")[:2])

@@ -15,11 +15,12 @@ from PIL import Image
 from synthetic import EVENTS_HEADER, make_store
 from synthetic import registry as synthetic_registry
 
-from eventstudy import claims, pipeline
-from eventstudy.events import load_events
+from eventstudy.data.store import PriceStore
 from eventstudy.formatting import md_cell, num, pct, pvalue, slug
+from eventstudy.news import pipeline
+from eventstudy.news import verdicts as claims
+from eventstudy.news.events import load_events
 from eventstudy.report import write_reports
-from eventstudy.store import PriceStore
 
 REPO = Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -151,8 +152,8 @@ def test_rerun_replaces_files_and_removes_stale_charts(setup, tmp_path: Path) ->
 
 @pytest.mark.shared
 def test_real_glm_image_report(real_dir: Path, tmp_path: Path) -> None:
-    from eventstudy.importers import read_price_file
-    from eventstudy.securities import default_registry
+    from eventstudy.data.importers import read_price_file
+    from eventstudy.data.securities import default_registry
 
     items = {}
     for f in sorted(glob.glob(str(real_dir / "*.csv"))):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from eventstudy.data.securities import Registry, Security, default_registry, load_registry
 from eventstudy.errors import UserError
-from eventstudy.securities import Registry, Security, default_registry, load_registry
 
 HEADER = "symbol,name,exchange,currency,benchmark,sector_index,groups,kind,calendar\n"
 INDEX = "^HSI,Hang Seng Index,HKEX,HKD,,,,index,\n"

@@ -23,8 +23,8 @@ import pandas as pd
 import pytest
 from scipy import special, stats
 
-from eventstudy.study import EventStudy
-from eventstudy.windows import Estimation, Window
+from eventstudy.stats.study import EventStudy
+from eventstudy.stats.windows import Estimation, Window
 
 pytestmark = pytest.mark.slow
 

@@ -9,10 +9,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from eventstudy import store as store_mod
+from eventstudy.data import store as store_mod
+from eventstudy.data.quality import QualityIssue
+from eventstudy.data.store import COLUMNS, PriceStore, encode_symbol
 from eventstudy.errors import DataError
-from eventstudy.quality import QualityIssue
-from eventstudy.store import COLUMNS, PriceStore, encode_symbol
 
 
 def bars(start: str = "2025-01-02", n: int = 5, price: float = 10.0, final: bool = True) -> pd.DataFrame:

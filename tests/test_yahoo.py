@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yfinance as yf
 
-from eventstudy import calendars, yahoo
+from eventstudy.data import calendars, yahoo
 from eventstudy.errors import FetchError
 
 # The fakes patch yfinance's private HTTP layer (YfData.get/cache_get) and mimic the chart JSON

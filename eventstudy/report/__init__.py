@@ -2,7 +2,7 @@
 
 >>> paths = write_reports(run, verdicts, Path("out"), title="GLM-Image and Chinese AI stocks")
 
-Rendering only: every number comes from :class:`~eventstudy.pipeline.RunResult` and the verdicts.
+Rendering only: every number comes from :class:`~eventstudy.news.pipeline.RunResult` and the verdicts.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..atomic import write_bytes, write_csv, write_text
-from ..claims import Verdict, claims_frame
-from ..formatting import num, pct, pvalue
-from ..pipeline import RunResult
+from eventstudy.atomic import write_bytes, write_csv, write_text
+from eventstudy.formatting import num, pct, pvalue
+from eventstudy.news.pipeline import RunResult
+from eventstudy.news.verdicts import Verdict, claims_frame
+
 from . import html, markdown
 from .charts import Chart, event_charts
 from .context import ReportView, build

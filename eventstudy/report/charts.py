@@ -19,10 +19,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 from PIL import Image
 
-from ..formatting import slug
-from ..pipeline import EventAnalysis, Sample
-from ..study import StudyResult
-from ..windows import Window
+from eventstudy.formatting import slug
+from eventstudy.news.pipeline import EventAnalysis, Sample
+from eventstudy.stats.study import StudyResult
+from eventstudy.stats.windows import Window
 
 SIZE = (7.0, 3.5)
 DPI = 100

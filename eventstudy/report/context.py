@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..claims import Verdict
-from ..events import Event
-from ..formatting import integer, num, pct, pvalue, stat_p
-from ..pipeline import EventAnalysis, RunResult, Sample, Settings
-from ..windows import Window
+from eventstudy.formatting import integer, num, pct, pvalue, stat_p
+from eventstudy.news.events import Event
+from eventstudy.news.pipeline import EventAnalysis, RunResult, Sample, Settings
+from eventstudy.news.verdicts import Verdict
+from eventstudy.stats.windows import Window
+
 from .charts import Chart
 
 

@@ -3,7 +3,8 @@ whitespace-sensitive, and explicit line building keeps every row on one line wha
 
 from __future__ import annotations
 
-from ..formatting import md_cell
+from eventstudy.formatting import md_cell
+
 from .context import Cell, EventView, ReportView, Table
 
 

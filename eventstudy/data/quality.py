@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from eventstudy import calendars
+from eventstudy.data import calendars
 
 KINDS = (
     "duplicate_date",

@@ -2,7 +2,7 @@
 
 For each event in events.csv and each of its targets (a symbol or a group), the securities with
 prices are studied together: day 0 is placed on each security's own exchange calendar from the
-announcement time (:func:`eventstudy.calendars.day_zero`), returns come from adjusted closes on
+announcement time (:func:`eventstudy.data.calendars.day_zero`), returns come from adjusted closes on
 that exchange's sessions, and each security is measured against its own benchmark. A group shares
 one calendar date, so its tests lead with the cross-correlation-robust statistic.
 """
@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import calendars
-from .engine import DEFAULT_WINDOW
-from .errors import DataError
-from .events import Event
-from .quality import QualityIssue, stale_mask, summarize
-from .returns import to_returns
-from .securities import Registry, Security
-from .store import PriceStore
-from .study import EventStudy, StudyResult
-from .windows import DEFAULT_CARS, Estimation, Window
+from eventstudy.data import calendars
+from eventstudy.data.quality import QualityIssue, stale_mask, summarize
+from eventstudy.data.securities import Registry, Security
+from eventstudy.data.store import PriceStore
+from eventstudy.errors import DataError
+from eventstudy.news.events import Event
+from eventstudy.stats.engine import DEFAULT_WINDOW
+from eventstudy.stats.returns import to_returns
+from eventstudy.stats.study import EventStudy, StudyResult
+from eventstudy.stats.windows import DEFAULT_CARS, Estimation, Window
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Input is a list of :class:`EventSeries` (one event x security, on that security's own trading
 days). The engine lays them side by side in event time as an (n events, K relative days) panel,
-fits the normal-return model for all events at once (:mod:`eventstudy.models`), and derives
+fits the normal-return model for all events at once (:mod:`eventstudy.stats.models`), and derives
 abnormal returns (AR), their prediction-error variances, cumulative abnormal returns (CAR) with the
 full-window variance including the shared estimation error (MacKinlay 1997), and buy-and-hold
 abnormal returns (BHAR; Barber & Lyon 1997).
@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import models
-from .windows import DateWindow, Estimation, Window
+from eventstudy.stats import models
+from eventstudy.stats.windows import DateWindow, Estimation, Window
 
 CONVENTIONS = ("textbook", "estudy2")
 DEFAULT_WINDOW = Window(-5, 5)

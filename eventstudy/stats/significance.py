@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .engine import CarArrays, Output, degrees_of_freedom
+from eventstudy.stats.engine import CarArrays, Output, degrees_of_freedom
 
 ASSUMPTIONS = {
     "KP-adjusted BMP": "robust to cross-correlation on a shared date and to event-induced variance",

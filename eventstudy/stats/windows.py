@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .errors import UserError
+from eventstudy.errors import UserError
 
 
 def _signed(x: int) -> str:

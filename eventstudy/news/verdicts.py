@@ -22,10 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .events import Claim, Event, listing_event
-from .formatting import pct
-from .pipeline import EventAnalysis, RunResult
-from .store import PriceStore
+from eventstudy.data.store import PriceStore
+from eventstudy.formatting import pct
+from eventstudy.news.events import Claim, Event, listing_event
+from eventstudy.news.pipeline import EventAnalysis, RunResult
 
 SUPPORTED, NOT_SUPPORTED, CANNOT_TELL = "supported", "not supported", "cannot tell"
 ALPHA = 0.05

@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from eventstudy import calendars, quality, yahoo
+from eventstudy.data import calendars, quality, yahoo
+from eventstudy.data.store import PriceStore
 from eventstudy.errors import FetchError
-from eventstudy.store import PriceStore
 
 Status = Literal["ok", "failed", "up-to-date"]
 Fetcher = Callable[..., tuple[pd.DataFrame, dict[str, Any]]]
@@ -252,7 +252,7 @@ def refresh(
 
     ``sleep`` serves the pause between securities (``throttle`` seconds, ``batch_pause`` after
     every ``batch_size`` requests) and yfinance retry backoff; tests pass a no-op. ``fetch``
-    replaces :func:`eventstudy.yahoo.fetch_history`. The store's writer lock is held throughout,
+    replaces :func:`eventstudy.data.yahoo.fetch_history`. The store's writer lock is held throughout,
     so an import cannot interleave with the read-merge-write of a refresh.
     """
     now = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)

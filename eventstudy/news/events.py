@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-from .errors import UserError
-from .securities import CsvRecord, Registry, read_csv_records, split_list
+from eventstudy.data.securities import CsvRecord, Registry, read_csv_records, split_list
+from eventstudy.errors import UserError
 
 CLAIM_KINDS: tuple[str, ...] = ("session_return", "since_listing", "group_rally")
 # Kinds whose target is one security; group_rally's target is a group. Checked against the registry.

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from eventstudy import calendars, quality
+from eventstudy.data import calendars, quality
+from eventstudy.data.quality import QualityIssue
 from eventstudy.errors import UserError
-from eventstudy.quality import QualityIssue
 
 BAR_COLUMNS = ["open", "high", "low", "close", "adj_close", "volume", "dividends", "splits", "final"]
 VALUE_COLUMNS = ["open", "high", "low", "close", "adj_close", "volume", "dividends", "splits"]

@@ -20,7 +20,8 @@ import tenacity
 import yfinance as yf
 from yfinance import exceptions as yf_exceptions
 
-from eventstudy import calendars, paths
+from eventstudy import paths
+from eventstudy.data import calendars
 from eventstudy.errors import FetchError
 
 EXCHANGE_TZ: dict[str, str] = {

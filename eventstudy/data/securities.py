@@ -18,7 +18,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from .errors import UserError
+from eventstudy.errors import UserError
 
 EXCHANGES: tuple[str, ...] = ("HKEX", "SSE", "SZSE", "NYSE", "NASDAQ")
 KINDS: tuple[str, ...] = ("stock", "index")

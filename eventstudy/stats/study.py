@@ -24,11 +24,11 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.stattools import durbin_watson, jarque_bera
 
-from . import engine, significance
-from .errors import UserError
-from .models import MODELS
-from .returns import to_returns
-from .windows import DateWindow, Estimation, Window, default_cars
+from eventstudy.errors import UserError
+from eventstudy.stats import engine, significance
+from eventstudy.stats.models import MODELS
+from eventstudy.stats.returns import to_returns
+from eventstudy.stats.windows import DateWindow, Estimation, Window, default_cars
 
 EVENT_DAY = ("previous", "next", "skip")
 SeriesLike = pd.Series | Mapping[str, pd.Series] | str | None
@@ -72,7 +72,7 @@ def locate_day0(dates: pd.DatetimeIndex, when: pd.Timestamp, rule: str) -> int |
 class EventStudy:
     """An event study: what to compare, how, and over which windows.
 
-    Parameters mirror the CLI: ``model`` one of :data:`eventstudy.models.MODELS`; ``estimation``
+    Parameters mirror the CLI: ``model`` one of :data:`eventstudy.stats.models.MODELS`; ``estimation``
     an :class:`Estimation` (relative or date window, minimum valid days); ``window`` the event
     window (relative days, or a :class:`DateWindow` resolved on each security's days);
     ``cars`` the CAR windows (default: those of [0,0], [-1,+1], [0,+5] that fit the event window);
@@ -115,7 +115,7 @@ class EventStudy:
         log_returns: bool = False,
         **kwargs,
     ) -> EventStudy:
-        """Compute returns from prices (see :mod:`eventstudy.returns` for ``missing``)."""
+        """Compute returns from prices (see :mod:`eventstudy.stats.returns` for ``missing``)."""
         frame_sessions = pd.DatetimeIndex(prices.index) if isinstance(prices, pd.DataFrame) else None
 
         def conv(name: str, p: pd.Series) -> pd.Series:
@@ -340,7 +340,7 @@ class StudyResult:
 
     def to_csv(self, directory: str | Path) -> list[Path]:
         """Write ar.csv, car.csv, tests.csv and estimates.csv; return their paths."""
-        from .atomic import write_csv
+        from eventstudy.atomic import write_csv
 
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,2 @@
+"""Statistics: windows, returns, normal-return models, the vectorized engine, the test battery and
+the Python API (:class:`~eventstudy.stats.study.EventStudy`). Never imports :mod:`eventstudy.data`."""
