@@ -100,7 +100,8 @@ def _near(cues: Sequence[Cue], start: int, end: int, after_penalty: int = 10) ->
 
 
 def _negated(lex: Lexicon, text: str, cue_start: int, floor: int) -> bool:
-    return any(c.end >= cue_start - 2 for c in lex.find("negation", text, max(floor, cue_start - 14), cue_start))
+    # "non sono salite", "did not rise", "并未上涨": a negation at most a short word before the verb
+    return any(c.end >= cue_start - 8 for c in lex.find("negation", text, max(floor, cue_start - 16), cue_start))
 
 
 class Extractor:
@@ -192,10 +193,15 @@ class Extractor:
         lo, hi = s.span.start, s.span.end
         if any(c.end > p.start - _VETO_BEFORE and c.start < p.end + _VETO_AFTER for c in s.cues["not_market"]):
             return None
-        if p.sign == 0 and self.lex.search_back("level", text, p.start) is not None:
-            return None  # "to 80%", "al 20%", "до 80%": a level reached, not a move
+        comparison, ccue = self._comparison(text, p, lo)
+        level = self.lex.search_back("level", text, p.start)
+        if p.sign == 0 and level is not None and not (ccue is not None and ccue.start <= level.start < ccue.end):
+            return None  # "to 80%", "al 20%", "до 80%": a level reached, not a move ("不到" is a comparison)
         if nxt is not None and nxt.start - p.end <= _COMPARE_GAP and self.lex.search_back("level", text, nxt.start):
             return None  # "from 20% to 80%"
+        if any(0 <= p.start - c.end <= _COMPARE_GAP or 0 <= c.start - p.end <= _COMPARE_GAP
+               for c in self.lex.find("peak", text, lo, hi)):
+            return None  # "as much as 12%", "一度涨超10%", "in pre-market trading": not the session's close
         moves = [c for c in s.cues["up"] + s.cues["down"] if c.end > p.start - _BEFORE and c.start < p.end + _AFTER]
         move = _near(moves, p.start, p.end)
         if p.sign:
@@ -214,7 +220,6 @@ class Extractor:
         if who is None:
             return None
         mention, subject = who
-        comparison, ccue = self._comparison(text, p, lo)
         kind = self._kind(mention.target, horizon)
         op, threshold = self._op(comparison, direction, p)
         parts = [c for c in (move, ccue, hcue) if c is not None]

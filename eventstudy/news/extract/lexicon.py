@@ -25,12 +25,13 @@ from eventstudy.errors import UserError
 LANGUAGES: tuple[str, ...] = ("en", "it", "es", "ru", "zh")
 ROLES: tuple[str, ...] = (
     "market", "up", "down", "gt", "gt_after", "lt", "lt_after", "approx", "approx_after", "level",
-    "session", "listing", "period", "rally", "selloff", "anaphor", "not_market", "relative", "negation",
+    "session", "listing", "period", "rally", "selloff", "anaphor", "not_market", "relative", "negation", "peak",
 )
 NO_TARGET = "-"
 
-# A Latin or Cyrillic word must start at a word start; CJK text has no spaces, so it needs no guard.
-_START = r"(?<![\p{Latin}\p{Cyrillic}\p{N}])"
+# A Latin or Cyrillic word must start at a word start; CJK text has no spaces, so a match that starts
+# with a CJK character needs no guard ("MiniMax上市以来").
+_START = r"(?:(?<![\p{Latin}\p{Cyrillic}\p{N}])|(?![\p{Latin}\p{Cyrillic}\p{N}]))"
 _END = r"(?![\p{Latin}\p{Cyrillic}\p{N}])"
 _LETTER = regex.compile(r"[\p{Latin}\p{Cyrillic}]")
 _WORD_TAIL = regex.compile(r"[\p{Latin}\p{Cyrillic}]*")
@@ -128,9 +129,9 @@ class AliasTable:
         self.aliases = dict(aliases)
         parts = []
         for name in sorted(self.aliases, key=len, reverse=True):
-            stem = name.endswith("*")
-            words = regex.escape(name.rstrip("*")).replace(r"\ ", r"\s+")
-            parts.append(f"{_START}{words}" + (r"\w*" if stem else _END))
+            # "*" stands for any word ending: "производител* чипов", "Камбрикон*"
+            words = "".join(r"\s+" if ch.isspace() else r"\w*" if ch == "*" else regex.escape(ch) for ch in name)
+            parts.append(f"{_START}{words}" + ("" if name.endswith("*") else _END))
         self._pattern = regex.compile("|".join(f"({p})" for p in parts), regex.IGNORECASE) if parts else None
         self._names = sorted(self.aliases, key=len, reverse=True)
 
@@ -153,7 +154,7 @@ class AliasTable:
 def _read_aliases(path: Path | Traversable, into: dict[str, str]) -> None:
     for rec in read_csv_records(path, ("alias", "target"), ("language", "note"), "aliases"):
         alias, target = rec.values["alias"], rec.values["target"]
-        if not alias.rstrip("*").strip():
+        if not alias.replace("*", "").strip():
             raise rec.error("alias", "empty alias")
         if not target:
             raise rec.error("target", "empty target", "a symbol or group of the registry, or - for none")
