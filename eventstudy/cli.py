@@ -497,7 +497,8 @@ def claims_extract(ctx: _Ctx, articles: Sequence[str], date: str | None, aliases
     if as_json:
         import json
 
-        payload = [{"article": a.source, "language": a.language, "language_probability": round(a.language_probability, 4),
+        payload = [{"article": a.source, "language": a.language,
+                    "language_probability": round(a.language_probability, 4),
                     "date": a.date.isoformat() if a.date else None, "date_note": a.date_note,
                     "claims": [c.row() for c in a.claims]} for a in found]
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
@@ -549,7 +550,8 @@ def check_cmd(ctx: _Ctx, article: str, date: str | None, aliases: str | None, ev
         c = sk.claim
         click.echo(f"[not checked] {c.kind}({c.target}) {c.op} {threshold_percent(c.threshold)}: {c.quote!r}: {sk.why}")
     if not events:
-        click.echo(f"no claim of {article} can be checked" if found[0].claims else f"no market claim found in {article}")
+        click.echo(f"no claim of {article} can be checked" if found[0].claims
+                   else f"no market claim found in {article}")
         return
     result = pipeline.run([*reference, *events], store, registry, only=[e.id for e in events])
     for v in evaluate_claims(result, store):

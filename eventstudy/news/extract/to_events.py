@@ -4,6 +4,7 @@ events in memory (for ``eventstudy check``), checked against the registry like a
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -81,23 +82,28 @@ def build_events(articles: Sequence[ArticleClaims], registry: Registry, *, refer
                 skipped.append(Skipped(c, why))
         stem = _slug(Path(art.source).stem) if art.source else "article"
         for date, claims in accepted.items():
-            base = stem if len(accepted) == 1 else f"{stem}-{date}"
-            event_id, n = base, 1
-            while event_id in taken:
-                n += 1
-                event_id = f"{base}-{n}"
-            taken.add(event_id)
             targets = tuple(dict.fromkeys(c.target for c in claims))
             url = (sources or {}).get(art.source) or Path(art.source).resolve().as_uri()
             notes = (f"proposed by eventstudy claims extract from {Path(art.source).name} (language {art.language}); "
                      f"date {date} from {claims[0].date_note}; time of day unknown: confirm the claims and the "
                      "date before relying on them")
-            events.append(Event(
-                id=event_id, date=date, time=None, timezone=_timezone(registry, targets[0]),  # type: ignore[arg-type]
+            events.append(_unique(Event(
+                id=stem if len(accepted) == 1 else f"{stem}-{date}", date=date,  # type: ignore[arg-type]
+                time=None, timezone=_timezone(registry, targets[0]),
                 title=f"Claims read from {Path(art.source).name}", source=url, targets=targets,
                 claims=tuple(c.claim() for c in claims), uncertain=notes, notes=notes,
-            ))
+            ), taken))
     return events, skipped
+
+
+def _unique(e: Event, taken: set[str]) -> Event:
+    """The event under an id not yet in ``taken`` (``news``, ``news-2``, ...), which it then takes."""
+    event_id, n = e.id, 1
+    while event_id in taken:
+        n += 1
+        event_id = f"{e.id}-{n}"
+    taken.add(event_id)
+    return e if event_id == e.id else dataclasses.replace(e, id=event_id)
 
 
 def event_row(e: Event) -> dict[str, str]:
@@ -127,6 +133,7 @@ def write_events(path: str | Path, events: Sequence[Event], registry: Registry,
             header += [c for c in COLUMNS if c not in header]
             rows = [{k.strip().lower(): v for k, v in r.items() if k} for r in reader]
     have = {e.id for e in existing}
+    events = [_unique(e, have) for e in events]
     added: list[Event] = []
     for e in events:
         for claim in e.claims:
