@@ -19,11 +19,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import regex
 
-from eventstudy.news.events import CLAIM_KINDS, Claim
+from eventstudy.news.events import CLAIM_KINDS, Claim, _format_percent
 from eventstudy.news.extract.lexicon import NO_TARGET, AliasTable, Cue, Lexicon, Mention
 from eventstudy.news.extract.text import Percent, Span, percents, sentences
 
@@ -300,4 +299,5 @@ def _dedupe(claims: list[ProposedClaim]) -> list[ProposedClaim]:
 
 
 def threshold_percent(value: float) -> str:
-    return f"{Decimal(repr(value)) * 100:f}".rstrip("0").rstrip(".") + "%"
+    """0.17 -> "17%", as events.csv writes it (also for kinds that Claim does not accept yet)."""
+    return _format_percent(value) + "%"

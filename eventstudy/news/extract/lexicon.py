@@ -172,7 +172,3 @@ def load_aliases(extra: str | Path | None = None) -> AliasTable:
         _read_aliases(path, aliases)
     return AliasTable(aliases)
 
-
-def check_targets(table: AliasTable, known: set[str] | frozenset[str], shown: str = "aliases") -> list[str]:
-    """Targets of the table that ``known`` (the registry's symbols and groups) lacks."""
-    return sorted(t for t in table.targets() if t not in known)
