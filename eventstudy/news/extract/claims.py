@@ -212,13 +212,14 @@ class Extractor:
         if move is not None and _negated(self.lex, text, move.start, lo):
             return None
         horizon, hcue = self._horizon(s, p.start, p.end)
-        anchored = s.has("market") or horizon in ("session", "listing")
-        if not anchored:
-            return None
         who = self._target(text, s, p.start, mentions)
         if who is None:
             return None
         mention, subject = who
+        # A listed name right before the verb is a market subject too: "智谱涨超17%", "Zhipu rose 17%".
+        subject_verb = move is not None and 0 <= move.start - mention.end <= 6
+        if not (s.has("market") or horizon in ("session", "listing") or subject_verb):
+            return None
         kind = self._kind(mention.target, horizon)
         op, threshold = self._op(comparison, direction, p)
         parts = [c for c in (move, ccue, hcue) if c is not None]

@@ -13,6 +13,7 @@ from pathlib import Path
 import regex
 
 from eventstudy.atomic import write_via
+from eventstudy.data import calendars
 from eventstudy.data.securities import Registry
 from eventstudy.errors import UserError
 from eventstudy.news.events import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Event, format_claims, listing_event, load_events
@@ -20,8 +21,6 @@ from eventstudy.news.extract.article import ArticleClaims
 from eventstudy.news.extract.claims import ProposedClaim
 
 COLUMNS: tuple[str, ...] = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
-_EXCHANGE_TZ = {"HKEX": "Asia/Hong_Kong", "SSE": "Asia/Shanghai", "SZSE": "Asia/Shanghai",
-                "NYSE": "America/New_York", "NASDAQ": "America/New_York"}
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,8 @@ def _slug(text: str) -> str:
 
 
 def _timezone(registry: Registry, target: str) -> str:
-    return _EXCHANGE_TZ.get(registry.resolve([target])[0].exchange, "Asia/Hong_Kong")
+    """The time zone of the target's (first member's) exchange: the article's date is read as local there."""
+    return str(calendars.get_calendar(registry.resolve([target])[0].exchange).tz)
 
 
 def build_events(articles: Sequence[ArticleClaims], registry: Registry, *, reference: Sequence[Event] = (),
