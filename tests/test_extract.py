@@ -143,6 +143,16 @@ def test_bad_aliases_file_is_a_one_line_error(tmp_path: Path) -> None:
         load_aliases(tmp_path / "missing.csv")
 
 
+@pytest.mark.parametrize(("text", "target"), [
+    ("Акции Камбрикона подешевели на 5% за одну сессию.", "688256.SS"),
+    ("Акции производителей чипов подешевели на 5% за одну сессию.", "china-ai-chips"),
+    ("Le azioni di Zhipu AI sono salite del 5% in una sola seduta.", "2513.HK"),
+    ("寒武纪股价单日下跌5%。", "688256.SS"),
+])
+def test_names_in_every_script(text: str, target: str) -> None:
+    assert only(text).target == target
+
+
 def test_shipped_aliases_name_registry_targets() -> None:
     reg = default_registry()
     for alias, target in load_aliases():
@@ -176,6 +186,10 @@ def test_relative_dates(words: str, lang: str, expected: str) -> None:
 
 def test_article_date_from_the_text_and_claim_dates() -> None:
     assert article_date("Milano, 15 gennaio 2026. Il titolo...", "it") == (dt.date(2026, 1, 15), "15 gennaio 2026")
+    assert article_date("Москва, 14 января 2026 г.", "ru") == (dt.date(2026, 1, 14), "14 января 2026")
+    assert article_date("2026年1月14日电", "zh") == (dt.date(2026, 1, 14), "2026年1月14日")
+    # Not a date in full: nothing may be filled in from today's date.
+    assert article_date("il modello 9, 2026 e la versione 20 2024", "it") is None
     art = propose("Milano, 15 gennaio 2026. Ieri le azioni di Zhipu sono salite del 17% in una sola seduta.")
     assert art.date == dt.date(2026, 1, 15) and "15 gennaio 2026" in art.date_note
     assert art.claims[0].date == dt.date(2026, 1, 14)

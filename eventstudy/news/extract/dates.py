@@ -36,6 +36,9 @@ def _parse(text: str, language: str, base: dt.date | None) -> dt.date | None:
     settings: dict[str, Any] = {"PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False}
     if base is not None:
         settings["RELATIVE_BASE"] = dt.datetime.combine(base, dt.time(12, 0))
+    else:
+        # An article's own date must be written in full: no part of it may come from today's date.
+        settings["STRICT_PARSING"] = True
     languages = [language] if language == "en" else [language, "en"]
     parsed = _dateparser().parse(text, languages=languages, settings=settings)
     return None if parsed is None else parsed.date()
