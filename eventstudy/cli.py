@@ -419,6 +419,145 @@ def securities_cmd(ctx: _Ctx) -> None:
                    + (f"  [{', '.join(s.groups)}]" if s.groups else ""))
 
 
+# -- claims read from articles ---------------------------------------------------------------
+def _article_date(value: str | None) -> Any:
+    if value is None:
+        return None
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"bad date {value!r}", field="--date", hint="write YYYY-MM-DD, e.g. 2026-01-14") from None
+
+
+def _reference_events(ctx: _Ctx, events_path: str | None) -> list:
+    """The user's events (for listing events and taken ids); the default file may be absent."""
+    from eventstudy.news.events import load_events
+
+    path = Path(events_path or "events.csv")
+    if events_path is None and not path.exists():
+        return []
+    return load_events(path, ctx.registry())
+
+
+def _proposals(articles: Sequence[str], date: str | None, aliases: str | None) -> list:
+    from eventstudy.news.extract import load_aliases, propose_file
+
+    table = load_aliases(aliases)
+    when = _article_date(date)
+    return [propose_file(a, date=when, aliases=table) for a in articles]
+
+
+def _claim_line(c: Any) -> str:
+    from eventstudy.news.extract.claims import threshold_percent
+
+    when = f"{c.date} ({c.date_note})" if c.date else "no date"
+    return (f"  {c.confidence:.2f}  {c.kind}({c.target}) {c.op} {threshold_percent(c.threshold)}  "
+            f"[{c.horizon}; {c.language}; {when}]\n        {c.start}-{c.end}: {c.quote!r}  ({c.subject})")
+
+
+_ARTICLE_OPTIONS = [
+    click.option("--date", help="The article's date, YYYY-MM-DD (default: the first full date written in it)."),
+    click.option("--aliases", type=click.Path(dir_okay=False),
+                 help="A CSV alias,target[,language,note] extending the shipped alias table."),
+    click.option("--events", "events_path", type=click.Path(dir_okay=False),
+                 help="Your events file, for listing events (default: events.csv if present)."),
+    click.option("--min-confidence", default=0.5, show_default=True, type=click.FloatRange(0, 1),
+                 help="Claims below this confidence are shown but not written or checked."),
+    click.option("--source", "source_url", help="Web address of the article (one article only; default: file://)."),
+]
+
+
+def _article_options(f: Any) -> Any:
+    for option in reversed(_ARTICLE_OPTIONS):
+        f = option(f)
+    return f
+
+
+@cli.group("claims")
+def claims_group() -> None:
+    """Read market claims from news articles."""
+
+
+@claims_group.command("extract")
+@click.argument("articles", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@_article_options
+@click.option("--json", "as_json", is_flag=True, help="Print the proposed claims as JSON.")
+@click.option("--to-events", "to_events", type=click.Path(dir_okay=False),
+              help="Append the accepted claims to this events CSV (created if absent), to confirm by hand.")
+@pass_ctx
+def claims_extract(ctx: _Ctx, articles: Sequence[str], date: str | None, aliases: str | None,
+                   events_path: str | None, min_confidence: float, source_url: str | None, as_json: bool,
+                   to_events: str | None) -> None:
+    """Propose the market claims of plain-text ARTICLEs (UTF-8; it, es, ru, en, zh)."""
+    if source_url and len(articles) > 1:
+        raise UserError("--source names one article's address, but several articles were given", field="--source")
+    found = _proposals(articles, date, aliases)
+    if as_json:
+        import json
+
+        payload = [{"article": a.source, "language": a.language,
+                    "language_probability": round(a.language_probability, 4),
+                    "date": a.date.isoformat() if a.date else None, "date_note": a.date_note,
+                    "claims": [c.row() for c in a.claims]} for a in found]
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        for a in found:
+            when = f"{a.date} ({a.date_note})" if a.date else "no date (give --date)"
+            click.echo(f"{a.source}: language {a.language} (p = {a.language_probability:.2f}), date {when}, "
+                       f"{len(a.claims)} claim(s)")
+            for c in a.claims:
+                click.echo(_claim_line(c))
+    if to_events:
+        from eventstudy.news.extract.to_events import build_events, write_events
+
+        registry = ctx.registry()
+        reference = _reference_events(ctx, events_path)
+        sources = {articles[0]: source_url} if source_url else None
+        events, skipped = build_events(found, registry, reference=reference, min_confidence=min_confidence,
+                                       sources=sources)
+        for sk in skipped:
+            click.echo(f"not written: {sk.claim.kind}({sk.claim.target}) from {sk.claim.source}: {sk.why}", err=True)
+        write_events(to_events, events, registry, reference)
+        n = sum(len(e.claims) for e in events)
+        click.echo(f"wrote {n} claim(s) in {len(events)} event(s) to {to_events}", err=as_json)
+
+
+@cli.command("check")
+@click.argument("article", type=click.Path(dir_okay=False))
+@_article_options
+@pass_ctx
+def check_cmd(ctx: _Ctx, article: str, date: str | None, aliases: str | None, events_path: str | None,
+              min_confidence: float, source_url: str | None) -> None:
+    """Read ARTICLE's claims and give each a verdict from the stored prices, in one step."""
+    from eventstudy.formatting import pct
+    from eventstudy.news import pipeline
+    from eventstudy.news.extract.claims import threshold_percent
+    from eventstudy.news.extract.to_events import build_events
+    from eventstudy.news.verdicts import evaluate as evaluate_claims
+
+    found = _proposals([article], date, aliases)
+    registry = ctx.registry()
+    reference = _reference_events(ctx, events_path)
+    events, skipped = build_events(found, registry, reference=reference, min_confidence=min_confidence,
+                                   sources={article: source_url} if source_url else None)
+    store = ctx.store()
+    if events and not store.symbols():
+        raise UserError(f"the price store {store.dir} is empty",
+                        hint="load prices first: eventstudy prices import ../shared/data/real/*.csv")
+    for sk in skipped:
+        c = sk.claim
+        click.echo(f"[not checked] {c.kind}({c.target}) {c.op} {threshold_percent(c.threshold)}: {c.quote!r}: {sk.why}")
+    if not events:
+        click.echo(f"no claim of {article} can be checked" if found[0].claims
+                   else f"no market claim found in {article}")
+        return
+    result = pipeline.run([*reference, *events], store, registry, only=[e.id for e in events])
+    for v in evaluate_claims(result, store):
+        click.echo(f"[{v.verdict}] {v.claim.format()}\n    measured {pct(v.measured)}: {v.reason}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: user errors become one line on stderr and exit code 2."""
     try:

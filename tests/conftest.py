@@ -46,3 +46,9 @@ def real_dir() -> Path:
 def peers_dir() -> Path:
     """../shared/data/peers: bundled data of the R packages estudy2 and eventstudies."""
     return _shared_path("data", "peers")
+
+
+@pytest.fixture
+def articles_dir() -> Path:
+    """../shared/data/articles: five January 2026 news articles (it, ru, es), for acceptance runs only."""
+    return _shared_path("data", "articles")

@@ -275,6 +275,9 @@ def _check_url(text: str) -> bool:
         parts = urlsplit(text)
     except ValueError:
         return False
+    if parts.scheme == "file":
+        # A local article that `claims extract --to-events` read: file:///absolute/path
+        return parts.netloc in ("", "localhost") and parts.path.startswith("/") and len(parts.path) > 1
     host = parts.hostname or ""
     return parts.scheme in ("http", "https") and "." in host and not host.startswith(".")
 
@@ -358,7 +361,8 @@ def _parse_row(rec: CsvRecord, err: _ErrFn, registry: Registry | None) -> Event:
 
     source = v["source"]
     if not _check_url(source):
-        raise err(rec, "source", f"bad URL {source!r}", "give the full address, starting with https://")
+        raise err(rec, "source", f"bad URL {source!r}",
+                  "give the full address, starting with https:// (or file:/// for a local article)")
 
     targets = split_list(v["targets"])
     if not targets:

@@ -1,0 +1,67 @@
+"""An article read from a file, its language and date, and the claims proposed from it."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from eventstudy.errors import UserError
+from eventstudy.news.extract import dates, language
+from eventstudy.news.extract.claims import PERIOD_KIND, Extractor, ProposedClaim
+from eventstudy.news.extract.lexicon import AliasTable, Lexicon, default_lexicon, load_aliases
+
+# A relative day word in the sentence of a since-listing claim is the listing's day ("it listed last
+# Thursday and is up 80%"), while the claim is measured as of the article's date.
+_DATED_BY_SENTENCE = frozenset({"session_return", "group_rally", PERIOD_KIND})
+
+
+@dataclass(frozen=True)
+class ArticleClaims:
+    source: str
+    language: str
+    language_probability: float
+    date: dt.date | None
+    date_note: str
+    claims: list[ProposedClaim]
+
+
+def read_article(path: str | Path) -> str:
+    p = Path(path)
+    try:
+        return p.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise UserError("article not found", file=str(p), hint="check the path") from None
+    except IsADirectoryError:
+        raise UserError("article path is a directory, not a text file", file=str(p)) from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(p),
+                        hint="save the article as UTF-8 plain text") from None
+
+
+def propose(text: str, *, source: str = "", date: dt.date | None = None, aliases: AliasTable | None = None,
+            lexicon: Lexicon | None = None) -> ArticleClaims:
+    """Claims proposed from ``text``; ``date`` is the article's date (else the first full date written
+    in it); relative day words ("ieri", "el lunes") in a claim's sentence are resolved against it."""
+    lex = lexicon or default_lexicon()
+    lang, prob = language.detect(text)
+    note = "--date" if date is not None else ""
+    if date is None:
+        found = dates.article_date(text, lang)
+        if found is not None:
+            date, note = found[0], f"written in the text: {found[1]!r}"
+    claims = Extractor(lex, aliases or load_aliases()).extract(text, lang)
+    out = []
+    for c in claims:
+        when, why = date, note
+        if date is not None and c.kind in _DATED_BY_SENTENCE:
+            rel = dates.relative_date(lex, text[c.sentence[0]:c.sentence[1]], lang, date)
+            if rel is not None:
+                when, why = rel[0], f"{rel[1]!r} before {date}"
+        out.append(dataclasses.replace(c, date=when, date_note=why, source=source))
+    return ArticleClaims(source, lang, prob, date, note, out)
+
+
+def propose_file(path: str | Path, **kwargs) -> ArticleClaims:
+    return propose(read_article(path), source=str(path), **kwargs)

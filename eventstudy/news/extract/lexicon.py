@@ -1,0 +1,174 @@
+"""The words claim extraction looks for, read from data files in ``eventstudy/data/``.
+
+``claim_lexicon.csv`` holds one regular expression (the ``regex`` module's syntax, matched without
+case) per row, with its role (``up``, ``gt``, ``session``, ``not_market``...) and language.
+``aliases.csv`` maps the names a company or a group goes by to a registry symbol or group; a user's
+file with the same columns extends it (``--aliases FILE``). Target ``-`` marks a company with no
+listed target (Huawei): a claim about it is not proposed, and its mention stops "the company" from
+pointing back past it to an earlier name.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+import regex
+
+from eventstudy.data.securities import read_csv_records
+from eventstudy.errors import UserError
+
+LANGUAGES: tuple[str, ...] = ("en", "it", "es", "ru", "zh")
+ROLES: tuple[str, ...] = (
+    "market", "up", "down", "gt", "gt_after", "lt", "lt_after", "approx", "approx_after", "level",
+    "session", "listing", "period", "rally", "selloff", "anaphor", "not_market", "relative", "negation", "peak",
+)
+NO_TARGET = "-"
+
+# A Latin or Cyrillic word must start at a word start; CJK text has no spaces, so a match that starts
+# with a CJK character needs no guard ("MiniMax上市以来").
+_START = r"(?:(?<![\p{Latin}\p{Cyrillic}\p{N}])|(?![\p{Latin}\p{Cyrillic}\p{N}]))"
+_END = r"(?![\p{Latin}\p{Cyrillic}\p{N}])"
+_LETTER = regex.compile(r"[\p{Latin}\p{Cyrillic}]")
+_WORD_TAIL = regex.compile(r"[\p{Latin}\p{Cyrillic}]*")
+
+
+def _data_file(name: str) -> Traversable:
+    return resources.files("eventstudy").joinpath("data").joinpath(name)
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One lexicon match in a text: its role, span and words."""
+
+    role: str
+    start: int
+    end: int
+    text: str
+
+
+class Lexicon:
+    """Compiled patterns by role; every language's words are searched, so a quote in another
+    language than the article's (or a misdetected short text) is still read."""
+
+    def __init__(self, patterns: dict[str, list[str]]):
+        self._by_role = {
+            role: regex.compile("|".join(f"(?:{_START}{p})" for p in sorted(ps, key=len, reverse=True)),
+                                regex.IGNORECASE)
+            for role, ps in patterns.items() if ps
+        }
+
+    def find(self, role: str, text: str, start: int = 0, end: int | None = None) -> list[Cue]:
+        pattern = self._by_role.get(role)
+        if pattern is None:
+            return []
+        stop = len(text) if end is None else end
+        out = []
+        for m in pattern.finditer(text, start, stop):
+            if m.end() == m.start():
+                continue
+            # A stem ("подорожал", "aument") stands for the whole word in quotes and messages.
+            tail = _WORD_TAIL.match(text, m.end(), stop) if _LETTER.match(text[m.end() - 1]) else None
+            finish = tail.end() if tail else m.end()
+            out.append(Cue(role, m.start(), finish, text[m.start():finish]))
+        return out
+
+    def search_back(self, role: str, text: str, end: int) -> Cue | None:
+        """A cue of ``role`` ending exactly at ``end`` (after optional spaces)."""
+        pattern = self._by_role.get(role)
+        if pattern is None:
+            return None
+        tail = regex.compile(f"(?:{pattern.pattern})\\s*$", regex.IGNORECASE)
+        m = tail.search(text, max(0, end - 40), end)
+        return None if m is None else Cue(role, m.start(), m.end(), m.group())
+
+
+def _read_lexicon(path: Path | Traversable) -> dict[str, list[str]]:
+    patterns: dict[str, list[str]] = {role: [] for role in ROLES}
+    for rec in read_csv_records(path, ("role", "language", "pattern"), (), "claim lexicon"):
+        role, lang, pattern = rec.values["role"], rec.values["language"], rec.values["pattern"]
+        if role not in patterns:
+            raise rec.error("role", f"unknown role {role!r}", "roles: " + ", ".join(ROLES))
+        if lang not in LANGUAGES:
+            raise rec.error("language", f"unknown language {lang!r}", "languages: " + ", ".join(LANGUAGES))
+        try:
+            regex.compile(pattern)
+        except regex.error as exc:
+            raise rec.error("pattern", f"not a regular expression: {exc}") from None
+        patterns[role].append(pattern)
+    return patterns
+
+
+@functools.cache
+def default_lexicon() -> Lexicon:
+    return Lexicon(_read_lexicon(_data_file("claim_lexicon.csv")))
+
+
+# --------------------------------------------------------------------------------------------------
+# Aliases
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A name found in a text and the registry symbol or group it stands for (``-``: none)."""
+
+    target: str
+    start: int
+    end: int
+    text: str
+
+
+class AliasTable:
+    """Names -> targets; the longest name wins where names overlap ("Zhipu AI" over "Zhipu")."""
+
+    def __init__(self, aliases: dict[str, str]):
+        self.aliases = dict(aliases)
+        parts = []
+        for name in sorted(self.aliases, key=len, reverse=True):
+            # "*" stands for any word ending: "производител* чипов", "Камбрикон*"
+            words = "".join(r"\s+" if ch.isspace() else r"\w*" if ch == "*" else regex.escape(ch) for ch in name)
+            parts.append(f"{_START}{words}" + ("" if name.endswith("*") else _END))
+        self._pattern = regex.compile("|".join(f"({p})" for p in parts), regex.IGNORECASE) if parts else None
+        self._names = sorted(self.aliases, key=len, reverse=True)
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self.aliases.items())
+
+    def find(self, text: str) -> list[Mention]:
+        if self._pattern is None:
+            return []
+        out = []
+        for m in self._pattern.finditer(text):
+            name = self._names[m.lastindex - 1] if m.lastindex else ""
+            out.append(Mention(self.aliases[name], m.start(), m.end(), m.group()))
+        return out
+
+    def targets(self) -> set[str]:
+        return set(self.aliases.values()) - {NO_TARGET}
+
+
+def _read_aliases(path: Path | Traversable, into: dict[str, str]) -> None:
+    for rec in read_csv_records(path, ("alias", "target"), ("language", "note"), "aliases"):
+        alias, target = rec.values["alias"], rec.values["target"]
+        if not alias.replace("*", "").strip():
+            raise rec.error("alias", "empty alias")
+        if not target:
+            raise rec.error("target", "empty target", "a symbol or group of the registry, or - for none")
+        into[alias] = target
+
+
+def load_aliases(extra: str | Path | None = None) -> AliasTable:
+    """The shipped aliases, extended (and, name by name, overridden) by the user's file."""
+    aliases: dict[str, str] = {}
+    _read_aliases(_data_file("aliases.csv"), aliases)
+    if extra is not None:
+        path = Path(extra)
+        if not path.is_file():
+            raise UserError("aliases file not found", file=str(path), field="--aliases", hint="check the path")
+        _read_aliases(path, aliases)
+    return AliasTable(aliases)
+

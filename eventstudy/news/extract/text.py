@@ -1,0 +1,83 @@
+"""Sentences and percentages in a text, with their character offsets in it.
+
+Numbers are read as the five languages write them: ``17%``, ``17 %`` (with a no-break space),
+``17,5%``, ``17.5%``, ``+17%``, ``l'80%``, ``17 per cento``, ``80 процентов``, ``17％``. A comma or
+point followed by one or two digits is a decimal mark; followed by three, a thousands separator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import regex
+
+_ABBREVIATIONS = frozenset({"ltd", "corp", "inc", "co", "mr", "mrs", "ms", "dr", "st", "vs", "ecc", "etc", "sr",
+                            "jr", "no", "n", "nr", "sa", "spa", "s.p.a", "г", "т.е", "т.д", "им", "u.s", "e.g",
+                            "i.e", "sig", "dott", "av", "pág", "núm"})
+_BREAK = regex.compile(r"[.!?…]+[\"»”’)]*\s+|[。！？；]+|\n\s*")
+_WORD_BEFORE = regex.compile(r"([\p{L}.]+)\.$")
+
+_PERCENT = regex.compile(
+    r"(?:(?<![\p{L}\p{N}])(?P<sign>[+\-−])\s?)?(?<![\p{N}.,])"
+    r"(?P<int>\d{1,3}(?:[.,]\d{3})+(?![.,]?\d)|\d+)(?:[.,](?P<frac>\d{1,2})(?!\d))?"
+    r"[\s\u00a0\u202f]*(?P<unit>%|％|per\s?cento\b|percent\b|per\s+cent\b|por\s+ciento\b|процент\w*)",
+    regex.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Percent:
+    """A percentage in the text: ``value`` in percent (17.5), ``sign`` +1/-1/0 (written or not),
+    ``unit`` the smallest step of the written number (1 for ``17%``, 0.1 for ``17,5%``)."""
+
+    value: Decimal
+    sign: int
+    unit: Decimal
+    start: int
+    end: int
+
+
+def sentences(text: str) -> list[Span]:
+    """Sentence spans: ends at . ! ? … and the CJK full stops, or a line break; not after an
+    abbreviation such as ``Ltd.``; a decimal point has no space after it, so it never ends one."""
+    out: list[Span] = []
+    start = 0
+    for m in _BREAK.finditer(text):
+        before = _WORD_BEFORE.search(text, max(0, m.start() - 12), m.start() + 1)
+        if m.group().startswith(".") and before and before.group(1).lower().rstrip(".") in _ABBREVIATIONS:
+            continue
+        if text[start:m.end()].strip():
+            out.append(_trim(text, start, m.end()))
+        start = m.end()
+    if text[start:].strip():
+        out.append(_trim(text, start, len(text)))
+    return out
+
+
+def _trim(text: str, start: int, end: int) -> Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end)
+
+
+def percents(text: str, start: int = 0, end: int | None = None) -> list[Percent]:
+    out = []
+    for m in _PERCENT.finditer(text, start, len(text) if end is None else end):
+        digits = regex.sub(r"[.,]", "", m.group("int"))
+        frac = m.group("frac") or ""
+        value = Decimal(digits + ("." + frac if frac else ""))
+        unit = Decimal(1).scaleb(-len(frac))
+        sign_text = m.group("sign") or ""
+        sign = 0 if not sign_text else (1 if sign_text == "+" else -1)
+        begin = m.start("sign") if sign_text else m.start("int")
+        out.append(Percent(value, sign, unit, begin, m.end()))
+    return out
