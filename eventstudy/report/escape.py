@@ -17,7 +17,9 @@ from urllib.parse import quote, urlsplit
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # Every ASCII punctuation character that CommonMark lets a backslash escape and that can start
 # markup: emphasis, code, links and images, autolinks and raw HTML, tables, headings, entities.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|!~&])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|!~&])")
+# At the start of a line these open a list, a quote, a heading underline or a numbered list.
+_MD_LINE_START = re.compile(r"^(\d*)([-+=.)])")
 # Characters left as they are in a Markdown link target; everything else is percent-encoded,
 # including spaces, <, > and parentheses, which would end the target.
 _URL_SAFE = "/:?#@!$&'*+,;=%~-._"
@@ -33,6 +35,11 @@ def md(text: object) -> str:
     """User text for one line of Markdown: cleaned, on one line, every markup character escaped."""
     s = " ".join(clean(text).split())
     return _MD_SPECIAL.sub(r"\\\1", s)
+
+
+def md_block(text: object) -> str:
+    """Like :func:`md`, for text that starts a line of its own (a paragraph)."""
+    return _MD_LINE_START.sub(r"\1\\\2", md(text))
 
 
 def href(url: object) -> str | None:

@@ -10,7 +10,7 @@ show: the Markdown page links to its HTML twin for them.
 from __future__ import annotations
 
 from .context import Card, EventHeader, IndexView, Page
-from .escape import clean, md, md_link
+from .escape import clean, md, md_block, md_link
 from .tables import Cell, Table
 
 
@@ -31,7 +31,7 @@ def table(t: Table) -> list[str]:
 def _card(c: Card, event_link: str) -> list[str]:
     out = [f"### {md(c.verdict).upper()} {c.measured}: “{md(c.quote)}”", ""]
     if c.why:
-        out += [md(c.why), ""]
+        out += [md_block(c.why), ""]
     if c.badges:
         out += ["Caveats: " + ", ".join(f"*{md(b)}*" for b in c.badges), ""]
     for s in c.statements:

@@ -4,8 +4,8 @@ Written for this report instead of drawing with matplotlib: the charts are a few
 and building the markup directly is about a hundred times faster (matplotlib writing PNGs was 90% of
 a run), gives vector charts that stay crisp on any screen, and is deterministic to the byte (every
 coordinate is printed with one decimal). Colours are presentation attributes, not CSS classes, so
-a chart looks the same inside any page. The 400-unit-wide view box is drawn at about the width of
-a phone column, which keeps the 12-unit text at 11 px or more on a 390 px screen.
+a chart looks the same inside any page. The 360-unit-wide view box is drawn at about the width of
+a phone column (358 px at 390 px), which keeps the 11-unit tick text at about 11 px.
 """
 
 from __future__ import annotations
@@ -16,8 +16,11 @@ from html import escape
 
 import numpy as np
 
-W, H = 400, 250
-LEFT, RIGHT, TOP, BOTTOM = 54, 12, 44, 40
+# Any sequence of numbers: lists in tests, numpy arrays from the charts.
+Values = Sequence[float] | np.ndarray
+
+W, H = 360, 230
+LEFT, RIGHT, TOP, BOTTOM = 50, 10, 44, 40
 FONT = 12
 # Colours chosen for at least 3:1 contrast on white (WCAG 2.1 AA for graphics), 4.5:1 where used for text.
 BLUE, RED, AMBER, GREY, INK, GRID = "#1d4ed8", "#b91c1c", "#b45309", "#6b7280", "#1f2937", "#e5e7eb"
@@ -44,7 +47,7 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     return [round(k * step, 12) for k in range(start, stop + 1)]
 
 
-def _segments(xs: Sequence[float], *ys: Sequence[float]) -> list[list[int]]:
+def _segments(xs: Values, *ys: Values) -> list[list[int]]:
     """Runs of consecutive indices where every series is finite (a gap breaks a line)."""
     runs: list[list[int]] = []
     cur: list[int] = []
@@ -87,13 +90,13 @@ class Plot:
         return (W - LEFT - RIGHT) / (self.x1 - self.x0)
 
     # -- marks -------------------------------------------------------------------------------
-    def band(self, xs: Sequence[float], lo: Sequence[float], hi: Sequence[float], color: str = BAND) -> None:
+    def band(self, xs: Values, lo: Values, hi: Values, color: str = BAND) -> None:
         for run in _segments(xs, lo, hi):
             top = [f"{fmt(self.sx(xs[i]))},{fmt(self.sy(hi[i]))}" for i in run]
             bottom = [f"{fmt(self.sx(xs[i]))},{fmt(self.sy(lo[i]))}" for i in reversed(run)]
             self.parts.append(f'<polygon points="{" ".join(top + bottom)}" fill="{color}" fill-opacity="0.45"/>')
 
-    def line(self, xs: Sequence[float], ys: Sequence[float], color: str, *, width: float = 2,
+    def line(self, xs: Values, ys: Values, color: str, *, width: float = 2,
              dash: str = "", markers: bool = True) -> None:
         for run in _segments(xs, ys):
             pts = " ".join(f"{fmt(self.sx(xs[i]))},{fmt(self.sy(ys[i]))}" for i in run)
@@ -103,7 +106,7 @@ class Plot:
         if markers:
             self.points(xs, ys, color, r=2.5)
 
-    def points(self, xs: Sequence[float], ys: Sequence[float], color: str, *, r: float = 2.5,
+    def points(self, xs: Values, ys: Values, color: str, *, r: float = 2.5,
                opacity: float = 1.0) -> None:
         op = f' fill-opacity="{opacity}"' if opacity < 1 else ""
         for x, y in zip(xs, ys, strict=True):
@@ -111,7 +114,7 @@ class Plot:
                 self.parts.append(f'<circle cx="{fmt(self.sx(x))}" cy="{fmt(self.sy(y))}" r="{fmt(r)}" '
                                   f'fill="{color}"{op}/>')
 
-    def bars(self, xs: Sequence[float], ys: Sequence[float], *, width: float = 0.6) -> None:
+    def bars(self, xs: Values, ys: Values, *, width: float = 0.6) -> None:
         """Bars from zero, blue up and red down; a day without a value gets no bar."""
         half = width * self.unit() / 2
         for x, y in zip(xs, ys, strict=True):
@@ -121,7 +124,7 @@ class Plot:
             self.parts.append(f'<rect x="{fmt(self.sx(x) - half)}" y="{fmt(top)}" width="{fmt(2 * half)}" '
                               f'height="{fmt(max(base - top, 0.5))}" fill="{BLUE if y >= 0 else RED}"/>')
 
-    def whiskers(self, xs: Sequence[float], lo: Sequence[float], hi: Sequence[float], color: str = INK) -> None:
+    def whiskers(self, xs: Values, lo: Values, hi: Values, color: str = INK) -> None:
         cap = 0.15 * self.unit()
         for x, a, b in zip(xs, lo, hi, strict=True):
             if not (math.isfinite(float(a)) and math.isfinite(float(b))):
@@ -131,7 +134,7 @@ class Plot:
             self.parts.append(f'<path d="M{px},{fmt(ya)}V{fmt(yb)}M{c0},{fmt(ya)}H{c1}M{c0},{fmt(yb)}H{c1}" '
                               f'stroke="{color}" stroke-width="1.2" fill="none"/>')
 
-    def missing(self, xs: Sequence[float], label: str = "no price") -> None:
+    def missing(self, xs: Values, label: str = "no price") -> None:
         """A cross on the zero line for each day without a value, so a gap reads as missing data."""
         y = self.sy(0.0) if self.y0 <= 0 <= self.y1 else self.sy(self.y0)
         for x in xs:
@@ -189,7 +192,7 @@ class Plot:
         return out
 
     def _legend(self) -> list[str]:
-        out, x = [], float(LEFT)
+        out, x = [], 6.0
         for text, color, kind in self.legend_items:
             y = 32
             if kind == "line":
@@ -215,7 +218,7 @@ class Plot:
                 f"{self._text(4, 16, self.title, size=FONT + 1, bold=True)}{body}</svg>")
 
 
-def finite_range(*arrays: Sequence[float] | np.ndarray) -> tuple[float, float] | None:
+def finite_range(*arrays: Values) -> tuple[float, float] | None:
     """The smallest and largest finite value over ``arrays`` (None when there is none)."""
     vals = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays]) if arrays else np.array([])
     vals = vals[np.isfinite(vals)]

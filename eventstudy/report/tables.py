@@ -14,6 +14,7 @@ from eventstudy.news.events import Event
 from eventstudy.news.pipeline import EventAnalysis, Sample
 from eventstudy.stats.windows import Window
 
+
 @dataclass
 class Cell:
     text: str
