@@ -13,6 +13,7 @@ Without Playwright or Chromium these tests skip and say why; with ``EVENTSTUDY_R
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -148,12 +149,12 @@ def test_every_page_in_the_browser(browser, reports: dict[str, Path], device: st
                 # No sideways scroll: wide tables scroll inside their own box.
                 assert page.evaluate("document.documentElement.scrollWidth") == width, where
                 levels = page.evaluate(HEADINGS_JS)
-                assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), \
+                assert levels[0] == 1 and all(b - a <= 1 for a, b in itertools.pairwise(levels)), \
                     (where, levels)
                 assert page.evaluate(CONTRAST_JS) == [], where
                 if path.name == "index.html" and page.locator(".card .verdict").count():
                     verdict = page.locator(".card .verdict").first.bounding_box()
-                    assert verdict is not None and 0 <= verdict["y"] and verdict["y"] + verdict["height"] <= height, \
+                    assert verdict is not None and verdict["y"] >= 0 and verdict["y"] + verdict["height"] <= height, \
                         (where, verdict)
                 if path.name == "index.html" or path == _first_event_page(folder):
                     stem = f"{name}-{path.stem}-{device}"

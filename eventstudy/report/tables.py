@@ -117,16 +117,19 @@ def battery(s: Sample, cars: Sequence[Window]) -> Battery | None:
         ["mean AR / CAR", "", *[Cell(pct(f["mean"].iloc[0]), True) for _, f in columns]],
         ["N", "", *[integer(f["n"].iloc[0]) for _, f in columns]],
     ]
+    # One dict per column rather than a frame filter per cell: the battery has dozens of cells.
+    found = [{str(r.statistic): (r.value, r.p_value) for r in f[["statistic", "value", "p_value"]].itertuples()}
+             for _, f in columns]
+    leads = [str(f["statistic"].iloc[0]) for _, f in columns]
     for stat in order:
         row: list[str | Cell] = [stat, str(assumptions.get(stat, ""))]
-        for _, f in columns:
-            hit = f[f["statistic"] == stat]
-            if hit.empty:
+        for k in range(len(columns)):
+            if stat not in found[k]:
                 row.append("")
                 continue
             # The lead statistic is the first row of that day's / window's tests.
-            lead = str(f["statistic"].iloc[0]) == stat
-            value, p = hit["value"].iloc[0], hit["p_value"].iloc[0]
+            lead = leads[k] == stat
+            value, p = found[k][stat]
             # The bootstrap's "value" is the mean AR itself, a return rather than a test statistic.
             text = f"{pct(value)} (p {pvalue(p)})" if stat == "bootstrap" else stat_p(value, p)
             row.append(Cell(text, strong=lead))
