@@ -43,14 +43,16 @@ def synthetic_store(home: Path) -> PriceStore:
 
 
 def synthetic_run(folder: Path, rows: str = EV1 + EV2 + EV3 + EV4 + EV5, only: list[str] | None = None,
-                  store: PriceStore | None = None):  # type: ignore[no-untyped-def]
+                  store: PriceStore | None = None,
+                  settings: pipeline.Settings | None = None):  # type: ignore[no-untyped-def]
     """(run, verdicts) of the synthetic world with the given events.csv rows."""
     store = store or synthetic_store(folder / "store")
     registry = synthetic_registry(folder)
     events_csv = folder / "events.csv"
     events_csv.write_text(EVENTS_HEADER + rows, encoding="utf-8")
     events = load_events(events_csv, registry)
-    settings = pipeline.Settings(bootstrap=200)  # fewer resamples: these tests check rendering, not p-values
+    # Fewer resamples: these tests check rendering, not p-values.
+    settings = settings or pipeline.Settings(bootstrap=200)
     run = pipeline.run(events, store, registry, settings, only=only)
     return run, claims.evaluate(run, store)
 

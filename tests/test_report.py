@@ -16,14 +16,16 @@ from report_world import EV1, EV2, EV3, EV4, EV5, HOSTILE, real_run, synthetic_r
 
 from eventstudy.atomic import csv_safe
 from eventstudy.formatting import md_cell, num, pct, pvalue, slug
+from eventstudy.news import pipeline
 from eventstudy.news.verdicts import Statement
 from eventstudy.report import build_view, markdown, write_reports
 from eventstudy.report import html as html_render
 from eventstudy.report.charts import _implied_half_width
 from eventstudy.report.context import group_identical
 from eventstudy.report.escape import clean, href, md, md_block, md_link
-from eventstudy.report.provenance import generated_at
+from eventstudy.report.provenance import generated_at, source_text
 from eventstudy.report.svg import nice_ticks
+from eventstudy.stats.windows import Estimation, Window
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -278,6 +280,25 @@ def test_provenance_warns_when_data_end_inside_a_window(tmp_path: Path) -> None:
     assert [row[4].text for row in prov.series.rows] == ["2024-07-31", "2024-07-31"]
     assert any(w.startswith("AAA: prices end 2024-07-31, before the event window of late ends") for w in prov.warnings)
     assert ("model", "market") in prov.settings
+
+
+def test_charts_without_a_test_promise_no_band(tmp_path: Path) -> None:
+    # No estimation days and no days after the window: no volatility, so no t test and no band.
+    late = "late,2024-07-26,10:00,America/New_York,Late news,https://example.com/late,AAA,,,confirmed,\n"
+    settings = pipeline.Settings(bootstrap=50, estimation=Estimation(Window(-250, -11), min_days=1000))
+    run, _ = synthetic_run(tmp_path, late, settings=settings)
+    assert run.analyses[0].samples[0].result.car["t_stat"].isna().all()  # type: ignore[union-attr]
+    charts = {c.kind: c for c in build_view(run, [], when="x").pages[0].charts}
+    assert set(charts) == {"price", "ar", "car"}
+    assert "No interval" in charts["ar"].caption and "whiskers" not in charts["ar"].caption
+    assert "No band" in charts["car"].caption and "<polygon" not in charts["car"].svg
+    assert "95% interval" not in charts["ar"].svg
+
+
+def test_source_text_hides_local_folders() -> None:
+    assert source_text("/work/shared/data/real/000300.SS.csv") == "file 000300.SS.csv"
+    assert source_text("C:\\data\\a.csv") == "file a.csv"
+    assert source_text("yahoo") == "yahoo"
 
 
 @pytest.mark.shared

@@ -116,6 +116,9 @@ def ar_chart(result: StudyResult, i: int) -> Plot | None:
     if has_band:
         p.whiskers(days, lo, hi)
         p.legend("95% interval", INK)
+    else:
+        p.caption = ("Abnormal return on each day of the event window. No interval: too few estimation days "
+                     "to estimate the volatility, so no test is possible.")
     p.missing(days[~np.isfinite(ar)])
     return p
 
@@ -146,6 +149,9 @@ def car_chart(result: StudyResult, i: int) -> Plot | None:
     if has_band:
         p.band(x, car - half, car + half)
         p.legend("95% band", BAND, "box")
+    else:
+        p.caption = ("CAR from the start of the event window. No band: too few estimation days to estimate "
+                     "the volatility, so no test is possible.")
     p.hline(0)
     p.vline(0)
     p.line(x, car, BLUE)
@@ -251,7 +257,8 @@ def _chart(base: str, key: str, kind: str, plot: Plot | None) -> Chart | None:
     if plot is None:
         return None
     spec = SPECS[kind]
-    return Chart(f"chart-{base}-{kind}", key, kind, f"{key}: {spec.title}", spec.caption, plot.render())
+    return Chart(f"chart-{base}-{kind}", key, kind, f"{key}: {spec.title}", plot.caption or spec.caption,
+                 plot.render())
 
 
 def _sample_charts(base: str, sample: Sample, done: set[str], analysis: EventAnalysis) -> list[Chart]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass
+from pathlib import PurePath
 
 import pandas as pd
 
@@ -56,6 +57,13 @@ def _window_ends(run: RunResult) -> dict[str, list[tuple[str, pd.Timestamp]]]:
     return ends
 
 
+def source_text(source: str) -> str:
+    """A series' source for a reader: "yahoo" as it is, an imported file by its name only (the
+    importing machine's folders mean nothing to a reader and would make reports differ by machine)."""
+    name = PurePath(source.replace("\\", "/")).name if ("/" in source or "\\" in source) else source
+    return f"file {name}" if name != source else source
+
+
 def provenance(run: RunResult, generated: str, version: str) -> Provenance:
     names = {sec.symbol: sec.name for a in run.analyses for s in a.samples for sec in s.securities}
     ends = _window_ends(run)
@@ -69,6 +77,7 @@ def provenance(run: RunResult, generated: str, version: str) -> Provenance:
             note = f"ends before the window of {len(short)} event(s)"
             warnings.append(f"{sym}: prices end {info.last.date()}, before the event window of {ev} ends "
                             f"({end.date()})" + (f" and {len(short) - 1} other event(s)" if len(short) > 1 else ""))
-        rows.append([sym, names.get(sym, ""), info.source, str(info.first.date()), str(info.last.date()), note])
+        rows.append([sym, names.get(sym, ""), source_text(info.source), str(info.first.date()),
+                     str(info.last.date()), note])
     table = Table.of(["series", "name", "source", "first price", "last price", "note"], rows) if rows else None
     return Provenance(generated, version, settings_rows(run.settings), table, warnings)

@@ -77,6 +77,7 @@ class Plot:
         self.x0, self.x1 = x[0] - pad, x[1] + pad
         self.xticks, self.xlabel, self.yfmt = xticks, xlabel, yfmt
         self.parts: list[str] = []
+        self.caption = ""  # set when the chart's standard caption would promise what it does not draw
         self.legend_items: list[tuple[str, str, str]] = []
 
     def sx(self, v: float) -> float:
