@@ -189,7 +189,7 @@ def _confounders(a: EventAnalysis, pages: dict[str, str]) -> Table | None:
         [Cell(o.id, href=f"{pages[o.id]}.html#event-{slug(o.id)}" if o.id in pages else ""), o.title, how]
         for o, how in a.confounders
     ]
-    return Table.of(["event", "title", "how"], rows)
+    return Table.of(["event", "title", "how"], rows, prose=(1, 2))
 
 
 def _toc(p: Page) -> list[tuple[str, str]]:

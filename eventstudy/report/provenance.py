@@ -79,5 +79,6 @@ def provenance(run: RunResult, generated: str, version: str) -> Provenance:
                             f"({end.date()})" + (f" and {len(short) - 1} other event(s)" if len(short) > 1 else ""))
         rows.append([sym, names.get(sym, ""), source_text(info.source), str(info.first.date()),
                      str(info.last.date()), note])
-    table = Table.of(["series", "name", "source", "first price", "last price", "note"], rows) if rows else None
+    table = Table.of(["series", "name", "source", "first price", "last price", "note"], rows,
+                     prose=(1, 5)) if rows else None
     return Provenance(generated, version, settings_rows(run.settings), table, warnings)

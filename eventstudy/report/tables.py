@@ -28,11 +28,16 @@ class Table:
     rows: list[list[Cell]]
     # Columns holding numbers are right-aligned in both formats.
     numeric: list[bool] = field(default_factory=list)
+    # Columns holding sentences wrap; the others stay on one line (a date or a number never breaks),
+    # and a table wider than the screen scrolls in its own box.
+    prose: list[bool] = field(default_factory=list)
 
     @classmethod
-    def of(cls, headers: list[str], rows: list[list[str | Cell]], numeric: Sequence[int] = ()) -> Table:
+    def of(cls, headers: list[str], rows: list[list[str | Cell]], numeric: Sequence[int] = (),
+           prose: Sequence[int] = ()) -> Table:
         cells = [[c if isinstance(c, Cell) else Cell(c) for c in row] for row in rows]
-        return cls(headers, cells, [i in numeric for i in range(len(headers))])
+        return cls(headers, cells, [i in numeric for i in range(len(headers))],
+                   [i in prose for i in range(len(headers))])
 
 
 @dataclass
@@ -69,7 +74,7 @@ def day0_table(a: EventAnalysis) -> Table | None:
                          bench or ""])
     if not rows:
         return None
-    return Table.of(["security", "name", "exchange", "day 0", "benchmark"], rows)
+    return Table.of(["security", "name", "exchange", "day 0", "benchmark"], rows, prose=(1,))
 
 
 def cars_table(a: EventAnalysis) -> Table | None:
@@ -91,7 +96,8 @@ def cars_table(a: EventAnalysis) -> Table | None:
     if not rows:
         return None
     return Table.of(["security", "window", "raw return", "CAR", "BHAR", "t", "p", "model", "est. days", "notes"],
-                    rows, numeric=(2, 3, 4, 5, 6, 8))
+                    rows, numeric=(2, 3, 4, 5, 6, 8),
+                    prose=(9,))
 
 
 def battery(s: Sample, cars: Sequence[Window]) -> Battery | None:
@@ -144,7 +150,7 @@ def battery(s: Sample, cars: Sequence[Window]) -> Battery | None:
     n_members = len(s.day0)
     return Battery(s.target, n_members, f"mean residual correlation r = {num(r, 3)}", lead_note,
                    Table.of(["statistic", "assumes", *[label for label, _ in columns]], rows,
-                            numeric=tuple(range(2, 2 + len(columns)))))
+                            numeric=tuple(range(2, 2 + len(columns))), prose=(1,)))
 
 
 def not_studied(a: EventAnalysis) -> list[str]:
@@ -154,12 +160,6 @@ def not_studied(a: EventAnalysis) -> list[str]:
             where = f" (member of {s.target})" if s.is_group else ""
             out.append(f"{sym}{where}: {why}")
     return out
-
-
-def confounders(a: EventAnalysis) -> Table | None:
-    if not a.confounders:
-        return None
-    return Table.of(["event", "title", "how"], [[o.id, o.title, how] for o, how in a.confounders])
 
 
 def quality(a: EventAnalysis) -> list[str]:
