@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -56,6 +57,39 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
     return write_via(path, writer)
 
 
+# A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection);
+# tab and carriage return are on OWASP's list because some programs strip them before parsing.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+# Control characters but tab, newline and carriage return (a quoted CSV field may hold them).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _neutral(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    value = _CONTROL.sub("", value)
+    if value.startswith(FORMULA_START):
+        return "'" + value  # the apostrophe marks text in every spreadsheet and is shown as data elsewhere
+    return value
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with text cells (values, index and header) that a spreadsheet would run as a formula
+    prefixed with an apostrophe. Numbers are left alone: -0.05 in a float column is a number."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(_neutral)
+    if out.index.dtype == object:
+        out.index = out.index.map(_neutral)
+    out.columns = [_neutral(c) for c in out.columns]
+    return out
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path, **kwargs) -> Path:
+    """Write ``frame`` as CSV atomically, with formula-like text cells neutralized (:func:`csv_safe`)."""
     kwargs.setdefault("index", False)
-    return write_via(path, lambda p: frame.to_csv(p, **kwargs))
+    safe = csv_safe(frame)
+    return write_via(path, lambda p: safe.to_csv(p, **kwargs))

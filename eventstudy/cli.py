@@ -183,7 +183,9 @@ def prices_export(ctx: _Ctx, symbol: str, out: str | None) -> None:
         write_csv(frame, out, index=True)
         click.echo(f"wrote {len(frame)} rows to {out}")
     else:
-        click.echo(frame.to_csv(), nl=False)
+        from eventstudy.atomic import csv_safe
+
+        click.echo(csv_safe(frame).to_csv(), nl=False)
 
 
 # -- the news-claims run ---------------------------------------------------------------------
@@ -191,7 +193,7 @@ def prices_export(ctx: _Ctx, symbol: str, out: str | None) -> None:
 @click.option("--events", "events_path", default="events.csv", show_default=True,
               type=click.Path(dir_okay=False), help="Events CSV.")
 @click.option("--out", default="reports", show_default=True, type=click.Path(file_okay=False),
-              help="Directory for report.md, report.html, results.csv, claims.csv, tests.csv, charts/.")
+              help="Directory for index.html, index.md, events/, results.csv, claims.csv, tests.csv.")
 @click.option("--offline", is_flag=True, help="Use only stored prices; make no network request.")
 @click.option("--event", "only", multiple=True, help="Study only this event id (repeatable).")
 @click.option("--model", default="market", show_default=True,

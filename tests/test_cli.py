@@ -236,7 +236,7 @@ def test_online_run_fetches_what_the_store_lacks(fake_yahoo, tmp_path: Path, cap
     assert {c.symbol for c in fake_yahoo.history_calls()} == {"2513.HK", "^HSI"}
     claims = pd.read_csv(tmp_path / "r" / "claims.csv")
     assert claims["verdict"].iloc[0] in ("supported", "not supported")
-    assert (tmp_path / "r" / "report.html").is_file()
+    assert (tmp_path / "r" / "index.html").is_file() and (tmp_path / "r" / "events" / "news.html").is_file()
 
 
 @pytest.mark.shared

@@ -1,66 +1,53 @@
-"""Reports: files written atomically, numbers consistent across CSV/Markdown/HTML, self-contained HTML,
-valid PNG charts, stale charts removed; and the real GLM-Image run when ../shared is present."""
+"""Reports: the index and event pages (HTML and Markdown), numbers consistent with the CSVs, pages
+self-contained and linked both ways, identical studies shown once, charts as SVG with their bands,
+hostile text escaped in every output, byte-identical reruns; and the real GLM-Image run when
+../shared is present."""
 
 from __future__ import annotations
 
-import glob
-import io
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from PIL import Image
-from synthetic import EVENTS_HEADER, make_store
-from synthetic import registry as synthetic_registry
+from report_world import EV1, EV2, EV3, EV4, EV5, HOSTILE, real_run, synthetic_report, synthetic_run
 
-from eventstudy.data.store import PriceStore
+from eventstudy.atomic import csv_safe
 from eventstudy.formatting import md_cell, num, pct, pvalue, slug
 from eventstudy.news import pipeline
-from eventstudy.news import verdicts as claims
-from eventstudy.news.events import load_events
-from eventstudy.report import write_reports
+from eventstudy.news.verdicts import Statement
+from eventstudy.report import build_view, markdown, write_reports
+from eventstudy.report import html as html_render
+from eventstudy.report.charts import _implied_half_width
+from eventstudy.report.context import group_identical
+from eventstudy.report.escape import clean, href, md, md_block, md_link
+from eventstudy.report.provenance import generated_at, source_text
+from eventstudy.report.svg import nice_ticks
+from eventstudy.stats.windows import Estimation, Window
 
-REPO = Path(__file__).resolve().parents[1]
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-EV1 = ('ev1,2024-06-03,10:00,America/New_York,Alpha launches <script>x</script>,https://example.com/news/1,'
-       'AAA;tech,,"session_return(AAA) > 5% ""Alpha jumped more than 5%""; '
-       'group_rally(tech) > 0% ""Tech stocks rallied""",confirmed,\n')
-EV2 = "ev2,2024-05-01,,America/New_York,Beta update,https://example.org/beta,BBB,,,uncertain,time of day unknown\n"
-EV3 = "ev3,2024-06-04,,America/New_York,Delta news,https://example.net/delta,DDD,,,confirmed,\n"
-DAY0_JUMP = 0.10
+SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
-def _synthetic_store(home: Path) -> PriceStore:
-    others = {"BBB": {"2024-06-03": 0.03}, "CCC": {"2024-06-03": 0.03}}
-    return make_store(home, {"AAA": {"2024-06-03": DAY0_JUMP}, **others})
-
-
-@pytest.fixture
-def setup(tmp_path: Path) -> tuple[PriceStore, object, Path]:
-    store = _synthetic_store(tmp_path / "store")
-    registry = synthetic_registry(tmp_path)
-    events_csv = tmp_path / "events.csv"
-    events_csv.write_text(EVENTS_HEADER + EV1 + EV2 + EV3, encoding="utf-8")
-    return store, registry, events_csv
-
-
-def _run(store: PriceStore, registry, events_csv: Path, only: list[str] | None = None):  # type: ignore[no-untyped-def]
-    events = load_events(events_csv, registry)
-    settings = pipeline.Settings(bootstrap=200)  # fewer resamples: the test checks rendering, not p-values
-    run = pipeline.run(events, store, registry, settings, only=only)
-    return run, claims.evaluate(run, store)
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
 
 
 def _check_html(html: str, sources: set[str]) -> None:
-    assert "<script" not in html.lower()  # a title holding markup is escaped, never run
+    """Self-contained: no script, stylesheet, font or image from anywhere; links stay inside the report
+    except the events' own sources."""
+    assert "<script" not in html.lower() and "<img" not in html.lower()
     assert "<link" not in html and "@import" not in html and "url(" not in html
-    for src in re.findall(r'\bsrc="([^"]*)"', html):
-        assert src.startswith("data:image/png;base64,"), src[:40]
-    for href in re.findall(r'\bhref="([^"]*)"', html):
-        assert href.startswith("#") or href in sources, href
+    assert not re.search(r"<\w[^<>]*\ssrc=", html)
+    for target in re.findall(r'\bhref="([^"]*)"', html):
+        target = target.replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&")
+        assert target.startswith(("#", "../index.html", "events/")) or target.endswith((".csv", ".html")) \
+            or re.match(r"^[\w.-]+\.html(#.*)?$", target) or target in sources, target
+
+
+def _svgs(html: str) -> list[ET.Element]:
+    return [ET.fromstring(s) for s in re.findall(r"<svg\b.*?</svg>", html, flags=re.S)]
 
 
 def test_formatting_helpers() -> None:
@@ -73,110 +60,265 @@ def test_formatting_helpers() -> None:
     assert md_cell("a|b\nc") == "a\\|b c"
 
 
-def test_write_reports_synthetic(setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    store, registry, events_csv = setup
-    run, verdicts = _run(store, registry, events_csv)
+def test_escape_helpers() -> None:
+    assert clean("a\x00b\x07c\u202ed\r\ne") == "abcd\ne"
+    assert md("<b>x</b> [l](u) *e* | # ` ! ~ &amp;") == (
+        "\\<b\\>x\\</b\\> \\[l\\](u) \\*e\\* \\| \\# \\` \\! \\~ \\&amp;")
+    assert md("two\nlines\n# heading") == "two lines \\# heading"
+    assert md_block("- item") == "\\- item" and md_block("12. item") == "12\\. item" and md_block("+5%") == "\\+5%"
+    assert md_block("Beta 1.2") == "Beta 1.2"
+    assert href("javascript:alert(1)") is None and href("file:///etc/passwd") is None and href("https://a b") is None
+    assert href("https://example.com/x") == "https://example.com/x"
+    assert md_link("src", "https://e.com/a>b(c)") == "[src](https://e.com/a%3Eb%28c%29)"
+    assert md_link("src", "https://e.com/a b") == "src"  # not a URL: shown, not linked
+    assert md_link("src", "javascript:alert(1)") == "src"
+
+
+def test_csv_cells_neutralized() -> None:
+    frame = pd.DataFrame({"text": ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "ok", "a\x00b", None],
+                          "number": [-0.05, 1, 2, 3, 4, 5, 6, 7, 8]})
+    safe = csv_safe(frame)
+    assert list(safe["text"][:6]) == ["'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx"]
+    assert safe["text"][6] == "ok" and safe["text"][7] == "ab" and pd.isna(safe["text"][8])
+    assert list(safe["number"]) == list(frame["number"])  # numbers stay numbers, negatives included
+
+
+def test_nice_ticks() -> None:
+    assert nice_ticks(0, 1) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert nice_ticks(-0.37, 0.12) == [-0.4, -0.3, -0.2, -0.1, 0.0, 0.1, 0.2]
+    t = nice_ticks(97.3, 138.1)
+    assert t[0] <= 97.3 and t[-1] >= 138.1 and len(t) <= 7
+
+
+def test_group_band_agrees_with_the_deciding_test() -> None:
+    # The mean AR's interval excludes zero exactly when the test's p-value is below 5%.
+    mean = np.array([0.039, 0.039, -0.02, 0.01])
+    p = np.array([0.41, 0.049, 0.051, 0.0001])
+    half = _implied_half_width(mean, p)
+    excludes = np.abs(mean) > half
+    assert list(excludes) == [False, True, False, True]
+
+
+def test_write_reports_synthetic(tmp_path: Path) -> None:
+    run, verdicts = synthetic_run(tmp_path)
     out = tmp_path / "out"
     paths = write_reports(run, verdicts, out, title="Synthetic")
-    for name in ("results.csv", "claims.csv", "tests.csv", "report.md", "report.html"):
+    for name in ("results.csv", "claims.csv", "tests.csv", "index.html", "index.md"):
         assert (out / name).is_file() and out / name in paths
-    charts = sorted((out / "charts").glob("*.png"))
-    assert {p.name for p in charts} >= {"ev1-AAA-price.png", "ev1-AAA-ar.png", "ev1-AAA-car.png",
-                                       "ev1-tech-group.png", "ev2-BBB-price.png"}
-    for p in charts:
-        data = p.read_bytes()
-        assert data.startswith(PNG_MAGIC)
-        with Image.open(io.BytesIO(data)) as im:
-            im.verify()
-    assert not list(out.glob(".*.tmp")) and not list((out / "charts").glob(".*.tmp"))
+    # ev4 and ev5 are one study (same security, same day 0): one page, both events on it.
+    pages = sorted(p.name for p in (out / "events").iterdir())
+    assert pages == ["ev1.html", "ev1.md", "ev2.html", "ev2.md", "ev3.html", "ev3.md", "ev4.html", "ev4.md"]
+    assert not (out / "report.md").exists() and not (out / "charts").exists()
+    assert not list(out.rglob(".*.tmp"))
 
-    # claims.csv carries fractions equal to the verdicts; the report shows them as percentages.
+    index = _read(out / "index.html")
+    index_md = _read(out / "index.md")
+    sources = {"https://example.com/news/1", "https://example.org/beta", "https://example.net/delta",
+               "https://example.com/g1", "https://example.com/g2"}
+    _check_html(index, sources)
+    # Claims first, then events, then the provenance; every verdict in words and as a colour class.
+    assert index.index('id="claims"') < index.index('id="events"') < index.index('id="provenance"')
     cl = pd.read_csv(out / "claims.csv")
-    assert {"event_id", "claim", "measured", "verdict", "reason"} <= set(cl.columns)
-    md = (out / "report.md").read_text(encoding="utf-8")
-    html = (out / "report.html").read_text(encoding="utf-8")
     session = next(v for v in verdicts if v.claim.kind == "session_return")
     assert session.verdict == "supported" and session.measured > 0.05
     for v, row in zip(verdicts, cl.itertuples(index=False), strict=True):
         assert row.event_id == v.event_id and row.claim == v.claim.text and row.verdict == v.verdict
         assert row.measured == v.measured  # full precision round trip
-        assert re.fullmatch(r"[+-]\d+\.\d{2}%", pct(v.measured))
-        assert f"| **{pct(v.measured)}** |" in md
-        assert pct(v.measured) in html
+        cls = {"supported": "ok", "not supported": "no"}[v.verdict]
+        assert re.search(rf'<span class="verdict {cls}">{v.verdict}</span><span class="measured">'
+                         rf"{re.escape(pct(v.measured))}</span>", index)
+        assert f"### {v.verdict.upper()} {pct(v.measured)}: “{v.claim.text}”" in index_md
     # results.csv keeps returns as fractions at full precision.
     res = pd.read_csv(out / "results.csv")
     day0 = res[(res.event_id == "ev1") & (res.symbol == "AAA") & (res.window == "[0,0]")]
     ar = run.analyses[0].sample("AAA").result.car  # type: ignore[union-attr]
     assert day0["raw_return"].iloc[0] == ar.loc[ar.window == "[0,0]", "raw_return"].iloc[0]
 
-    # Structure of the Markdown report.
-    assert md.index("## Claims") < md.index("## Events") < md.index("## Methods")
-    assert md.index("### ev1:") < md.index("### ev2:") < md.index("### ev3:")
-    assert "time unknown: treated as" in md
-    assert "<https://example.com/news/1>" in md
-    assert "KP-adjusted BMP" in md and "mean residual correlation r =" in md
-    assert "Other events inside this event's window" in md
-    assert "DDD: no prices stored" in md  # the event without a studied security says what is missing
-    assert "](charts/ev1-AAA-car.png)" in md
-    for ref in ("MacKinlay 1997", "Boehmer, Musumeci & Poulsen 1991", "Kolari & Pynnonen 2010", "Patell 1976",
-                "Brown & Warner 1980, 1985", "Corrado 1989", "Cowan 1992"):
-        assert ref in md, ref
-    assert "Alpha \\| Corp" in md  # a pipe in a name does not break the table
+    # Linked both ways: index -> event page anchors, event page -> index; grouped events share a page.
+    for e in ("ev1", "ev2", "ev3", "ev4"):
+        assert f'href="events/{e}.html#event-{e}"' in index
+        assert 'href="../index.html"' in _read(out / "events" / f"{e}.html")
+        assert f"](events/{e}.md)" in index_md and "](../index.md)" in _read(out / "events" / f"{e}.md")
+    assert 'href="events/ev4.html#event-ev5"' in index
+    ev4 = _read(out / "events" / "ev4.html")
+    assert 'id="event-ev4"' in ev4 and 'id="event-ev5"' in ev4 and "one study" in ev4
+
+    # The event page: charts as SVG with an accessible title; tests and long lists fold away.
+    ev1 = _read(out / "events" / "ev1.html")
+    _check_html(ev1, sources)
+    svgs = _svgs(ev1)
+    kinds = re.findall(r'<figure id="chart-ev1(?:-[\w.-]+)?-(price|ar|car|group|timeline)"', ev1)
+    assert sorted(set(kinds)) == ["ar", "car", "group", "price", "timeline"] and len(svgs) == len(kinds)
+    for svg in svgs:
+        assert svg.get("role") == "img" and svg.find(f"{SVG_NS}title") is not None
+        assert (svg.find(f"{SVG_NS}title").text or "").strip()  # type: ignore[union-attr]
+    assert "<details><summary>All" in ev1 and "KP-adjusted BMP" in ev1
+    assert "Alpha launches &lt;script&gt;x&lt;/script&gt;" in ev1
+    assert '<nav class="toc"' in ev1  # a long page has a table of contents
+    ev1_md = _read(out / "events" / "ev1.md")
+    assert "Alpha launches \\<script\\>x\\</script\\>" in ev1_md
+    assert "Alpha \\| Corp" in ev1_md  # a pipe in a name does not break the table
+    assert "[https://example.com/news/1](https://example.com/news/1)" in ev1_md
+    # The event without a studied security says what is missing and draws no chart.
+    ev3 = _read(out / "events" / "ev3.html")
+    assert "DDD: no prices stored" in ev3 and "<svg" not in ev3
     # Never a raw price table: no close prices of the synthetic series appear.
-    close = f"{store.read('AAA')['close'].iloc[-1]:.2f}"
-    assert close not in md and close not in html
-
-    # HTML: same content, self-contained; only the events' own sources link out.
-    _check_html(html, {"https://example.com/news/1", "https://example.org/beta", "https://example.net/delta"})
-    assert html.count("data:image/png;base64,") == len(charts)
-    assert "Alpha launches &lt;script&gt;x&lt;/script&gt;" in html
+    close = f"{run.analyses[0].prices['AAA']['close'].iloc[-1]:.2f}"
+    assert close not in ev1 and close not in ev1_md
 
 
-def test_rerun_replaces_files_and_removes_stale_charts(setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    store, registry, events_csv = setup
+def test_statements_and_badges_are_rendered(tmp_path: Path) -> None:
+    run, verdicts = synthetic_run(tmp_path, EV1)
+    v = verdicts[0]
+    verdicts[0] = type(v)(v.event_id, v.claim, v.measured, v.verdict, v.reason, v.extra,
+                          statements=(Statement("happened", "yes", "AAA closed <up> 10%"),
+                                      Statement("unusual", "no data", "no estimation window")),
+                          badges=("low coverage", "confounded"))
+    view = build_view(run, verdicts, title="T", when="2024-01-01 00:00 UTC")
+    page = html_render.event(view.pages[0], "T")
+    index = html_render.index(view.index)
+    for text in (index, page):
+        assert "<li>low coverage</li><li>confounded</li>" in text
+        assert "<strong>Did it happen?</strong> yes: AAA closed &lt;up&gt; 10%" in text
+    md_index = markdown.index(view.index)
+    assert "Caveats: *low coverage*, *confounded*" in md_index
+    assert "- **Did it happen?** yes: AAA closed \\<up\\> 10%" in md_index
+
+
+def test_group_identical_needs_same_day0_and_securities(tmp_path: Path) -> None:
+    run, _ = synthetic_run(tmp_path, EV4 + EV5 + EV2 + EV3)
+    groups = group_identical(run.analyses)
+    assert [[a.event.id for a in g] for g in groups] == [["ev4", "ev5"], ["ev2"], ["ev3"]]
+
+
+def test_hostile_text_is_escaped_everywhere(tmp_path: Path) -> None:
+    out = synthetic_report(tmp_path, EV1 + HOSTILE)
+    texts = {p: p.read_text(encoding="utf-8") for p in [*out.glob("*.*"), *(out / "events").glob("*.*")]}
+    for path, text in texts.items():
+        assert "\x00" not in text and "\u202e" not in text, path  # control characters removed
+    for path in [p for p in texts if p.suffix == ".html"]:
+        html = texts[path]
+        _check_html(html, {"https://example.com/a>b<i>c", "https://example.com/news/1"})
+        assert "alert(3)" not in html or "&lt;img src=x onerror=alert(3)&gt;" in html
+        assert "<i>" not in html
+    evil_html = texts[out / "events" / "evil.html"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in evil_html
+    for path in [p for p in texts if p.suffix == ".md"]:
+        text = texts[path]
+        # No raw tag, no autolink, no link to a script, no line that the note turned into markup.
+        assert not re.search(r"(?<!\\)<(?!-)", text.replace("← ", "")), path
+        assert not re.search(r"(?<!\\)\]\(javascript:", text), path
+        for line in text.splitlines():
+            assert not line.startswith(("<img", "+1 -1", "| a | b |")), (path, line)
+            assert line != "# not a heading"
+    evil_md = texts[out / "events" / "evil.md"]
+    assert "\\[x\\](javascript:alert(2))" in evil_md
+    assert "[https://example.com/a\\>b\\<i\\>c](https://example.com/a%3Eb%3Ci%3Ec)" in evil_md
+    assert "line one \\<img src=x onerror=alert(3)\\> \\# not a heading +1 -1 @SUM(A1) =1+1 \\| a \\| b \\|" in evil_md
+    # CSV: the quote that starts with '=' is text, not a formula, in claims.csv.
+    claims_csv = pd.read_csv(out / "claims.csv")
+    assert "'=HYPERLINK(1) @x" in set(claims_csv["claim"])
+    for name in ("results.csv", "claims.csv", "tests.csv"):
+        frame = pd.read_csv(out / name, dtype=str, keep_default_na=False)
+        for col in frame.columns:
+            assert not frame[col].str.match(r"^[=+@\t\r]").any(), (name, col)
+            assert not frame[col].str.match(r"^-[^0-9.]").any(), (name, col)
+
+
+def test_reports_are_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    run, verdicts = synthetic_run(tmp_path)
+    a, b = tmp_path / "a", tmp_path / "b"
+    write_reports(run, verdicts, a)
+    run2, verdicts2 = synthetic_run(tmp_path)  # a fresh run on the same inputs
+    write_reports(run2, verdicts2, b)
+    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    for f in files:
+        assert (a / f).read_bytes() == (b / f).read_bytes(), f
+    assert "Generated at 2026-01-01 00:00 UTC" in _read(a / "index.html")
+    # Without the pin only the generation line differs.
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    c = tmp_path / "c"
+    write_reports(run, verdicts, c)
+    for f in files:
+        old, new = _read(a / f).splitlines(), _read(c / f).splitlines()
+        diff = [(x, y) for x, y in zip(old, new, strict=True) if x != y]
+        assert all(x.startswith(("<p>Generated at", "Generated at")) for x, _ in diff), (f, diff)
+
+
+def test_generated_at_honours_source_date_epoch() -> None:
+    assert generated_at({"SOURCE_DATE_EPOCH": "0"}) == "1970-01-01 00:00 UTC"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", generated_at({}))
+
+
+def test_rerun_removes_stale_pages_and_the_old_layout(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    run, verdicts = _run(store, registry, events_csv)
+    run, verdicts = synthetic_run(tmp_path)
     write_reports(run, verdicts, out)
-    first = {p.name: p.read_bytes() for p in (out / "charts").glob("*.png")}
-    assert any(n.startswith("ev2-") for n in first)
-    (out / "charts" / "unrelated-old.png").write_bytes(PNG_MAGIC)
-
-    run2, verdicts2 = _run(store, registry, events_csv, only=["ev1"])
+    assert (out / "events" / "ev2.html").is_file()
+    (out / "report.md").write_text("old", encoding="utf-8")
+    (out / "charts").mkdir()
+    (out / "charts" / "ev1-AAA-ar.png").write_bytes(b"\x89PNG")
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    run2, verdicts2 = synthetic_run(tmp_path, only=["ev1"])
     write_reports(run2, verdicts2, out)
-    second = {p.name: p.read_bytes() for p in (out / "charts").glob("*.png")}
-    assert second and not any(n.startswith("ev2-") for n in second) and "unrelated-old.png" not in second
-    assert "### ev2:" not in (out / "report.md").read_text(encoding="utf-8")
-    # Same data, same bytes: the PNGs carry no timestamps.
-    assert all(second[n] == first[n] for n in second)
+    assert sorted(p.name for p in (out / "events").iterdir()) == ["ev1.html", "ev1.md"]
+    assert not (out / "report.md").exists() and not (out / "charts").exists()
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"  # not ours: left alone
+
+
+def test_provenance_warns_when_data_end_inside_a_window(tmp_path: Path) -> None:
+    # An event five sessions before the end of the synthetic data: its [-5,+5] window runs past it.
+    late = "late,2024-07-26,10:00,America/New_York,Late news,https://example.com/late,AAA,,,confirmed,\n"
+    run, verdicts = synthetic_run(tmp_path, late)
+    view = build_view(run, verdicts, when="x")
+    prov = view.index.provenance
+    assert prov.series is not None
+    symbols = [row[0].text for row in prov.series.rows]
+    assert symbols == ["AAA", "^BM"]
+    assert [row[4].text for row in prov.series.rows] == ["2024-07-31", "2024-07-31"]
+    assert any(w.startswith("AAA: prices end 2024-07-31, before the event window of late ends") for w in prov.warnings)
+    assert ("model", "market") in prov.settings
+
+
+def test_charts_without_a_test_promise_no_band(tmp_path: Path) -> None:
+    # No estimation days and no days after the window: no volatility, so no t test and no band.
+    late = "late,2024-07-26,10:00,America/New_York,Late news,https://example.com/late,AAA,,,confirmed,\n"
+    settings = pipeline.Settings(bootstrap=50, estimation=Estimation(Window(-250, -11), min_days=1000))
+    run, _ = synthetic_run(tmp_path, late, settings=settings)
+    assert run.analyses[0].samples[0].result.car["t_stat"].isna().all()  # type: ignore[union-attr]
+    charts = {c.kind: c for c in build_view(run, [], when="x").pages[0].charts}
+    assert set(charts) == {"price", "ar", "car"}
+    assert "No interval" in charts["ar"].caption and "whiskers" not in charts["ar"].caption
+    assert "No band" in charts["car"].caption and "<polygon" not in charts["car"].svg
+    assert "95% interval" not in charts["ar"].svg
+
+
+def test_source_text_hides_local_folders() -> None:
+    assert source_text("/work/shared/data/real/000300.SS.csv") == "file 000300.SS.csv"
+    assert source_text("C:\\data\\a.csv") == "file a.csv"
+    assert source_text("yahoo") == "yahoo"
 
 
 @pytest.mark.shared
 def test_real_glm_image_report(real_dir: Path, tmp_path: Path) -> None:
-    from eventstudy.data.importers import read_price_file
-    from eventstudy.data.securities import default_registry
-
-    items = {}
-    for f in sorted(glob.glob(str(real_dir / "*.csv"))):
-        s = read_price_file(f)
-        items[s.symbol] = (s.frame, {"source": s.source, "layout": s.layout, "adjusted": s.adjusted,
-                                     "issues": s.issues})
-    store = PriceStore(tmp_path / "store")
-    store.write_many(items)
-    registry = default_registry()
-    events = load_events(REPO / "events.csv", registry)
-    run = pipeline.run(events, store, registry)
-    verdicts = claims.evaluate(run, store)
+    run, verdicts, events = real_run(real_dir, tmp_path)
     out = tmp_path / "report"
     write_reports(run, verdicts, out, title="GLM-Image and Chinese AI stocks")
-    md = (out / "report.md").read_text(encoding="utf-8")
-    html = (out / "report.html").read_text(encoding="utf-8")
+    index = _read(out / "index.html")
     session = next(v for v in verdicts if v.event_id == "glm-image" and v.claim.kind == "session_return")
     assert pct(session.measured) == "+18.81%"
-    assert "| **+18.81%** | **supported** |" in md
-    assert "+18.81%" in html
-    _check_html(html, {e.source for e in events})
-    # Every event has a section, in events.csv order.
-    positions = [md.index(f"### {e.id}:") for e in events]
+    assert '<span class="verdict ok">supported</span><span class="measured">+18.81%</span>' in index
+    _check_html(index, {e.source for e in events})
+    # Every event is listed on the index in events.csv order, each with a page.
+    positions = [index.index(f">{e.id}</a>: ") for e in events]
     assert positions == sorted(positions)
-    assert (out / "charts" / "glm-image-2513.HK-car.png").is_file()
-    assert (out / "charts" / "glm-image-china-ai-chips-group.png").is_file()
+    glm = _read(out / "events" / "glm-image.html")
+    _check_html(glm, {e.source for e in events})
+    assert 'id="chart-glm-image-2513.HK-car"' in glm and 'id="chart-glm-image-china-ai-chips-group"' in glm
+    # 2513.HK listed on day -4: the AR chart marks the days without a price and draws no whisker there.
+    ar = next(s for s in _svgs(glm) if (s.find(f"{SVG_NS}title").text or "") == "2513.HK abnormal returns")  # type: ignore[union-attr]
+    assert len([p for p in ar.iter(f"{SVG_NS}path") if p.get("stroke") == "#6b7280"]) == 3  # two crosses + legend
+    assert len([p for p in ar.iter(f"{SVG_NS}path") if p.get("stroke") == "#1f2937"]) == 9  # nine whiskers
+

@@ -19,7 +19,7 @@ from eventstudy.data import calendars
 from eventstudy.data.quality import QualityIssue, stale_mask, summarize
 from eventstudy.data.securities import Registry, Security
 from eventstudy.data.store import PriceStore
-from eventstudy.errors import DataError
+from eventstudy.errors import DataError, UserError
 from eventstudy.news.events import Event
 from eventstudy.stats.engine import DEFAULT_WINDOW
 from eventstudy.stats.returns import to_returns
@@ -63,6 +63,8 @@ class EventAnalysis:
     confounders: list[tuple[Event, str]]  # other events inside this one's window, with how
     prices: dict[str, pd.DataFrame]  # symbol -> adj close of security and benchmark around day 0
     quality: dict[str, str]  # symbol -> one-line quality summary of its stored prices
+    confounder_days: dict[str, int] = field(default_factory=dict)  # other event id -> its day relative to day 0
+    window_end: dict[str, pd.Timestamp] = field(default_factory=dict)  # symbol -> last session of the window
 
     def sample(self, target: str) -> Sample | None:
         return next((s for s in self.samples if s.target == target), None)
@@ -71,11 +73,22 @@ class EventAnalysis:
         return next((s for s in self.samples if s.result is not None and symbol in s.day0), None)
 
 
+@dataclass(frozen=True)
+class SeriesInfo:
+    """Where one stored series read by the run came from and how far it reaches (for the provenance)."""
+
+    symbol: str
+    source: str
+    first: pd.Timestamp
+    last: pd.Timestamp
+
+
 @dataclass
 class RunResult:
     analyses: list[EventAnalysis]
     settings: Settings
     all_events: list[Event]
+    series: dict[str, SeriesInfo] = field(default_factory=dict)  # every series read, securities and benchmarks
 
     def results_frame(self) -> pd.DataFrame:
         """results.csv: one row per event x security x CAR window (returns as fractions)."""
@@ -142,6 +155,11 @@ class _Prices:
     def has(self, symbol: str | None) -> bool:
         return bool(symbol) and self.store.has(str(symbol))
 
+    def info(self) -> dict[str, SeriesInfo]:
+        return {sym: SeriesInfo(sym, str(self.store.meta(sym).get("source") or "unknown"), bars.index.min(),
+                                bars.index.max())
+                for sym, bars in sorted(self._bars.items()) if len(bars)}
+
     def bars(self, symbol: str) -> pd.DataFrame:
         if symbol not in self._bars:
             self._bars[symbol] = self.store.read(symbol)
@@ -160,10 +178,25 @@ class _Prices:
 
 
 def _quality_line(stored: list[dict]) -> str:
-    """Stored issues (JSON dicts) as one line per kind joined by '; ', e.g. 'stale_close: 1 (1 warning)'."""
+    """Stored issues (JSON dicts) as one line per kind joined by '; ', with the dates concerned, e.g.
+    'stale_close: 1 (1 warning) on 2025-12-31': a count alone does not tell a reader whether the
+    window is touched."""
     issues = [QualityIssue(d.get("kind", "?"), d.get("date"), d.get("detail", ""), d.get("severity", "info"))
               for d in stored]
-    return "" if not issues else summarize(issues).replace("\n", "; ")
+    if not issues:
+        return ""
+    dates: dict[str, list[str]] = {}
+    for i in issues:
+        if i.date is not None and str(i.date) not in ("", "None", "NaT"):
+            dates.setdefault(i.kind, []).append(str(i.date)[:10])
+    lines = []
+    for line in summarize(issues).splitlines():
+        kind = line.split(":", 1)[0]
+        ds = sorted(set(dates.get(kind, [])))
+        if ds:
+            line += " on " + ", ".join(ds[:5]) + (f" and {len(ds) - 5} more" if len(ds) > 5 else "")
+        lines.append(line)
+    return "; ".join(lines)
 
 
 def _benchmark(registry: Registry, sec: Security) -> Security | None:
@@ -231,15 +264,17 @@ def _price_slice(sec: Security, bench: Security, data: _Prices, d0: pd.Timestamp
 
 
 def _confounders(event: Event, analyses_day0: dict[str, pd.Timestamp], all_events: Sequence[Event],
-                 registry: Registry, window: Window) -> list[tuple[Event, str]]:
-    """Other events announced within this event's window, on the exchange of its first security."""
+                 registry: Registry, window: Window) -> tuple[list[tuple[Event, str]], dict[str, int]]:
+    """Other events announced within this event's window, on the exchange of its first security,
+    and each one's trading day relative to day 0."""
     if not analyses_day0:
-        return []
+        return [], {}
     sym, d0 = next(iter(analyses_day0.items()))
     exchange = registry.get(sym).exchange
     lo = calendars.trading_day_offset(exchange, d0, window.start)
     hi = calendars.trading_day_offset(exchange, d0, window.end)
     found = []
+    days: dict[str, int] = {}
     for other in all_events:
         if other.id == event.id:
             continue
@@ -252,7 +287,15 @@ def _confounders(event: Event, analyses_day0: dict[str, pd.Timestamp], all_event
             if shared:
                 how += f"; shares {', '.join(shared[:4])}" + ("..." if len(shared) > 4 else "")
             found.append((other, how))
-    return found
+            days[other.id] = offset
+    return found, days
+
+
+def _window_end(exchange: str, d0: pd.Timestamp, window: Window) -> pd.Timestamp | None:
+    try:
+        return calendars.trading_day_offset(exchange, d0, window.end)
+    except UserError:  # the window runs past the exchange calendar's known sessions
+        return None
 
 
 def _shared_securities(a: Event, b: Event, registry: Registry) -> list[str]:
@@ -278,8 +321,10 @@ def analyse_event(event: Event, all_events: Sequence[Event], data: _Prices, regi
         first = registry.resolve([event.targets[0]])[0] if event.targets else None
         if first is not None:
             day0 = {first.symbol: calendars.day_zero(first.exchange, event.announced_at, event.time_known)}
-    confounders = _confounders(event, day0, all_events, registry, settings.window)
-    return EventAnalysis(event, samples, confounders, prices, quality)
+    confounders, offsets = _confounders(event, day0, all_events, registry, settings.window)
+    window_end = {sym: end for s in samples for sym, d in s.day0.items()
+                  if (end := _window_end(registry.get(sym).exchange, d, settings.window)) is not None}
+    return EventAnalysis(event, samples, confounders, prices, quality, offsets, window_end)
 
 
 def run(events: Sequence[Event], store: PriceStore, registry: Registry, settings: Settings | None = None,
@@ -294,4 +339,4 @@ def run(events: Sequence[Event], store: PriceStore, registry: Registry, settings
                             hint=f"events are: {', '.join(e.id for e in events)}")
     data = _Prices(store, st.missing)
     analyses = [analyse_event(e, events, data, registry, st) for e in chosen]
-    return RunResult(analyses, st, list(events))
+    return RunResult(analyses, st, list(events), data.info())

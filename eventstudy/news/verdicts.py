@@ -31,6 +31,15 @@ SUPPORTED, NOT_SUPPORTED, CANNOT_TELL = "supported", "not supported", "cannot te
 ALPHA = 0.05
 
 
+@dataclass(frozen=True)
+class Statement:
+    """One of a verdict's three answers, in a plain sentence with its numbers."""
+
+    question: str  # "happened" | "unusual" | "attributable"
+    answer: str  # "yes" | "no" | "unclear" | "no data"
+    text: str
+
+
 @dataclass
 class Verdict:
     event_id: str
@@ -39,6 +48,9 @@ class Verdict:
     verdict: str
     reason: str
     extra: dict[str, object]
+    statements: tuple[Statement, ...] = ()
+    # from: "low coverage", "low power", "confounded", "uncertain time", "data problems", "price limit"
+    badges: tuple[str, ...] = ()
 
     def row(self) -> dict[str, object]:
         return {

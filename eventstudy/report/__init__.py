@@ -1,4 +1,5 @@
-"""Reports of a news-claims run: CSV tables, a Markdown report, a self-contained HTML report, charts.
+"""Reports of a news-claims run: an index page (claims as verdict cards, the events, the provenance),
+one page per study under events/, in HTML and Markdown, and the CSV tables.
 
 >>> paths = write_reports(run, verdicts, Path("out"), title="GLM-Image and Chinese AI stocks")
 
@@ -8,68 +9,80 @@ Rendering only: every number comes from :class:`~eventstudy.news.pipeline.RunRes
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
-from eventstudy.atomic import write_bytes, write_csv, write_text
+from eventstudy.atomic import write_csv, write_text
 from eventstudy.formatting import num, pct, pvalue
 from eventstudy.news.pipeline import RunResult
 from eventstudy.news.verdicts import Verdict, claims_frame
 
 from . import html, markdown
-from .charts import Chart, event_charts
 from .context import ReportView, build
+from .provenance import generated_at
 
-__all__ = ["ReportView", "build_view", "num", "pct", "pvalue", "render_charts", "write_reports"]
+__all__ = ["ReportView", "build_view", "num", "pct", "pvalue", "write_reports"]
 
 DEFAULT_TITLE = "Event study: news claims against market prices"
 # tests.csv keeps a header even when no event has a group sample, so readers can still parse it.
 TEST_COLUMNS = ["event_id", "target", "scope", "day", "window", "statistic", "value", "p_value", "n", "mean",
                 "assumption", "mean_correlation"]
+# Files of the earlier one-page layout: removed so the folder never holds a stale report beside the new one.
+LEGACY = ("report.md", "report.html")
 
 
-def render_charts(run: RunResult) -> dict[str, list[Chart]]:
-    """Charts of every analysed event, keyed by event id."""
-    return {a.event.id: event_charts(a) for a in run.analyses}
+def version() -> str:
+    try:
+        return metadata.version("eventstudy-claims")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
-def build_view(run: RunResult, verdicts: Sequence[Verdict], charts: dict[str, list[Chart]] | None = None,
-               *, title: str = DEFAULT_TITLE) -> ReportView:
-    return build(run, verdicts, render_charts(run) if charts is None else charts, title)
+def build_view(run: RunResult, verdicts: Sequence[Verdict], *, title: str = DEFAULT_TITLE,
+               when: str | None = None) -> ReportView:
+    return build(run, verdicts, title, when or generated_at(), version())
+
+
+def _remove_stale(out_dir: Path, pages: set[str]) -> None:
+    for name in LEGACY:
+        (out_dir / name).unlink(missing_ok=True)
+    charts = out_dir / "charts"
+    if charts.is_dir():
+        for png in charts.glob("*.png"):
+            png.unlink()
+        if not any(charts.iterdir()):
+            charts.rmdir()
+    events = out_dir / "events"
+    if events.is_dir():
+        for f in [*events.glob("*.html"), *events.glob("*.md")]:
+            if f.name not in pages:
+                f.unlink()
 
 
 def write_reports(run: RunResult, verdicts: list[Verdict], out_dir: Path, *, title: str = DEFAULT_TITLE) -> list[Path]:
-    """Write results.csv, claims.csv, tests.csv, report.md, report.html and charts/*.png into ``out_dir``.
+    """Write results.csv, claims.csv, tests.csv, index.html, index.md and events/<page>.html + .md into
+    ``out_dir`` and nothing elsewhere.
 
-    Every file is written atomically. Charts a previous run left behind that this run does not
-    produce are removed, so the directory never links or holds stale pictures. Returns the paths
-    written, in that order.
+    Every file is written atomically. Event pages and files of the earlier layout (report.md,
+    report.html, charts/*.png) that this run does not produce are removed, so the folder never links
+    or holds a stale page. Returns the paths written: the CSVs, the index, then the event pages.
     """
     out_dir = Path(out_dir)
-    charts = render_charts(run)
-    chart_dir = out_dir / "charts"
-    written: list[Path] = []
-    produced: set[str] = set()
-    for items in charts.values():
-        for ch in items:
-            written.append(write_bytes(chart_dir / ch.name, ch.png))
-            produced.add(ch.name)
-    if chart_dir.is_dir():
-        for stale in chart_dir.glob("*.png"):
-            if stale.name not in produced:
-                stale.unlink(missing_ok=True)
-
+    view = build_view(run, verdicts, title=title)
     tests = run.tests_frame()
     if tests.empty:
         tests = pd.DataFrame(columns=TEST_COLUMNS)
-    view = build(run, verdicts, charts, title)
     written = [
         write_csv(run.results_frame(), out_dir / "results.csv"),
         write_csv(claims_frame(verdicts), out_dir / "claims.csv"),
         write_csv(tests, out_dir / "tests.csv"),
-        write_text(out_dir / "report.md", markdown.render(view)),
-        write_text(out_dir / "report.html", html.render(view)),
-        *written,
+        write_text(out_dir / "index.html", html.index(view.index)),
+        write_text(out_dir / "index.md", markdown.index(view.index)),
     ]
+    for page in view.pages:
+        written.append(write_text(out_dir / "events" / page.html_name, html.event(page, title)))
+        written.append(write_text(out_dir / "events" / f"{page.stem}.md", markdown.event(page)))
+    _remove_stale(out_dir, {p.name for p in written if p.parent.name == "events"})
     return written

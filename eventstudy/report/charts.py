@@ -1,139 +1,126 @@
-"""Charts for the report: PNG bytes drawn with matplotlib's Agg canvas.
+"""The report's charts as inline SVG (see :mod:`.svg`): what each chart shows and which band it draws.
 
-Figures are built with ``matplotlib.figure.Figure`` and ``FigureCanvasAgg`` directly rather than
-pyplot: no GUI backend is ever selected, and no global figure registry leaks memory or state
-between reports (or between threads). PNGs carry no Software/time metadata so that re-running on
-the same data gives byte-identical files (the example report is committed).
+Bands are those of the test that decides, so a chart never contradicts the verdict beside it:
+
+- one security's AR and CAR: the 95% interval of its time-series t (Student's t with the estimation's
+  degrees of freedom), which excludes zero exactly when that t test has p < 0.05;
+- a group's mean AR: the interval implied by the lead statistic's p-value on that day (for a group on
+  one date the cross-correlation-robust KP-adjusted BMP), which excludes zero exactly when p < 0.05.
+
+A series without data gets no chart, and a day without a price gets no bar and no whisker (a grey
+cross marks it).
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import DateFormatter
-from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
-from PIL import Image
+from scipy import stats
 
 from eventstudy.formatting import slug
 from eventstudy.news.pipeline import EventAnalysis, Sample
+from eventstudy.stats.engine import degrees_of_freedom
 from eventstudy.stats.study import StudyResult
 from eventstudy.stats.windows import Window
 
-SIZE = (7.0, 3.5)
-DPI = 100
-Z95 = 1.96
-UP, DOWN, NEUTRAL, BENCH, DAY0 = "#1f77b4", "#d62728", "#7f7f7f", "#ff7f0e", "#444444"
+from .svg import AMBER, BAND, BLUE, GREY, INK, Plot, finite_range, fmt, pct_tick
+
+CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)
 class Chart:
-    """One chart: ``name`` is its file name under charts/; ``key`` the symbol or group it shows."""
+    """One chart: ``name`` is its anchor on the page; ``key`` the symbol or group it shows."""
 
     name: str
     key: str
-    kind: str  # price | ar | car | group
+    kind: str  # price | ar | car | group | timeline
     title: str
     caption: str
-    png: bytes
-
-    @property
-    def path(self) -> str:
-        return f"charts/{self.name}"
+    svg: str
 
 
-def _png(fig: Figure) -> bytes:
-    FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    # Flat-colour charts survive a 64-colour palette unchanged to the eye at about a third of the
-    # size, which keeps the HTML (charts embedded) and the committed example light. Pillow writes
-    # no text chunks, so the bytes stay deterministic.
-    img = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
-    small = img.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    out = io.BytesIO()
-    small.save(out, format="PNG", optimize=True)
-    return out.getvalue()
+def _day_ticks(days: np.ndarray) -> list[tuple[float, str]]:
+    step = 1 if len(days) <= 13 else 2
+    return [(float(d), f"{int(d):+d}" if d else "0") for d in days if int(d) % step == 0]
 
 
-def _figure() -> Figure:
-    fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
-    return fig
-
-
-def _style(ax, title: str) -> None:  # type: ignore[no-untyped-def]
-    ax.set_title(title, fontsize=9, loc="left")
-    ax.tick_params(labelsize=7)
-    ax.grid(True, color="#e5e5e5", linewidth=0.6)
-    ax.set_axisbelow(True)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-
-
-def _pct_axis(ax) -> None:  # type: ignore[no-untyped-def]
-    # decimals=None lets the formatter pick one precision for all ticks from their spacing.
-    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
-
-
-def price_chart(prices: pd.DataFrame) -> bytes | None:
-    """Security and benchmark adjusted closes, both rebased to 100 at day -1 (or the first point)."""
+def price_chart(prices: pd.DataFrame) -> Plot | None:
+    """Security and benchmark adjusted closes, rebased to 100 at day -1 (or the first shared point),
+    on the security's own sessions; a session without a price breaks the line."""
     sym, bench, d0 = prices.attrs.get("symbol", ""), prices.attrs.get("benchmark", ""), prices.attrs.get("day0")
-    px = prices["adj_close"].astype(float)
-    if px.notna().sum() < 2 or d0 is None:
+    px = prices["adj_close"].astype(float).to_numpy()
+    if np.isfinite(px).sum() < 2 or d0 is None:
         return None
+    bm = prices["benchmark"].astype(float).to_numpy()
     pos = int(prices.index.searchsorted(pd.Timestamp(d0)))
-    base_at = pos - 1 if pos >= 1 else 0
-    # Rebase where both series have a value, so the two lines start from the same point.
-    both = prices[["adj_close", "benchmark"]].astype(float).notna().all(axis=1).to_numpy()
-    candidates = np.flatnonzero(both[: base_at + 1])
-    base_i = int(candidates[-1]) if len(candidates) else int(np.flatnonzero(px.notna().to_numpy())[0])
-    fig = _figure()
-    ax = fig.add_subplot()
-    ax.plot(px.index, px / px.iloc[base_i] * 100, color=UP, linewidth=1.6, label=sym, marker="o", markersize=2.5)
-    bm = prices["benchmark"].astype(float)
-    if bm.notna().any() and np.isfinite(bm.iloc[base_i]):
-        bm = bm.dropna()  # the benchmark may skip sessions of the security's exchange: join the points
-        ax.plot(bm.index, bm / prices["benchmark"].iloc[base_i] * 100, color=BENCH, linewidth=1.2,
-                label=f"{bench} (benchmark)")
-    ax.axhline(100, color=NEUTRAL, linewidth=0.6, linestyle=":")
-    ax.axvline(pd.Timestamp(d0), color=DAY0, linewidth=0.9, linestyle="--")  # type: ignore[arg-type]
-    y0 = float(px.loc[pd.Timestamp(d0)] / px.iloc[base_i] * 100) if pd.Timestamp(d0) in px.index else 100.0
-    ax.annotate(f"day 0\n{pd.Timestamp(d0).date()}", xy=(pd.Timestamp(d0), y0), xytext=(6, 6),
-                textcoords="offset points", fontsize=7, color=DAY0)
-    base_label = "day -1" if base_i == base_at and pos >= 1 else "first point"
-    _style(ax, f"{sym}: adjusted close and benchmark, rebased to 100 at {base_label}")
-    ax.legend(fontsize=7, frameon=False, loc="best")
-    ax.xaxis.set_major_formatter(DateFormatter("%d %b"))
-    return _png(fig)
+    both = np.flatnonzero(np.isfinite(px) & np.isfinite(bm))
+    before = both[both <= max(pos - 1, 0)]
+    base = int(before[-1]) if len(before) else int(both[0]) if len(both) else int(np.flatnonzero(np.isfinite(px))[0])
+    base_label = "day -1" if base == pos - 1 else "the first shared point"
+    x = np.arange(len(px), dtype=float)
+    sec = px / px[base] * 100
+    ref = bm / bm[base] * 100 if np.isfinite(bm[base]) else np.full(len(bm), np.nan)
+    rng = finite_range(sec, ref)
+    assert rng is not None
+    dates = prices.index
+    step = max(1, len(x) // 5)
+    ticks = [(float(i), dates[i].strftime("%d %b")) for i in range(0, len(x), step)]
+    p = Plot(f"{sym} and {bench}", f"Adjusted closes of {sym} and of its benchmark {bench}, rebased to 100 at "
+             f"{base_label}, from {dates[0].date()} to {dates[-1].date()}; day 0 is {pd.Timestamp(d0).date()}.",
+             (0, len(x) - 1), rng, xticks=ticks, xlabel="session (security's exchange)",
+             yfmt=lambda v: fmt(v), zero=False)
+    p.hline(100, dash="2 3")
+    p.vline(float(pos), "day 0")
+    # The benchmark may skip sessions of the security's exchange: join its points across them.
+    ok = np.isfinite(ref)
+    if ok.any():
+        p.line(x[ok], ref[ok], AMBER, width=1.6, markers=False)
+        p.legend(f"{bench} (benchmark)", AMBER)
+    p.line(x, sec, BLUE)
+    p.legend(sym, BLUE)
+    p.missing(x[~np.isfinite(px)])
+    return p
+
+
+def _tcrit(df: float) -> float:
+    return float(stats.t.ppf(0.5 + CONFIDENCE / 2, df)) if np.isfinite(df) and df > 0 else np.nan
 
 
 def _rows(result: StudyResult, symbol: str) -> list[int]:
     return [i for i, s in enumerate(result.output.series) if s.symbol == symbol]
 
 
-def ar_chart(result: StudyResult, i: int) -> bytes:
-    """Daily abnormal returns by relative day, with the 95% band of each day's prediction error."""
+def ar_chart(result: StudyResult, i: int) -> Plot | None:
+    """Daily abnormal returns by relative day, whiskers the 95% interval of each day's t test."""
     out = result.output
     cols = out.win_cols
-    days, ar, sd = out.rel[cols], out.ar[i, cols], np.sqrt(out.var_ar[i, cols])
-    fig = _figure()
-    ax = fig.add_subplot()
-    colors = [UP if v >= 0 else DOWN for v in np.nan_to_num(ar)]
-    ax.bar(days, np.nan_to_num(ar), color=colors, width=0.7, alpha=0.85)
-    if np.isfinite(sd).any():
-        ax.errorbar(days, np.nan_to_num(ar), yerr=Z95 * sd, fmt="none", ecolor=DAY0, elinewidth=0.7, capsize=2)
-    ax.axhline(0, color=NEUTRAL, linewidth=0.6)
-    ax.axvline(0, color=DAY0, linewidth=0.9, linestyle="--")
-    ax.set_xticks(days)
-    ax.set_xlabel("trading day relative to day 0", fontsize=7)
-    _pct_axis(ax)
-    band = "whiskers: ±1.96 sd" if np.isfinite(sd).any() else "no sd: too few estimation days"
-    _style(ax, f"{out.series[i].symbol}: daily abnormal returns ({out.model_used[i]}; {band})")
-    return _png(fig)
+    days, ar = out.rel[cols].astype(float), out.ar[i, cols]
+    if not np.isfinite(ar).any():
+        return None
+    half = _tcrit(float(degrees_of_freedom(out)[i])) * np.sqrt(out.var_ar[i, cols])
+    lo, hi = ar - half, ar + half
+    sym = out.series[i].symbol
+    has_band = bool(np.isfinite(half[np.isfinite(ar)]).any())
+    band = "whiskers: 95% interval of the daily t test" if has_band else "no interval: too few estimation days"
+    p = Plot(f"{sym} abnormal returns", f"Abnormal return of {sym} on each day of the event window "
+             f"[{out.window.start:+d},{out.window.end:+d}] ({out.model_used[i]}); {band}.",
+             (days[0], days[-1]), finite_range(ar, lo, hi) or (0, 0), xticks=_day_ticks(days),
+             xlabel="trading day relative to day 0", yfmt=pct_tick)
+    p.hline(0)
+    p.vline(0)
+    p.bars(days, ar)
+    p.legend("AR", BLUE, "box")
+    if has_band:
+        p.whiskers(days, lo, hi)
+        p.legend("95% interval", INK)
+    else:
+        p.caption = ("Abnormal return on each day of the event window. No interval: too few estimation days "
+                     "to estimate the volatility, so no test is possible.")
+    p.missing(days[~np.isfinite(ar)])
+    return p
 
 
 def car_path(result: StudyResult, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -145,101 +132,167 @@ def car_path(result: StudyResult, i: int) -> tuple[np.ndarray, np.ndarray, np.nd
     return days, np.array([c.car[i] for c in cars]), np.array([c.var[i] for c in cars])
 
 
-def car_chart(result: StudyResult, i: int) -> bytes:
+def car_chart(result: StudyResult, i: int) -> Plot | None:
     days, car, var = car_path(result, i)
     out = result.output
-    fig = _figure()
-    ax = fig.add_subplot()
-    half = Z95 * np.sqrt(var)
-    if np.isfinite(half).any():
-        ax.fill_between(days, car - half, car + half, color=UP, alpha=0.15, linewidth=0, label="95% band")
-    ax.plot(days, car, color=UP, linewidth=1.6, marker="o", markersize=3, label="CAR")
-    ax.axhline(0, color=NEUTRAL, linewidth=0.6)
-    ax.axvline(0, color=DAY0, linewidth=0.9, linestyle="--")
-    ax.set_xticks(days)
-    ax.set_xlabel(f"trading day relative to day 0 (CAR from day {out.window.start:+d})", fontsize=7)
-    _pct_axis(ax)
-    ax.legend(fontsize=7, frameon=False, loc="best")
-    band = "±1.96 sd of the CAR" if np.isfinite(half).any() else "no band: too few estimation days"
-    _style(ax, f"{out.series[i].symbol}: cumulative abnormal return ({band})")
-    return _png(fig)
+    if not np.isfinite(car).any():
+        return None
+    half = _tcrit(float(degrees_of_freedom(out)[i])) * np.sqrt(var)
+    sym = out.series[i].symbol
+    has_band = bool(np.isfinite(half).any())
+    band = "95% band of the CAR's t test" if has_band else "no band: too few estimation days"
+    x = days.astype(float)
+    p = Plot(f"{sym} cumulative abnormal return", f"CAR of {sym} from day {out.window.start:+d} to each day of the "
+             f"event window; {band} (its variance includes the model's estimation error).",
+             (x[0], x[-1]), finite_range(car, car - half, car + half) or (0, 0), xticks=_day_ticks(days),
+             xlabel=f"trading day relative to day 0 (CAR from day {out.window.start:+d})", yfmt=pct_tick)
+    if has_band:
+        p.band(x, car - half, car + half)
+        p.legend("95% band", BAND, "box")
+    else:
+        p.caption = ("CAR from the start of the event window. No band: too few estimation days to estimate "
+                     "the volatility, so no test is possible.")
+    p.hline(0)
+    p.vline(0)
+    p.line(x, car, BLUE)
+    p.legend("CAR", BLUE)
+    return p
 
 
-def group_chart(result: StudyResult, target: str) -> bytes | None:
-    """Mean AR (bars) and mean CAR (line) across members, bands ±1.96 cross-sectional standard errors."""
+def _implied_half_width(mean: np.ndarray, pvals: np.ndarray) -> np.ndarray:
+    """Half-width of the 95% interval implied by a test's two-sided p-value: the normal standard error
+    |mean| / z(p), so the interval excludes zero exactly when p < 0.05, whatever the test."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = stats.norm.isf(pvals / 2)
+        return np.where(z > 1e-9, stats.norm.isf((1 - CONFIDENCE) / 2) * np.abs(mean) / z, np.nan)
+
+
+def group_chart(result: StudyResult, target: str) -> Plot | None:
+    """Each member's AR (grey dots) beside the mean AR (bars) with the lead statistic's interval."""
     out = result.output
     cols = out.win_cols
-    days = out.rel[cols]
+    days = out.rel[cols].astype(float)
     ar = out.ar[:, cols]
-    n = np.isfinite(ar).sum(axis=0)
-    if n.max(initial=0) < 2:
+    if np.isfinite(ar).sum(axis=0).max(initial=0) < 2:
         return None
-    car = np.nancumsum(ar, axis=1)
-    car = np.where(np.isfinite(ar).any(axis=0), car, np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_ar = np.nanmean(np.where(np.isfinite(ar), ar, np.nan), axis=0)
-        se_ar = np.nanstd(ar, axis=0, ddof=1) / np.sqrt(n)
-        mean_car = np.nanmean(car, axis=0)
-        se_car = np.nanstd(car, axis=0, ddof=1) / np.sqrt(n)
-    fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
-    left, right = fig.subplots(1, 2)
-    left.bar(days, np.nan_to_num(mean_ar), color=[UP if v >= 0 else DOWN for v in np.nan_to_num(mean_ar)],
-             width=0.7, alpha=0.85)
-    left.errorbar(days, np.nan_to_num(mean_ar), yerr=Z95 * se_ar, fmt="none", ecolor=DAY0, elinewidth=0.7, capsize=2)
-    right.fill_between(days, mean_car - Z95 * se_car, mean_car + Z95 * se_car, color=UP, alpha=0.15, linewidth=0)
-    right.plot(days, mean_car, color=UP, linewidth=1.6, marker="o", markersize=3)
-    for ax, title in ((left, "mean AR"), (right, f"mean CAR from day {out.window.start:+d}")):
-        ax.axhline(0, color=NEUTRAL, linewidth=0.6)
-        ax.axvline(0, color=DAY0, linewidth=0.9, linestyle="--")
-        ax.set_xticks(days)
-        _pct_axis(ax)
-        _style(ax, title)
-    fig.suptitle(f"{target}: {int(n.max())} members, bands ±1.96 cross-sectional s.e.", fontsize=9, x=0.01,
-                 ha="left")
-    return _png(fig)
+    t = result.tests
+    lead = t[t["scope"] == "day"].groupby("day", sort=True).head(1).set_index("day")
+    mean = lead["mean"].reindex(out.rel[cols]).to_numpy(dtype=float)
+    pv = lead["p_value"].reindex(out.rel[cols]).to_numpy(dtype=float)
+    stat = str(lead["statistic"].iloc[0]) if not lead.empty else "lead test"
+    half = _implied_half_width(mean, pv)
+    lo, hi = mean - half, mean + half
+    spread = finite_range(ar, mean)
+    assert spread is not None
+    # A p close to 1 implies a very wide interval; clip it to three times the members' spread so the
+    # members stay readable (the description says so).
+    width = max(spread[1] - spread[0], 1e-4)
+    lo_c, hi_c = np.maximum(lo, spread[0] - width), np.minimum(hi, spread[1] + width)
+    clipped = bool(np.any((lo_c > lo) | (hi_c < hi)))
+    n = int(np.isfinite(ar).sum(axis=0).max())
+    p = Plot(f"{target}: {n} members", f"Abnormal return of each of the {n} members of {target} studied (grey "
+             f"dots) and their mean (bars) on each day of the event window; whiskers: the 95% interval implied "
+             f"by the deciding {stat} test's p-value, which excludes zero exactly when p < 0.05"
+             + ("; very wide intervals are cut at the chart's edge." if clipped else "."),
+             (days[0], days[-1]), finite_range(ar, mean, lo_c, hi_c) or (0, 0), xticks=_day_ticks(days),
+             xlabel="trading day relative to day 0", yfmt=pct_tick)
+    p.hline(0)
+    p.vline(0)
+    p.bars(days, mean, width=0.5)
+    p.legend("mean AR", BLUE, "box")
+    p.whiskers(days, lo_c, hi_c)
+    p.legend(f"95% ({stat})", INK)
+    offsets = np.linspace(-0.3, 0.3, out.n) if out.n > 1 else np.zeros(1)
+    for k in range(out.n):
+        p.points(days + offsets[k] * 0.8, ar[k], GREY, r=2.2, opacity=0.8)
+    p.legend("members", GREY, "box")
+    return p
 
 
-def _sample_charts(event_id: str, sample: Sample, done: set[str], analysis: EventAnalysis) -> list[Chart]:
+def timeline_chart(analysis: EventAnalysis, window: Window, offsets: dict[str, int]) -> Plot | None:
+    """Other events inside this event's window, by trading day relative to its day 0."""
+    others = [(o.id, offsets[o.id]) for o, _ in analysis.confounders if o.id in offsets]
+    if not others:
+        return None
+    days = np.arange(window.start, window.end + 1)
+    rows = len(others) + 1
+    p = Plot(f"Events around {analysis.event.id}", f"Other events announced inside the event window of "
+             f"{analysis.event.id} (day 0), by trading day: " + ", ".join(f"{i} on day {d:+d}" for i, d in others)
+             + ".", (float(days[0]), float(days[-1])), (0.5, rows + 0.5), xticks=_day_ticks(days),
+             xlabel="trading day relative to day 0", yfmt=lambda v: "", zero=False)
+    p.yticks = []
+    p.y0, p.y1 = 0.0, rows + 0.6
+    items = [(analysis.event.id, 0, BLUE), *((i, d, AMBER) for i, d in others)]
+    for k, (ev, d, color) in enumerate(items):
+        y = rows - k
+        p.points([float(d)], [float(y)], color, r=5)
+        anchor = "end" if d > (window.start + window.end) / 2 else "start"
+        p.label(d + (-0.35 if anchor == "end" else 0.35), y - 0.12, ev, anchor=anchor)
+    p.vline(0)
+    return p
+
+
+@dataclass(frozen=True)
+class _Spec:
+    kind: str
+    title: str
+    caption: str
+
+
+SPECS = {
+    "price": _Spec("price", "price and benchmark", "Adjusted close of the security and of its benchmark, rebased "
+                   "to 100 at day -1; the dashed line marks day 0, a grey cross a session without a price."),
+    "ar": _Spec("ar", "daily abnormal returns", "Abnormal return on each day of the event window; whiskers: the "
+                "95% interval of the day's time-series t test (crossing zero means not significant at 5%)."),
+    "car": _Spec("car", "cumulative abnormal return", "CAR from the start of the event window with the 95% band "
+                 "of its t test, whose variance includes the model's estimation error."),
+    "group": _Spec("group", "members and their mean", "Each member's abnormal return (grey dots) beside the "
+                   "mean (bars); whiskers: the 95% interval implied by the deciding test's p-value."),
+    "timeline": _Spec("timeline", "other events in the window", "Other announcements inside the event window, "
+                      "by trading day relative to day 0: their effects cannot be told apart from this one's."),
+}
+
+
+def _chart(base: str, key: str, kind: str, plot: Plot | None) -> Chart | None:
+    if plot is None:
+        return None
+    spec = SPECS[kind]
+    return Chart(f"chart-{base}-{kind}", key, kind, f"{key}: {spec.title}", plot.caption or spec.caption,
+                 plot.render())
+
+
+def _sample_charts(base: str, sample: Sample, done: set[str], analysis: EventAnalysis) -> list[Chart]:
     res = sample.result
     if res is None:
         return []
-    charts: list[Chart] = []
+    found: list[Chart | None] = []
     for sym in sample.day0:
-        # A symbol both targeted alone and inside a group of the same event is studied the same way
-        # in both samples, so it is drawn once (file names are per event and symbol).
-        if sym in done:
-            continue
+        # A symbol targeted alone and inside a group of the same event is studied the same way in
+        # both samples, so it is drawn once.
         rows = _rows(res, sym)
-        if not rows:
+        if sym in done or not rows:
             continue
         done.add(sym)
-        base = f"{slug(event_id)}-{slug(sym)}"
+        key = f"{base}-{slug(sym)}"
         prices = analysis.prices.get(sym)
-        png = price_chart(prices) if prices is not None else None
-        if png is not None:
-            charts.append(Chart(f"{base}-price.png", sym, "price", f"{sym}: price and benchmark",
-                                "Adjusted close of the security and of its benchmark, both rebased to 100 at "
-                                "day -1 (or the first point); the dashed line marks day 0.", png))
-        charts.append(Chart(f"{base}-ar.png", sym, "ar", f"{sym}: daily abnormal returns",
-                            "Abnormal return on each day of the event window; whiskers ±1.96 standard "
-                            "deviations of the prediction error.", ar_chart(res, rows[0])))
-        charts.append(Chart(f"{base}-car.png", sym, "car", f"{sym}: cumulative abnormal return",
-                            "CAR from the start of the event window, with a 95% band from the CAR's variance "
-                            "(including the estimation error of the model).", car_chart(res, rows[0])))
+        found.append(_chart(key, sym, "price", price_chart(prices) if prices is not None else None))
+        found.append(_chart(key, sym, "ar", ar_chart(res, rows[0])))
+        found.append(_chart(key, sym, "car", car_chart(res, rows[0])))
     if sample.is_group:
-        png = group_chart(res, sample.target)
-        if png is not None:
-            charts.append(Chart(f"{slug(event_id)}-{slug(sample.target)}-group.png", sample.target, "group",
-                                f"{sample.target}: mean abnormal returns across members",
-                                "Mean AR and mean CAR across the members studied; bands ±1.96 cross-sectional "
-                                "standard errors (sd / sqrt(N)).", png))
-    return charts
+        found.append(_chart(f"{base}-{slug(sample.target)}", sample.target, "group", group_chart(res, sample.target)))
+    return [c for c in found if c is not None]
 
 
-def event_charts(analysis: EventAnalysis) -> list[Chart]:
-    """Every chart of one event, in sample order (securities first within each sample)."""
+def event_charts(analysis: EventAnalysis, window: Window | None = None) -> list[Chart]:
+    """Every chart of one event: per sample its securities then its group, then the timeline."""
     done: set[str] = set()
     charts: list[Chart] = []
+    base = slug(analysis.event.id)
     for sample in analysis.samples:
-        charts.extend(_sample_charts(analysis.event.id, sample, done, analysis))
+        charts.extend(_sample_charts(base, sample, done, analysis))
+    if window is not None:
+        tl = _chart(base, analysis.event.id, "timeline",
+                    timeline_chart(analysis, window, analysis.confounder_days))
+        if tl is not None:
+            charts.append(tl)
     return charts

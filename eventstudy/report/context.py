@@ -1,7 +1,9 @@
-"""The report's content as plain data (pre-formatted strings), shared by the Markdown and HTML renderers.
+"""What the reader sees, as plain data shared by the Markdown and HTML renderers: the index (claims as
+verdict cards, the events, the provenance) and one page per study.
 
-Everything a reader sees is decided here once, so the two formats cannot disagree on a number.
-Templates only lay it out. Only summary statistics reach the report: never a table of prices.
+Studies that are identical (the same securities on the same day 0 with the same results, as when
+three announcements of one day target the same group) get one page that lists all their events,
+rather than three copies of the same tables and charts.
 """
 
 from __future__ import annotations
@@ -9,55 +11,82 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import pandas as pd
+import numpy as np
 
-from eventstudy.formatting import integer, num, pct, pvalue, stat_p
+from eventstudy.formatting import pct, slug
 from eventstudy.news.events import Event
-from eventstudy.news.pipeline import EventAnalysis, RunResult, Sample, Settings
+from eventstudy.news.pipeline import EventAnalysis, RunResult, Settings
 from eventstudy.news.verdicts import Verdict
-from eventstudy.stats.windows import Window
 
-from .charts import Chart
+from . import tables
+from .charts import Chart, event_charts
+from .escape import href
+from .methods import REFERENCES, methods
+from .provenance import Provenance, provenance
+from .tables import Battery, Cell, Table
+
+# Verdict words and their colour class; the word is always shown, so colour is never the only cue.
+VERDICT_CLASS = {"supported": "ok", "not supported": "no", "inconclusive": "unclear", "cannot tell": "unknown"}
+QUESTIONS = {"happened": "Did it happen?", "unusual": "Was it unusual?", "attributable": "Was it the news?"}
 
 
 @dataclass
-class Cell:
+class StatementView:
+    question: str
+    answer: str
     text: str
-    strong: bool = False
 
 
 @dataclass
-class Table:
-    headers: list[str]
-    rows: list[list[Cell]]
-    # Columns holding numbers are right-aligned in both formats.
-    numeric: list[bool] = field(default_factory=list)
+class Card:
+    """One claim with its verdict, for the index and the event page."""
 
-    @classmethod
-    def of(cls, headers: list[str], rows: list[list[str | Cell]], numeric: Sequence[int] = ()) -> Table:
-        cells = [[c if isinstance(c, Cell) else Cell(c) for c in row] for row in rows]
-        return cls(headers, cells, [i in numeric for i in range(len(headers))])
+    event_id: str
+    page: str  # the event page's file stem
+    anchor: str
+    quote: str
+    condition: str
+    source: str
+    source_href: str | None
+    verdict: str
+    verdict_class: str
+    measured: str
+    why: str
+    reason: str
+    badges: list[str]
+    statements: list[StatementView]
+
+    @property
+    def event_anchor(self) -> str:
+        return f"event-{slug(self.event_id)}"
 
 
 @dataclass
-class Battery:
-    target: str
-    n_members: int
-    correlation: str
-    lead_note: str
-    table: Table
+class EventHeader:
+    """One announcement: what, when, where from, how certain."""
 
-
-@dataclass
-class EventView:
     id: str
+    anchor: str
     title: str
+    date: str
     when: str
     time_note: str
     source: str
+    source_href: str | None
     certainty: str
     uncertain: str
     notes: str
+    page: str
+
+
+@dataclass
+class Page:
+    """One study page: its events (one, or several with an identical study) and the study itself."""
+
+    stem: str
+    title: str
+    events: list[EventHeader]
+    cards: list[Card]
     studied: bool
     missing: list[str]
     day0: Table | None
@@ -67,242 +96,149 @@ class EventView:
     confounders: Table | None
     quality: list[str]
     charts: list[Chart]
-    claims: list[str]
+    timeline: Chart | None
+    toc: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def html_name(self) -> str:
+        return f"{self.stem}.html"
+
+
+@dataclass
+class IndexView:
+    title: str
+    cards: list[Card]
+    events: list[EventHeader]
+    provenance: Provenance
+    methods: list[tuple[str, list[str]]]
+    references: list[str]
+    csv_files: list[str]
 
 
 @dataclass
 class ReportView:
-    title: str
-    claims: Table
-    events: list[EventView]
-    methods: list[tuple[str, list[str]]]
-    references: list[str]
-    chart_count: int = 0
+    index: IndexView
+    pages: list[Page]
 
 
-VERDICT_MARK = {"supported": "supported", "not supported": "not supported", "cannot tell": "cannot tell"}
+def _why(reason: str) -> str:
+    """The verdict's reason cut to its first clause, as one sentence (the full reason is one click away)."""
+    first = reason.split("; ", 1)[0].strip()
+    if not first:
+        return ""
+    first = first[0].upper() + first[1:]
+    return first if first.endswith(".") else first + "."
 
 
-def _claim_rows(verdicts: Sequence[Verdict]) -> Table:
-    rows: list[list[str | Cell]] = []
-    for v in verdicts:
-        c = v.claim
-        condition = f"{c.kind}({c.target}) {c.op} {pct(c.threshold)}"
-        rows.append([v.event_id, f"“{c.text}” — {condition}", Cell(pct(v.measured), strong=True),
-                     Cell(VERDICT_MARK.get(v.verdict, v.verdict), strong=True), v.reason])
-    return Table.of(["event", "claim", "measured", "verdict", "why"], rows, numeric=(2,))
-
-
-def _when(e: Event) -> tuple[str, str]:
-    if e.time_known and e.time is not None:
-        return f"{e.date.isoformat()} {e.time.strftime('%H:%M')} ({e.timezone})", ""
-    note = (
-        f"time unknown: treated as the start of the local day (00:00 {e.timezone}), so day 0 is the first "
-        "session closing after it; a release that came after that session's close falls on day +1"
+def _card(v: Verdict, page: str, source: str) -> Card:
+    c = v.claim
+    return Card(
+        event_id=v.event_id, page=page, anchor=f"claim-{slug(v.event_id)}-{slug(c.kind)}-{slug(c.target)}",
+        quote=c.text, condition=f"{c.kind}({c.target}) {c.op} {pct(c.threshold)}", source=source,
+        source_href=href(source), verdict=v.verdict, verdict_class=VERDICT_CLASS.get(v.verdict, "unknown"),
+        measured=pct(v.measured), why=_why(v.reason), reason=v.reason, badges=list(v.badges),
+        statements=[StatementView(QUESTIONS.get(s.question, s.question), s.answer, s.text) for s in v.statements],
     )
-    return f"{e.date.isoformat()} ({e.timezone})", note
 
 
-def _day0_table(a: EventAnalysis) -> Table | None:
-    rows: list[list[str | Cell]] = []
-    seen: set[str] = set()
-    for s in a.samples:
-        names = {sec.symbol: sec for sec in s.securities}
-        for sym, d0 in s.day0.items():
-            if sym in seen:
-                continue
-            seen.add(sym)
-            sec = names.get(sym)
-            bench = a.prices[sym].attrs.get("benchmark", "") if sym in a.prices else (sec.benchmark if sec else "")
-            rows.append([sym, sec.name if sec else "", sec.exchange if sec else "", str(pd.Timestamp(d0).date()),
-                         bench or ""])
-    if not rows:
-        return None
-    return Table.of(["security", "name", "exchange", "day 0", "benchmark"], rows)
+def _header(e: Event, page: str) -> EventHeader:
+    when, time_note = tables.when(e)
+    return EventHeader(
+        id=e.id, anchor=f"event-{slug(e.id)}", title=e.title, date=e.date.isoformat(), when=when,
+        time_note=time_note, source=e.source, source_href=href(e.source), certainty=e.certainty,
+        uncertain=e.uncertain, notes=e.notes if e.notes != e.uncertain else "", page=page,
+    )
 
 
-def _cars_table(a: EventAnalysis) -> Table | None:
-    rows: list[list[str | Cell]] = []
-    seen: set[str] = set()
-    for s in a.samples:
-        if s.result is None:
-            continue
-        car = s.result.car
-        for sym, g in car.groupby("symbol", sort=False):
-            if sym in seen:  # studied identically in another sample of this event
-                continue
-            seen.add(str(sym))
-            for k, r in enumerate(g.itertuples(index=False)):
-                # The note is the same for every window of a security: print it once.
-                rows.append([str(sym) if k == 0 else "", str(r.window), pct(r.raw_return), Cell(pct(r.car), True),
-                             pct(r.bhar), num(r.t_stat), pvalue(r.p_value), str(r.model),
-                             integer(r.estimation_days), str(r.note) if k == 0 else ""])
-    if not rows:
-        return None
-    return Table.of(["security", "window", "raw return", "CAR", "BHAR", "t", "p", "model", "est. days", "notes"],
-                    rows, numeric=(2, 3, 4, 5, 6, 8))
+def _fingerprint(a: EventAnalysis) -> tuple:
+    """What makes two analyses the same study: per sample its target, securities with their day 0,
+    and the securities that could not be studied."""
+    return tuple((s.target, tuple(sorted((k, str(v)) for k, v in s.day0.items())), tuple(sorted(s.missing)))
+                 for s in a.samples)
 
 
-def _battery(s: Sample, cars: Sequence[Window]) -> Battery | None:
-    res = s.result
-    if res is None or not s.is_group:
-        return None
-    t = res.tests
-    day0 = t[(t["scope"] == "day") & (t["day"] == 0)]
-    has_00 = any(w.start == 0 and w.end == 0 for w in cars)
-    columns: list[tuple[str, pd.DataFrame]] = [("day 0" + (" = CAR[0,0]" if has_00 else ""), day0)]
-    for w in cars:
-        if w.start == 0 and w.end == 0:
-            continue  # identical to day 0, shown in that column
-        columns.append((f"CAR{w.label}", t[(t["scope"] == "window") & (t["window"] == w.label)]))
-    columns = [(label, frame) for label, frame in columns if not frame.empty]
-    if not columns:
-        return None
-    order: list[str] = []
-    for _, frame in columns:  # statistics in the battery's own order (robust first when clustered)
-        order += [str(x) for x in frame["statistic"] if x not in order]
-    assumptions = dict(zip(t["statistic"], t["assumption"], strict=False))
-    rows: list[list[str | Cell]] = [
-        ["mean AR / CAR", "", *[Cell(pct(f["mean"].iloc[0]), True) for _, f in columns]],
-        ["N", "", *[integer(f["n"].iloc[0]) for _, f in columns]],
-    ]
-    for stat in order:
-        row: list[str | Cell] = [stat, str(assumptions.get(stat, ""))]
-        for _, f in columns:
-            hit = f[f["statistic"] == stat]
-            if hit.empty:
-                row.append("")
-                continue
-            # The lead statistic is the first row of that day's / window's tests.
-            lead = str(f["statistic"].iloc[0]) == stat
-            value, p = hit["value"].iloc[0], hit["p_value"].iloc[0]
-            # The bootstrap's "value" is the mean AR itself, a return rather than a test statistic.
-            text = f"{pct(value)} (p {pvalue(p)})" if stat == "bootstrap" else stat_p(value, p)
-            row.append(Cell(text, strong=lead))
-        rows.append(row)
-    lead_stat = str(columns[0][1]["statistic"].iloc[0])
-    r = res.mean_correlation
-    if res.clustered:
-        lead_note = (f"The members share one calendar date, so the cross-correlation-robust {lead_stat} leads "
-                     "(in bold); the others assume independent securities and are shown for comparison.")
-    else:
-        lead_note = f"{lead_stat} leads (in bold)."
-    n_members = len(s.day0)
-    return Battery(s.target, n_members, f"mean residual correlation r = {num(r, 3)}", lead_note,
-                   Table.of(["statistic", "assumes", *[label for label, _ in columns]], rows,
-                            numeric=tuple(range(2, 2 + len(columns)))))
+def _same_results(a: EventAnalysis, b: EventAnalysis) -> bool:
+    for sa, sb in zip(a.samples, b.samples, strict=True):
+        if (sa.result is None) != (sb.result is None):
+            return False
+        if sa.result is not None and sb.result is not None:
+            x, y = sa.result.output.ar, sb.result.output.ar
+            if x.shape != y.shape or not np.array_equal(x, y, equal_nan=True):
+                return False
+    return True
 
 
-def _not_studied(a: EventAnalysis) -> list[str]:
-    out: list[str] = []
-    for s in a.samples:
-        for sym, why in s.missing.items():
-            where = f" (member of {s.target})" if s.is_group else ""
-            out.append(f"{sym}{where}: {why}")
-    return out
+def group_identical(analyses: Sequence[EventAnalysis]) -> list[list[EventAnalysis]]:
+    """Analyses in order, those with an identical study together (first occurrence first)."""
+    groups: list[list[EventAnalysis]] = []
+    for a in analyses:
+        key = _fingerprint(a)
+        has_day0 = any(s.day0 for s in a.samples)
+        home = next((g for g in groups if has_day0 and _fingerprint(g[0]) == key and _same_results(g[0], a)), None)
+        if home is None:
+            groups.append([a])
+        else:
+            home.append(a)
+    return groups
 
 
-def _confounders(a: EventAnalysis) -> Table | None:
+def _confounders(a: EventAnalysis, pages: dict[str, str]) -> Table | None:
     if not a.confounders:
         return None
-    return Table.of(["event", "title", "how"], [[o.id, o.title, how] for o, how in a.confounders])
-
-
-def _quality(a: EventAnalysis) -> list[str]:
-    lines = []
-    for sym, text in a.quality.items():
-        lines.append(f"{sym}: {text}" if text else f"{sym}: no issues recorded")
-    return lines
-
-
-def event_view(a: EventAnalysis, settings: Settings, charts: list[Chart], verdicts: Sequence[Verdict]) -> EventView:
-    e = a.event
-    when, time_note = _when(e)
-    studied = any(s.result is not None for s in a.samples)
-    batteries = [b for b in (_battery(s, settings.cars) for s in a.samples) if b is not None]
-    claims = [f"“{v.claim.text}”: {v.verdict} ({pct(v.measured)})" for v in verdicts if v.event_id == e.id]
-    return EventView(
-        id=e.id, title=e.title, when=when, time_note=time_note, source=e.source, certainty=e.certainty,
-        uncertain=e.uncertain, notes=e.notes if e.notes != e.uncertain else "", studied=studied,
-        missing=_not_studied(a) if not studied else [],
-        day0=_day0_table(a), cars=_cars_table(a), batteries=batteries,
-        not_studied=_not_studied(a) if studied else [], confounders=_confounders(a), quality=_quality(a),
-        charts=charts, claims=claims,
-    )
-
-
-MODEL_TEXT = {
-    "constant-mean": "constant mean return: expected return = mean return over the estimation window",
-    "market-adjusted": "market-adjusted: expected return = the benchmark's return (no estimation)",
-    "market": "market model: OLS of the security's return on its benchmark's over the estimation window",
-    "two-index": "two-index model: OLS on the benchmark and the sector index",
-    "scholes-williams": "Scholes-Williams betas for non-synchronous trading",
-    "dimson": "Dimson betas (lagged, contemporaneous and leading benchmark returns)",
-}
-
-REFERENCES = [
-    "Boehmer, E., Musumeci, J. & Poulsen, A. B. (1991). Event-study methodology under conditions of "
-    "event-induced variance. Journal of Financial Economics 30(2), 253-272.",
-    "Brown, S. J. & Warner, J. B. (1980). Measuring security price performance. Journal of Financial "
-    "Economics 8(3), 205-258.",
-    "Brown, S. J. & Warner, J. B. (1985). Using daily stock returns: the case of event studies. Journal of "
-    "Financial Economics 14(1), 3-31.",
-    "Corrado, C. J. (1989). A nonparametric test for abnormal security-price performance in event studies. "
-    "Journal of Financial Economics 23(2), 385-395.",
-    "Cowan, A. R. (1992). Nonparametric event study tests. Review of Quantitative Finance and Accounting "
-    "2(4), 343-358.",
-    "Kolari, J. W. & Pynnonen, S. (2010). Event study testing with cross-sectional correlation of abnormal "
-    "returns. Review of Financial Studies 23(11), 3996-4025.",
-    "Kolari, J. W. & Pynnonen, S. (2011). Nonparametric rank tests for event studies. Journal of Empirical "
-    "Finance 18(5), 953-971.",
-    "MacKinlay, A. C. (1997). Event studies in economics and finance. Journal of Economic Literature 35(1), "
-    "13-39.",
-    "Patell, J. M. (1976). Corporate forecasts of earnings per share and stock price behavior: empirical "
-    "tests. Journal of Accounting Research 14(2), 246-276.",
-]
-
-
-def methods(st: Settings) -> list[tuple[str, list[str]]]:
-    est = st.estimation
-    cars = ", ".join(f"CAR{w.label}" for w in st.cars)
-    return [
-        ("Returns and models", [
-            "Daily simple returns from adjusted closes, each security on its own exchange's sessions and "
-            f"against its own benchmark; missing sessions: {st.missing!r}.",
-            f"Normal-return model: {MODEL_TEXT.get(st.model, st.model)} (MacKinlay 1997).",
-            f"Estimation window {est.window.label} trading days relative to day 0, at least {est.min_days} valid "
-            "days; with fewer, market-adjusted returns with the volatility of the days after the event window "
-            "(the model column says \"(fallback)\").",
-            "Abnormal return AR = return - expected return; its variance is the prediction-error variance, and "
-            "a CAR's variance includes the estimation error of the model over the whole window (MacKinlay 1997).",
-        ]),
-        ("Windows and day 0", [
-            f"Event window {st.window.label}; CAR windows {cars}; BHAR is the buy-and-hold return minus the "
-            "buy-and-hold expected return over the same window.",
-            "Day 0 is the first session of the security's exchange that closes after the announcement: a release "
-            "before the open or during trading lands on that session, one after the close on the next session. "
-            "When the time of day is unknown the announcement is placed at the start of its local date, so a "
-            "release after that day's close shows on day +1 (inside every window that includes [0,+1]).",
-        ]),
-        ("Tests", [
-            "One security: time-series t = AR (or CAR) / its standard deviation, Student's t with the estimation "
-            "degrees of freedom (Brown & Warner 1980, 1985; MacKinlay 1997).",
-            "Groups: cross-sectional t; Brown-Warner 1980 and 1985 (portfolio); Patell Z (Patell 1976); BMP "
-            "(Boehmer, Musumeci & Poulsen 1991); Corrado rank (Corrado 1989); sign and generalized sign "
-            "(Cowan 1992); Wilcoxon signed-rank; a calendar-aligned bootstrap "
-            f"({st.bootstrap} resamples, seed {st.seed}).",
-            "Members that share one calendar date have correlated abnormal returns, which inflates the usual "
-            "statistics; the report then leads with the adjusted BMP and adjusted Patell (Kolari & Pynnonen "
-            "2010), using the mean residual correlation r of the estimation window, and GRANK "
-            "(Kolari & Pynnonen 2011). All p-values are two-sided.",
-            "Claims: a session return is the raw close-to-close return on day 0; a return since listing counts "
-            "from the offer price; a group rally needs the mean day-0 abnormal return beyond the threshold and "
-            "significant at 5% by the lead statistic.",
-        ]),
+    rows: list[list[str | Cell]] = [
+        [Cell(o.id, href=f"{pages[o.id]}.html#event-{slug(o.id)}" if o.id in pages else ""), o.title, how]
+        for o, how in a.confounders
     ]
+    return Table.of(["event", "title", "how"], rows, prose=(1, 2))
 
 
-def build(run: RunResult, verdicts: Sequence[Verdict], charts: dict[str, list[Chart]], title: str) -> ReportView:
-    events = [event_view(a, run.settings, charts.get(a.event.id, []), verdicts) for a in run.analyses]
-    n = sum(len(c) for c in charts.values())
-    return ReportView(title, _claim_rows(verdicts), events, methods(run.settings), REFERENCES, n)
+def _toc(p: Page) -> list[tuple[str, str]]:
+    items = [(e.anchor, e.title) for e in p.events] if len(p.events) > 1 else []
+    items += [("claims", "Claims")] if p.cards else []
+    items += [("charts", "Charts")] if p.charts else []
+    items += [("day0", "Day 0")] if p.day0 else []
+    items += [("returns", "Returns by window")] if p.cars else []
+    items += [("tests", "Group tests")] if p.batteries else []
+    items += [("others", "Other events in the window")] if p.studied else []
+    items += [("quality", "Data quality")] if p.quality else []
+    return items
+
+
+def _page(group: list[EventAnalysis], settings: Settings, verdicts: Sequence[Verdict], pages: dict[str, str],
+          sources: dict[str, str]) -> Page:
+    first = group[0]
+    stem = pages[first.event.id]
+    studied = any(s.result is not None for s in first.samples)
+    charts = event_charts(first, settings.window)
+    timeline = next((c for c in charts if c.kind == "timeline"), None)
+    ids = {a.event.id for a in group}
+    title = first.event.title if len(group) == 1 else (
+        f"{len(group)} announcements, one study: " + ", ".join(a.event.id for a in group))
+    page = Page(
+        stem=stem, title=title, events=[_header(a.event, stem) for a in group],
+        cards=[_card(v, stem, sources.get(v.event_id, "")) for v in verdicts if v.event_id in ids],
+        studied=studied, missing=tables.not_studied(first) if not studied else [],
+        day0=tables.day0_table(first), cars=tables.cars_table(first),
+        batteries=[b for b in (tables.battery(s, settings.cars) for s in first.samples) if b is not None],
+        not_studied=tables.not_studied(first) if studied else [], confounders=_confounders(first, pages),
+        quality=tables.quality(first), charts=[c for c in charts if c.kind != "timeline"], timeline=timeline,
+    )
+    page.toc = _toc(page)
+    return page
+
+
+CSV_FILES = ["results.csv", "claims.csv", "tests.csv"]
+
+
+def build(run: RunResult, verdicts: Sequence[Verdict], title: str, generated_at: str, version: str) -> ReportView:
+    groups = group_identical(run.analyses)
+    pages = {a.event.id: slug(g[0].event.id) for g in groups for a in g}
+    sources = {e.id: e.source for e in run.all_events}
+    page_views = [_page(g, run.settings, verdicts, pages, sources) for g in groups]
+    cards = [c for p in page_views for c in p.cards]
+    order = {a.event.id: k for k, a in enumerate(run.analyses)}
+    cards.sort(key=lambda c: order.get(c.event_id, len(order)))  # events.csv order, as claims.csv
+    headers = [_header(a.event, pages[a.event.id]) for a in run.analyses]
+    index = IndexView(title, cards, headers, provenance(run, generated_at, version), methods(run.settings),
+                      REFERENCES, CSV_FILES)
+    return ReportView(index, page_views)

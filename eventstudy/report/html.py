@@ -1,16 +1,15 @@
-"""The HTML report: one self-contained file (inline CSS, charts as base64 data URIs), rendered from a
-Jinja2 template with autoescaping on, so titles, notes and reasons from the data files cannot
-inject markup."""
+"""The HTML pages, rendered from Jinja2 templates with autoescaping on, so titles, notes and reasons
+from the data files cannot inject markup. Charts are inline SVG built by :mod:`.svg`, whose text is
+escaped there; the finished page is stripped of control characters."""
 
 from __future__ import annotations
 
-import base64
 import functools
 
 import jinja2
 
-from .charts import Chart
-from .context import ReportView
+from .context import IndexView, Page
+from .escape import clean
 
 
 @functools.cache
@@ -25,9 +24,9 @@ def _env() -> jinja2.Environment:
     )
 
 
-def data_uri(chart: Chart) -> str:
-    return "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii")
+def index(view: IndexView) -> str:
+    return clean(_env().get_template("index.html.j2").render(v=view))
 
 
-def render(view: ReportView) -> str:
-    return _env().get_template("report.html.j2").render(view=view, data_uri=data_uri)
+def event(page: Page, title: str) -> str:
+    return clean(_env().get_template("event.html.j2").render(p=page, title=title))

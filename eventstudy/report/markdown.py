@@ -1,78 +1,122 @@
-"""The Markdown report, built in Python rather than a template: Markdown tables and lists are
-whitespace-sensitive, and explicit line building keeps every row on one line whatever the content."""
+"""The Markdown pages, built in Python rather than a template: Markdown tables and lists are
+whitespace-sensitive, and explicit line building keeps every row on one line whatever the content.
+
+Every piece of text that comes from the data files passes through :func:`.escape.md` (or
+:func:`.escape.md_link` for links), so it can never open a tag, a link or a block; numbers and the
+report's own words are written as they are. Charts are inline SVG, which Markdown viewers do not
+show: the Markdown page links to its HTML twin for them.
+"""
 
 from __future__ import annotations
 
-from eventstudy.formatting import md_cell
-
-from .context import Cell, EventView, ReportView, Table
+from .context import Card, EventHeader, IndexView, Page
+from .escape import clean, md, md_block, md_link
+from .tables import Cell, Table
 
 
 def _cell(c: Cell) -> str:
-    text = md_cell(c.text)
+    text = md(c.text)
+    if c.href:
+        return f"[{text}]({c.href.replace('.html', '.md', 1)})"
     return f"**{text}**" if c.strong and text else text
 
 
 def table(t: Table) -> list[str]:
     aligns = ["---:" if n else "---" for n in (t.numeric or [False] * len(t.headers))]
-    lines = ["| " + " | ".join(md_cell(h) for h in t.headers) + " |", "|" + "|".join(aligns) + "|"]
+    lines = ["| " + " | ".join(md(h) for h in t.headers) + " |", "|" + "|".join(aligns) + "|"]
     lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in t.rows]
     return [*lines, ""]
 
 
-def _event(ev: EventView) -> list[str]:
-    out = [f"### {ev.id}: {md_cell(ev.title)}", ""]
-    out.append(f"- **When:** {ev.when}")
-    if ev.time_note:
-        out.append(f"- **Time:** {ev.time_note}")
-    out.append(f"- **Source:** <{ev.source}>")
-    out.append(f"- **Certainty:** {ev.certainty}" + (f": {ev.uncertain}" if ev.uncertain else ""))
-    if ev.notes:
-        out.append(f"- **Notes:** {ev.notes}")
-    for c in ev.claims:
-        out.append(f"- **Claim:** {c}")
-    out.append("")
-    if not ev.studied:
-        out += ["**Not studied:** no security of this event has usable prices around day 0.", ""]
-        out += [f"- {m}" for m in ev.missing] + [""]
-    if ev.day0 is not None:
-        out += ["#### Day 0", "", *table(ev.day0)]
-    if ev.cars is not None:
-        out += ["#### Abnormal returns by CAR window", "",
-                "Raw return, CAR and BHAR over each window; t and p from the time-series test of the CAR.", "",
-                *table(ev.cars)]
-    for b in ev.batteries:
-        out += [f"#### Tests for the group {b.target} ({b.n_members} members studied)", "",
-                f"{b.correlation}. {b.lead_note}", "", *table(b.table)]
-    if ev.studied and ev.not_studied:
-        out += ["#### Members not studied", ""] + [f"- {m}" for m in ev.not_studied] + [""]
-    if ev.confounders is not None:
-        out += ["#### Other events inside this event's window", "", *table(ev.confounders)]
-    elif ev.studied:
-        out += ["#### Other events inside this event's window", "", "None.", ""]
-    if ev.quality:
-        out += ["#### Data quality", ""] + [f"- {q}" for q in ev.quality] + [""]
-    if ev.charts:
-        out += ["#### Charts", ""]
-        for ch in ev.charts:
-            out += [f"![{md_cell(ch.title)}]({ch.path})", "", f"*{ch.caption}*", ""]
+def _card(c: Card, event_link: str) -> list[str]:
+    out = [f"### {md(c.verdict).upper()} {c.measured}: “{md(c.quote)}”", ""]
+    if c.why:
+        out += [md_block(c.why), ""]
+    if c.badges:
+        out += ["Caveats: " + ", ".join(f"*{md(b)}*" for b in c.badges), ""]
+    for s in c.statements:
+        out.append(f"- **{md(s.question)}** {md(s.answer)}: {md(s.text)}")
+    if c.statements:
+        out.append("")
+    out += [f"Event [{md(c.event_id)}]({event_link}) · {md_link('source', c.source)} · {md(c.condition)}", "",
+            f"All the numbers: {md(c.reason)}", ""]
     return out
 
 
-def render(view: ReportView) -> str:
-    n_claims = len(view.claims.rows)
-    lines = [
-        f"# {view.title}", "",
-        f"{len(view.events)} event(s), {n_claims} claim(s). Returns are shown as percentages; the same numbers, "
-        "as fractions at full precision, are in results.csv, claims.csv and tests.csv beside this report.", "",
-        "## Claims", "",
-    ]
-    lines += table(view.claims) if n_claims else ["No event carries a claim.", ""]
+def _meta(e: EventHeader) -> list[str]:
+    out = [f"- **When:** {md(e.when)}"]
+    if e.time_note:
+        out.append(f"- **Time:** {md(e.time_note)}")
+    out.append(f"- **Source:** {md_link(e.source, e.source)}")
+    out.append(f"- **Certainty:** {md(e.certainty)}" + (f": {md(e.uncertain)}" if e.uncertain else ""))
+    if e.notes:
+        out.append(f"- **Notes:** {md(e.notes)}")
+    return [*out, ""]
+
+
+def _finish(lines: list[str]) -> str:
+    return clean("\n".join(lines).rstrip("\n") + "\n")
+
+
+def index(v: IndexView) -> str:
+    lines = [f"# {md(v.title)}", "", f"{len(v.cards)} claim(s) from {len(v.events)} event(s).", "", "## Claims", ""]
+    for c in v.cards:
+        lines += _card(c, f"events/{c.page}.md")
+    if not v.cards:
+        lines += ["No event carries a claim.", ""]
     lines += ["## Events", ""]
-    for ev in view.events:
-        lines += _event(ev)
+    lines += [f"{k}. {e.date} [{md(e.id)}](events/{e.page}.md): {md(e.title)}" for k, e in enumerate(v.events, 1)]
+    p = v.provenance
+    lines += ["", "## Provenance", "", f"Generated at {p.generated_at}", "",
+              f"By eventstudy-claims {md(p.version)}. The numbers at full precision are in "
+              + ", ".join(f"[{f}]({f})" for f in v.csv_files) + ".", ""]
+    lines += [f"- **{md(k)}:** {md(val)}" for k, val in p.settings] + [""]
+    lines += [f"**Warning:** {md(w)}" + "\n" for w in p.warnings]
+    if p.series:
+        lines += table(p.series)
     lines += ["## Methods", ""]
-    for heading, items in view.methods:
-        lines += [f"### {heading}", ""] + [f"- {i}" for i in items] + [""]
-    lines += ["### References", ""] + [f"- {r}" for r in view.references] + [""]
-    return "\n".join(lines).rstrip("\n") + "\n"
+    for heading, items in v.methods:
+        lines += [f"### {heading}", ""] + [f"- {md(i)}" for i in items] + [""]
+    lines += ["### References", ""] + [f"- {md(r)}" for r in v.references] + [""]
+    return _finish(lines)
+
+
+def event(p: Page) -> str:
+    lines = ["[← All claims](../index.md)", "", f"# {md(p.title)}", ""]
+    if len(p.events) > 1:
+        lines += ["These announcements put the same securities on the same day 0, so they are one study: its "
+                  "numbers below serve all of them, and none can be told apart from the others.", ""]
+        for e in p.events:
+            lines += [f"## {md(e.id)}: {md(e.title)}", "", *_meta(e)]
+    else:
+        lines += [f"Event {md(p.events[0].id)}", "", *_meta(p.events[0])]
+    if p.cards:
+        lines += ["## Claims", ""]
+        for c in p.cards:
+            lines += _card(c, f"{p.stem}.md")
+    if not p.studied:
+        lines += ["## Not studied", "", "No security of this event has usable prices around day 0.", ""]
+        lines += [f"- {md(x)}" for x in p.missing] + [""]
+    if p.charts:
+        lines += ["## Charts", "", f"{len(p.charts)} chart(s) in the HTML version of this page: "
+                  f"[{p.stem}.html]({p.stem}.html).", ""]
+    if p.day0:
+        lines += ["## Day 0", "", *table(p.day0)]
+    if p.cars:
+        lines += ["## Returns by window", "",
+                  "Raw return, CAR and BHAR over each window; t and p from the time-series test of the CAR.", "",
+                  *table(p.cars)]
+    if p.batteries:
+        lines += ["## Group tests", ""]
+        for b in p.batteries:
+            lines += [f"### {md(b.target)} ({b.n_members} members studied)", "",
+                      f"{md(b.correlation)}. {md(b.lead_note)}", "", *table(b.table)]
+    if p.not_studied:
+        lines += ["### Members not studied", ""] if p.batteries else ["## Members not studied", ""]
+        lines += [f"- {md(x)}" for x in p.not_studied] + [""]
+    if p.studied:
+        lines += ["## Other events in the window", ""]
+        lines += table(p.confounders) if p.confounders else ["None.", ""]
+    if p.quality:
+        lines += ["## Data quality", ""] + [f"- {md(q)}" for q in p.quality] + [""]
+    return _finish(lines)

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.stattools import durbin_watson, jarque_bera
 
 from eventstudy.errors import UserError
 from eventstudy.stats import engine, significance
@@ -240,6 +239,9 @@ def _diagnostics(resid: np.ndarray) -> dict[str, float]:
     thin trading produces, and Jarque-Bera for the normality the parametric tests assume."""
     if len(resid) < 8:
         return {"durbin_watson": np.nan, "jarque_bera_p": np.nan}
+    # Imported here: statsmodels takes a third of a second to import, and most commands never get here.
+    from statsmodels.stats.stattools import durbin_watson, jarque_bera
+
     _, jb_p, _, _ = jarque_bera(resid)
     return {"durbin_watson": float(durbin_watson(resid)), "jarque_bera_p": float(jb_p)}
 
