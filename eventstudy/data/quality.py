@@ -106,11 +106,12 @@ def placeholder_mask(frame: pd.DataFrame, exchange: str) -> pd.Series:
 
 def placeholder_bars(frame: pd.DataFrame, exchange: str) -> list[QualityIssue]:
     mask = placeholder_mask(frame, exchange)
+    close = frame["close"]
     return [
         QualityIssue(
             "placeholder_bar",
             pd.Timestamp(d),
-            f"open = high = low = close = {float(frame.at[d, 'close']):g} with volume 0 on a {exchange} half-day "
+            f"open = high = low = close = {close.loc[d]:g} with volume 0 on a {exchange} half-day "
             "session: a placeholder, not the official close",
             "warning",
         )

@@ -346,7 +346,7 @@ def _compare(a: Source, b: Source, merged: pd.DataFrame, tolerance: float) -> li
     bad = (dev.abs() > tolerance).to_numpy()
     issues = []
     for d in common[bad]:
-        x, y = float(a.frame.at[d, "close"]), float(b.frame.at[d, "close"])
+        x, y = a.frame["close"].loc[d], b.frame["close"].loc[d]
         kept = str(merged.at[d, "source"])
         issues.append(QualityIssue(
             "source_disagreement", pd.Timestamp(d),
