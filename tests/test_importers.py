@@ -592,7 +592,10 @@ def test_stocktradebyz_forward_adjusted_lots(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["date,close\n2026-01-13,5869.79\n2026-01-14,5908.26\n", "Date,Close,Volume\n2026-01-13,5869.79,0\n2026-01-14,5908.26,0\n"],
+    [
+        "date,close\n2026-01-13,5869.79\n2026-01-14,5908.26\n",
+        "Date,Close,Volume\n2026-01-13,5869.79,0\n2026-01-14,5908.26,0\n",
+    ],
 )
 def test_close_only(tmp_path: Path, text: str) -> None:
     s = read_price_file(write(tmp_path, "HSTECH.HK.csv", text))

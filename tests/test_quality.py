@@ -200,7 +200,8 @@ def _flat(frame: pd.DataFrame, day: str, price: float) -> pd.DataFrame:
 
 @pytest.mark.parametrize("day", ["2025-12-24", "2025-12-31", "2026-02-16"])
 def test_placeholder_bar_on_a_half_day(day: str) -> None:
-    dates = calendars.sessions("HKEX", pd.Timestamp(day) - pd.Timedelta(days=7), pd.Timestamp(day) + pd.Timedelta(days=7))
+    week = pd.Timedelta(days=7)
+    dates = calendars.sessions("HKEX", pd.Timestamp(day) - week, pd.Timestamp(day) + week)
     frame = _flat(bars(dates), day, 502.5)
     found = [i for i in check(frame, "HKEX") if i.kind == "placeholder_bar"]
     assert [i.date for i in found] == [pd.Timestamp(day)]

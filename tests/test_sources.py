@@ -67,7 +67,8 @@ def test_agreeing_sources_merge_into_one_series_with_provenance(tmp_path: Path) 
     assert join and "agree on 5" in join[0].detail
     meta = m.meta("now")
     assert meta["layout"] == "merged" and meta["adjusted"] == "mixed"
-    assert {s["label"]: s["bars_used"] for s in meta["sources"]} == {"2513.HK.csv": 5, "2513.HK.tushare.csv": len(DAYS) - 5}
+    used = {s["label"]: s["bars_used"] for s in meta["sources"]}
+    assert used == {"2513.HK.csv": 5, "2513.HK.tushare.csv": len(DAYS) - 5}
 
 
 def test_disagreement_names_both_sources_and_the_date(tmp_path: Path) -> None:
@@ -97,7 +98,8 @@ def test_placeholder_loses_whatever_the_rank(tmp_path: Path) -> None:
     assert set(m.frame["source"].drop(pd.Timestamp("2026-02-16"))) == {"2513.HK.csv"}
     placeholder = [i for i in m.issues if i.kind == "placeholder_bar"]
     assert [i.date for i in placeholder] == [pd.Timestamp("2026-02-16")]
-    assert placeholder[0].source == "2513.HK.csv" and "replaced by the bar of 2513.HK.tushare.csv" in placeholder[0].detail
+    assert placeholder[0].source == "2513.HK.csv"
+    assert "replaced by the bar of 2513.HK.tushare.csv" in placeholder[0].detail
 
 
 def test_rule_tolerance_is_per_symbol(tmp_path: Path) -> None:
@@ -171,7 +173,7 @@ def test_same_file_name_twice_for_one_symbol_is_refused(tmp_path: Path) -> None:
     (tmp_path / "x").mkdir()
     a = yahoo_file(tmp_path, "2513.HK.csv", DAYS[:3], c)
     b = yahoo_file(tmp_path / "x", "2513.HK.csv", DAYS[:3], c)
-    with pytest.raises(UserError, match="two files named 2513.HK.csv"):
+    with pytest.raises(UserError, match=r"two files named 2513\.HK\.csv"):
         plan([a, b])
 
 
@@ -228,3 +230,21 @@ def test_real_and_more_in_one_import(real_dir: Path, home: Path) -> None:
     assert any(i.kind == "intraday_snapshot" and i.date == pd.Timestamp("2026-01-22")
                for i in p.merged["688347.SS"].issues)
     assert len(p.merged) == 31
+
+
+def test_a_series_stored_without_sources_is_one_source(tmp_path: Path, home: Path) -> None:
+    """A Yahoo series (or one stored before sources were tracked) merges as the source `yahoo`."""
+    c = closes(len(DAYS))
+    store = PriceStore(home)
+    index = pd.DatetimeIndex(pd.to_datetime(DAYS[:8]), name="date")
+    frame = pd.DataFrame({"open": c[:8], "high": c[:8], "low": c[:8], "close": c[:8], "adj_close": c[:8],
+                          "volume": 1.0, "dividends": 0.0, "splits": 0.0, "final": True}, index=index)
+    frame.loc[pd.Timestamp("2026-02-16"), ["open", "high", "low", "close", "adj_close", "volume"]] = [
+        c[5] - 5.5] * 5 + [0.0]
+    store.write("2513.HK", frame, {"source": "yahoo", "layout": "yahoo-chart-v8", "adjusted": "raw",
+                                   "issues": []})
+    m = plan([tushare_file(tmp_path, "2513.HK.tushare.csv", DAYS[4:], c[4:])], store).merged["2513.HK"]
+    assert list(m.frame["source"]) == ["yahoo"] * 4 + ["2513.HK.tushare.csv"] * (len(DAYS) - 4)
+    found = [i for i in m.issues if i.kind == "source_disagreement"]
+    assert [(i.date, i.source) for i in found] == [(pd.Timestamp("2026-02-16"), "2513.HK.tushare.csv | yahoo")]
+    assert m.meta("now")["source"] == "2513.HK.tushare.csv + yahoo"  # no longer refreshed as a Yahoo series
