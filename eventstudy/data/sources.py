@@ -237,7 +237,7 @@ def merge(
     if not sources:
         raise ValueError(f"{symbol}: nothing to merge")
     ranked = sorted(sources, key=lambda s: (rule.rank(s.label, s.layout), s.label))
-    frame = _pick(ranked, rule)
+    frame = _pick(ranked)
     frame["adj_close"] = _stitch(frame, {s.label: s for s in ranked}, rule.tolerance)
     labels = {s.label for s in ranked}
     issues: list[QualityIssue] = []
@@ -284,7 +284,7 @@ def _unique(issues: list[QualityIssue]) -> list[QualityIssue]:
     return out
 
 
-def _pick(ranked: Sequence[Source], rule: SourceRule) -> pd.DataFrame:
+def _pick(ranked: Sequence[Source]) -> pd.DataFrame:
     """One bar per date: a suspect bar loses to any other, then the best-ranked source wins."""
     parts = []
     for order, s in enumerate(ranked):
