@@ -67,39 +67,33 @@ def prices() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--symbol", help="Symbol for the file (only with one file); default: the file's header, else its name.")
 @click.option("--exchange", help="Exchange (HKEX, SSE, SZSE, NYSE, NASDAQ); default: the registry, else the suffix.")
+@click.option("--sources", "sources_path", type=click.Path(dir_okay=False),
+              help="Source rules CSV: which source wins per symbol (default: the one shipped with the package).")
 @pass_ctx
-def prices_import(ctx: _Ctx, files: Sequence[str], symbol: str | None, exchange: str | None) -> None:
-    """Load price files (yfinance, yf.download, baostock, akshare, csindex, ...) into the store.
+def prices_import(ctx: _Ctx, files: Sequence[str], symbol: str | None, exchange: str | None,
+                  sources_path: str | None) -> None:
+    """Load price files (yfinance, yf.download, baostock, akshare, csindex, Tushare, Tencent, eastmoney, ...).
 
     Every file is read and checked before anything is written: one bad file leaves the store
-    unchanged.
+    unchanged. Files for a symbol already stored, or several files for one symbol, are merged: the
+    sources must agree where they overlap, and the source rules say which one wins.
     """
-    from eventstudy.data.importers import infer_exchange, read_price_file
+    from eventstudy.data.sources import load_rules, plan_import
 
     if symbol and len(files) > 1:
         raise UserError("--symbol names one file's symbol, but several files were given", field="--symbol",
                         hint="import the files one at a time, or drop --symbol")
-    registry = ctx.registry()
-    items = {}
-    lines = []
-    for f in files:
-        guess = symbol or Path(f).stem
-        exch = exchange or (registry.get(guess).exchange if registry.knows(guess) else infer_exchange(guess))
-        series = read_price_file(f, symbol=symbol, exchange=exch)
-        if series.symbol in items:
-            raise UserError(f"two files give prices for {series.symbol}", file=f, hint="import one of them")
-        meta = {"source": str(Path(f).resolve()), "layout": series.layout, "adjusted": series.adjusted,
-                "exchange": series.exchange or exch or "", "issues": series.issues,
-                "fetched_at": pd.Timestamp.now(tz="UTC").isoformat()}
-        items[series.symbol] = (series.frame, meta)
-        fr = series.frame
-        flagged = f", {len(series.issues)} quality note(s)" if series.issues else ""
-        lines.append(f"{series.symbol:<12} {series.layout:<22} {len(fr):>6} rows "
-                     f"{fr.index.min().date()}..{fr.index.max().date()}{flagged}")
-    ctx.store().write_many(items)
-    for line in lines:
+    store = ctx.store()
+
+    def stored(sym: str) -> tuple[pd.DataFrame, dict[str, Any]] | None:
+        return (store.read(sym), store.meta(sym)) if store.has(sym) else None
+
+    plan = plan_import(files, ctx.registry(), stored, load_rules(sources_path), symbol=symbol, exchange=exchange)
+    items = plan.items(pd.Timestamp.now(tz="UTC").isoformat())
+    store.write_many(items)
+    for line in plan.lines:
         click.echo(line)
-    click.echo(f"imported {len(items)} file(s) into {ctx.home / 'prices'}")
+    click.echo(f"imported {len(files)} file(s) for {len(items)} symbol(s) into {ctx.home / 'prices'}")
 
 
 def _fetch_targets(ctx: _Ctx, names: Sequence[str]) -> list[tuple[str, str]]:
@@ -164,8 +158,9 @@ def prices_status(ctx: _Ctx, show_issues: bool) -> None:
         for issue in store.meta(sym).get("issues") or []:
             kinds[issue.get("kind", "?")] = kinds.get(issue.get("kind", "?"), 0) + 1
             if show_issues:
+                where = f" [{issue['source']}]" if issue.get("source") else ""
                 click.echo(f"{sym:<12} {issue.get('severity', ''):<8} {issue.get('kind', ''):<20} "
-                           f"{issue.get('date') or '':<12} {issue.get('detail', '')}")
+                           f"{str(issue.get('date') or '')[:10]:<12} {issue.get('detail', '')}{where}")
     if kinds:
         click.echo("quality: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
 

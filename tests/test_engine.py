@@ -391,6 +391,24 @@ def test_too_few_estimation_days_with_fallback() -> None:
     assert est2["model"] == "market"
 
 
+def test_fallback_uses_estimation_and_post_event_days_when_both_are_short() -> None:
+    """Listed weeks before the event, prices ending weeks after (Moore Threads on GLM-Image day):
+    15 estimation days and 20 post-event days, neither 30; together they make 35."""
+    rets, m, _ = make_data()
+    p = 250
+    s0 = rets["S0"].iloc[p - 25 : p + 26]  # days -25..+25
+    when = rets["S0"].index[p]
+    res = study({"S0": s0}, pd.DataFrame({"symbol": ["S0"], "date": [when]}), m).fit()
+    est, ar, _ = rows(res, "S0")
+    assert est["model"] == "market-adjusted (fallback)"
+    assert "volatility from 35 estimation and post-event days [-25,+25]" in est["note"]
+    h = Hand(s0, m, when)
+    days = np.r_[np.arange(h.p - 25, h.p - 10), np.arange(h.p + 6, h.p + 26)]
+    d = h.y[days] - h.m[days]
+    np.testing.assert_allclose(est["sigma"] ** 2, d.var(ddof=1), rtol=RTOL)
+    np.testing.assert_allclose(ar["sd"] ** 2, d.var(ddof=1), rtol=RTOL)
+
+
 # -- overlaps ------------------------------------------------------------------------------------
 def test_overlapping_events_are_reported() -> None:
     rets, m, _ = make_data()

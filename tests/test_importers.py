@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eventstudy.data.importers import ImportedSeries, infer_exchange, read_price_file
+from eventstudy.data.importers import ImportedSeries, infer_exchange, read_price_file, symbol_from_name
 from eventstudy.errors import UserError
 
 COLUMNS = ["open", "high", "low", "close", "adj_close", "volume", "dividends", "splits", "final"]
@@ -491,3 +491,138 @@ def test_real_shenzhen_blank_rows(real_dir: Path) -> None:
     s = read_price_file(real_dir / "399001.SZ.csv")
     assert not s.frame.loc["1995-02-01":"1995-02-12"].close.isna().any()
     assert any(i.kind == "missing_session" and i.severity == "info" for i in s.issues)
+
+
+# --- the layouts of shared/more -----------------------------------------------------------------
+
+
+def test_tushare_hk_daily(tmp_path: Path) -> None:
+    text = """ts_code,trade_date,open,high,low,close,pre_close,change,pct_chg,vol,amount
+02513.HK,20260114,194.7,222.6,189.0,216.0,181.8,34.2,18.81,6000000.0,1.2e9
+02513.HK,20260113,220.4,225.2,176.0,181.8,208.4,-26.6,-12.76,5000000.0,1.0e9
+"""
+    s = read_price_file(write(tmp_path, "zhipu.csv", text))
+    assert (s.symbol, s.layout, s.adjusted, s.exchange) == ("2513.HK", "tushare_hk_daily", "unadjusted", "HKEX")
+    assert list(s.frame.index) == [pd.Timestamp("2026-01-13"), pd.Timestamp("2026-01-14")]
+    row = s.frame.loc["2026-01-14"]
+    assert (row.open, row.high, row.low, row.close, row.volume) == (194.7, 222.6, 189.0, 216.0, 6e6)
+    assert_bar_frame(s.frame)
+    assert s.issues == []  # 181.8 chains to the next bar's pre_close
+
+
+def test_tushare_mixed_codes_are_refused(tmp_path: Path) -> None:
+    text = """ts_code,trade_date,open,high,low,close,pre_close,change,pct_chg,vol,amount
+02513.HK,20260113,1,1,1,1,1,0,0,1,1
+00100.HK,20260114,1,1,1,1,1,0,0,1,1
+"""
+    with pytest.raises(UserError, match="several instruments") as err:
+        read_price_file(write(tmp_path, "mixed.csv", text))
+    assert err.value.field == "ts_code"
+
+
+def test_tencent_kline_close_before_high_crlf(tmp_path: Path) -> None:
+    text = """date,symbol,currency,open,close,high,low,volume
+2026-01-13,0981.HK,HKD,73.0,74.45,75.0,72.5,1000
+2026-01-14,0981.HK,HKD,74.5,75.95,76.5,74.0,2000
+"""
+    s = read_price_file(write(tmp_path, "0981.HK.tencent.csv", text, newline="\r\n"))
+    assert (s.symbol, s.layout, s.adjusted) == ("0981.HK", "tencent_kline", "unadjusted")
+    row = s.frame.loc["2026-01-14"]
+    assert (row.open, row.close, row.high, row.low, row.volume) == (74.5, 75.95, 76.5, 74.0, 2000.0)
+    assert_bar_frame(s.frame)
+
+
+AKSHARE_CN = (
+    "日期,股票代码,开盘,收盘,最高,最低,成交量,成交额,振幅,涨跌幅,涨跌额,换手率,股票名称,前收盘,复权状态\n"
+    "2026-01-13,688795,640.0,650.15,660.0,630.0,1000,650150.0,4.6,0.01,6.0,0.01,摩尔线程,644.15,{adj}\n"
+    "2026-01-14,688795,650.0,648.0,655.0,640.0,2000,1296000.0,2.3,-0.003,-2.15,0.02,摩尔线程,{prev},{adj}\n"
+)
+
+
+@pytest.mark.parametrize(("state", "kind"), [("不复权", "unadjusted"), ("前复权", "forward"), ("后复权", "backward")])
+def test_akshare_adjustment_state(tmp_path: Path, state: str, kind: str) -> None:
+    s = read_price_file(write(tmp_path, "688795.SS.csv", AKSHARE_CN.format(adj=state, prev="650.15")))
+    assert (s.layout, s.adjusted, s.symbol) == ("akshare_cn", kind, "688795.SS")
+    assert list(s.frame.close) == [650.15, 648.0]
+    assert list(s.frame.volume) == [1000.0, 2000.0]  # turnover / (volume x close) = 1: shares
+
+
+def test_akshare_volume_in_lots_is_scaled(tmp_path: Path) -> None:
+    text = AKSHARE_CN.format(adj="不复权", prev="650.15").replace("650150.0", "65015000.0")
+    text = text.replace("1296000.0", "129600000.0")
+    s = read_price_file(write(tmp_path, "688795.SS.csv", text))
+    assert list(s.frame.volume) == [100000.0, 200000.0]
+
+
+def test_akshare_previous_close_break_is_an_intraday_snapshot(tmp_path: Path) -> None:
+    s = read_price_file(write(tmp_path, "688795.SS.csv", AKSHARE_CN.format(adj="不复权", prev="655.42")))
+    snaps = [i for i in s.issues if i.kind == "intraday_snapshot"]
+    assert [i.date for i in snaps] == [pd.Timestamp("2026-01-13")]
+    assert "650.15" in snaps[0].detail and "655.42" in snaps[0].detail
+
+
+def test_eastmoney_kline(tmp_path: Path) -> None:
+    header = "code,name,market,secid,date,open,close,high,low,volume,amount,amplitude,pct_chg,chg,turnover,"
+    header += "meta_decimal,meta_dktotal,meta_preKPrice\n"
+    text = header + (
+        "688347,华虹公司,1,1.688347,2026-01-21,139.0,140.0,142.0,138.0,1000,14000000.0,2.9,0.5,0.7,0.6,2,588,51.85\n"
+        "688347,华虹公司,1,1.688347,2026-01-22,140.0,141.29,143.0,139.5,1200,16900000.0,2.5,0.92,1.29,0.7,2,588,51.85\n"
+        "688347,华虹公司,1,1.688347,2026-01-23,141.0,142.58,144.0,140.0,1300,18500000.0,2.8,1.42,2.0,0.8,2,588,51.85\n"
+    )
+    s = read_price_file(write(tmp_path, "hua_hong_a.csv", text, newline="\r\n"))
+    assert (s.symbol, s.layout, s.adjusted, s.exchange) == ("688347.SS", "eastmoney_kline", "forward", "SSE")
+    assert list(s.frame.close) == [140.0, 141.29, 142.58]
+    assert list(s.frame.volume) == [100000.0, 120000.0, 130000.0]  # lots of 100
+    # 2026-01-23: close 142.58 - chg 2.0 = 140.58, not the stored 141.29 of the day before.
+    snaps = [i for i in s.issues if i.kind == "intraday_snapshot"]
+    assert [i.date for i in snaps] == [pd.Timestamp("2026-01-22")]
+
+
+def test_stocktradebyz_forward_adjusted_lots(tmp_path: Path) -> None:
+    text = """date,open,close,high,low,volume,amount,capital
+2026-01-13,75.5,76.16,77.0,75.0,2000.5,15236.0,52261.9
+2026-01-14,76.0,76.79,77.5,75.8,1500.25,11520.0,52261.9
+"""
+    s = read_price_file(write(tmp_path, "300474.SZ.csv", text))
+    assert (s.layout, s.adjusted, s.exchange) == ("stocktradebyz", "forward", "SZSE")
+    assert list(s.frame.close) == [76.16, 76.79]
+    assert list(s.frame.high) == [77.0, 77.5]
+    assert list(s.frame.volume) == [200050.0, 150025.0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "date,close\n2026-01-13,5869.79\n2026-01-14,5908.26\n",
+        "Date,Close,Volume\n2026-01-13,5869.79,0\n2026-01-14,5908.26,0\n",
+    ],
+)
+def test_close_only(tmp_path: Path, text: str) -> None:
+    s = read_price_file(write(tmp_path, "HSTECH.HK.csv", text))
+    assert (s.symbol, s.layout, s.exchange) == ("HSTECH.HK", "close_only", "HKEX")
+    assert list(s.frame.close) == [5869.79, 5908.26]
+    assert s.frame.open.isna().all() and s.frame.high.isna().all()
+    assert_bar_frame(s.frame)
+
+
+def test_close_named_for_its_instrument(tmp_path: Path) -> None:
+    text = "date,net_buy,hs_index\n2026-01-13,12.5,26848.4700\n2026-01-14,-3.2,26999.8100\n"
+    s = read_price_file(write(tmp_path, "southbound.csv", text))
+    assert (s.symbol, s.layout, s.adjusted, s.exchange) == ("^HSI", "named_close", "raw", "HKEX")
+    assert list(s.frame.close) == [26848.47, 26999.81]
+    assert s.frame.volume.isna().all()  # net buying is not volume
+
+
+@pytest.mark.parametrize(
+    ("stem", "symbol"),
+    [("0981.HK.tacitlab", "0981.HK"), ("^HSI.southbound", "^HSI"), ("2513.HK", "2513.HK"), ("2513.hk", "2513.hk"),
+     ("NVDA", "NVDA"), ("0981.HK.long", "0981.HK")],
+)
+def test_symbol_from_a_tagged_file_name(stem: str, symbol: str) -> None:
+    assert symbol_from_name(stem) == symbol
+
+
+def test_exchange_from_the_registry_once_the_symbol_is_known(tmp_path: Path) -> None:
+    text = "date,close\n2026-01-13,1.0\n2026-01-14,1.1\n"
+    s = read_price_file(write(tmp_path, "FOO.csv", text), exchange_of=lambda sym: "HKEX" if sym == "FOO" else None)
+    assert s.exchange == "HKEX"

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from eventstudy.data import calendars
-from eventstudy.data.quality import KINDS, QualityIssue, check, summarize, worst
+from eventstudy.data.quality import KINDS, QualityIssue, benchmark_gaps, check, prev_close_breaks, summarize, worst
 
 COLUMNS = ["open", "high", "low", "close", "adj_close", "volume", "dividends", "splits", "final"]
 
@@ -187,3 +187,49 @@ def test_fast_on_long_files() -> None:
     issues = check(frame, "SSE")
     assert time.perf_counter() - start < 0.5
     assert kinds(issues) == ["missing_session"]
+
+
+# --- placeholder bars, intraday snapshots, benchmark gaps ----------------------------------------
+
+
+def _flat(frame: pd.DataFrame, day: str, price: float) -> pd.DataFrame:
+    frame = frame.copy()
+    frame.loc[pd.Timestamp(day), ["open", "high", "low", "close", "adj_close", "volume"]] = [price] * 5 + [0.0]
+    return frame
+
+
+@pytest.mark.parametrize("day", ["2025-12-24", "2025-12-31", "2026-02-16"])
+def test_placeholder_bar_on_a_half_day(day: str) -> None:
+    week = pd.Timedelta(days=7)
+    dates = calendars.sessions("HKEX", pd.Timestamp(day) - week, pd.Timestamp(day) + week)
+    frame = _flat(bars(dates), day, 502.5)
+    found = [i for i in check(frame, "HKEX") if i.kind == "placeholder_bar"]
+    assert [i.date for i in found] == [pd.Timestamp(day)]
+    assert "502.5" in found[0].detail and "half-day" in found[0].detail
+
+
+def test_flat_zero_volume_bar_on_a_full_day_is_not_a_placeholder() -> None:
+    frame = _flat(bars(JAN), "2026-01-14", 100.0)
+    assert "placeholder_bar" not in kinds(check(frame, "HKEX"))
+    traded = _flat(bars(["2025-12-23", "2025-12-24", "2025-12-29"]), "2025-12-24", 100.0)
+    traded.loc["2025-12-24", "volume"] = 5.0  # a real half-day bar with trades
+    assert "placeholder_bar" not in kinds(check(traded, "HKEX"))
+
+
+def test_previous_close_breaks() -> None:
+    close = pd.Series([100.0, 101.0, 102.0, 103.0], index=pd.to_datetime(JAN[:4]))
+    prev = pd.Series([99.0, 100.0, 101.4, 102.0], index=close.index)  # day 3 says day 2 closed 101.4
+    found = prev_close_breaks(close, prev, 0.0005)
+    assert [(i.kind, i.date) for i in found] == [("intraday_snapshot", pd.Timestamp(JAN[1]))]
+    assert prev_close_breaks(close, prev, 0.01) == []  # 0.4% is inside a 1% tolerance
+
+
+def test_benchmark_gap_on_mainland_holidays() -> None:
+    hk = calendars.sessions("HKEX", pd.Timestamp("2026-02-02"), pd.Timestamp("2026-02-27"))
+    # Stock Connect is closed while the mainland celebrates: the file lacks those HK sessions.
+    frame = bars(hk[~hk.isin(pd.to_datetime(["2026-02-16", "2026-02-20", "2026-02-23"]))])
+    found = benchmark_gaps(frame, "HKEX")
+    assert len(found) == 1 and found[0].kind == "benchmark_gap"
+    assert "3 HKEX sessions" in found[0].detail and "2026-02-16" in found[0].detail
+    assert "SSE holidays (Stock Connect closed)" in found[0].detail
+    assert benchmark_gaps(bars(hk), "HKEX") == []

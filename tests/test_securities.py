@@ -32,7 +32,7 @@ def error_of(path: Path) -> UserError:
 def test_shipped_registry_loads() -> None:
     reg = load_registry()
     assert reg is default_registry()
-    assert len(reg) == 23
+    assert len(reg) == 33
     zhipu = reg.get("2513.HK")
     assert zhipu == Security(
         symbol="2513.HK",
@@ -44,7 +44,23 @@ def test_shipped_registry_loads() -> None:
         groups=("china-ai-models", "hk-ai-ipos-2026"),
         kind="stock",
     )
-    assert reg.groups() == ["china-ai-chips", "china-ai-models", "hk-ai-ipos-2026", "us-ai-chips"]
+    assert reg.groups() == ["china-ai-chips", "china-ai-compute", "china-ai-models", "hk-ai-ipos-2026", "us-ai-chips"]
+    assert reg.get("NVDA").benchmark == "^GSPC"
+    assert reg.get("HSTECH.HK").is_index
+    assert reg.get("3032.HK").kind == "etf" and reg.get("3032.HK").sector_index == "HSTECH.HK"
+    assert {s.symbol for s in reg.members("china-ai-compute")} == {
+        "603019.SS", "000977.SZ", "688008.SS", "603986.SS", "002371.SZ", "688012.SS", "300474.SZ"
+    }
+
+
+def test_every_real_instrument_is_registered(real_dir: Path) -> None:
+    reg = default_registry()
+    for manifest in (real_dir / "manifest.tsv", real_dir / "more" / "manifest.tsv"):
+        rows = manifest.read_text(encoding="utf-8").splitlines()[1:]
+        symbols = {line.split("\t")[1] for line in rows if line.strip()}
+        assert symbols, manifest
+        missing = sorted(s for s in symbols if s not in reg)
+        assert not missing, f"{manifest}: {missing}"
 
 
 def test_shipped_benchmarks() -> None:

@@ -71,7 +71,8 @@ def test_round_trip_frame_and_metadata(store: PriceStore) -> None:
         assert meta[key] == value
     assert meta["symbol"] == "^HSI"
     assert meta["issues"] == [
-        {"kind": "missing_session", "date": "2025-01-03T00:00:00", "detail": "no bar", "severity": "warning"}
+        {"kind": "missing_session", "date": "2025-01-03T00:00:00", "detail": "no bar", "severity": "warning",
+         "source": None}
     ]
     assert meta["extra"] == {"n": 3}
 

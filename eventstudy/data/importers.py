@@ -57,9 +57,23 @@ LAYOUTS = {
     "akshare_cn": "akshare Chinese header: 日期,开盘,收盘,最高,最低,成交量",
     "csindex": "csindex.com.cn: date,open,high,low,close,amount_yi,pe",
     "firstbar_lastbar": "daily bars from 1-minute bars: Date,Open_firstbar,High,Low,Close_lastbar",
+    "tushare_hk_daily": "Tushare hk_daily: ts_code,trade_date (YYYYMMDD),open,high,low,close,pre_close,...,vol",
+    "tencent_kline": "Tencent kline: date,symbol,currency,open,close,high,low,volume",
+    "eastmoney_kline": "eastmoney kline: code,name,market,secid,date,open,close,high,low,volume (lots),...,chg",
+    "stocktradebyz": "tushare-style qfq: date,open,close,high,low,volume (lots),amount,capital",
+    "close_only": "close only: date,close or Date,Close[,Volume]",
+    "named_close": "a close named for its instrument: date,...,hs_index (see NAMED_CLOSES)",
 }
 
-ADJUSTED_KINDS = ("auto", "adj_close", "raw", "unknown")
+# "unadjusted": close as traded and no adjustment known (stocks; dividends make the returns across an
+# ex-date too low); "forward"/"backward": forward- (qfq) or backward-adjusted (hfq) closes.
+ADJUSTED_KINDS = ("auto", "adj_close", "raw", "unadjusted", "forward", "backward", "unknown")
+# akshare's 复权状态 column and its values.
+_AKSHARE_ADJUST = {"不复权": "unadjusted", "前复权": "forward", "后复权": "backward"}
+# A close column named for the instrument it measures (the rest of such a file is other data).
+NAMED_CLOSES = {"hs_index": "^HSI", "hsi": "^HSI", "hstech": "HSTECH.HK", "hs_tech": "HSTECH.HK"}
+# A file's previous close must chain to the bar before within this relative tolerance.
+PREV_CLOSE_TOLERANCE = 0.0005
 
 
 @dataclass
@@ -90,6 +104,10 @@ class _Parsed:
     symbol: str | None = None
     adjusted: str = "unknown"
     tickers: list[str] = field(default_factory=list)
+    # The source's own previous close: a column of it, or a change column (prev = close - change).
+    prev_close: int | None = None
+    change: int | None = None
+    volume_scale: float = 1.0  # 100 where the volume is in lots of 100 shares
 
 
 def infer_exchange(symbol: str) -> str | None:
@@ -108,11 +126,27 @@ def infer_exchange(symbol: str) -> str | None:
     return {"HK": "HKEX", "SS": "SSE", "SZ": "SZSE", "CSI": "SSE"}.get(suffix)
 
 
-def read_price_file(path: str | Path, symbol: str | None = None, exchange: str | None = None) -> ImportedSeries:
+def symbol_from_name(stem: str) -> str:
+    """The symbol a file name gives: ``SYMBOL.csv`` or ``SYMBOL.tag.csv``, where ``tag`` (a lowercase
+    word of four or more letters such as ``tencent`` or ``southbound``) names the source, so that
+    several files for one symbol can sit side by side."""
+    head, _, tag = stem.rpartition(".")
+    if head and len(tag) >= 4 and tag.isalpha() and tag.islower():
+        return head
+    return stem
+
+
+def read_price_file(
+    path: str | Path,
+    symbol: str | None = None,
+    exchange: str | None = None,
+    exchange_of: Callable[[str], str | None] | None = None,
+) -> ImportedSeries:
     """Read a daily price file of any known layout into a bar frame with its quality issues.
 
     ``exchange`` (from the securities registry) decides which dates are sessions; when None it is
-    inferred from the symbol (see :func:`infer_exchange`).
+    looked up with ``exchange_of(symbol)`` once the symbol is known from the file, else inferred
+    from the symbol (see :func:`infer_exchange`).
     """
     path = Path(path)
     rows = _read_rows(path)
@@ -120,13 +154,17 @@ def read_price_file(path: str | Path, symbol: str | None = None, exchange: str |
     data = rows[parsed.header_lines :]
     if not data:
         raise UserError("the file has a header but no price rows", file=path, line=parsed.header_lines + 1)
-    sym = symbol or parsed.symbol or path.stem
-    exch = exchange if exchange is not None else infer_exchange(sym)
+    sym = symbol or parsed.symbol or symbol_from_name(path.stem)
+    exch = exchange if exchange is not None else (exchange_of(sym) if exchange_of else None) or infer_exchange(sym)
     if exch is not None:
         calendars.calendar_code(exch)  # an unknown exchange fails here, before any work
     frame, lines = _to_frame(path, parsed, data, symbol)
     frame, issues = _clean(frame, lines, exch)
+    prev_close = frame.pop("prev_close") if "prev_close" in frame else None
+    frame = frame[BAR_COLUMNS]
     issues += quality.check(frame, exch)
+    if prev_close is not None:
+        issues += quality.prev_close_breaks(frame["close"], prev_close, PREV_CLOSE_TOLERANCE)
     return ImportedSeries(
         symbol=sym,
         frame=frame,
@@ -183,9 +221,14 @@ def _detect(path: Path, rows: list[tuple[int, list[str]]]) -> _Parsed:
     detectors: list[Callable[[Path, list[str], list[str], list[tuple[int, list[str]]]], _Parsed | None]] = [
         _detect_multiindex,
         _detect_2row,
+        _detect_close_only,
         _detect_yf_history,
         _detect_firstbar,
+        _detect_tushare,
+        _detect_tencent,
+        _detect_eastmoney,
         _detect_lowercase,
+        _detect_named_close,
         _detect_akshare_cn,
     ]
     for detect in detectors:
@@ -325,6 +368,11 @@ def _detect_lowercase(
             # baostock: 3 = as traded, 1/2 = backward/forward adjusted.
             adjusted = "raw" if flags == {"3"} else "auto" if flags and flags <= {"1", "2"} else "unknown"
         return _Parsed("baostock", base, 0, 1, header, adjusted=adjusted)
+    if "capital" in names and "amount" in names:
+        # StockTradebyZ's tushare-derived files: forward-adjusted, volume in lots.
+        parsed = _Parsed("stocktradebyz", base, 0, 1, header, adjusted="forward")
+        parsed.volume_scale = 100.0
+        return parsed
     if "amount_yi" in names or "pe" in names:
         base.pop("volume", None)
         # Index levels from the index provider: nothing to adjust.
@@ -340,7 +388,131 @@ def _detect_akshare_cn(
     if not header or header[0] != "日期" or "收盘" not in header:
         return None
     cols = {_AKSHARE_CN[h]: i for i, h in enumerate(header) if h in _AKSHARE_CN and h != "日期"}
-    return _Parsed("akshare_cn", cols, 0, 1, header, adjusted="unknown")
+    adjusted = "unknown"
+    if "复权状态" in header:
+        states = _column_values(rows, header.index("复权状态"))
+        kinds = {_AKSHARE_ADJUST.get(v, "unknown") for v in states}
+        adjusted = kinds.pop() if len(kinds) == 1 else "unknown"
+    parsed = _Parsed("akshare_cn", cols, 0, 1, header, adjusted=adjusted)
+    parsed.prev_close = _index(header, "前收盘")
+    parsed.change = _index(header, "涨跌额") if parsed.prev_close is None else None
+    if "成交额" in header and "volume" in cols:
+        parsed.volume_scale = _lot_scale(rows, cols["volume"], cols["close"], header.index("成交额"))
+    return parsed
+
+
+def _index(header: list[str], name: str) -> int | None:
+    return header.index(name) if name in header else None
+
+
+def _column_values(rows: list[tuple[int, list[str]]], pos: int) -> set[str]:
+    return {r[pos] for _, r in rows[1:] if len(r) > pos and r[pos]}
+
+
+def _lot_scale(rows: list[tuple[int, list[str]]], volume: int, close: int, amount: int) -> float:
+    """100 when the volume counts lots of 100 shares: turnover / (volume x close) is then ~100."""
+    table = pd.DataFrame([r for _, r in rows[1:]], dtype=str)
+    width = table.shape[1]
+    if max(volume, close, amount) >= width:
+        return 1.0
+    num = table[[volume, close, amount]].apply(pd.to_numeric, errors="coerce")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = (num[amount] / (num[volume] * num[close])).replace([np.inf, -np.inf], np.nan).median()
+    return 100.0 if np.isfinite(ratio) and 30 < ratio < 300 else 1.0
+
+
+def _yahoo_code(code: str) -> str | None:
+    """``02513.HK`` -> ``2513.HK``, ``600000.SH`` -> ``600000.SS``, ``000977.SZ`` kept; else None."""
+    head, _, suffix = code.strip().upper().rpartition(".")
+    if not head.isdigit():
+        return None
+    if suffix == "HK":
+        return f"{int(head):04d}.HK"
+    if suffix in ("SH", "SS"):
+        return f"{head}.SS"
+    if suffix == "SZ":
+        return f"{head}.SZ"
+    return None
+
+
+def _one_symbol(path: Path, rows: list[tuple[int, list[str]]], pos: int, name: str) -> str | None:
+    codes = _column_values(rows, pos)
+    if len(codes) > 1:
+        raise UserError(
+            f"the file mixes several instruments ({', '.join(sorted(codes)[:4])})",
+            file=path,
+            field=name,
+            hint="split it into one file per instrument",
+        )
+    return next(iter(codes), None)
+
+
+def _detect_tushare(
+    path: Path, header: list[str], second: list[str], rows: list[tuple[int, list[str]]]
+) -> _Parsed | None:
+    if "ts_code" not in header or "trade_date" not in header or "close" not in header:
+        return None
+    names = {"open": "open", "high": "high", "low": "low", "close": "close", "vol": "volume"}
+    cols = {names[h]: i for i, h in enumerate(header) if h in names}
+    code = _one_symbol(path, rows, header.index("ts_code"), "ts_code")
+    # hk_daily: as traded (Tushare's adjusted HK series come from a different endpoint and header).
+    parsed = _Parsed("tushare_hk_daily", cols, header.index("trade_date"), 1, header, adjusted="unadjusted")
+    parsed.symbol = _yahoo_code(code) if code else None
+    parsed.prev_close = _index(header, "pre_close")
+    return parsed
+
+
+def _detect_tencent(
+    path: Path, header: list[str], second: list[str], rows: list[tuple[int, list[str]]]
+) -> _Parsed | None:
+    if not header or header[0] != "date" or not {"symbol", "currency", "close"} <= set(header):
+        return None
+    base = {h: i for i, h in enumerate(header) if h in ("open", "high", "low", "close", "volume")}
+    # The gtimg "day" kline as written by stock-analyst: unadjusted bars, volume in shares.
+    parsed = _Parsed("tencent_kline", base, 0, 1, header, adjusted="unadjusted")
+    parsed.symbol = _one_symbol(path, rows, header.index("symbol"), "symbol")
+    return parsed
+
+
+def _detect_eastmoney(
+    path: Path, header: list[str], second: list[str], rows: list[tuple[int, list[str]]]
+) -> _Parsed | None:
+    if not {"code", "secid", "date", "close"} <= set(header):
+        return None
+    base = {h: i for i, h in enumerate(header) if h in ("open", "high", "low", "close", "volume")}
+    # The eastmoney kline scrapers ask for fqt=1 (forward-adjusted) and get volume in lots.
+    parsed = _Parsed("eastmoney_kline", base, header.index("date"), 1, header, adjusted="forward")
+    parsed.volume_scale = 100.0
+    parsed.change = _index(header, "chg")
+    secid = _one_symbol(path, rows, header.index("secid"), "secid")
+    if secid and "." in secid:
+        market, _, code = secid.partition(".")
+        parsed.symbol = {"1": f"{code}.SS", "0": f"{code}.SZ"}.get(market)
+    return parsed
+
+
+def _detect_close_only(
+    path: Path, header: list[str], second: list[str], rows: list[tuple[int, list[str]]]
+) -> _Parsed | None:
+    lowered = [h.lower() for h in header]
+    if not lowered or lowered[0] != "date" or "close" not in lowered or not set(lowered) <= {"date", "close", "volume"}:
+        return None
+    cols = {h: i for i, h in enumerate(lowered) if h in ("close", "volume")}
+    return _Parsed("close_only", cols, 0, 1, header, adjusted="unknown")
+
+
+def _detect_named_close(
+    path: Path, header: list[str], second: list[str], rows: list[tuple[int, list[str]]]
+) -> _Parsed | None:
+    if not header or header[0].lower() != "date":
+        return None
+    named = [i for i, h in enumerate(header) if h.lower() in NAMED_CLOSES]
+    if len(named) != 1:
+        return None
+    # An index level: nothing to adjust.
+    parsed = _Parsed("named_close", {"close": named[0]}, 0, 1, header, adjusted="raw")
+    parsed.symbol = NAMED_CLOSES[header[named[0]].lower()]
+    return parsed
 
 
 _DATE_RE = (
@@ -412,6 +584,13 @@ def _to_frame(
         index=index,
     )
     frame[VALUE_COLUMNS] = frame[VALUE_COLUMNS].astype("float64")
+    frame["volume"] *= parsed.volume_scale
+    if parsed.prev_close is not None:
+        pos = parsed.prev_close
+        frame["prev_close"] = _parse_numbers(path, table[pos], lines, parsed.header_names[pos])
+    elif parsed.change is not None:
+        change = _parse_numbers(path, table[parsed.change], lines, parsed.header_names[parsed.change])
+        frame["prev_close"] = frame["close"].to_numpy() - change
     return frame, lines
 
 
@@ -441,7 +620,7 @@ def _clean(frame: pd.DataFrame, lines: np.ndarray, exchange: str | None) -> tupl
 
     dup = frame.index.duplicated(keep="first")
     if dup.any():
-        values = frame[VALUE_COLUMNS].to_numpy(dtype=float)
+        values = frame[VALUE_COLUMNS].to_numpy(dtype=float)  # prev_close may differ on a twin row
         first_pos = pd.Series(np.arange(len(frame)), index=frame.index).groupby(level=0).transform("first")
         firsts = values[first_pos.to_numpy()]
         identical = _same_values(values, firsts)
@@ -467,7 +646,7 @@ def _clean(frame: pd.DataFrame, lines: np.ndarray, exchange: str | None) -> tupl
         frame, extra = _drop_non_sessions(frame, lines, exchange)
         issues += extra
     frame.index.name = "date"
-    return frame[BAR_COLUMNS], issues
+    return frame, issues
 
 
 def _drop_non_sessions(

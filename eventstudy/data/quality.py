@@ -20,6 +20,12 @@ KINDS = (
     "suspect_split",
     "unit_jump",
     "not_final",
+    "placeholder_bar",
+    "intraday_snapshot",
+    "source_disagreement",
+    "benchmark_gap",
+    "unadjusted",
+    "source_join",
 )
 SEVERITIES = ("error", "warning", "info")
 
@@ -36,16 +42,22 @@ PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
 
 @dataclass(frozen=True)
 class QualityIssue:
-    """One finding about a bar frame; ``date`` is None when it concerns no single bar."""
+    """One finding about a bar frame; ``date`` is None when it concerns no single bar.
+
+    ``source`` names the file (or files, ``a | b``) the finding is about once several sources of one
+    symbol are merged; None for a single source.
+    """
 
     kind: str
     date: pd.Timestamp | None
     detail: str
     severity: str
+    source: str | None = None
 
     def __str__(self) -> str:
         when = f"{self.date.date()} " if self.date is not None else ""
-        return f"{self.severity}: {self.kind}: {when}{self.detail}"
+        where = f" [{self.source}]" if self.source else ""
+        return f"{self.severity}: {self.kind}: {when}{self.detail}{where}"
 
 
 def _d(ts: pd.Timestamp) -> str:
@@ -70,7 +82,104 @@ def check(frame: pd.DataFrame, exchange: str | None) -> list[QualityIssue]:
         issues += _jumps(price, frame.get("splits"))
     if "final" in frame:
         issues += _not_final(frame["final"])
+    if exchange is not None:
+        issues += placeholder_bars(frame, exchange)
     return issues
+
+
+def placeholder_mask(frame: pd.DataFrame, exchange: str) -> pd.Series:
+    """True on bars with open = high = low = close and zero volume on a half-day session.
+
+    Yahoo writes such a bar for Hong Kong's half days (24 and 31 December, Lunar New Year's Eve):
+    its close is a stale or intraday price, not the official close.
+    """
+    idx = pd.DatetimeIndex(frame.index)
+    if len(idx) == 0 or not {"open", "high", "low", "close", "volume"} <= set(frame.columns):
+        return pd.Series(False, index=frame.index)
+    early = pd.DatetimeIndex(calendars.get_calendar(exchange).early_closes)
+    if early.tz is not None:
+        early = early.tz_localize(None)
+    c = frame["close"]
+    flat = (frame["open"] == c) & (frame["high"] == c) & (frame["low"] == c) & (frame["volume"] == 0)
+    return flat & idx.normalize().isin(early.normalize())
+
+
+def placeholder_bars(frame: pd.DataFrame, exchange: str) -> list[QualityIssue]:
+    mask = placeholder_mask(frame, exchange)
+    close = frame["close"]
+    return [
+        QualityIssue(
+            "placeholder_bar",
+            pd.Timestamp(d),
+            f"open = high = low = close = {close.loc[d]:g} with volume 0 on a {exchange} half-day "
+            "session: a placeholder, not the official close",
+            "warning",
+        )
+        for d in frame.index[mask.to_numpy()]
+    ]
+
+
+def prev_close_breaks(close: pd.Series, prev_close: pd.Series, tolerance: float) -> list[QualityIssue]:
+    """Bars whose close the next bar's own previous close contradicts (beyond ``tolerance``).
+
+    Updaters that run during trading hours save an intraday snapshot as the day's bar; the source's
+    next row then carries the true previous close. An ex-dividend day breaks the chain too (the
+    exchange lowers the previous close by the dividend), so the detail names both causes.
+    """
+    c = close.to_numpy(dtype=float)
+    nxt = prev_close.to_numpy(dtype=float)[1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dev = nxt / c[:-1] - 1
+    bad = np.isfinite(dev) & (np.abs(dev) > tolerance)
+    issues = []
+    for i in np.flatnonzero(bad).tolist():
+        issues.append(
+            QualityIssue(
+                "intraday_snapshot",
+                pd.Timestamp(close.index[i]),
+                f"close {c[i]:g} but the next bar ({_d(close.index[i + 1])}) gives a previous close of "
+                f"{nxt[i]:g} ({dev[i]:+.2%}): an intraday snapshot saved as the daily bar, or an ex-dividend day",
+                "warning",
+            )
+        )
+    return issues
+
+
+def benchmark_gaps(frame: pd.DataFrame, exchange: str, other: str = "SSE") -> list[QualityIssue]:
+    """One issue for a benchmark series that misses sessions of its own exchange.
+
+    Every security measured against it loses its abnormal return on those days. When each missing
+    session is a holiday of ``other`` (the mainland exchanges), the file follows the Stock Connect
+    calendar rather than its exchange's own, which the detail says.
+    """
+    idx = pd.DatetimeIndex(frame.index)
+    if len(idx) == 0:
+        return []
+    lo, hi = calendars.bounds(exchange)
+    start, end = max(idx.min(), lo), min(idx.max(), hi)
+    if start > end:
+        return []
+    sess = pd.DatetimeIndex(calendars.get_calendar(exchange).sessions_in_range(start, end))
+    if sess.tz is not None:
+        sess = sess.tz_localize(None)
+    missing = sess[~sess.isin(idx)]
+    if len(missing) == 0:
+        return []
+    shown = ", ".join(_d(d) for d in missing[:12]) + (", ..." if len(missing) > 12 else "")
+    detail = (
+        f"benchmark misses {len(missing)} {exchange} sessions ({shown}); stocks measured against it lose those days"
+    )
+    olo, ohi = calendars.bounds(other)
+    inside = missing[(missing >= olo) & (missing <= ohi)]
+    if len(inside):
+        other_sess = pd.DatetimeIndex(calendars.get_calendar(other).sessions_in_range(inside.min(), inside.max()))
+        if other_sess.tz is not None:
+            other_sess = other_sess.tz_localize(None)
+        closed = int((~inside.isin(other_sess)).sum())
+        # Mostly mainland holidays: the producer kept Stock Connect's calendar, not the exchange's.
+        if closed * 2 > len(missing):
+            detail += f"; {closed} of them are {other} holidays (Stock Connect closed)"
+    return [QualityIssue("benchmark_gap", pd.Timestamp(missing[0]), detail, "warning")]
 
 
 def _duplicates(idx: pd.DatetimeIndex) -> list[QualityIssue]:

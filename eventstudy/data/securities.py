@@ -21,7 +21,7 @@ from pathlib import Path
 from eventstudy.errors import UserError
 
 EXCHANGES: tuple[str, ...] = ("HKEX", "SSE", "SZSE", "NYSE", "NASDAQ")
-KINDS: tuple[str, ...] = ("stock", "index")
+KINDS: tuple[str, ...] = ("stock", "etf", "index")
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("symbol", "name", "exchange", "currency", "kind")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("benchmark", "sector_index", "groups", "calendar")
@@ -399,9 +399,9 @@ def _load(path: Path | Traversable) -> Registry:
                     f"invalid group name {group!r}",
                     "group names are lowercase words joined by '-', e.g. china-ai-chips",
                 )
-        # A stock without a market index cannot get a market model; an index is its own market.
-        if kind == "stock" and not v["benchmark"]:
-            raise err(rec, "benchmark", f"stock {symbol} has no benchmark", "name the market index symbol")
+        # A stock or ETF without a market index cannot get a market model; an index is its own market.
+        if kind != "index" and not v["benchmark"]:
+            raise err(rec, "benchmark", f"{kind} {symbol} has no benchmark", "name the market index symbol")
         calendar = v["calendar"] or None
         if calendar is not None and calendar not in _calendar_names():
             raise err(

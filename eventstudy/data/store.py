@@ -18,6 +18,8 @@ Layout under the data directory ``<home>``::
 Columns: ``date`` (timestamp, tz-naive midnight of the exchange-local session date; sorted,
 unique), ``open, high, low, close, adj_close, volume, dividends, splits`` (float64) and ``final``
 (bool). This is the bar frame of ``docs/architecture.md``; pandas restores ``date`` as the index.
+Optional ``source`` (string): the label (file name, or ``yahoo``) of the source each bar came from,
+written when an import merged several sources (see ``eventstudy/data/sources.py``).
 
 Key-value metadata of the Parquet schema (UTF-8 strings):
 
@@ -27,9 +29,14 @@ Key-value metadata of the Parquet schema (UTF-8 strings):
 - ``fetched_at``: UTC ISO-8601 time the data was fetched or imported
 - ``yfinance_version``: for Yahoo data, the yfinance version that parsed it
 - ``adjusted``: ``raw`` (``close`` as traded, ``adj_close`` adjusted) or ``auto`` (only adjusted
-  closes were available, so ``adj_close == close``)
+  closes were available, so ``adj_close == close``); for imported files the importer's kind:
+  ``unadjusted`` (as traded, no adjustment known), ``forward`` / ``backward`` (qfq / hfq),
+  ``adj_close``, ``unknown``, or ``mixed`` when merged sources differ (see ``sources``)
+- ``sources``: JSON list, one object per source of the series: ``label`` (as in the ``source``
+  column), ``path``, ``layout``, ``adjusted``, ``first``, ``last``, ``rows``, ``bars_used``
+- ``merge_rule``: JSON object ``{prefer, tolerance}``: the rule that chose among the sources
 - ``exchange``: the exchange code (HKEX, SSE, SZSE, NYSE, NASDAQ)
-- ``issues``: JSON list of data-quality issues ``{kind, date, detail, severity}``
+- ``issues``: JSON list of data-quality issues ``{kind, date, detail, severity, source}``
 - ``json_fields``: JSON list naming any further keys whose value is JSON rather than plain text
 """
 
@@ -115,6 +122,10 @@ def validate_frame(frame: pd.DataFrame, symbol: str = "") -> pd.DataFrame:
     if not pd.api.types.is_bool_dtype(final) and not set(pd.unique(final)) <= {0, 1}:
         raise ValueError(f"{who}column 'final' must be boolean")
     out["final"] = final.astype(bool).to_numpy()
+    if "source" in frame.columns:
+        if frame["source"].isna().any():
+            raise ValueError(f"{who}column 'source' has missing values")
+        out["source"] = frame["source"].astype(str).to_numpy()
     return out
 
 
@@ -231,7 +242,7 @@ class PriceStore:
         if "date" in frame.columns:
             frame = frame.set_index("date")
         frame.index = pd.DatetimeIndex(frame.index, name="date")
-        return frame[list(COLUMNS)]
+        return frame[[*COLUMNS, *(["source"] if "source" in frame.columns else [])]]
 
     def meta(self, symbol: str) -> dict[str, Any]:
         path = self.path(symbol)

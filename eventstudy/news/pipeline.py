@@ -171,7 +171,9 @@ class _Prices:
         would shrink the estimated volatility and beta."""
         if sec.symbol not in self._returns:
             bars = self.bars(sec.symbol)
-            sessions = calendars.sessions(sec.exchange, bars.index.min(), bars.index.max())
+            # A century of S&P 500 closes reaches before the calendar: those bars keep their own dates.
+            lo, hi, _ = calendars.clip_range(sec.exchange, bars.index.min(), bars.index.max())
+            sessions = calendars.sessions(sec.exchange, lo, hi)
             prices = bars["adj_close"].mask(stale_mask(bars["close"]))
             self._returns[sec.symbol] = to_returns(prices, missing=self.missing, sessions=sessions)
         return self._returns[sec.symbol]

@@ -166,8 +166,10 @@ def run(
     When an event has fewer than ``estimation.min_days`` valid estimation days and ``fallback`` is
     on, it falls back to market-adjusted returns (constant mean without a market) with the
     volatility estimated from the post-event days just after the event window, for as many days
-    as the estimation window is long; the event's notes say so. Without enough days either way
-    the event is kept with NaN statistics and a note giving the counts.
+    as the estimation window is long; when those are too few as well (a security listed weeks
+    before the event, with prices ending weeks after), from the estimation and post-event days
+    together. The event's notes say so. Without enough days either way the event is kept with
+    NaN statistics and a note giving the counts.
     """
     if not series:
         raise ValueError("no events to study")
@@ -197,7 +199,8 @@ def run(
     used = est_mask & np.isfinite(y) & np.isfinite(fit.expected)
     short = fit.n_obs < est.min_days
     if short.any() and fallback:
-        fit, used = _apply_fallback(fit, inp, used, short, rel, window, est_len, est.min_days, notes, model_used)
+        fit, used = _apply_fallback(fit, inp, used, short, rel, window, est_len, est.min_days, notes, model_used,
+                                    est_mask)
     usable = fit.n_obs >= est.min_days
     for i in np.flatnonzero(~usable):
         notes[i].append(
@@ -253,11 +256,18 @@ def _apply_fallback(
     min_days: int,
     notes: list[list[str]],
     model_used: list[str],
+    est_mask: np.ndarray,
 ) -> tuple[models.Fit, np.ndarray]:
     post = (rel > window.end) & (rel <= window.end + est_len)
     post_mask = np.broadcast_to(post, inp.y.shape) & short[:, None]
     fb_model = "market-adjusted" if inp.m is not None else "constant-mean"
     fb = models.fit(fb_model, inp, post_mask)
+    # Too few post-event days as well: the days before the event window count too (nothing is
+    # estimated but the volatility, and those days are as free of the event as the later ones).
+    both = short & (fb.n_obs < min_days)
+    if both.any():
+        post_mask = post_mask | (est_mask & both[:, None])
+        fb = models.fit(fb_model, inp, post_mask)
     # Merge: the short events take the fallback's arrays; the design is zero-padded to one width.
     p = max(fit.design.shape[-1], fb.design.shape[-1])
 
@@ -284,9 +294,10 @@ def _apply_fallback(
         if fb.n_obs[i] >= min_days:
             days = rel[used[i]]
             model_used[i] = f"{fb_model} (fallback)"
+            where = "estimation and post-event days" if both[i] else "post-event days"
             notes[i].append(
                 f"estimation window too short ({int(fit.n_obs[i])} valid days < {min_days}): "
-                f"{fb_model} returns, volatility from {int(fb.n_obs[i])} post-event days "
+                f"{fb_model} returns, volatility from {int(fb.n_obs[i])} {where} "
                 f"[{int(days.min()):+d},{int(days.max()):+d}]"
             )
     return merged, used
