@@ -21,7 +21,7 @@ from eventstudy.data.securities import Registry, Security
 from eventstudy.data.store import PriceStore
 from eventstudy.errors import DataError
 from eventstudy.news.events import Event
-from eventstudy.stats.engine import DEFAULT_WINDOW
+from eventstudy.stats.engine import DEFAULT_FALLBACK, DEFAULT_WINDOW
 from eventstudy.stats.returns import to_returns
 from eventstudy.stats.study import EventStudy, StudyResult
 from eventstudy.stats.windows import DEFAULT_CARS, Estimation, Window
@@ -36,6 +36,7 @@ class Settings:
     window: Window = DEFAULT_WINDOW
     cars: tuple[Window, ...] = DEFAULT_CARS
     missing: str = "drop"
+    fallback: str = DEFAULT_FALLBACK
     bootstrap: int = 2000
     seed: int = 0
     chart_days: int = 15
@@ -210,7 +211,7 @@ def _study_sample(
     if rows:
         study = EventStudy(
             returns, pd.DataFrame(rows), market=market, sector=sector or None, model=st.model,
-            estimation=st.estimation,
+            estimation=st.estimation, fallback=st.fallback,
             window=st.window, cars=st.cars, event_day="next", bootstrap=st.bootstrap, seed=st.seed,
             returns_on_sessions=st.missing == "drop",
         )
