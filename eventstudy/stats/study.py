@@ -25,7 +25,7 @@ import pandas as pd
 from statsmodels.stats.stattools import durbin_watson, jarque_bera
 
 from eventstudy.errors import UserError
-from eventstudy.stats import engine, significance
+from eventstudy.stats import engine, evidence, significance
 from eventstudy.stats.models import MODELS
 from eventstudy.stats.returns import to_returns
 from eventstudy.stats.windows import DateWindow, Estimation, Window, default_cars
@@ -298,6 +298,12 @@ class StudyResult:
             row["note"] = self._notes(i)
             rows.append(row)
         return pd.DataFrame(rows)
+
+    @cached_property
+    def sq(self) -> pd.DataFrame:
+        """The SQ test (Gelbach, Helland & Klick 2013) of every event-window day: the AR against the
+        empirical quantiles of the same security's estimation ARs (:mod:`eventstudy.stats.evidence`)."""
+        return evidence.sq_table(self.output)
 
     @cached_property
     def ar(self) -> pd.DataFrame:
