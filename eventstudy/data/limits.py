@@ -12,7 +12,9 @@ period: ``ST,600xxx.SS,2024-05-06,2025-04-30,0.05,0``) and wins over its board's
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -36,14 +38,15 @@ class LimitRule:
     free_days_after_listing: int
 
 
-def _read(path: Path | None, name: str) -> pd.DataFrame:
-    if path is None:
-        with resources.as_file(resources.files("eventstudy.data") / name) as p:
-            return pd.read_csv(p, dtype=str, keep_default_na=False)
+def _read(path: Path | None, name: str) -> list[dict[str, str]]:
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, ValueError) as exc:
+        if path is None:
+            text = (resources.files("eventstudy.data") / name).read_text(encoding="utf-8")
+        else:
+            text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"cannot read {name}: {exc}", file=str(path)) from None
+    return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(io.StringIO(text))]
 
 
 class PriceLimits:
@@ -51,35 +54,33 @@ class PriceLimits:
 
     def __init__(self, limits_file: Path | None = None, boards_file: Path | None = None):
         self.boards = _read(boards_file, "boards.csv")
-        frame = _read(limits_file, "price_limits.csv")
         rules = []
-        for i, r in enumerate(frame.itertuples(index=False), start=2):
+        for i, r in enumerate(_read(limits_file, "price_limits.csv"), start=2):
             try:
                 rules.append(LimitRule(
-                    board=r.board, symbol=r.symbol,
-                    start=pd.Timestamp(r.start), end=pd.Timestamp(r.end) if r.end else pd.Timestamp.max,
-                    limit=float(r.limit), free_days_after_listing=int(r.free_days_after_listing or 0)))
-            except (ValueError, AttributeError) as exc:
+                    board=r["board"], symbol=r.get("symbol", ""), start=pd.Timestamp(r["start"]),
+                    end=pd.Timestamp(r["end"]) if r.get("end") else pd.Timestamp.max,
+                    limit=float(r["limit"]), free_days_after_listing=int(r.get("free_days_after_listing") or 0)))
+            except (ValueError, KeyError) as exc:
                 raise UserError(f"bad price-limit row: {exc}", file=str(limits_file or "price_limits.csv"), line=i,
                                 hint="columns: board,symbol,start,end,limit,free_days_after_listing,note") from None
         self.rules = rules
 
-    def _board_row(self, sec: Security) -> pd.Series | None:
+    def _board_row(self, sec: Security) -> dict[str, str] | None:
         code = sec.symbol.split(".")[0]
-        rows = self.boards[self.boards["exchange"] == sec.exchange]
-        hits = rows[[code.startswith(p) and (p == "" or code.isdigit()) for p in rows["code_prefix"]]]
-        if hits.empty:
-            return None
-        return hits.loc[hits["code_prefix"].str.len().idxmax()]  # the longest prefix decides
+        hits = [r for r in self.boards if r["exchange"] == sec.exchange
+                and code.startswith(r["code_prefix"]) and (r["code_prefix"] == "" or code.isdigit())]
+        # The longest prefix decides (688 before 6).
+        return max(hits, key=lambda r: len(r["code_prefix"])) if hits else None
 
     def board_of(self, sec: Security) -> str:
         row = self._board_row(sec)
-        return "" if row is None else str(row["board"])
+        return "" if row is None else row["board"]
 
     def alt_benchmark(self, sec: Security) -> str | None:
         """The board's alternative benchmark (STAR 50 for STAR stocks), for robustness checks."""
         row = self._board_row(sec)
-        return (str(row["alt_benchmark"]) or None) if row is not None else None
+        return (row.get("alt_benchmark") or None) if row is not None else None
 
     def limits_on(self, sec: Security, dates: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
         """Per date: the limit (NaN: none) and the sessions after a listing without one."""
