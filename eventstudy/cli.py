@@ -242,6 +242,9 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
     paths = write_reports(result, verdicts, Path(out))
     for v in verdicts:
         click.echo(f"[{v.verdict}] {v.event_id}: {v.claim.text}: measured {pct(v.measured)}")
+        for st in v.statements:
+            click.echo(f"    {st.question}: {st.answer} - {st.text}")
+        click.echo(f"    verdict: {v.verdict} - {v.reason}")
     click.echo(f"wrote {len(paths)} file(s) to {out}/")
 
 

@@ -17,7 +17,7 @@ from eventstudy.formatting import num, pct, pvalue
 from eventstudy.news.pipeline import RunResult
 from eventstudy.news.verdicts import Verdict, claims_frame
 
-from . import html, markdown
+from . import claims_json, html, markdown
 from .charts import Chart, event_charts
 from .context import ReportView, build
 
@@ -40,7 +40,7 @@ def build_view(run: RunResult, verdicts: Sequence[Verdict], charts: dict[str, li
 
 
 def write_reports(run: RunResult, verdicts: list[Verdict], out_dir: Path, *, title: str = DEFAULT_TITLE) -> list[Path]:
-    """Write results.csv, claims.csv, tests.csv, report.md, report.html and charts/*.png into ``out_dir``.
+    """Write results.csv, claims.csv, claims.json, tests.csv, report.md, report.html and charts/*.png into ``out_dir``.
 
     Every file is written atomically. Charts a previous run left behind that this run does not
     produce are removed, so the directory never links or holds stale pictures. Returns the paths
@@ -67,6 +67,7 @@ def write_reports(run: RunResult, verdicts: list[Verdict], out_dir: Path, *, tit
     written = [
         write_csv(run.results_frame(), out_dir / "results.csv"),
         write_csv(claims_frame(verdicts), out_dir / "claims.csv"),
+        write_text(out_dir / "claims.json", claims_json.dumps(verdicts, run.settings)),
         write_csv(tests, out_dir / "tests.csv"),
         write_text(out_dir / "report.md", markdown.render(view)),
         write_text(out_dir / "report.html", html.render(view)),

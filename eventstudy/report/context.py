@@ -68,6 +68,8 @@ class EventView:
     quality: list[str]
     charts: list[Chart]
     claims: list[str]
+    robustness: list[tuple[str, Table]] = field(default_factory=list)
+    same_study: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -80,7 +82,20 @@ class ReportView:
     chart_count: int = 0
 
 
-VERDICT_MARK = {"supported": "supported", "not supported": "not supported", "cannot tell": "cannot tell"}
+VERDICT_MARK = {"supported": "supported", "not supported": "not supported", "inconclusive": "inconclusive",
+                "cannot tell": "cannot tell"}
+
+
+def _statement(v: Verdict, question: str) -> str:
+    st = v.statement(question)
+    return "" if st is None else f"{st.answer}: {st.text}"
+
+
+def _p_cell(v: Verdict) -> str:
+    p = v.extra.get("p_value")
+    if p is None:
+        return ""
+    return f"{pvalue(p)} (Holm {pvalue(v.extra.get('p_holm'))}, BH {pvalue(v.extra.get('p_bh'))})"
 
 
 def _claim_rows(verdicts: Sequence[Verdict]) -> Table:
@@ -89,8 +104,28 @@ def _claim_rows(verdicts: Sequence[Verdict]) -> Table:
         c = v.claim
         condition = f"{c.kind}({c.target}) {c.op} {pct(c.threshold)}"
         rows.append([v.event_id, f"“{c.text}” — {condition}", Cell(pct(v.measured), strong=True),
-                     Cell(VERDICT_MARK.get(v.verdict, v.verdict), strong=True), v.reason])
-    return Table.of(["event", "claim", "measured", "verdict", "why"], rows, numeric=(2,))
+                     Cell(VERDICT_MARK.get(v.verdict, v.verdict), strong=True), v.reason,
+                     _statement(v, "happened"), _statement(v, "unusual"), _statement(v, "attributable"),
+                     ", ".join(v.badges), _p_cell(v)])
+    return Table.of(["event", "claim", "measured", "verdict", "why", "happened?", "unusual?", "attributable?",
+                     "flags", "p (adjusted across claims)"], rows, numeric=(2,))
+
+
+def _robustness(verdicts: Sequence[Verdict], event_id: str) -> list[tuple[str, Table]]:
+    """Per claim of the event: its key number and p under each model, benchmark and window."""
+    out = []
+    for v in verdicts:
+        t = v.robustness
+        if v.event_id != event_id or t is None or t.empty:
+            continue
+        rows: list[list[str | Cell]] = [
+            [str(r.variant), str(r.model), str(r.benchmark), str(r.estimation), Cell(pct(r.value), True),
+             str(r.statistic or ""), pvalue(r.p_value), integer(r.n), str(r.note or "")]
+            for r in t.itertuples(index=False)]
+        title = f"“{v.claim.text}”: {v.extra.get('robust') or 'not judged'}"
+        out.append((title, Table.of(["variant", "model", "benchmark", "estimation", "day-0 AR (mean)", "test", "p",
+                                     "N / days", "note"], rows, numeric=(4, 6, 7))))
+    return out
 
 
 def _when(e: Event) -> tuple[str, str]:
@@ -121,6 +156,11 @@ def _day0_table(a: EventAnalysis) -> Table | None:
     return Table.of(["security", "name", "exchange", "day 0", "benchmark"], rows)
 
 
+def _car_note(s: Sample, symbol: str, note: str) -> str:
+    limits = "; ".join(f"{pd.Timestamp(d).date()} {f}" for d, f in s.limits.get(symbol, {}).items())
+    return "; ".join(x for x in (note, f"closes at the daily price limit: {limits}" if limits else "") if x)
+
+
 def _cars_table(a: EventAnalysis) -> Table | None:
     rows: list[list[str | Cell]] = []
     seen: set[str] = set()
@@ -136,7 +176,7 @@ def _cars_table(a: EventAnalysis) -> Table | None:
                 # The note is the same for every window of a security: print it once.
                 rows.append([str(sym) if k == 0 else "", str(r.window), pct(r.raw_return), Cell(pct(r.car), True),
                              pct(r.bhar), num(r.t_stat), pvalue(r.p_value), str(r.model),
-                             integer(r.estimation_days), str(r.note) if k == 0 else ""])
+                             integer(r.estimation_days), _car_note(s, str(sym), str(r.note)) if k == 0 else ""])
     if not rows:
         return None
     return Table.of(["security", "window", "raw return", "CAR", "BHAR", "t", "p", "model", "est. days", "notes"],
@@ -220,14 +260,17 @@ def event_view(a: EventAnalysis, settings: Settings, charts: list[Chart], verdic
     when, time_note = _when(e)
     studied = any(s.result is not None for s in a.samples)
     batteries = [b for b in (_battery(s, settings.cars) for s in a.samples) if b is not None]
-    claims = [f"“{v.claim.text}”: {v.verdict} ({pct(v.measured)})" for v in verdicts if v.event_id == e.id]
+    claims = [f"“{v.claim.text}”: {v.verdict} ({pct(v.measured)}); " + "; ".join(
+        f"{st.question}: {st.answer}" for st in v.statements) for v in verdicts if v.event_id == e.id]
+    same = [f"{s.target}: the same study as {', '.join(f'{o.id} ({o.title})' for o in s.same_study)}"
+            for s in a.samples if s.same_study]
     return EventView(
         id=e.id, title=e.title, when=when, time_note=time_note, source=e.source, certainty=e.certainty,
         uncertain=e.uncertain, notes=e.notes if e.notes != e.uncertain else "", studied=studied,
         missing=_not_studied(a) if not studied else [],
         day0=_day0_table(a), cars=_cars_table(a), batteries=batteries,
         not_studied=_not_studied(a) if studied else [], confounders=_confounders(a), quality=_quality(a),
-        charts=charts, claims=claims,
+        charts=charts, claims=claims, robustness=_robustness(verdicts, e.id), same_study=same,
     )
 
 
@@ -271,8 +314,10 @@ def methods(st: Settings) -> list[tuple[str, list[str]]]:
             f"against its own benchmark; missing sessions: {st.missing!r}.",
             f"Normal-return model: {MODEL_TEXT.get(st.model, st.model)} (MacKinlay 1997).",
             f"Estimation window {est.window.label} trading days relative to day 0, at least {est.min_days} valid "
-            "days; with fewer, market-adjusted returns with the volatility of the days after the event window "
-            "(the model column says \"(fallback)\").",
+            f"days; with fewer (fallback {st.fallback!r}): "
+            + ("market-adjusted returns with the volatility of the valid estimation days plus the days after the "
+               "event window (the model column says \"(fallback)\")." if st.fallback == "post-event" else
+               "no substitute model: the requested model without test statistics, or no abnormal return."),
             "Abnormal return AR = return - expected return; its variance is the prediction-error variance, and "
             "a CAR's variance includes the estimation error of the model over the whole window (MacKinlay 1997).",
         ]),
@@ -295,9 +340,14 @@ def methods(st: Settings) -> list[tuple[str, list[str]]]:
             "statistics; the report then leads with the adjusted BMP and adjusted Patell (Kolari & Pynnonen "
             "2010), using the mean residual correlation r of the estimation window, and GRANK "
             "(Kolari & Pynnonen 2011). All p-values are two-sided.",
-            "Claims: a session return is the raw close-to-close return on day 0; a return since listing counts "
-            "from the offer price; a group rally needs the mean day-0 abnormal return beyond the threshold and "
-            "significant at 5% by the lead statistic.",
+            "Claims: three statements each. Happened: the claim's own number (the raw day-0 return; the return "
+            "from the offer price; the members' mean raw return, most of them moving the claimed way, with at least "
+            "half the members priced). Unusual: the abnormal return by the test that leads (the SQ test of Gelbach, "
+            "Helland & Klick 2013 for one security, the KP-adjusted BMP for a group), with the minimum detectable "
+            "effect at 80% power. Attributable: no other event on the same securities and day 0, a known "
+            "announcement time, clean prices. Verdict: cannot tell without data; not supported when the move did "
+            "not happen, or happened and was not unusual although the test could have seen it; supported when all "
+            "three hold; otherwise inconclusive, with the reason.",
         ]),
     ]
 

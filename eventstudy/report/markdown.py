@@ -44,6 +44,12 @@ def _event(ev: EventView) -> list[str]:
     for b in ev.batteries:
         out += [f"#### Tests for the group {b.target} ({b.n_members} members studied)", "",
                 f"{b.correlation}. {b.lead_note}", "", *table(b.table)]
+    for title, t in ev.robustness:
+        out += [f"#### Robustness of {md_cell(title)}", "", *table(t)]
+    for line in ev.same_study:
+        out += [f"- {md_cell(line)}"]
+    if ev.same_study:
+        out += [""]
     if ev.studied and ev.not_studied:
         out += ["#### Members not studied", ""] + [f"- {m}" for m in ev.not_studied] + [""]
     if ev.confounders is not None:
