@@ -172,7 +172,8 @@ def test_real_glm_image_report(real_dir: Path, tmp_path: Path) -> None:
     html = (out / "report.html").read_text(encoding="utf-8")
     session = next(v for v in verdicts if v.event_id == "glm-image" and v.claim.kind == "session_return")
     assert pct(session.measured) == "+18.81%"
-    assert "| **+18.81%** | **supported** |" in md
+    assert f"| **+18.81%** | **{session.verdict}** |" in md
+    assert "happened: yes" in md and "Robustness of" in md and "SQ test" in md
     assert "+18.81%" in html
     _check_html(html, {e.source for e in events})
     # Every event has a section, in events.csv order.
