@@ -294,6 +294,8 @@ REFERENCES = [
     "Journal of Financial Economics 23(2), 385-395.",
     "Cowan, A. R. (1992). Nonparametric event study tests. Review of Quantitative Finance and Accounting "
     "2(4), 343-358.",
+    "Gelbach, J. B., Helland, E. & Klick, J. (2013). Valid inference in single-firm, single-event studies. "
+    "American Law and Economics Review 15(2), 495-541.",
     "Kolari, J. W. & Pynnonen, S. (2010). Event study testing with cross-sectional correlation of abnormal "
     "returns. Review of Financial Studies 23(11), 3996-4025.",
     "Kolari, J. W. & Pynnonen, S. (2011). Nonparametric rank tests for event studies. Journal of Empirical "
