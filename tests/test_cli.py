@@ -9,21 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from clirun import run_cli
 
-from eventstudy import cli
 from eventstudy.errors import FetchError
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        cli.main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def store_digest(home: Path) -> str:

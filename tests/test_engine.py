@@ -350,7 +350,7 @@ def test_return_after_a_price_gap_shows_as_missing_ar() -> None:
     assert np.isnan(ar.loc[-1, "abnormal_return"])  # the return spanning the gap is missing
 
 
-def _short_history(fallback: bool):
+def _short_history(fallback: bool | str):
     rets, m, _ = make_data()
     p = 250
     s0 = rets["S0"].iloc[p - 20 :]  # 10 estimation days only (-20..-11)
@@ -509,7 +509,7 @@ def test_kp_factor_on_a_shared_date() -> None:
 def test_fallback_pools_estimation_and_post_event_days() -> None:
     """One rule for any short history: the valid estimation days count together with the post-event
     days, so 10 days of history and none are treated alike."""
-    res, s0, m, _ = _short_history("post-event")
+    res, *_ = _short_history("post-event")
     est, _, _ = rows(res, "S0")
     assert est["model"] == "market-adjusted (fallback)"
     assert "10 estimation-window days and 110 post-event days" in est["note"]

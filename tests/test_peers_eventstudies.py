@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from clirun import run_cli
 
 from eventstudy.stats.study import EventStudy
 from eventstudy.stats.windows import Estimation, Window
@@ -137,19 +138,12 @@ def test_car_is_plain_cumsum_of_ar_from_day0(peers_dir: Path) -> None:
 
 def _study_cli(peers_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
     """README's Chen & Siems command, with ``extra`` options."""
-    from eventstudy import cli
-
     base = peers_dir / "eventstudies"
     args = ["study", "--returns", str(base / "TerrorIndiceReturns.csv"), "--percent",
             "--events", str(base / "TerrorAttack.csv"), "--model", "constant-mean", "--estimation", "-30:-11",
             "--window", "0:10", "--car", "0:10", "--car", "0:5", "--event-day", "previous",
             "--out", str(tmp_path / "out"), *extra]
-    try:
-        cli.main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    _, err = capsys.readouterr()
+    code, _, err = run_cli(args, capsys)
     return code, err
 
 
