@@ -160,11 +160,21 @@ def test_inconclusive_when_confounded_and_identical_studies_are_shared(tmp_path:
     ])
     v = verdicts[0]
     assert answers(v) == (YES, YES, UNCLEAR) and v.verdict == claims.INCONCLUSIVE
-    assert v.reason.startswith("confounded") and "other (title other)" in v.statements[2].text
+    assert v.reason.startswith("confounded by other") and "other (title other)" in v.statements[2].text
     assert v.extra["confounders"] == "other"
     first, second = (a.samples[0] for a in run.analyses)
     assert first.result is second.result  # computed once
     assert [e.id for e in first.same_study] == ["other"] and [e.id for e in second.same_study] == ["e"]
+    # ... and presented once: the second event's section points to the first instead of repeating it.
+    from eventstudy.report import write_reports
+
+    write_reports(run, verdicts, tmp_path / "out")
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    first_md, second_md = md.split("### other:")
+    assert "this study also serves other (title other)" in first_md
+    assert "the same study (same securities and day 0) as e (title e), shown there" in second_md
+    assert "#### Abnormal returns by CAR window" in first_md.split("### e:")[1]
+    assert "#### Abnormal returns by CAR window" not in second_md
 
 
 def test_inconclusive_with_uncertain_timing(tmp_path: Path) -> None:

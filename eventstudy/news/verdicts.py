@@ -131,6 +131,8 @@ def _verdict(a: EventAnalysis, c: Claim, measured: float, statements: list[State
              extra: dict[str, object], sample: Sample | None = None) -> Verdict:
     ordered = tuple(b for b in BADGES if b in badges)
     outcome, reason = combine(statements, ordered)
+    if outcome == INCONCLUSIVE and extra.get("confounders"):
+        reason = reason.replace("confounded", f"confounded by {str(extra['confounders']).replace('; ', ', ')}", 1)
     table = sample.robustness if sample is not None else None
     if table is not None and not table.empty:
         stable, text = robustness.stability(table)

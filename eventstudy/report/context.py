@@ -6,7 +6,7 @@ Templates only lay it out. Only summary statistics reach the report: never a tab
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -161,11 +161,11 @@ def _car_note(s: Sample, symbol: str, note: str) -> str:
     return "; ".join(x for x in (note, f"closes at the daily price limit: {limits}" if limits else "") if x)
 
 
-def _cars_table(a: EventAnalysis) -> Table | None:
+def _cars_table(a: EventAnalysis, skip: Collection[str] = ()) -> Table | None:
     rows: list[list[str | Cell]] = []
     seen: set[str] = set()
     for s in a.samples:
-        if s.result is None:
+        if s.result is None or s.target in skip:
             continue
         car = s.result.car
         for sym, g in car.groupby("symbol", sort=False):
@@ -255,20 +255,34 @@ def _quality(a: EventAnalysis) -> list[str]:
     return lines
 
 
-def event_view(a: EventAnalysis, settings: Settings, charts: list[Chart], verdicts: Sequence[Verdict]) -> EventView:
+def event_view(a: EventAnalysis, settings: Settings, charts: list[Chart], verdicts: Sequence[Verdict],
+               shown: dict[int, Event] | None = None) -> EventView:
+    """One event's section. ``shown``: studies already presented under an earlier event (by the
+    identity of their result), which this event names instead of repeating (it is updated)."""
     e = a.event
     when, time_note = _when(e)
     studied = any(s.result is not None for s in a.samples)
-    batteries = [b for b in (_battery(s, settings.cars) for s in a.samples) if b is not None]
+    shown = {} if shown is None else shown
+    skip: set[str] = set()
+    same: list[str] = []
+    for s in a.samples:
+        if s.result is None:
+            continue
+        first = shown.setdefault(id(s.result), e)
+        if first.id != e.id:
+            skip.add(s.target)
+            same.append(f"{s.target}: the same study (same securities and day 0) as {first.id} ({first.title}), "
+                        "shown there")
+        elif s.same_study:
+            same.append(f"{s.target}: this study also serves " + "; ".join(f"{o.id} ({o.title})" for o in s.same_study))
+    batteries = [b for b in (_battery(s, settings.cars) for s in a.samples if s.target not in skip) if b is not None]
     claims = [f"“{v.claim.text}”: {v.verdict} ({pct(v.measured)}); " + "; ".join(
         f"{st.question}: {st.answer}" for st in v.statements) for v in verdicts if v.event_id == e.id]
-    same = [f"{s.target}: the same study as {', '.join(f'{o.id} ({o.title})' for o in s.same_study)}"
-            for s in a.samples if s.same_study]
     return EventView(
         id=e.id, title=e.title, when=when, time_note=time_note, source=e.source, certainty=e.certainty,
         uncertain=e.uncertain, notes=e.notes if e.notes != e.uncertain else "", studied=studied,
         missing=_not_studied(a) if not studied else [],
-        day0=_day0_table(a), cars=_cars_table(a), batteries=batteries,
+        day0=_day0_table(a), cars=_cars_table(a, skip), batteries=batteries,
         not_studied=_not_studied(a) if studied else [], confounders=_confounders(a), quality=_quality(a),
         charts=charts, claims=claims, robustness=_robustness(verdicts, e.id), same_study=same,
     )
@@ -355,6 +369,7 @@ def methods(st: Settings) -> list[tuple[str, list[str]]]:
 
 
 def build(run: RunResult, verdicts: Sequence[Verdict], charts: dict[str, list[Chart]], title: str) -> ReportView:
-    events = [event_view(a, run.settings, charts.get(a.event.id, []), verdicts) for a in run.analyses]
+    shown: dict[int, Event] = {}
+    events = [event_view(a, run.settings, charts.get(a.event.id, []), verdicts, shown) for a in run.analyses]
     n = sum(len(c) for c in charts.values())
     return ReportView(title, _claim_rows(verdicts), events, methods(run.settings), REFERENCES, n)
