@@ -152,6 +152,24 @@ def test_inconclusive_with_too_little_power_on_a_short_history(tmp_path: Path) -
     assert "market-adjusted (fallback)" in v.statements[1].text
 
 
+def test_no_fallback_leaves_no_abnormal_return_and_says_so(tmp_path: Path) -> None:
+    """--fallback none on a stock listed four sessions before: no model can be fitted, so there is no
+    abnormal return (never the raw return in disguise) and the verdict is inconclusive for data."""
+    store = make_store(tmp_path / "home", {"AAA": {"2024-06-04": 0.15}})
+    frame = store.read("AAA")
+    store.write("AAA", frame[frame.index >= "2024-05-29"], {"source": "test"})
+    reg = registry(tmp_path)
+    path = tmp_path / "events.csv"
+    path.write_text(EVENTS_HEADER + claim_row("e", "2024-06-04", "AAA", 'session_return(AAA) > 10% ""up""') + "\n",
+                    encoding="utf-8")
+    run = pipeline.run(load_events(path, reg), store, reg, pipeline.Settings(bootstrap=99, fallback="none"))
+    res = run.results_frame()
+    assert (res["model"] == "market").all() and res["abnormal_return"].isna().all()
+    assert res["note"].str.contains("--fallback none").all()
+    v = claims.evaluate(run, store)[0]
+    assert answers(v) == (YES, NO_DATA, YES) and v.verdict == claims.INCONCLUSIVE and "data problems" in v.reason
+
+
 def test_inconclusive_when_confounded_and_identical_studies_are_shared(tmp_path: Path) -> None:
     store = make_store(tmp_path / "home", {"AAA": {"2024-06-04": 0.15}})
     run, verdicts = run_claims(tmp_path, store, [

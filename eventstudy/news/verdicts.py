@@ -223,8 +223,10 @@ def _powered(mde: float, c: Claim, move: float) -> bool:
 
 
 def _unusual_answer(value: float, p: float, mde: float, c: Claim, move: float) -> tuple[str, list[str]]:
-    if not (np.isfinite(value) and np.isfinite(p)):
-        return UNCLEAR, ["low power"]
+    if not np.isfinite(value):
+        return NO_DATA, []  # no abnormal return (e.g. --fallback none on a short history)
+    if not np.isfinite(p):
+        return UNCLEAR, ["low power"]  # an abnormal return, but too few days to test it
     if p < ALPHA:
         return (YES, []) if np.sign(value) == _direction(c) else (NO, [])
     return (NO, []) if _powered(mde, c, move) else (UNCLEAR, ["low power"])
