@@ -266,6 +266,23 @@ def test_a_limit_up_close_is_flagged_in_results_and_in_the_verdict(tmp_path: Pat
     v = verdicts[0]
     assert "price limit" in v.badges and "censors the move" in v.reason
     assert v.extra["price_limit"] == "688001.SS closed limit up on 2024-06-04"
+    # The robustness table tries the STAR board's alternative benchmark, the STAR 50 (not stored here).
+    assert v.robustness is not None
+    alt = v.robustness.set_index("variant").loc["alternative benchmark"]
+    assert alt["benchmark"] == "000688.SS" and "no prices stored for its benchmark 000688.SS" in alt["note"]
+
+
+def test_robustness_stability_judges_sign_and_significance() -> None:
+    from eventstudy.news.robustness import stability
+
+    def table(values: list[float], ps: list[float]) -> pd.DataFrame:
+        return pd.DataFrame({"value": values, "p_value": ps})
+
+    assert stability(table([0.05, 0.04, np.nan], [0.01, 0.03, np.nan]))[0] is True
+    assert stability(table([0.05, 0.04], [0.01, 0.20]))[0] is False
+    ok, text = stability(table([0.05, -0.01], [0.40, 0.90]))
+    assert ok is False and "sign" in text
+    assert stability(table([0.05], [0.01]))[0] is None
 
 
 # -- across claims and machine-readable output --------------------------------------------------------

@@ -244,6 +244,7 @@ def _study_sample(
     day0: dict[str, pd.Timestamp] = {}
     prices: dict[str, pd.DataFrame] = {}
     quality: dict[str, str] = {}
+    bench_of: dict[str, str] = {}
     rows = []
     for sec in secs:
         bench = _benchmark(registry, sec, bench_override)
@@ -265,6 +266,7 @@ def _study_sample(
             continue
         returns[sec.symbol] = r
         market[sec.symbol] = data.returns(bench)
+        bench_of[sec.symbol] = bench.symbol
         if st.model == "two-index" and sec.sector_index:
             sector[sec.symbol] = data.returns(registry.get(sec.sector_index))
         day0[sec.symbol] = d0
@@ -272,7 +274,7 @@ def _study_sample(
         prices[sec.symbol] = _price_slice(sec, bench, data, d0, st.chart_days)
         quality[sec.symbol] = _quality_line(data.store.meta(sec.symbol).get("issues") or [])
     # Same securities, days 0, benchmarks and settings: the same study, whichever event asks.
-    key = (st, tuple((sym, d0, market[sym].name) for sym, d0 in day0.items()))
+    key = (st, tuple((sym, d0, bench_of[sym]) for sym, d0 in day0.items()))
     if rows and key not in ctx.cache:
         study = EventStudy(
             returns, pd.DataFrame(rows), market=market, sector=sector or None, model=st.model,
@@ -383,7 +385,8 @@ def _robustness(event: Event, sample: Sample, ctx: _Context) -> pd.DataFrame:
         override = None
         bench = "own benchmark"
         if v.alt_benchmark:
-            alts = {sec.symbol: limits_shipped().alt_benchmark(sec) for sec in sample.securities}
+            alts = {sec.symbol: limits_shipped().alt_benchmark(sec) for sec in sample.securities
+                    if sec.symbol in sample.day0}
             override = {k: a for k, a in alts.items() if a}
             bench = ", ".join(sorted(set(override.values()))) or "(none)"
         try:
