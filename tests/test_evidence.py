@@ -63,6 +63,17 @@ def test_study_reports_the_sq_test_of_a_planted_jump() -> None:
     assert sq.loc[-3, "sq_p"] > 2 / 241
 
 
+def test_kp_bmp_power_agrees_with_scipys_noncentral_t_where_that_is_stable() -> None:
+    from scipy import stats
+
+    for n, r, delta in ((10, 0.0, 0.6), (10, 0.3, 1.0), (30, 0.1, 0.4)):
+        df, ncp = n - 1, delta * np.sqrt(n / (1 + (n - 1) * r))
+        crit = stats.t.ppf(0.975, df)
+        ref = stats.nct.sf(crit, df, ncp) + stats.nct.cdf(-crit, df, ncp)
+        assert evidence.kp_bmp_power(delta, n, r) == pytest.approx(ref, abs=1e-7)
+    assert evidence.kp_bmp_power(0.0, 3, 0.5) == pytest.approx(0.05, abs=1e-9)  # size at delta = 0
+
+
 def test_group_mde_makes_the_power_80_percent() -> None:
     sd = np.array([0.02, 0.03, 0.025])
     mde = evidence.group_mde(3, 0.53, sd)
