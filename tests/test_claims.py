@@ -231,6 +231,9 @@ def test_since_listing_from_offer_price_and_first_close(tmp_path: Path) -> None:
     assert answers(v)[0] == (YES if v.measured > 0.2 else NO)
     assert "offer price 40.00" in v.statements[0].text and "first close" in v.statements[0].text
     assert "beyond ^BM" in v.statements[1].text
+    assert v.robustness is not None and list(v.robustness["variant"]) == ["own benchmark", "alternative benchmark"]
+    assert v.robustness["p_value"].iloc[0] == pytest.approx(v.extra["p_value"])
+    assert "no prices stored for the benchmark (none)" in v.robustness["note"].iloc[1]  # US: no alternative
     assert len(v.statements) == 3 and v.verdict in claims.OUTCOMES
 
 

@@ -44,6 +44,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from eventstudy.data.limits import shipped as limits_shipped
 from eventstudy.data.store import PriceStore
 from eventstudy.formatting import pct, pvalue
 from eventstudy.news import robustness
@@ -128,12 +129,13 @@ def combine(statements: Sequence[Statement], badges: Sequence[str]) -> tuple[str
 
 
 def _verdict(a: EventAnalysis, c: Claim, measured: float, statements: list[Statement], badges: list[str],
-             extra: dict[str, object], sample: Sample | None = None) -> Verdict:
+             extra: dict[str, object], sample: Sample | None = None, table: pd.DataFrame | None = None) -> Verdict:
     ordered = tuple(b for b in BADGES if b in badges)
     outcome, reason = combine(statements, ordered)
     if outcome == INCONCLUSIVE and extra.get("confounders"):
         reason = reason.replace("confounded", f"confounded by {str(extra['confounders']).replace('; ', ', ')}", 1)
-    table = sample.robustness if sample is not None else None
+    if table is None and sample is not None:
+        table = sample.robustness
     if table is not None and not table.empty:
         stable, text = robustness.stability(table)
         extra["robust"] = "" if stable is None else ("stable" if stable else "not stable")
@@ -315,7 +317,7 @@ def _since_listing(a: EventAnalysis, c: Claim, events: Sequence[Event], store: P
         f"close {close:.2f} on {d0.date()} vs offer price {listing.offer_price:.2f}: {pct(from_offer)}, which "
         f"{'meets' if holds else 'does not meet'} {c.op} {pct(c.threshold)}; {also} from the first close "
         f"{first_close:.2f} on {listed.index[0].date()}: {pct(from_first)}"))
-    unusual, badges, numbers = _period_unusual(sample, c, store, listed, from_offer, float(row["sd"]))
+    unusual, badges, numbers, table = _period_unusual(sample, c, store, listed, from_offer, float(row["sd"]))
     days = [pd.Timestamp(d) for d in listed.index]
     attributable, more, conf = _attributable(a, [c.target], store, days, lo_offset=-len(days),
                                              exclude=[listing.id])
@@ -326,43 +328,67 @@ def _since_listing(a: EventAnalysis, c: Claim, events: Sequence[Event], store: P
     extra: dict[str, object] = {
         "from_offer_price": from_offer, "from_first_close": from_first, "offer_price": listing.offer_price,
         "first_close": first_close, "day0": str(d0.date()), **numbers, "price_limit": "; ".join(limits), **conf}
-    # No robustness table: the variants measure the day-0 abnormal return, not a period's return.
-    return _verdict(a, c, from_offer, [happened, unusual, attributable], badges, extra)
+    # Its own robustness table: the run's variants measure the day-0 abnormal return, not the period's.
+    return _verdict(a, c, from_offer, [happened, unusual, attributable], badges, extra, table=table)
+
+
+@dataclass(frozen=True)
+class _PeriodTest:
+    bench: str
+    market: float  # the benchmark's return over the period
+    excess: float
+    t: float
+    p: float
+    mde: float
+
+
+def _period_test(store: PriceStore, bench: str | None, listed: pd.DataFrame, from_offer: float, sd: float,
+                 df: float) -> _PeriodTest | str:
+    """The return from the offer price beyond ``bench``'s over the same sessions (from the close
+    before the listing), as a t against ``sd``; or why it cannot be computed."""
+    if not bench or not store.has(bench):
+        return f"no prices stored for the benchmark {bench or '(none)'}"
+    b = store.read(bench)["adj_close"]
+    before, at_end = b[b.index < listed.index[0]], b[b.index <= listed.index[-1]]
+    if before.empty or at_end.empty or not np.isfinite(sd) or df <= 0:
+        return f"no {bench} prices or no volatility over the period"
+    market = float(at_end.iloc[-1] / before.iloc[-1] - 1)
+    excess = (1 + from_offer) / (1 + market) - 1
+    t = excess / sd
+    p = float(2 * stats.t.sf(abs(t), df))
+    mde = float((stats.t.ppf(1 - ALPHA / 2, df) + stats.t.ppf(0.8, df)) * sd)
+    return _PeriodTest(bench, market, excess, t, p, mde)
 
 
 def _period_unusual(sample: Sample, c: Claim, store: PriceStore, listed: pd.DataFrame, from_offer: float,
-                    sd_day: float) -> tuple[Statement, list[str], dict[str, object]]:
+                    sd_day: float) -> tuple[Statement, list[str], dict[str, object], pd.DataFrame]:
     """The return from the offer price beyond the benchmark's over the same sessions, against the
     security's daily abnormal-return volatility scaled to that many sessions (t with the volatility's
-    degrees of freedom)."""
+    degrees of freedom); with the board's alternative benchmark as a robustness variant."""
     sec = next((s for s in sample.securities if s.symbol == c.target), None)
-    bench = sec.benchmark if sec else None
-    if not bench or not store.has(bench) or not np.isfinite(sd_day):
-        return (Statement("unusual", UNCLEAR, "no benchmark prices or volatility to judge the period against"),
-                ["low power"], {})
-    b = store.read(bench)["adj_close"]
-    start, end = listed.index[0], listed.index[-1]
-    before = b[b.index < start]
-    at_end = b[b.index <= end]
-    if before.empty or at_end.empty:
-        return Statement("unusual", UNCLEAR, f"no {bench} prices over the period"), ["low power"], {}
-    market = float(at_end.iloc[-1] / before.iloc[-1] - 1)
-    excess = (1 + from_offer) / (1 + market) - 1
-    n = len(listed)
-    sd = sd_day * np.sqrt(n)
     res = sample.result
     assert res is not None
     est: dict = res.estimates.set_index("symbol").loc[c.target].to_dict()
-    df = float(est["df"])
-    t = excess / sd
-    p = float(2 * stats.t.sf(abs(t), df)) if df > 0 else np.nan
-    mde = float((stats.t.ppf(1 - ALPHA / 2, df) + stats.t.ppf(0.8, df)) * sd) if df > 0 else np.inf
-    answer, badges = _unusual_answer(excess, p, mde, c, from_offer)
-    text = (f"{pct(excess)} beyond {bench} ({pct(market)}) over {n} sessions from the listing; against a daily "
-            f"volatility of {pct(sd_day)} ({int(est['estimation_days'])} days, {est['model']}), t = {t:.2f}, "
-            f"p = {pvalue(p)}" + ("" if answer != UNCLEAR else f"; too little power (detects beyond {pct(mde)})"))
-    return Statement("unusual", answer, text), badges, {"excess_return": excess, "t_stat": t, "p_value": p,
-                                                        "statistic": "t (period)", "mde": mde}
+    n = len(listed)
+    sd = sd_day * np.sqrt(n)
+    benches = [("own benchmark", sec.benchmark if sec else None),
+               ("alternative benchmark", limits_shipped().alt_benchmark(sec) if sec else None)]
+    tests = [(label, b, _period_test(store, b, listed, from_offer, sd, float(est["df"]))) for label, b in benches]
+    table = pd.DataFrame([
+        {"variant": label, "model": "market-adjusted (period)", "benchmark": b or "(none)",
+         "estimation": f"volatility: {int(est['estimation_days'])} days",
+         "value": r.excess if isinstance(r, _PeriodTest) else np.nan, "statistic": "t (period)",
+         "p_value": r.p if isinstance(r, _PeriodTest) else np.nan, "n": n,
+         "note": "" if isinstance(r, _PeriodTest) else r} for label, b, r in tests], columns=robustness.COLUMNS)
+    r = tests[0][2]
+    if not isinstance(r, _PeriodTest):
+        return Statement("unusual", UNCLEAR, f"cannot judge the period: {r}"), ["low power"], {}, table
+    answer, badges = _unusual_answer(r.excess, r.p, r.mde, c, from_offer)
+    text = (f"{pct(r.excess)} beyond {r.bench} ({pct(r.market)}) over {n} sessions from the listing; against a daily "
+            f"volatility of {pct(sd_day)} ({int(est['estimation_days'])} days, {est['model']}), t = {r.t:.2f}, "
+            f"p = {pvalue(r.p)}" + ("" if answer != UNCLEAR else f"; too little power (detects beyond {pct(r.mde)})"))
+    return Statement("unusual", answer, text), badges, {"excess_return": r.excess, "t_stat": r.t, "p_value": r.p,
+                                                        "statistic": "t (period)", "mde": r.mde}, table
 
 
 # -- group_rally ------------------------------------------------------------------------------------
