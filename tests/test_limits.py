@@ -45,6 +45,7 @@ def test_a_synthetic_limit_up_day_is_flagged() -> None:
     flags = limit_closes(STAR, frame)
     assert flags.iloc[10] == LIMIT_UP and flags.iloc[20] == LIMIT_DOWN
     assert (flags.drop(flags.index[[10, 20]]) == "").all()  # +15% is no limit on STAR
+    assert limit_closes(STAR, _prices({12: 0.28})).iloc[12] == ""  # beyond the limit: none applied
     assert limit_closes(MAIN, _prices({30: 0.10})).iloc[30] == LIMIT_UP
     assert (limit_closes(HK, frame) == "").all()
 

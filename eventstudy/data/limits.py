@@ -114,8 +114,8 @@ def limit_closes(sec: Security, bars: pd.DataFrame, limits: PriceLimits | None =
                  listed: pd.Timestamp | None = None) -> pd.Series:
     """Per session: "limit up", "limit down" or "" (no limit hit, or no limit that day).
 
-    A close counts as at the limit when the close-to-close move reaches the limit within one price
-    tick (0.01) of the limit price, which exchanges round to the tick. ``listed``: the first session
+    A close counts as at the limit when the close-to-close move is within one price tick (0.01) of
+    the limit, as exchanges round the limit price to the tick. ``listed``: the first session
     of the listing, when known, for the sessions after a listing that have no limit.
     """
     lim = limits or shipped()
@@ -132,6 +132,8 @@ def limit_closes(sec: Security, bars: pd.DataFrame, limits: PriceLimits | None =
         since = np.arange(len(bars)) - int(bars.index.searchsorted(pd.Timestamp(listed)))
         limit = np.where((since >= 0) & (since < free), np.nan, limit)
     with np.errstate(invalid="ignore"):
-        out[move >= limit - tick] = LIMIT_UP
-        out[move <= -limit + tick] = LIMIT_DOWN
+        # Within a tick of the limit; a move beyond it means no limit applied that day (a listing
+        # the tables do not know of), not a close at the limit.
+        out[np.abs(move - limit) <= tick] = LIMIT_UP
+        out[np.abs(move + limit) <= tick] = LIMIT_DOWN
     return out
