@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+
+from eventstudy.formatting import clean
 
 
 def _umask() -> int:
@@ -62,14 +63,10 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-# Control characters but tab, newline and carriage return (a quoted CSV field may hold them).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def _neutral(value: object) -> object:
     if not isinstance(value, str):
         return value
-    value = _CONTROL.sub("", value)
+    value = clean(value)
     if value.startswith(FORMULA_START):
         return "'" + value  # the apostrophe marks text in every spreadsheet and is shown as data elsewhere
     return value

@@ -201,11 +201,14 @@ def prices_export(ctx: _Ctx, symbol: str, out: str | None) -> None:
 @click.option("--min-estimation", default=30, show_default=True, help="Fewest valid estimation days for a fit.")
 @click.option("--window", default="-5:5", show_default=True, help="Event window, trading days.")
 @click.option("--car", "cars", multiple=True, help="CAR window A:B (repeatable; default 0:0, -1:1, 0:5).")
+@click.option("--fallback", default="post-event", show_default=True, type=click.Choice(["post-event", "none"]),
+              help="When a security has fewer valid estimation days than --min-estimation: market-adjusted returns "
+                   "with the volatility of the estimation and post-event days (post-event), or no substitute (none).")
 @click.option("--proxy", envvar="EVENTSTUDY_PROXY", help="HTTP(S) proxy for Yahoo.")
 @pass_ctx
 def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence[str], model: str,
             estimation: str, missing: str, min_estimation: int, window: str, cars: Sequence[str],
-            proxy: str | None) -> None:
+            fallback: str, proxy: str | None) -> None:
     """Study every event in the events file, evaluate its claims, and write the reports."""
     from eventstudy.formatting import pct
     from eventstudy.news import pipeline
@@ -223,6 +226,7 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
         window=event_window,
         cars=tuple(parse_relative(c, what="--car") for c in cars) or default_cars(event_window),
         missing=missing,
+        fallback=fallback,
     )
     store = ctx.store()
     if not offline:
@@ -235,6 +239,9 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
     paths = write_reports(result, verdicts, Path(out))
     for v in verdicts:
         click.echo(f"[{v.verdict}] {v.event_id}: {v.claim.text}: measured {pct(v.measured)}")
+        for st in v.statements:
+            click.echo(f"    {st.question}: {st.answer} - {st.text}")
+        click.echo(f"    verdict: {v.verdict} - {v.reason}")
     click.echo(f"wrote {len(paths)} file(s) to {out}/")
 
 
@@ -346,7 +353,9 @@ def _series_option(spec: str | None, data: pd.DataFrame, what: str) -> pd.Series
               help="With --prices: drop the return after a gap, or compute it across the gap.")
 @click.option("--convention", default="textbook", show_default=True, type=click.Choice(["textbook", "estudy2"]),
               help="Variance conventions: textbook (MacKinlay) or estudy2's, for parity checks.")
-@click.option("--no-fallback", is_flag=True, help="Do not fall back to market-adjusted returns on short histories.")
+@click.option("--fallback", default="post-event", show_default=True, type=click.Choice(["post-event", "none"]),
+              help="When a security has fewer valid estimation days than --min-estimation: market-adjusted returns "
+                   "with the volatility of the estimation and post-event days (post-event), or no substitute (none).")
 @click.option("--bootstrap", default=2000, show_default=True, help="Bootstrap draws (seeded).")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--out", default="study-output", show_default=True, type=click.Path(file_okay=False),
@@ -354,7 +363,7 @@ def _series_option(spec: str | None, data: pd.DataFrame, what: str) -> pd.Series
 def study_cmd(returns_path: str | None, prices_path: str | None, events_path: str, market: str | None,
               sector: str | None, model: str, estimation: str, min_estimation: int, window: str,
               cars: Sequence[str], event_day: str, log_returns: bool, percent: bool, missing: str, convention: str,
-              no_fallback: bool, bootstrap: int, seed: int, out: str) -> None:
+              fallback: str, bootstrap: int, seed: int, out: str) -> None:
     """An event study on any data set: wide returns or prices, events as symbol,date."""
     from eventstudy.stats.study import EventStudy
     from eventstudy.stats.windows import Estimation, parse_relative, parse_window
@@ -376,7 +385,7 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
         estimation=Estimation(parse_window(estimation, what="--estimation"), min_days=min_estimation),
         window=parse_window(window, what="--window"),
         cars=[parse_relative(c, what="--car") for c in cars] or None,
-        event_day=event_day, fallback=not no_fallback, convention=convention, bootstrap=bootstrap, seed=seed,
+        event_day=event_day, fallback=fallback, convention=convention, bootstrap=bootstrap, seed=seed,
     )
     if returns_path:
         st = EventStudy(data, events, market=mkt, sector=sec, log_returns=log_returns, **kwargs)  # type: ignore[arg-type]

@@ -59,3 +59,14 @@ def md_cell(text: object) -> str:
     """Text safe inside a Markdown table cell: a pipe would split the cell, a newline end the row."""
     s = "" if text is None else str(text)
     return s.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+# C0 controls but tab and newline, DEL, C1 controls, and the bidirectional embedding, override and
+# isolate characters ("Trojan source"): a NUL or a bidi override can hide or reorder text in any output.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: object) -> str:
+    """``text`` as a string without control characters; CR and CRLF become LF."""
+    s = "" if text is None else str(text)
+    return _CONTROL.sub("", s.replace("\r\n", "\n").replace("\r", "\n"))

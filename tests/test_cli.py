@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import socket
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from clirun import run_cli
 
-from eventstudy import cli
 from eventstudy.errors import FetchError
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        cli.main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def store_digest(home: Path) -> str:
@@ -164,13 +155,30 @@ def test_offline_run_on_real_prices(real_dir: Path, tmp_path: Path, capsys) -> N
     glm = claims[claims["event_id"] == "glm-image"].set_index("kind")
     # The export stores float32-rounded closes (181.8000030517578), hence 1e-6 rather than exact.
     assert glm.loc["session_return", "measured"] == pytest.approx(216.0 / 181.8 - 1, abs=1e-6)
-    assert glm.loc["session_return", "verdict"] == "supported"
     assert glm.loc["since_listing", "measured"] == pytest.approx(216.0 / 116.20 - 1, abs=1e-6)
-    assert glm.loc["since_listing", "verdict"] == "supported"
-    assert glm.loc["group_rally", "verdict"] in ("supported", "not supported")
+    # Verdicts under the one rule, three statements each.
+    assert set(glm["verdict"]) <= {"supported", "not supported", "inconclusive"}
+    for q in ("happened", "unusual", "attributable"):
+        assert glm[q].isin(["yes", "no", "unclear"]).all() and glm[f"{q}_text"].str.len().gt(0).all()
+    assert glm.loc["session_return", "happened"] == "yes"
+    assert "SQ test p = " in glm.loc["session_return", "unusual_text"]
+    chip = glm.loc["group_rally"]
+    assert "of 10 members have prices on day 0" in chip["happened_text"]
+    assert "customs-h200" in chip["attributable_text"] and "margin-100" in chip["attributable_text"]
+    assert "CSI Semiconductor (H30184.CSI)" in chip["unusual_text"]
+    assert "[inconclusive] glm-image: Chinese chip stocks" in out or "glm-image: Chinese chip stocks" in out
+    assert "    unusual: " in out
+    doc = json.loads((tmp_path / "reports" / "claims.json").read_text(encoding="utf-8"))
+    assert [c["event_id"] for c in doc["claims"]].count("glm-image") == 3
     results = pd.read_csv(tmp_path / "reports" / "results.csv")
     zhipu = results[(results["event_id"] == "glm-image") & (results["symbol"] == "2513.HK")]
     assert zhipu["note"].str.contains("post-event").all()  # the short-history fallback is said
+    # One rule for short histories: GLM-5 (some estimation days) and GLM-Image (none) both fall back,
+    # both named, both with statistics.
+    glm5 = results[(results["event_id"] == "glm-5") & (results["symbol"] == "2513.HK")]
+    for rows in (zhipu, glm5):
+        assert (rows["model"] == "market-adjusted (fallback)").all() and rows["t_stat"].notna().all()
+    assert glm5["note"].str.contains("estimation-window days and").all()
 
 
 @pytest.fixture

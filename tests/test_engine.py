@@ -350,7 +350,7 @@ def test_return_after_a_price_gap_shows_as_missing_ar() -> None:
     assert np.isnan(ar.loc[-1, "abnormal_return"])  # the return spanning the gap is missing
 
 
-def _short_history(fallback: bool):
+def _short_history(fallback: bool | str):
     rets, m, _ = make_data()
     p = 250
     s0 = rets["S0"].iloc[p - 20 :]  # 10 estimation days only (-20..-11)
@@ -380,10 +380,11 @@ def test_too_few_estimation_days_with_fallback() -> None:
     when = s0.index[20]
     h = Hand(s0, m, when)
     np.testing.assert_array_equal(ar["abnormal_return"], h.y[h.win] - h.m[h.win])
-    post = np.arange(h.p + 6, h.p + 116)
-    d = h.y[post] - h.m[post]
+    # The volatility pools the 10 valid estimation days with the 110 post-event days.
+    days = np.concatenate([h.est, np.arange(h.p + 6, h.p + 116)])
+    d = h.y[days] - h.m[days]
     np.testing.assert_allclose(est["sigma"] ** 2, d.var(ddof=1), rtol=RTOL)
-    assert est["estimation_days"] == 110 and est["df"] == 109
+    assert est["estimation_days"] == 120 and est["df"] == 119
     np.testing.assert_allclose(ar["sd"] ** 2, d.var(ddof=1), rtol=RTOL)
     np.testing.assert_allclose(car.loc["[-1,+1]", "sd"] ** 2, 3 * d.var(ddof=1), rtol=RTOL)
     assert np.isnan(est["beta"])
@@ -401,7 +402,7 @@ def test_fallback_uses_estimation_and_post_event_days_when_both_are_short() -> N
     res = study({"S0": s0}, pd.DataFrame({"symbol": ["S0"], "date": [when]}), m).fit()
     est, ar, _ = rows(res, "S0")
     assert est["model"] == "market-adjusted (fallback)"
-    assert "volatility from 35 estimation and post-event days [-25,+25]" in est["note"]
+    assert "volatility from 15 estimation-window days and 20 post-event days [+6,+25]" in est["note"]
     h = Hand(s0, m, when)
     days = np.r_[np.arange(h.p - 25, h.p - 10), np.arange(h.p + 6, h.p + 26)]
     d = h.y[days] - h.m[days]
@@ -521,3 +522,32 @@ def test_kp_factor_on_a_shared_date() -> None:
             kp = g.loc["KP-adjusted BMP", "value"]
             np.testing.assert_allclose(g.loc["KP-adjusted BMP", "p_value"], 2 * stats.t.sf(abs(kp), n - 1))
             assert g.index[0] == "KP-adjusted BMP"  # robust statistics lead when clustered
+
+
+def test_fallback_pools_estimation_and_post_event_days() -> None:
+    """One rule for any short history: the valid estimation days count together with the post-event
+    days, so 10 days of history and none are treated alike."""
+    res, *_ = _short_history("post-event")
+    est, _, _ = rows(res, "S0")
+    assert est["model"] == "market-adjusted (fallback)"
+    assert "10 estimation-window days and 110 post-event days" in est["note"]
+
+
+def test_no_fallback_never_turns_an_empty_fit_into_the_raw_return() -> None:
+    rets, m, _ = make_data()
+    p = 250
+    s0 = rets["S0"].iloc[p - 3 :]  # listed three sessions before: no estimation day at all
+    events = pd.DataFrame({"symbol": ["S0"], "date": [rets["S0"].index[p]]})
+    res = study({"S0": s0}, events, m, fallback="none").fit()
+    est, ar, _ = rows(res, "S0")
+    assert est["model"] == "market" and "not estimable" in est["note"] and "--fallback none" in est["note"]
+    assert ar["abnormal_return"].isna().all()
+
+
+def test_estimation_window_shorter_than_the_minimum_is_a_user_error() -> None:
+    from eventstudy.errors import UserError
+
+    rets, m, _ = make_data()
+    events = pd.DataFrame({"symbol": ["S0"], "date": [rets["S0"].index[250]]})
+    with pytest.raises(UserError, match=r"has 20 trading days, fewer than the minimum of 30"):
+        study(rets, events, m, estimation=Estimation(Window(-30, -11), min_days=30)).fit()

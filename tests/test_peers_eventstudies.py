@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from clirun import run_cli
 
 from eventstudy.stats.study import EventStudy
 from eventstudy.stats.windows import Estimation, Window
@@ -133,3 +134,36 @@ def test_car_is_plain_cumsum_of_ar_from_day0(peers_dir: Path) -> None:
         mean = r.iloc[day0 - 30 : day0 - 10].mean()
         assert wide.loc[symbol, "[0,+10]"] == pytest.approx((r.iloc[day0 : day0 + 11] - mean).sum(), abs=1e-12)
         assert wide.loc[symbol, "[0,+5]"] == pytest.approx((r.iloc[day0 : day0 + 6] - mean).sum(), abs=1e-12)
+
+
+def _study_cli(peers_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
+    """README's Chen & Siems command, with ``extra`` options."""
+    base = peers_dir / "eventstudies"
+    args = ["study", "--returns", str(base / "TerrorIndiceReturns.csv"), "--percent",
+            "--events", str(base / "TerrorAttack.csv"), "--model", "constant-mean", "--estimation", "-30:-11",
+            "--window", "0:10", "--car", "0:10", "--car", "0:5", "--event-day", "previous",
+            "--out", str(tmp_path / "out"), *extra]
+    code, _, err = run_cli(args, capsys)
+    return code, err
+
+
+def test_readme_command_without_min_estimation_stops_with_one_line(
+        peers_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """20 estimation days under the default minimum of 30: a one-line error, never a silent swap of
+    the constant mean for a mean of post-event days (which gave -6.897% for the S&P 500)."""
+    for fallback in ((), ("--fallback", "post-event"), ("--fallback", "none")):
+        code, err = _study_cli(peers_dir, tmp_path, capsys, *fallback)
+        assert code == 2
+        assert err.count("\n") == 1 and err.startswith("eventstudy: error: ")
+        assert "estimation window [-30,-11] has 20 trading days, fewer than the minimum of 30" in err
+        assert not (tmp_path / "out").exists()
+
+
+def test_readme_command_reproduces_the_published_car(
+        peers_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = _study_cli(peers_dir, tmp_path, capsys, "--min-estimation", "10")
+    assert code == 0, err
+    car = pd.read_csv(tmp_path / "out" / "car.csv")
+    sp = car[(car["symbol"] == "S.P500") & (car["window"] == "[0,+10]")]["car"].iloc[0]
+    assert r_signif(100 * sp) == "-3.832794"
+    assert (car["model"] == "constant-mean").all()

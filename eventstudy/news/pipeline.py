@@ -10,21 +10,24 @@ one calendar date, so its tests lead with the cross-correlation-robust statistic
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from eventstudy.data import calendars
+from eventstudy.data.limits import limit_closes
+from eventstudy.data.limits import shipped as limits_shipped
 from eventstudy.data.quality import QualityIssue, stale_mask, summarize
 from eventstudy.data.securities import Registry, Security
 from eventstudy.data.store import PriceStore
 from eventstudy.errors import DataError, UserError
+from eventstudy.news import robustness
 from eventstudy.news.events import Event
-from eventstudy.stats.engine import DEFAULT_WINDOW
+from eventstudy.stats.engine import DEFAULT_FALLBACK, DEFAULT_WINDOW
 from eventstudy.stats.returns import to_returns
 from eventstudy.stats.study import EventStudy, StudyResult
-from eventstudy.stats.windows import DEFAULT_CARS, Estimation, Window
+from eventstudy.stats.windows import DEFAULT_CARS, Estimation, Window, parse_relative
 
 
 @dataclass(frozen=True)
@@ -36,9 +39,21 @@ class Settings:
     window: Window = DEFAULT_WINDOW
     cars: tuple[Window, ...] = DEFAULT_CARS
     missing: str = "drop"
+    fallback: str = DEFAULT_FALLBACK
     bootstrap: int = 2000
     seed: int = 0
     chart_days: int = 15
+
+
+@dataclass
+class IndexLine:
+    """A group's sector index measured like a member: its own abnormal return against the market."""
+
+    symbol: str
+    name: str
+    benchmark: str
+    result: StudyResult | None
+    why: str = ""  # why it could not be studied
 
 
 @dataclass
@@ -50,10 +65,26 @@ class Sample:
     day0: dict[str, pd.Timestamp]
     result: StudyResult | None
     missing: dict[str, str]  # symbol -> why it could not be studied
+    # symbol -> {session in the event window: "limit up" | "limit down"} (A-share daily limits)
+    limits: dict[str, dict[pd.Timestamp, str]] = field(default_factory=dict)
+    # Other events whose study of this target is identical (same securities, day 0 and settings):
+    # computed once, the same result object.
+    same_study: list[Event] = field(default_factory=list)
+    index_line: IndexLine | None = None
+    robustness: pd.DataFrame | None = None  # news.robustness.COLUMNS, for targets that claims name
 
     @property
     def is_group(self) -> bool:
         return len(self.securities) > 1 or self.target not in {s.symbol for s in self.securities}
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Another event inside this one's event window: its day 0 relative to ours and shared securities."""
+
+    event: Event
+    offset: int
+    shared: tuple[str, ...]
 
 
 @dataclass
@@ -63,8 +94,13 @@ class EventAnalysis:
     confounders: list[tuple[Event, str]]  # other events inside this one's window, with how
     prices: dict[str, pd.DataFrame]  # symbol -> adj close of security and benchmark around day 0
     quality: dict[str, str]  # symbol -> one-line quality summary of its stored prices
-    confounder_days: dict[str, int] = field(default_factory=dict)  # other event id -> its day relative to day 0
     window_end: dict[str, pd.Timestamp] = field(default_factory=dict)  # symbol -> last session of the window
+    overlaps: list[Overlap] = field(default_factory=list)  # the confounders as data
+
+    @property
+    def confounder_days(self) -> dict[str, int]:
+        """Other event id -> its day relative to day 0."""
+        return {o.event.id: o.offset for o in self.overlaps}
 
     def sample(self, target: str) -> Sample | None:
         return next((s for s in self.samples if s.target == target), None)
@@ -114,6 +150,7 @@ class RunResult:
                     "estimation_days": car["estimation_days"],
                     "beta": car["symbol"].map(est["beta"]) if "beta" in est else np.nan,
                     "data_quality": car["symbol"].map(a.quality).fillna(""),
+                    "price_limit": _limit_text(s, car),
                     "note": car["note"],
                 }))
             for s in a.samples:
@@ -121,7 +158,7 @@ class RunResult:
                     frames.append(pd.DataFrame([{"event_id": a.event.id, "target": s.target, "symbol": sym,
                                                  "note": f"not studied: {why}"}]))
         cols = ["event_id", "target", "symbol", "day0", "window", "model", "raw_return", "abnormal_return",
-                "bhar", "t_stat", "p_value", "estimation_days", "beta", "data_quality", "note"]
+                "bhar", "t_stat", "p_value", "estimation_days", "beta", "data_quality", "price_limit", "note"]
         if not frames:
             return pd.DataFrame(columns=cols)
         out = pd.concat(frames, ignore_index=True)[cols]
@@ -140,6 +177,21 @@ class RunResult:
                     t["mean_correlation"] = s.result.mean_correlation
                     frames.append(t)
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _limit_text(s: Sample, car: pd.DataFrame) -> list[str]:
+    """Per results row: the limit closes inside its CAR window, e.g. "2026-01-14 limit up"."""
+    ar = s.result.ar if s.result is not None else None
+    out = []
+    for sym, label in zip(car["symbol"], car["window"], strict=True):
+        flags = s.limits.get(str(sym), {})
+        if not flags or ar is None:
+            out.append("")
+            continue
+        w = parse_relative(str(label))
+        days = ar[(ar["symbol"] == sym) & (ar["day"] >= w.start) & (ar["day"] <= w.end)]["date"]
+        out.append("; ".join(f"{pd.Timestamp(d).date()} {flags[d]}" for d in days if d in flags))
+    return out
 
 
 class _Prices:
@@ -201,13 +253,29 @@ def _quality_line(stored: list[dict]) -> str:
     return "; ".join(lines)
 
 
-def _benchmark(registry: Registry, sec: Security) -> Security | None:
-    return registry.get(sec.benchmark) if sec.benchmark else None
+def _benchmark(registry: Registry, sec: Security, override: dict[str, str] | None = None) -> Security | None:
+    symbol = (override or {}).get(sec.symbol, sec.benchmark)
+    return registry.get(symbol) if symbol and registry.knows(symbol) else None
+
+
+@dataclass
+class _Context:
+    """What every sample of a run shares: prices, registry, settings, listings and the studies
+    already computed (an identical study is computed once)."""
+
+    data: _Prices
+    registry: Registry
+    settings: Settings
+    listings: dict[str, pd.Timestamp]
+    cache: dict[tuple, StudyResult | None] = field(default_factory=dict)
 
 
 def _study_sample(
-    event: Event, target: str, secs: list[Security], data: _Prices, registry: Registry, st: Settings
+    event: Event, target: str, secs: list[Security], ctx: _Context, st: Settings | None = None,
+    bench_override: dict[str, str] | None = None,
 ) -> tuple[Sample, dict[str, pd.DataFrame], dict[str, str]]:
+    st = st or ctx.settings
+    data, registry = ctx.data, ctx.registry
     returns: dict[str, pd.Series] = {}
     market: dict[str, pd.Series] = {}
     sector: dict[str, pd.Series] = {}
@@ -215,14 +283,16 @@ def _study_sample(
     day0: dict[str, pd.Timestamp] = {}
     prices: dict[str, pd.DataFrame] = {}
     quality: dict[str, str] = {}
+    bench_of: dict[str, str] = {}
     rows = []
     for sec in secs:
-        bench = _benchmark(registry, sec)
+        bench = _benchmark(registry, sec, bench_override)
         if not data.has(sec.symbol):
             missing[sec.symbol] = "no prices stored"
             continue
         if bench is None or not data.has(bench.symbol):
-            missing[sec.symbol] = f"no prices stored for its benchmark {sec.benchmark or '(none)'}"
+            name = (bench_override or {}).get(sec.symbol, sec.benchmark)
+            missing[sec.symbol] = f"no prices stored for its benchmark {name or '(none)'}"
             continue
         if st.model == "two-index" and not data.has(sec.sector_index):
             missing[sec.symbol] = f"the two-index model needs its sector index {sec.sector_index or '(none)'}"
@@ -235,22 +305,45 @@ def _study_sample(
             continue
         returns[sec.symbol] = r
         market[sec.symbol] = data.returns(bench)
+        bench_of[sec.symbol] = bench.symbol
         if st.model == "two-index" and sec.sector_index:
             sector[sec.symbol] = data.returns(registry.get(sec.sector_index))
         day0[sec.symbol] = d0
         rows.append({"symbol": sec.symbol, "date": d0, "event_id": event.id})
         prices[sec.symbol] = _price_slice(sec, bench, data, d0, st.chart_days)
         quality[sec.symbol] = _quality_line(data.store.meta(sec.symbol).get("issues") or [])
-    result = None
-    if rows:
+    # Same securities, days 0, benchmarks and settings: the same study, whichever event asks.
+    key = (st, tuple((sym, d0, bench_of[sym]) for sym, d0 in day0.items()))
+    if rows and key not in ctx.cache:
         study = EventStudy(
             returns, pd.DataFrame(rows), market=market, sector=sector or None, model=st.model,
-            estimation=st.estimation,
+            estimation=st.estimation, fallback=st.fallback,
             window=st.window, cars=st.cars, event_day="next", bootstrap=st.bootstrap, seed=st.seed,
             returns_on_sessions=st.missing == "drop",
         )
-        result = study.fit()
-    return Sample(target, secs, day0, result, missing), prices, quality
+        ctx.cache[key] = study.fit()
+    result = ctx.cache.get(key) if rows else None
+    sample = Sample(target, secs, day0, result, missing)
+    sample.limits = _limit_flags(secs, day0, ctx, st.window)
+    return sample, prices, quality
+
+
+def _limit_flags(secs: list[Security], day0: dict[str, pd.Timestamp], ctx: _Context,
+                 window: Window) -> dict[str, dict[pd.Timestamp, str]]:
+    """Closes at the daily price limit inside each security's event window (A-shares only)."""
+    out: dict[str, dict[pd.Timestamp, str]] = {}
+    for sec in secs:
+        if sec.symbol not in day0:
+            continue
+        bars = ctx.data.bars(sec.symbol)
+        pos = int(bars.index.searchsorted(day0[sec.symbol]))
+        lo, hi = max(0, pos + window.start - 1), min(len(bars), pos + window.end + 1)
+        # The whole history: the sessions after a listing count from the listing, not from the slice.
+        flags = limit_closes(sec, bars, listed=ctx.listings.get(sec.symbol)).iloc[lo:hi]
+        hits = {pd.Timestamp(str(d)): str(f) for d, f in flags.items() if f}
+        if hits:
+            out[sec.symbol] = hits
+    return out
 
 
 def _price_slice(sec: Security, bench: Security, data: _Prices, d0: pd.Timestamp, days: int) -> pd.DataFrame:
@@ -265,18 +358,16 @@ def _price_slice(sec: Security, bench: Security, data: _Prices, d0: pd.Timestamp
     return frame
 
 
-def _confounders(event: Event, analyses_day0: dict[str, pd.Timestamp], all_events: Sequence[Event],
-                 registry: Registry, window: Window) -> tuple[list[tuple[Event, str]], dict[str, int]]:
-    """Other events announced within this event's window, on the exchange of its first security,
-    and each one's trading day relative to day 0."""
+def _overlaps(event: Event, analyses_day0: dict[str, pd.Timestamp], all_events: Sequence[Event],
+              registry: Registry, window: Window) -> list[Overlap]:
+    """Other events announced within this event's window, on the exchange of its first security."""
     if not analyses_day0:
-        return [], {}
+        return []
     sym, d0 = next(iter(analyses_day0.items()))
     exchange = registry.get(sym).exchange
     lo = calendars.trading_day_offset(exchange, d0, window.start)
     hi = calendars.trading_day_offset(exchange, d0, window.end)
     found = []
-    days: dict[str, int] = {}
     for other in all_events:
         if other.id == event.id:
             continue
@@ -284,13 +375,8 @@ def _confounders(event: Event, analyses_day0: dict[str, pd.Timestamp], all_event
         if lo <= other_d0 <= hi:
             offset = len(calendars.sessions(exchange, min(d0, other_d0), max(d0, other_d0))) - 1
             offset = offset if other_d0 >= d0 else -offset
-            shared = _shared_securities(event, other, registry)
-            how = "same trading day" if offset == 0 else f"day {offset:+d}"
-            if shared:
-                how += f"; shares {', '.join(shared[:4])}" + ("..." if len(shared) > 4 else "")
-            found.append((other, how))
-            days[other.id] = offset
-    return found, days
+            found.append(Overlap(other, offset, tuple(_shared_securities(event, other, registry))))
+    return found
 
 
 def _window_end(exchange: str, d0: pd.Timestamp, window: Window) -> pd.Timestamp | None:
@@ -300,20 +386,87 @@ def _window_end(exchange: str, d0: pd.Timestamp, window: Window) -> pd.Timestamp
         return None
 
 
+def _how(o: Overlap) -> str:
+    how = "same trading day" if o.offset == 0 else f"day {o.offset:+d}"
+    if o.shared:
+        how += f"; shares {', '.join(o.shared[:4])}" + ("..." if len(o.shared) > 4 else "")
+    return how
+
+
 def _shared_securities(a: Event, b: Event, registry: Registry) -> list[str]:
     sa = {s.symbol for s in registry.resolve(list(a.targets))}
     sb = {s.symbol for s in registry.resolve(list(b.targets))}
     return sorted(sa & sb)
 
 
-def analyse_event(event: Event, all_events: Sequence[Event], data: _Prices, registry: Registry,
-                  settings: Settings) -> EventAnalysis:
+def _index_line(event: Event, sample: Sample, ctx: _Context) -> IndexLine | None:
+    """The sector index of a group's members (the most common ``sector_index``) against the members'
+    benchmark, studied like a member: a second line of evidence beside the members' mean."""
+    studied = [sec for sec in sample.securities if sec.symbol in sample.day0 and sec.sector_index]
+    if not sample.is_group or not studied:
+        return None
+    names = pd.Series([sec.sector_index for sec in studied])
+    symbol = str(names.mode().iloc[0])
+    bench = next(sec.benchmark for sec in studied if sec.sector_index == symbol)
+    if not ctx.registry.knows(symbol):
+        return IndexLine(symbol, symbol, bench or "", None, f"{symbol} is not in the registry")
+    index = ctx.registry.get(symbol)
+    as_member = Security(index.symbol, index.name, index.exchange, index.currency, benchmark=bench)
+    s, _, _ = _study_sample(event, symbol, [as_member], ctx, replace(ctx.settings, model="market"))
+    why = "; ".join(s.missing.values())
+    return IndexLine(symbol, index.name, bench or "", s.result, why)
+
+
+def _variant_settings(st: Settings, v: robustness.Variant) -> Settings:
+    if v.model == st.model and v.estimation == st.estimation and not v.alt_benchmark:
+        return st  # the run's own study, already computed
+    # The variants report the lead test's p; the bootstrap's draws would only cost time.
+    return replace(st, model=v.model, estimation=v.estimation, bootstrap=0)
+
+
+def _robustness(event: Event, sample: Sample, ctx: _Context) -> pd.DataFrame:
+    rows: list[dict[str, object]] = []
+    st = ctx.settings
+    for v in robustness.variants(st.model, st.estimation):
+        override = None
+        bench = "own benchmark"
+        if v.alt_benchmark:
+            alts = {sec.symbol: limits_shipped().alt_benchmark(sec) for sec in sample.securities
+                    if sec.symbol in sample.day0}
+            override = {k: a for k, a in alts.items() if a}
+            bench = ", ".join(sorted(set(override.values()))) or "(none)"
+        try:
+            s, _, _ = _study_sample(event, sample.target, sample.securities, ctx,
+                                    _variant_settings(st, v), override)
+        except UserError as exc:
+            rows.append({"variant": v.label, "model": v.model, "benchmark": bench,
+                         "estimation": v.estimation.window.label, "note": exc.message})
+            continue
+        key: dict[str, object] = (robustness.day0_key(s.result) if s.result is not None
+                                  else {"value": np.nan, "p_value": np.nan})
+        note = "; ".join(f"{k}: {w}" for k, w in s.missing.items() if k not in sample.missing)
+        if s.result is not None:
+            models = set(s.result.ar.loc[s.result.ar["day"] == 0, "model"])
+            if any("fallback" in m for m in models):
+                note = "; ".join(x for x in (note, "fallback: " + ", ".join(sorted(models))) if x)
+        rows.append({"variant": v.label, "model": v.model, "benchmark": bench,
+                     "estimation": v.estimation.window.label, **key, "note": note})
+    return pd.DataFrame(rows, columns=robustness.COLUMNS)
+
+
+def analyse_event(event: Event, all_events: Sequence[Event], ctx: _Context) -> EventAnalysis:
+    registry, settings = ctx.registry, ctx.settings
     samples: list[Sample] = []
     prices: dict[str, pd.DataFrame] = {}
     quality: dict[str, str] = {}
+    claimed = {c.target for c in event.claims}
     for target in event.targets:
         secs = [s for s in registry.resolve([target]) if not s.is_index]
-        sample, p, q = _study_sample(event, target, secs, data, registry, settings)
+        sample, p, q = _study_sample(event, target, secs, ctx)
+        if sample.result is not None:
+            sample.index_line = _index_line(event, sample, ctx)
+            if target in claimed:
+                sample.robustness = _robustness(event, sample, ctx)
         samples.append(sample)
         prices.update(p)
         quality.update(q)
@@ -323,15 +476,29 @@ def analyse_event(event: Event, all_events: Sequence[Event], data: _Prices, regi
         first = registry.resolve([event.targets[0]])[0] if event.targets else None
         if first is not None:
             day0 = {first.symbol: calendars.day_zero(first.exchange, event.announced_at, event.time_known)}
-    confounders, offsets = _confounders(event, day0, all_events, registry, settings.window)
+    overlaps = _overlaps(event, day0, all_events, registry, settings.window)
+    confounders = [(o.event, _how(o)) for o in overlaps]
     window_end = {sym: end for s in samples for sym, d in s.day0.items()
                   if (end := _window_end(registry.get(sym).exchange, d, settings.window)) is not None}
-    return EventAnalysis(event, samples, confounders, prices, quality, offsets, window_end)
+    return EventAnalysis(event, samples, confounders, prices, quality, window_end, overlaps)
+
+
+def _link_identical(analyses: list[EventAnalysis]) -> None:
+    """Samples of different events that share one study object name each other."""
+    by_result: dict[int, list[tuple[EventAnalysis, Sample]]] = {}
+    for a in analyses:
+        for s in a.samples:
+            if s.result is not None:
+                by_result.setdefault(id(s.result), []).append((a, s))
+    for group in by_result.values():
+        for a, s in group:
+            s.same_study = [b.event for b, _ in group if b.event.id != a.event.id]
 
 
 def run(events: Sequence[Event], store: PriceStore, registry: Registry, settings: Settings | None = None,
         only: Sequence[str] | None = None) -> RunResult:
-    """Study every event (or the ids in ``only``)."""
+    """Study every event (or the ids in ``only``). Identical studies (same securities, days 0 and
+    settings) are computed once and shared by the events that ask for them."""
     st = settings or Settings()
     chosen = [e for e in events if not only or e.id in only]
     if only:
@@ -339,6 +506,8 @@ def run(events: Sequence[Event], store: PriceStore, registry: Registry, settings
         if unknown:
             raise DataError(f"unknown event id(s): {', '.join(unknown)}",
                             hint=f"events are: {', '.join(e.id for e in events)}")
-    data = _Prices(store, st.missing)
-    analyses = [analyse_event(e, events, data, registry, st) for e in chosen]
-    return RunResult(analyses, st, list(events), data.info())
+    listings = {e.targets[0]: pd.Timestamp(e.date) for e in events if e.offer_price is not None and len(e.targets) == 1}
+    ctx = _Context(_Prices(store, st.missing), registry, st, listings)
+    analyses = [analyse_event(e, events, ctx) for e in chosen]
+    _link_identical(analyses)
+    return RunResult(analyses, st, list(events), ctx.data.info())

@@ -19,7 +19,7 @@ from eventstudy.formatting import num, pct, pvalue
 from eventstudy.news.pipeline import RunResult
 from eventstudy.news.verdicts import Verdict, claims_frame
 
-from . import html, markdown
+from . import claims_json, html, markdown
 from .context import ReportView, build
 from .provenance import generated_at
 
@@ -62,8 +62,8 @@ def _remove_stale(out_dir: Path, pages: set[str]) -> None:
 
 
 def write_reports(run: RunResult, verdicts: list[Verdict], out_dir: Path, *, title: str = DEFAULT_TITLE) -> list[Path]:
-    """Write results.csv, claims.csv, tests.csv, index.html, index.md and events/<page>.html + .md into
-    ``out_dir`` and nothing elsewhere.
+    """Write results.csv, claims.csv, claims.json, tests.csv, index.html, index.md and
+    events/<page>.html + .md into ``out_dir`` and nothing elsewhere.
 
     Every file is written atomically. Event pages and files of the earlier layout (report.md,
     report.html, charts/*.png) that this run does not produce are removed, so the folder never links
@@ -77,6 +77,7 @@ def write_reports(run: RunResult, verdicts: list[Verdict], out_dir: Path, *, tit
     written = [
         write_csv(run.results_frame(), out_dir / "results.csv"),
         write_csv(claims_frame(verdicts), out_dir / "claims.csv"),
+        write_text(out_dir / "claims.json", claims_json.dumps(verdicts, run.settings)),
         write_csv(tests, out_dir / "tests.csv"),
         write_text(out_dir / "index.html", html.index(view.index)),
         write_text(out_dir / "index.md", markdown.index(view.index)),

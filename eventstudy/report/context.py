@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from eventstudy.formatting import pct, slug
+from eventstudy.formatting import pct, pvalue, slug
 from eventstudy.news.events import Event
 from eventstudy.news.pipeline import EventAnalysis, RunResult, Settings
 from eventstudy.news.verdicts import Verdict
@@ -55,6 +55,9 @@ class Card:
     reason: str
     badges: list[str]
     statements: list[StatementView]
+    p_adjusted: str = ""  # the lead p beside its Holm and Benjamini-Hochberg adjustments across claims
+    robust: str = ""  # whether the key number is stable across models, benchmarks and windows
+    robustness: Table | None = None
 
     @property
     def event_anchor(self) -> str:
@@ -138,7 +141,15 @@ def _card(v: Verdict, page: str, source: str) -> Card:
         source_href=href(source), verdict=v.verdict, verdict_class=VERDICT_CLASS.get(v.verdict, "unknown"),
         measured=pct(v.measured), why=_why(v.reason), reason=v.reason, badges=list(v.badges),
         statements=[StatementView(QUESTIONS.get(s.question, s.question), s.answer, s.text) for s in v.statements],
+        p_adjusted=_p_adjusted(v), robust=str(v.extra.get("robust") or "not judged"), robustness=tables.robustness(v),
     )
+
+
+def _p_adjusted(v: Verdict) -> str:
+    p = v.extra.get("p_value")
+    if p is None:
+        return ""
+    return f"{pvalue(p)} (Holm {pvalue(v.extra.get('p_holm'))}, Benjamini-Hochberg {pvalue(v.extra.get('p_bh'))})"
 
 
 def _header(e: Event, page: str) -> EventHeader:

@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlsplit
 
-# C0 controls but tab and newline, DEL, C1 controls, and the bidirectional embedding, override and
-# isolate characters ("Trojan source").
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+from eventstudy.formatting import clean
+
 # Every ASCII punctuation character that CommonMark lets a backslash escape and that can start
 # markup: emphasis, code, links and images, autolinks and raw HTML, tables, headings, entities.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|!~&])")
@@ -23,12 +22,6 @@ _MD_LINE_START = re.compile(r"^(\d*)([-+=.)])")
 # Characters left as they are in a Markdown link target; everything else is percent-encoded,
 # including spaces, <, > and parentheses, which would end the target.
 _URL_SAFE = "/:?#@!$&'*+,;=%~-._"
-
-
-def clean(text: object) -> str:
-    """``text`` as a string without control characters; CR and CRLF become LF."""
-    s = "" if text is None else str(text)
-    return _CONTROL.sub("", s.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def md(text: object) -> str:

@@ -40,6 +40,10 @@ def _card(c: Card, event_link: str) -> list[str]:
         out.append("")
     out += [f"Event [{md(c.event_id)}]({event_link}) · {md_link('source', c.source)} · {md(c.condition)}", "",
             f"All the numbers: {md(c.reason)}", ""]
+    if c.p_adjusted:
+        out += [f"p across the run's claims: {md(c.p_adjusted)}", ""]
+    if c.robustness is not None:
+        out += [f"Robustness ({md(c.robust)}):", "", *table(c.robustness)]
     return out
 
 

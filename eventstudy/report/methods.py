@@ -24,6 +24,8 @@ REFERENCES = [
     "Journal of Financial Economics 23(2), 385-395.",
     "Cowan, A. R. (1992). Nonparametric event study tests. Review of Quantitative Finance and Accounting "
     "2(4), 343-358.",
+    "Gelbach, J. B., Helland, E. & Klick, J. (2013). Valid inference in single-firm, single-event studies. "
+    "American Law and Economics Review 15(2), 495-541.",
     "Kolari, J. W. & Pynnonen, S. (2010). Event study testing with cross-sectional correlation of abnormal "
     "returns. Review of Financial Studies 23(11), 3996-4025.",
     "Kolari, J. W. & Pynnonen, S. (2011). Nonparametric rank tests for event studies. Journal of Empirical "
@@ -44,8 +46,10 @@ def methods(st: Settings) -> list[tuple[str, list[str]]]:
             f"against its own benchmark; missing sessions: {st.missing!r}.",
             f"Normal-return model: {MODEL_TEXT.get(st.model, st.model)} (MacKinlay 1997).",
             f"Estimation window {est.window.label} trading days relative to day 0, at least {est.min_days} valid "
-            "days; with fewer, market-adjusted returns with the volatility of the days after the event window "
-            "(the model column says \"(fallback)\").",
+            f"days; with fewer (fallback {st.fallback!r}): "
+            + ("market-adjusted returns with the volatility of the valid estimation days plus the days after the "
+               "event window (the model column says \"(fallback)\")." if st.fallback == "post-event" else
+               "no substitute model: the requested model without test statistics, or no abnormal return."),
             "Abnormal return AR = return - expected return; its variance is the prediction-error variance, and "
             "a CAR's variance includes the estimation error of the model over the whole window (MacKinlay 1997).",
         ]),
@@ -68,8 +72,13 @@ def methods(st: Settings) -> list[tuple[str, list[str]]]:
             "statistics; the report then leads with the adjusted BMP and adjusted Patell (Kolari & Pynnonen "
             "2010), using the mean residual correlation r of the estimation window, and GRANK "
             "(Kolari & Pynnonen 2011). All p-values are two-sided.",
-            "Claims: a session return is the raw close-to-close return on day 0; a return since listing counts "
-            "from the offer price; a group rally needs the mean day-0 abnormal return beyond the threshold and "
-            "significant at 5% by the lead statistic.",
+            "Claims: three statements each. Happened: the claim's own number (the raw day-0 return; the return "
+            "from the offer price; the members' mean raw return, most of them moving the claimed way, with at least "
+            "half the members priced). Unusual: the abnormal return by the test that leads (the SQ test of Gelbach, "
+            "Helland & Klick 2013 for one security, the KP-adjusted BMP for a group), with the minimum detectable "
+            "effect at 80% power. Attributable: no other event on the same securities and day 0, a known "
+            "announcement time, clean prices. Verdict: cannot tell without data; not supported when the move did "
+            "not happen, or happened and was not unusual although the test could have seen it; supported when all "
+            "three hold; otherwise inconclusive, with the reason (docs/verdicts.md).",
         ]),
     ]

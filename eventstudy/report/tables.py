@@ -12,6 +12,7 @@ import pandas as pd
 from eventstudy.formatting import integer, num, pct, pvalue, stat_p
 from eventstudy.news.events import Event
 from eventstudy.news.pipeline import EventAnalysis, Sample
+from eventstudy.news.verdicts import Verdict
 from eventstudy.stats.windows import Window
 
 
@@ -77,6 +78,24 @@ def day0_table(a: EventAnalysis) -> Table | None:
     return Table.of(["security", "name", "exchange", "day 0", "benchmark"], rows, prose=(1,))
 
 
+def _car_note(s: Sample, symbol: str, note: str) -> str:
+    limits = "; ".join(f"{pd.Timestamp(d).date()} {f}" for d, f in s.limits.get(symbol, {}).items())
+    return "; ".join(x for x in (note, f"closes at the daily price limit: {limits}" if limits else "") if x)
+
+
+def robustness(v: Verdict) -> Table | None:
+    """A claim's key number and p under each model, benchmark and estimation window."""
+    t = v.robustness
+    if t is None or t.empty:
+        return None
+    rows: list[list[str | Cell]] = [
+        [str(r.variant), str(r.model), str(r.benchmark), str(r.estimation), Cell(pct(r.value), True),
+         str(r.statistic or ""), pvalue(r.p_value), integer(r.n), str(r.note or "")]
+        for r in t.itertuples(index=False)]
+    return Table.of(["variant", "model", "benchmark", "estimation", "day-0 AR (mean)", "test", "p", "N / days",
+                     "note"], rows, numeric=(4, 6, 7), prose=(8,))
+
+
 def cars_table(a: EventAnalysis) -> Table | None:
     rows: list[list[str | Cell]] = []
     seen: set[str] = set()
@@ -92,7 +111,7 @@ def cars_table(a: EventAnalysis) -> Table | None:
                 # The note is the same for every window of a security: print it once.
                 rows.append([str(sym) if k == 0 else "", str(r.window), pct(r.raw_return), Cell(pct(r.car), True),
                              pct(r.bhar), num(r.t_stat), pvalue(r.p_value), str(r.model),
-                             integer(r.estimation_days), str(r.note) if k == 0 else ""])
+                             integer(r.estimation_days), _car_note(s, str(sym), str(r.note)) if k == 0 else ""])
     if not rows:
         return None
     return Table.of(["security", "window", "raw return", "CAR", "BHAR", "t", "p", "model", "est. days", "notes"],

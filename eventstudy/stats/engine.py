@@ -21,6 +21,20 @@ from eventstudy.stats.windows import DateWindow, Estimation, Window
 
 CONVENTIONS = ("textbook", "estudy2")
 DEFAULT_WINDOW = Window(-5, 5)
+# What replaces a model that cannot be estimated (fewer valid estimation days than the minimum):
+# "post-event" = market-adjusted returns (constant mean without a market) with the volatility from
+# the valid estimation days plus the days after the event window; "none" = no abnormal return.
+FALLBACKS = ("post-event", "none")
+DEFAULT_FALLBACK = "post-event"
+
+
+def fallback_rule(fallback: bool | str) -> str:
+    """The fallback rule by name; ``True``/``False`` are the older spellings of post-event/none."""
+    if isinstance(fallback, bool):
+        return DEFAULT_FALLBACK if fallback else "none"
+    if fallback not in FALLBACKS:
+        raise ValueError(f"unknown fallback {fallback!r}; choose one of {', '.join(FALLBACKS)}")
+    return fallback
 
 
 @dataclass
@@ -157,25 +171,30 @@ def run(
     model: str = "market",
     estimation: Estimation | None = None,
     window: Window = DEFAULT_WINDOW,
-    fallback: bool = True,
+    fallback: bool | str = DEFAULT_FALLBACK,
     log_returns: bool = False,
     convention: str = "textbook",
 ) -> Output:
     """Fit ``model`` for every event and compute abnormal returns and their variances.
 
-    When an event has fewer than ``estimation.min_days`` valid estimation days and ``fallback`` is
-    on, it falls back to market-adjusted returns (constant mean without a market) with the
-    volatility estimated from the post-event days just after the event window, for as many days
-    as the estimation window is long; when those are too few as well (a security listed weeks
-    before the event, with prices ending weeks after), from the estimation and post-event days
-    together. The event's notes say so. Without enough days either way the event is kept with
-    NaN statistics and a note giving the counts.
+    One rule for an event with fewer than ``estimation.min_days`` valid estimation days (the
+    requested model cannot be estimated), whatever the reason (a recent listing, a suspension):
+
+    - ``fallback="post-event"``: market-adjusted returns (constant mean without a market), with the
+      volatility from the event's valid estimation-window days plus the days just after the event
+      window (as many as the estimation window is long). ``model`` reads "market-adjusted
+      (fallback)" and the note gives the counts. With fewer than the minimum days even then, the
+      abnormal returns stay market-adjusted (so named) and have no test statistics.
+    - ``fallback="none"``: the requested model is kept. Fitted on the few days there are, its
+      abnormal returns have no test statistics; with fewer days than parameters it has no
+      estimate at all, and the abnormal return is missing rather than the raw return in disguise.
     """
     if not series:
         raise ValueError("no events to study")
+    rule = fallback_rule(fallback)
     est = estimation or Estimation()
     est_len = est.window.length if isinstance(est.window, Window) else 250
-    post = est_len if fallback else 0
+    post = est_len if rule == "post-event" else 0
     lo, hi = _rel_range(series, est, window, post)
     rel = np.arange(lo, hi + 1)
     y = _gather(series, rel, "returns")
@@ -198,14 +217,13 @@ def run(
     model_used = [model] * len(series)
     used = est_mask & np.isfinite(y) & np.isfinite(fit.expected)
     short = fit.n_obs < est.min_days
-    if short.any() and fallback:
+    if short.any() and rule == "post-event":
         fit, used = _apply_fallback(fit, inp, used, short, rel, window, est_len, est.min_days, notes, model_used,
                                     est_mask)
+    elif short.any():
+        _no_fallback(fit, short, model, est.min_days, notes)
+    # Every event below the minimum was noted by the rule above.
     usable = fit.n_obs >= est.min_days
-    for i in np.flatnonzero(~usable):
-        notes[i].append(
-            f"too few valid estimation days ({int(fit.n_obs[i])} < {est.min_days}): no test statistics"
-        )
     ar = y - fit.expected
     quad = np.einsum("nkp,npq,nkq->nk", fit.design, fit.xtx_inv, fit.design)
     if convention == "estudy2":
@@ -245,6 +263,20 @@ def _estudy2_market_term(
         return 1.0 / n_obs[:, None] + (m - mbar[:, None]) ** 2 / smm[:, None]
 
 
+def _no_fallback(fit: models.Fit, short: np.ndarray, model: str, min_days: int, notes: list[list[str]]) -> None:
+    """``--fallback none``: keep the requested model; without enough days to fit its parameters
+    there is no expected return (never the zero that an empty fit would give)."""
+    estimated = model != "market-adjusted"
+    for i in np.flatnonzero(short):
+        if estimated and fit.n_obs[i] < fit.n_params:
+            fit.expected[i] = np.nan
+            notes[i].append(f"{model} not estimable ({int(fit.n_obs[i])} valid estimation days < {min_days}) "
+                            "and no fallback (--fallback none): no abnormal return")
+        else:
+            notes[i].append(f"too few valid estimation days ({int(fit.n_obs[i])} < {min_days}) and no fallback "
+                            f"(--fallback none): {model} fitted on them, no test statistics")
+
+
 def _apply_fallback(
     fit: models.Fit,
     inp: models.Inputs,
@@ -259,15 +291,14 @@ def _apply_fallback(
     est_mask: np.ndarray,
 ) -> tuple[models.Fit, np.ndarray]:
     post = (rel > window.end) & (rel <= window.end + est_len)
-    post_mask = np.broadcast_to(post, inp.y.shape) & short[:, None]
+    # The event's own valid estimation days count too: a stock with 23 of 30 days and one with
+    # none follow the same rule.
+    # (the estimation mask, not the requested model's `used`: a model with more parameters than days
+    # has no fitted values, yet its days still measure the volatility)
+    pre = est_mask & short[:, None]
+    post_mask = (np.broadcast_to(post, inp.y.shape) & short[:, None]) | pre
     fb_model = "market-adjusted" if inp.m is not None else "constant-mean"
     fb = models.fit(fb_model, inp, post_mask)
-    # Too few post-event days as well: the days before the event window count too (nothing is
-    # estimated but the volatility, and those days are as free of the event as the later ones).
-    both = short & (fb.n_obs < min_days)
-    if both.any():
-        post_mask = post_mask | (est_mask & both[:, None])
-        fb = models.fit(fb_model, inp, post_mask)
     # Merge: the short events take the fallback's arrays; the design is zero-padded to one width.
     p = max(fit.design.shape[-1], fb.design.shape[-1])
 
@@ -291,15 +322,17 @@ def _apply_fallback(
     merged.params["df"] = np.where(short, fb.n_obs - fb.n_params, fit.n_obs - fit.n_params).astype(float)
     used = np.where(short[:, None], post_mask & np.isfinite(inp.y) & np.isfinite(fb.expected), used)
     for i in np.flatnonzero(short):
-        if fb.n_obs[i] >= min_days:
-            days = rel[used[i]]
-            model_used[i] = f"{fb_model} (fallback)"
-            where = "estimation and post-event days" if both[i] else "post-event days"
-            notes[i].append(
-                f"estimation window too short ({int(fit.n_obs[i])} valid days < {min_days}): "
-                f"{fb_model} returns, volatility from {int(fb.n_obs[i])} {where} "
-                f"[{int(days.min()):+d},{int(days.max()):+d}]"
-            )
+        model_used[i] = f"{fb_model} (fallback)"
+        days = rel[used[i] & post]
+        n_pre = int((used[i] & ~post).sum())
+        span = f" [{int(days.min()):+d},{int(days.max()):+d}]" if len(days) else ""
+        pre_text = f"{n_pre} estimation-window days and " if n_pre else ""
+        enough = "" if fb.n_obs[i] >= min_days else f"; fewer than {min_days}: no test statistics"
+        notes[i].append(
+            f"estimation window too short ({int(fit.n_obs[i])} valid days < {min_days}): "
+            f"{fb_model} returns (--fallback post-event), volatility from {pre_text}{len(days)} post-event "
+            f"days{span}{enough}"
+        )
     return merged, used
 
 

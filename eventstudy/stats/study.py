@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.errors import UserError
-from eventstudy.stats import engine, significance
+from eventstudy.stats import engine, evidence, significance
 from eventstudy.stats.models import MODELS
 from eventstudy.stats.returns import to_returns
 from eventstudy.stats.windows import DateWindow, Estimation, Window, default_cars
@@ -77,8 +77,10 @@ class EventStudy:
     ``cars`` the CAR windows (default: those of [0,0], [-1,+1], [0,+5] that fit the event window);
     ``event_day`` how a non-trading event date maps to day 0;
     ``log_returns`` whether the returns are log returns (BHAR then compounds with exp);
-    ``fallback`` whether a too-short estimation falls back to market-adjusted returns with
-    post-event volatility; ``convention`` "textbook" (default) or "estudy2" (that package's
+    ``fallback`` what replaces a model that cannot be estimated (fewer valid estimation days than
+    ``estimation.min_days``): ``"post-event"`` (market-adjusted returns with the volatility of the
+    valid estimation days plus the post-event days) or ``"none"``; see :func:`engine.run`
+    (``True``/``False`` are accepted for these); ``convention`` "textbook" (default) or "estudy2" (that package's
     variance and missing-data conventions, for parity checks). ``returns_on_sessions``: each
     returns series is indexed by the security's sessions, so a NaN is a missing return on a
     trading day (``from_prices`` sets it); otherwise a NaN marks a day the series did not trade.
@@ -94,7 +96,7 @@ class EventStudy:
     cars: Sequence[Window] | None = None
     event_day: str = "previous"
     log_returns: bool = False
-    fallback: bool = True
+    fallback: bool | str = engine.DEFAULT_FALLBACK
     convention: str = "textbook"
     bootstrap: int = 2000
     seed: int = 0
@@ -193,8 +195,19 @@ class EventStudy:
             raise UserError("the two-index model needs a sector index", field="sector",
                             hint="give --sector COLUMN|FILE")
 
+    def _check_estimation(self) -> None:
+        """A relative estimation window shorter than the minimum can never be met: every event would
+        silently be studied by the fallback instead of the model asked for."""
+        w, need = self.estimation.window, self.estimation.min_days
+        if isinstance(w, Window) and w.length < need:
+            raise UserError(
+                f"the estimation window {w.label} has {w.length} trading days, fewer than the minimum of {need} "
+                "valid days", field="estimation",
+                hint=f"give --min-estimation {w.length} or less, or a longer --estimation window")
+
     def fit(self) -> StudyResult:
         self._check_model()
+        self._check_estimation()
         series, skipped = self._series()
         if not series:
             raise UserError("no event could be placed on its security's trading days",
@@ -287,6 +300,12 @@ class StudyResult:
             row["note"] = self._notes(i)
             rows.append(row)
         return pd.DataFrame(rows)
+
+    @cached_property
+    def sq(self) -> pd.DataFrame:
+        """The SQ test (Gelbach, Helland & Klick 2013) of every event-window day: the AR against the
+        empirical quantiles of the same security's estimation ARs (:mod:`eventstudy.stats.evidence`)."""
+        return evidence.sq_table(self.output)
 
     @cached_property
     def ar(self) -> pd.DataFrame:
