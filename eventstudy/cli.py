@@ -10,13 +10,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 
 from eventstudy.errors import UserError
 from eventstudy.paths import data_home
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas, scipy and statsmodels are imported inside the commands that use them: `--help` and the
+# light commands stay fast (tests/test_cli.py checks that importing this module loads none of them).
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -74,6 +79,8 @@ def prices_import(ctx: _Ctx, files: Sequence[str], symbol: str | None, exchange:
     Every file is read and checked before anything is written: one bad file leaves the store
     unchanged.
     """
+    import pandas as pd
+
     from eventstudy.data.importers import infer_exchange, read_price_file
 
     if symbol and len(files) > 1:
@@ -152,6 +159,8 @@ def prices_fetch(ctx: _Ctx, names: Sequence[str], start: str, proxy: str | None)
 @pass_ctx
 def prices_status(ctx: _Ctx, show_issues: bool) -> None:
     """What is stored: date range, rows, last fetch, quality flags (holiday rows, gaps, ...)."""
+    import pandas as pd
+
     store = ctx.store()
     status = store.status()
     if status.empty:
@@ -262,6 +271,8 @@ def _fetch_for_run(ctx: _Ctx, events: Sequence, proxy: str | None) -> None:
 
 # -- a study on any data set -----------------------------------------------------------------
 def _read_wide(path: str, what: str) -> pd.DataFrame:
+    import pandas as pd
+
     p = Path(path)
     if not p.is_file():
         raise UserError(f"no such file: {path}", field=what)
@@ -292,6 +303,8 @@ def _read_wide(path: str, what: str) -> pd.DataFrame:
 
 
 def _read_events(path: str) -> pd.DataFrame:
+    import pandas as pd
+
     p = Path(path)
     if not p.is_file():
         raise UserError(f"no such file: {path}", field="--events")
@@ -359,6 +372,8 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
               cars: Sequence[str], event_day: str, log_returns: bool, percent: bool, missing: str, convention: str,
               no_fallback: bool, bootstrap: int, seed: int, out: str) -> None:
     """An event study on any data set: wide returns or prices, events as symbol,date."""
+    import pandas as pd
+
     from eventstudy.stats.study import EventStudy
     from eventstudy.stats.windows import Estimation, parse_relative, parse_window
 
