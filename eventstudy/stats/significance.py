@@ -41,6 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from eventstudy.stats.engine import CarArrays, Output, degrees_of_freedom
+from eventstudy.stats.ranks import ranks_with_one_more, row_ranks
 
 ASSUMPTIONS = {
     "KP-adjusted BMP": "robust to cross-correlation on a shared date and to event-induced variance",
@@ -99,8 +100,7 @@ class Battery:
         self.est = out.est & self.ok[:, None]
         ar_est = np.where(self.est, out.ar, np.nan)
         self.ar_est = ar_est
-        day0 = [s.day0_date for s in out.series]
-        self.clustered = (len(set(day0)) < len(day0)) if clustered is None else clustered
+        self.clustered = (len(np.unique(out.day0_dates)) < out.n) if clustered is None else clustered
         self.r, self.pair_share = self._mean_correlation(force=bool(clustered)) if self.clustered else (0.0, 0.0)
         self.bootstrap = bootstrap
         self.seed = seed
@@ -133,8 +133,7 @@ class Battery:
         n = len(rows)
         if n < 2:
             return 0.0, 0.0
-        day0 = np.array([self.out.series[i].day0_date for i in rows])
-        clusters = [rows] if force else [rows[day0 == d] for d in np.unique(day0)]
+        clusters = [rows] if force else _clusters(rows, self.out.day0_dates[rows])
         total, pairs = 0.0, 0
         for members in clusters:
             if len(members) < 2:
@@ -146,13 +145,11 @@ class Battery:
         return (total / pairs if pairs else 0.0), share
 
     def _cluster_correlation(self, members: np.ndarray) -> tuple[float, int]:
-        est = self.est[members]
-        dates = self.out.dates[members][est]
-        grid = np.unique(dates)
+        # (dates x members) on the cluster's estimation dates, filled by index arithmetic.
+        who, col = np.nonzero(self.est[members])
+        grid, day = np.unique(self.out.dates[members[who], col], return_inverse=True)
         x = np.full((len(grid), len(members)), np.nan)
-        for j, i in enumerate(members):
-            mask = self.est[i]
-            x[np.searchsorted(grid, self.out.dates[i, mask]), j] = self.out.ar[i, mask]
+        x[day.ravel(), who] = self.out.ar[members[who], col]
         m = np.isfinite(x).astype(float)
         xz = np.where(m > 0, x, 0.0)
         cnt = m.T @ m
@@ -183,8 +180,7 @@ class Battery:
         out = self.out
         in_win = (out.rel >= out.window.start) & (out.rel <= out.window.end)
         pool = (self.est | in_win[None, :]) & np.isfinite(out.ar) & self.ok[:, None]
-        vals = np.where(pool, out.ar, np.nan)
-        ranks = pd.DataFrame(vals).rank(axis=1, method="average").to_numpy()
+        ranks = row_ranks(np.where(pool, out.ar, np.nan))
         t_i = pool.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             if self.estudy2:
@@ -269,9 +265,14 @@ class Battery:
         if n < 2:
             return _Stat("GRANK", np.nan, np.nan, n)
         event = sa[ok] / np.std(sa[ok], ddof=1)
-        est_sar = np.where(self.est, self.out.sar, np.nan)[ok]
-        series = np.concatenate([est_sar, event[:, None]], axis=1)
-        ranks = pd.DataFrame(series).rank(axis=1).to_numpy()
+        est_sar, est_ranks = self._grank_estimation()
+        series = np.concatenate([est_sar[ok], event[:, None]], axis=1)
+        if np.isfinite(event).all():
+            # The estimation days are ranked once for all tests; each test adds its event value.
+            moved, new = ranks_with_one_more(est_ranks[ok], est_sar[ok], event)
+            ranks = np.concatenate([moved, new[:, None]], axis=1)
+        else:
+            ranks = row_ranks(series)
         t_i = np.isfinite(series).sum(axis=1)
         u = ranks / (t_i[:, None] + 1) - 0.5
         cnt = np.isfinite(u).sum(axis=0)
@@ -282,6 +283,12 @@ class Battery:
         z = u_bar[-1] / s_u
         t = z * np.sqrt((t_days - 2) / (t_days - 1 - z**2))
         return _Stat("GRANK", float(t), _t_p(float(t), t_days - 2), n)
+
+    def _grank_estimation(self) -> tuple[np.ndarray, np.ndarray]:
+        if not hasattr(self, "_grank_est"):
+            est_sar = np.where(self.est, self.out.sar, np.nan)
+            self._grank_est = est_sar, row_ranks(est_sar)
+        return self._grank_est
 
     def _corrado(self, cols: np.ndarray) -> _Stat:
         ub = self.u_bar[cols]
@@ -328,6 +335,13 @@ class Battery:
         boot = self._bootstrap(mean_daily, c.window.length)
         res.append(_Stat("bootstrap", float(c.car[ok].mean()) if ok.any() else np.nan, boot.p_value, boot.n))
         return res
+
+
+def _clusters(rows: np.ndarray, day0: np.ndarray) -> list[np.ndarray]:
+    """``rows`` grouped by their day-0 date, in date order (members keep their order)."""
+    order = np.argsort(day0, kind="stable")
+    cut = np.flatnonzero(day0[order][1:] != day0[order][:-1]) + 1
+    return [rows[g] for g in np.split(order, cut)]
 
 
 def _order(name: str, clustered: bool) -> int:

@@ -68,6 +68,28 @@ def locate_day0(dates: pd.DatetimeIndex, when: pd.Timestamp, rule: str) -> int |
     return pos if pos < len(dates) else None
 
 
+def locate_day0s(dates: pd.DatetimeIndex, whens: pd.DatetimeIndex, rule: str) -> np.ndarray:
+    """:func:`locate_day0` for many dates of one security at once; -1 where there is no day 0."""
+    if rule not in EVENT_DAY:
+        raise UserError(f"unknown event-day rule {rule!r}", field="event_day", hint=f"use {' | '.join(EVENT_DAY)}")
+    pos = dates.searchsorted(whens, side="left").astype(np.intp)
+    n = len(dates)
+    exact = (pos < n) & (dates.values[np.minimum(pos, max(n - 1, 0))] == whens.values) if n else pos < 0
+    if rule == "skip":
+        other = np.full_like(pos, -1)
+    elif rule == "previous":
+        other = pos - 1  # -1 when there is no earlier day
+    else:
+        other = np.where(pos < n, pos, -1)
+    return np.where(exact, pos, other)
+
+
+def _event_dates(column: pd.Series) -> pd.DatetimeIndex:
+    if pd.api.types.is_datetime64_dtype(column.dtype):
+        return pd.DatetimeIndex(column)
+    return pd.DatetimeIndex([pd.Timestamp(str(d)) for d in column])
+
+
 @dataclass
 class EventStudy:
     """An event study: what to compare, how, and over which windows.
@@ -142,33 +164,50 @@ class EventStudy:
         missing = [c for c in ("symbol", "date") if c not in ev.columns]
         if missing:
             raise UserError(f"events need columns symbol and date; missing {', '.join(missing)}")
-        built: list[engine.EventSeries] = []
-        skipped: list[dict] = []
-        for k, row in enumerate(ev.itertuples(index=False)):
-            symbol = str(row.symbol)  # type: ignore[attr-defined]
-            when = pd.Timestamp(str(row.date))  # type: ignore[attr-defined]
-            event_id = str(getattr(row, "event_id", "") or f"{symbol}@{when.date()}")
+        symbols = [str(x) for x in ev["symbol"]]
+        whens = _event_dates(ev["date"])
+        given = [str(x) for x in ev["event_id"]] if "event_id" in ev.columns else [""] * len(ev)
+        for k, symbol in enumerate(symbols):
             if symbol not in rets:
                 raise UserError(f"event {k + 1}: no returns for {symbol!r}", field="symbol",
                                 hint=f"series available: {', '.join(list(rets)[:12])}")
-            r = rets[symbol]
-            if not self.returns_on_sessions:
-                r = r[r.notna() | (r.index == r.index.min())]  # own trading days (first return may be NaN)
-            dates = pd.DatetimeIndex(r.index)
-            day0 = locate_day0(dates, when, self.event_day)
-            if day0 is None:
+        # Each security's days, returns and benchmarks are prepared once and shared by its events;
+        # day 0 is found for all its events in one search.
+        by_symbol: dict[str, list[int]] = {}
+        for k, symbol in enumerate(symbols):
+            by_symbol.setdefault(symbol, []).append(k)
+        day0 = np.full(len(ev), -1, dtype=np.intp)
+        prepared = {}
+        for symbol, rows in by_symbol.items():
+            prepared[symbol] = self._security(rets, symbol)
+            day0[rows] = locate_day0s(prepared[symbol][0], whens[rows], self.event_day)
+        built: list[engine.EventSeries] = []
+        skipped: list[dict] = []
+        for k, symbol in enumerate(symbols):
+            when = whens[k]
+            event_id = given[k] or f"{symbol}@{when.date()}"
+            if day0[k] < 0:
                 skipped.append({"event_id": event_id, "symbol": symbol, "date": when,
                                 "reason": f"no trading day for {when.date()} under the {self.event_day!r} rule"})
                 continue
-            m = _per_symbol(self.market, rets, symbol)
-            s = _per_symbol(self.sector, rets, symbol)
-            built.append(engine.EventSeries(
-                event_id=event_id, symbol=symbol, dates=dates, returns=r.to_numpy(float), day0=day0,
-                market=None if m is None else m.reindex(dates).to_numpy(float),
-                sector=None if s is None else s.reindex(dates).to_numpy(float),
-                market_full=m,
-            ))
+            dates, r, m, s, m_full = prepared[symbol]
+            built.append(engine.EventSeries(event_id=event_id, symbol=symbol, dates=dates, returns=r,
+                                            day0=int(day0[k]), market=m, sector=s, market_full=m_full))
         return built, skipped
+
+    def _security(
+        self, rets: Mapping[str, pd.Series], symbol: str
+    ) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray | None, np.ndarray | None, pd.Series | None]:
+        """One security's trading days, returns and benchmarks on those days."""
+        r = rets[symbol]
+        if not self.returns_on_sessions:
+            r = r[r.notna() | (r.index == r.index.min())]  # own trading days (first return may be NaN)
+        dates = pd.DatetimeIndex(r.index)
+        m = _per_symbol(self.market, rets, symbol)
+        s = _per_symbol(self.sector, rets, symbol)
+        return (dates, r.to_numpy(float),
+                None if m is None else m.reindex(dates).to_numpy(float),
+                None if s is None else s.reindex(dates).to_numpy(float), m)
 
     def _event_window(self, series: list[engine.EventSeries]) -> Window:
         if isinstance(self.window, Window):
