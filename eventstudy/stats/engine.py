@@ -89,7 +89,7 @@ class Output:
 
     @cached_property
     def day0_dates(self) -> np.ndarray:
-        """(n,) datetime64[ns]: each event's day 0."""
+        """(n,) datetime64: each event's day 0."""
         return day0_dates(self.series)
 
     def car(self, w: Window) -> CarArrays:
@@ -172,17 +172,23 @@ def _gather(series: list[EventSeries], rel: np.ndarray, attr: str, shift: int = 
 
 def _gather_dates(series: list[EventSeries], rel: np.ndarray) -> np.ndarray:
     nat = np.array([np.datetime64("NaT", "ns")])
-    return _take(series, rel, [_dates_ns(s.dates) for s in series], nat)
+    converted: dict[int, np.ndarray] = {}  # one conversion per security, not per event
+    arrays = []
+    for s in series:
+        a = converted.get(id(s.dates))
+        if a is None:
+            a = converted[id(s.dates)] = _dates_ns(s.dates)
+        arrays.append(a)
+    return _take(series, rel, arrays, nat)
 
 
 def _dates_ns(dates: pd.DatetimeIndex) -> np.ndarray:
-    # Cached on the index object, which the events of one security share.
     return dates.values.astype("datetime64[ns]", copy=False)
 
 
 def day0_dates(series: list[EventSeries]) -> np.ndarray:
-    """Each event's day 0 as datetime64[ns], without building a Timestamp per event."""
-    return np.array([_dates_ns(s.dates)[s.day0] for s in series], dtype="datetime64[ns]")
+    """Each event's day 0 (in its dates' own unit), without building a Timestamp per event."""
+    return np.array([s.dates.values[s.day0] for s in series])
 
 
 def run(

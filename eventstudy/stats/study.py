@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.stattools import durbin_watson, jarque_bera
 
 from eventstudy.errors import UserError
 from eventstudy.stats import engine, significance
+from eventstudy.stats.diagnostics import residual_diagnostics
 from eventstudy.stats.models import MODELS
 from eventstudy.stats.returns import to_returns
 from eventstudy.stats.windows import DateWindow, Estimation, Window, default_cars
@@ -82,6 +82,49 @@ def locate_day0s(dates: pd.DatetimeIndex, whens: pd.DatetimeIndex, rule: str) ->
     else:
         other = np.where(pos < n, pos, -1)
     return np.where(exact, pos, other)
+
+
+class _Wide:
+    """A wide returns frame on one sorted calendar, as one float array: each security's days and
+    values, and any benchmark's values on them, by position instead of per-event pandas alignment."""
+
+    def __init__(self, frame: pd.DataFrame, values: np.ndarray):
+        self.index = pd.DatetimeIndex(frame.index)
+        self.values = values
+        self.cols = {str(c): j for j, c in enumerate(frame.columns)}
+        self._aligned: dict[int, np.ndarray] = {}
+
+    @classmethod
+    def of(cls, returns: object) -> _Wide | None:
+        if not isinstance(returns, pd.DataFrame) or not isinstance(returns.index, pd.DatetimeIndex):
+            return None
+        if not (returns.index.is_monotonic_increasing and returns.index.is_unique):
+            return None
+        if len(returns.columns) != len({str(c) for c in returns.columns}) or not len(returns):
+            return None
+        try:
+            values = returns.to_numpy(dtype=float)
+        except (TypeError, ValueError):
+            return None
+        return cls(returns, values)
+
+    def column(self, symbol: str, on_sessions: bool) -> tuple[np.ndarray, pd.DatetimeIndex, np.ndarray]:
+        v = self.values[:, self.cols[symbol]]
+        if on_sessions:
+            keep = np.ones(len(v), dtype=bool)
+        else:
+            keep = ~np.isnan(v)  # own trading days (the first return may be NaN)
+            keep[0] = True
+        return keep, self.index[keep], v[keep]
+
+    def on(self, series: pd.Series | None, keep: np.ndarray) -> np.ndarray | None:
+        """``series`` on the frame's days where ``keep``, as ``series.reindex(days)`` would give."""
+        if series is None:
+            return None
+        full = self._aligned.get(id(series))
+        if full is None:
+            full = self._aligned[id(series)] = series.reindex(self.index).to_numpy(float)
+        return full[keep]
 
 
 def _event_dates(column: pd.Series) -> pd.DatetimeIndex:
@@ -178,8 +221,9 @@ class EventStudy:
             by_symbol.setdefault(symbol, []).append(k)
         day0 = np.full(len(ev), -1, dtype=np.intp)
         prepared = {}
+        wide = _Wide.of(self.returns)
         for symbol, rows in by_symbol.items():
-            prepared[symbol] = self._security(rets, symbol)
+            prepared[symbol] = self._security(rets, symbol, wide)
             day0[rows] = locate_day0s(prepared[symbol][0], whens[rows], self.event_day)
         built: list[engine.EventSeries] = []
         skipped: list[dict] = []
@@ -196,15 +240,18 @@ class EventStudy:
         return built, skipped
 
     def _security(
-        self, rets: Mapping[str, pd.Series], symbol: str
+        self, rets: Mapping[str, pd.Series], symbol: str, wide: _Wide | None = None
     ) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray | None, np.ndarray | None, pd.Series | None]:
         """One security's trading days, returns and benchmarks on those days."""
+        m = _per_symbol(self.market, rets, symbol)
+        s = _per_symbol(self.sector, rets, symbol)
+        if wide is not None:
+            keep, dates, values = wide.column(symbol, self.returns_on_sessions)
+            return dates, values, wide.on(m, keep), wide.on(s, keep), m
         r = rets[symbol]
         if not self.returns_on_sessions:
             r = r[r.notna() | (r.index == r.index.min())]  # own trading days (first return may be NaN)
         dates = pd.DatetimeIndex(r.index)
-        m = _per_symbol(self.market, rets, symbol)
-        s = _per_symbol(self.sector, rets, symbol)
         return (dates, r.to_numpy(float),
                 None if m is None else m.reindex(dates).to_numpy(float),
                 None if s is None else s.reindex(dates).to_numpy(float), m)
@@ -274,15 +321,6 @@ def _overlaps(series: list[engine.EventSeries], window: Window) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["symbol", "event_id", "other_event_id", "days_apart"])
 
 
-def _diagnostics(resid: np.ndarray) -> dict[str, float]:
-    """Estimation-residual diagnostics (statsmodels): Durbin-Watson for autocorrelation, which
-    thin trading produces, and Jarque-Bera for the normality the parametric tests assume."""
-    if len(resid) < 8:
-        return {"durbin_watson": np.nan, "jarque_bera_p": np.nan}
-    _, jb_p, _, _ = jarque_bera(resid)
-    return {"durbin_watson": float(durbin_watson(resid)), "jarque_bera_p": float(jb_p)}
-
-
 @dataclass
 class StudyResult:
     """Fitted study: tidy tables ``ar``, ``car``, ``tests``, ``estimates``; ``summary()``.
@@ -308,22 +346,24 @@ class StudyResult:
     @cached_property
     def estimates(self) -> pd.DataFrame:
         out = self.output
-        df = engine.degrees_of_freedom(out)
-        rows = []
-        for i, s in enumerate(out.series):
-            est_dates = out.dates[i, out.est[i]]
-            row = {
-                "event_id": s.event_id, "symbol": s.symbol, "day0": s.day0_date, "model": out.model_used[i],
-                "estimation_days": int(out.fit.n_obs[i]), "df": float(df[i]),
-                "estimation_start": pd.Timestamp(est_dates.min()) if len(est_dates) else pd.NaT,
-                "estimation_end": pd.Timestamp(est_dates.max()) if len(est_dates) else pd.NaT,
-                "sigma": float(np.sqrt(out.fit.s2[i])),
-            }
-            row.update({k: float(v[i]) for k, v in out.fit.params.items() if k != "df"})
-            row.update(_diagnostics(out.ar[i, out.est[i]]))
-            row["note"] = self._notes(i)
-            rows.append(row)
-        return pd.DataFrame(rows)
+        est = out.est
+        stamps = out.dates.view("i8")
+        has = est.any(axis=1)
+        first = np.where(est, stamps, np.iinfo(np.int64).max).min(axis=1)
+        last = np.where(est, stamps, np.iinfo(np.int64).min).max(axis=1)
+        nat = np.datetime64("NaT", "ns")
+        cols: dict[str, object] = {
+            "event_id": [s.event_id for s in out.series], "symbol": [s.symbol for s in out.series],
+            "day0": out.day0_dates, "model": out.model_used,
+            "estimation_days": out.fit.n_obs.astype(int), "df": engine.degrees_of_freedom(out).astype(float),
+            "estimation_start": np.where(has, first.view("datetime64[ns]"), nat),
+            "estimation_end": np.where(has, last.view("datetime64[ns]"), nat),
+            "sigma": np.sqrt(out.fit.s2).astype(float),
+        }
+        cols.update({k: np.asarray(v, dtype=float) for k, v in out.fit.params.items() if k != "df"})
+        cols.update(residual_diagnostics(out.ar, est))
+        cols["note"] = [self._notes(i) for i in range(out.n)]
+        return pd.DataFrame(cols)
 
     @cached_property
     def ar(self) -> pd.DataFrame:
@@ -355,7 +395,7 @@ class StudyResult:
             frames.append(pd.DataFrame({
                 "event_id": [s.event_id for s in out.series],
                 "symbol": [s.symbol for s in out.series],
-                "day0": [s.day0_date for s in out.series],
+                "day0": out.day0_dates,
                 "window": c.window.label,
                 "start": c.window.start,
                 "end": c.window.end,
@@ -379,13 +419,13 @@ class StudyResult:
 
     def to_csv(self, directory: str | Path) -> list[Path]:
         """Write ar.csv, car.csv, tests.csv and estimates.csv; return their paths."""
-        from eventstudy.atomic import write_csv
+        from eventstudy.atomic import write_table_csv
 
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         paths = []
         for name, frame in (("ar", self.ar), ("car", self.car), ("tests", self.tests), ("estimates", self.estimates)):
-            paths.append(write_csv(frame, d / f"{name}.csv"))
+            paths.append(write_table_csv(frame, d / f"{name}.csv"))
         return paths
 
     def summary(self) -> str:
