@@ -27,16 +27,24 @@ def row_ranks(x: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def ranks_with_one_more(ranks: np.ndarray, values: np.ndarray, extra: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def ranks_with_one_more(
+    ranks: np.ndarray, values: np.ndarray, extra: np.ndarray, counts: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Ranks after appending ``extra[i]`` to row ``i``, from the rows' own ``ranks`` of ``values``.
 
     A value above the new one moves up by one, a tie by a half; the new value's rank is one more
     than the values below it plus half the ties. Exact (ranks are half-integers), so the result
-    equals ranking the extended rows from scratch. Returns (ranks of the old values, rank of the new).
+    equals ranking the extended rows from scratch. ``counts``: each row's number of non-NaN values,
+    if known. Returns (ranks of the old values, rank of the new).
     """
     e = extra[:, None]
     above = values > e
     tie = values == e
-    moved = ranks + above + 0.5 * tie
-    new = (values < e).sum(axis=1) + 1 + 0.5 * tie.sum(axis=1)
-    return moved, new.astype(float)
+    moved = ranks + above
+    n_tie = tie.sum(axis=1)
+    if n_tie.any():
+        moved += 0.5 * tie
+    if counts is None:
+        counts = np.isfinite(ranks).sum(axis=1)
+    below = counts - above.sum(axis=1) - n_tie
+    return moved, below + 1 + 0.5 * n_tie

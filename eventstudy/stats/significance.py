@@ -265,18 +265,27 @@ class Battery:
         if n < 2:
             return _Stat("GRANK", np.nan, np.nan, n)
         event = sa[ok] / np.std(sa[ok], ddof=1)
-        est_sar, est_ranks = self._grank_estimation()
-        series = np.concatenate([est_sar[ok], event[:, None]], axis=1)
+        est_sar, est_ranks, est_days = self._grank_estimation()
         if np.isfinite(event).all():
             # The estimation days are ranked once for all tests; each test adds its event value.
-            moved, new = ranks_with_one_more(est_ranks[ok], est_sar[ok], event)
-            ranks = np.concatenate([moved, new[:, None]], axis=1)
+            every = bool(ok.all())
+            values, ranks = (est_sar, est_ranks) if every else (est_sar[ok], est_ranks[ok])
+            moved, new = ranks_with_one_more(ranks, values, event, est_days[ok])
+            t_i = est_days[ok] + 1
+            u_est = moved / (t_i[:, None] + 1) - 0.5
+            u_new = new / (t_i + 1) - 0.5
+            per_day = self._grank_per_day if every else np.isfinite(values).sum(axis=0)
+            cnt = np.append(per_day, len(u_new))
+            sums = np.append(np.nansum(u_est, axis=0), u_new.sum())
+            with np.errstate(invalid="ignore", divide="ignore"):
+                u_bar = np.where(cnt > 0, sums / np.maximum(cnt, 1), np.nan)
         else:
+            series = np.concatenate([est_sar[ok], event[:, None]], axis=1)
             ranks = row_ranks(series)
-        t_i = np.isfinite(series).sum(axis=1)
-        u = ranks / (t_i[:, None] + 1) - 0.5
-        cnt = np.isfinite(u).sum(axis=0)
-        u_bar = np.where(cnt > 0, np.nansum(u, axis=0) / np.maximum(cnt, 1), np.nan)
+            t_i = np.isfinite(series).sum(axis=1)
+            u = ranks / (t_i[:, None] + 1) - 0.5
+            cnt = np.isfinite(u).sum(axis=0)
+            u_bar = np.where(cnt > 0, np.nansum(u, axis=0) / np.maximum(cnt, 1), np.nan)
         used = cnt > 0
         t_days = int(used.sum())
         s_u = np.sqrt(np.sum((cnt[used] / n) * u_bar[used] ** 2) / t_days)
@@ -284,10 +293,13 @@ class Battery:
         t = z * np.sqrt((t_days - 2) / (t_days - 1 - z**2))
         return _Stat("GRANK", float(t), _t_p(float(t), t_days - 2), n)
 
-    def _grank_estimation(self) -> tuple[np.ndarray, np.ndarray]:
+    def _grank_estimation(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Standardized estimation ARs, their ranks per event and their count per event."""
         if not hasattr(self, "_grank_est"):
             est_sar = np.where(self.est, self.out.sar, np.nan)
-            self._grank_est = est_sar, row_ranks(est_sar)
+            finite = np.isfinite(est_sar)
+            self._grank_per_day = finite.sum(axis=0)
+            self._grank_est = est_sar, row_ranks(est_sar), finite.sum(axis=1)
         return self._grank_est
 
     def _corrado(self, cols: np.ndarray) -> _Stat:

@@ -127,6 +127,25 @@ class _Wide:
         return full[keep]
 
 
+def _event_ids(symbols: list[str], whens: pd.DatetimeIndex, given: list[str]) -> list[str]:
+    """The given ids, else ``SYMBOL@DATE``; a repeated (security, date) pair gets ``#2``, ``#3``, ...
+    so that every event's rows stay apart in the tables."""
+    taken = {g for g in given if g}
+    ids = []
+    for symbol, when, g in zip(symbols, whens, given, strict=True):
+        if g:
+            ids.append(g)
+            continue
+        base = f"{symbol}@{when.date()}"
+        event_id, k = base, 1
+        while event_id in taken:
+            k += 1
+            event_id = f"{base}#{k}"
+        taken.add(event_id)
+        ids.append(event_id)
+    return ids
+
+
 def _event_dates(column: pd.Series) -> pd.DatetimeIndex:
     if pd.api.types.is_datetime64_dtype(column.dtype):
         return pd.DatetimeIndex(column)
@@ -225,11 +244,12 @@ class EventStudy:
         for symbol, rows in by_symbol.items():
             prepared[symbol] = self._security(rets, symbol, wide)
             day0[rows] = locate_day0s(prepared[symbol][0], whens[rows], self.event_day)
+        ids = _event_ids(symbols, whens, given)
         built: list[engine.EventSeries] = []
         skipped: list[dict] = []
         for k, symbol in enumerate(symbols):
             when = whens[k]
-            event_id = given[k] or f"{symbol}@{when.date()}"
+            event_id = ids[k]
             if day0[k] < 0:
                 skipped.append({"event_id": event_id, "symbol": symbol, "date": when,
                                 "reason": f"no trading day for {when.date()} under the {self.event_day!r} rule"})
