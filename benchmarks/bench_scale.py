@@ -212,19 +212,29 @@ def run_size(n: int, systems: list[str], cache: Path, seed: int, repeat: int, ex
 
 
 def table(runs: list[Run]) -> str:
+    """Per size: each system's figures, and on our row the ratios (wall, and CPU, which a busy
+    shared machine distorts less)."""
     by = {(r.system, r.events): r for r in runs}
     sizes = sorted({r.events for r in runs})
-    lines = ["| events | system | wall s | CPU s | peak MB | peer / ours (wall) | ours / floor (wall) | "
-             "ours / peer (memory) |", "|---:|---|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| events | system | wall s | CPU s | peak MB | peer/ours wall | peer/ours CPU | ours/floor wall | "
+             "ours/floor CPU | ours/peer memory |", "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+
+    def ratio(a: Run | None, b: Run | None, attr: str, fmt: str) -> str:
+        if a is None or b is None or not (a.ok and b.ok):
+            return ""
+        return fmt.format(getattr(a, attr) / getattr(b, attr))
+
     for n in sizes:
         ours, peer, floor = by.get(("ours", n)), by.get(("peer", n)), by.get(("numpy", n))
         for r in (x for x in (ours, peer, floor) if x is not None):
-            speed = f"{peer.wall / ours.wall:.2f}x" if r is ours and peer and ours.ok and peer.ok else ""
-            near = f"{ours.wall / floor.wall:.2f}x" if r is ours and floor and ours.ok and floor.ok else ""
-            mem = f"{ours.peak_mb / peer.peak_mb:.2f}" if r is ours and peer and ours.ok and peer.ok else ""
+            cells = ["", "", "", "", ""]
+            if r is ours:
+                cells = [ratio(peer, ours, "wall", "{:.2f}x"), ratio(peer, ours, "cpu", "{:.2f}x"),
+                         ratio(ours, floor, "wall", "{:.2f}x"), ratio(ours, floor, "cpu", "{:.2f}x"),
+                         ratio(ours, peer, "peak_mb", "{:.2f}")]
             fail = "" if r.ok else " (failed)"
             lines.append(f"| {n:,} | {r.system}{fail} | {r.wall:.2f} | {r.cpu:.2f} | {r.peak_mb:,.0f} | "
-                         f"{speed} | {near} | {mem} |")
+                         + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
