@@ -135,9 +135,9 @@ def _rel_range(series: list[EventSeries], est: Estimation, window: Window, post:
     return lo, hi
 
 
-def _flat(arrays: list, fill: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The distinct arrays concatenated once (events of one security share theirs), with ``fill``
-    appended, and per event: the offset and the length of its array."""
+def _flat(arrays: list, fill: np.ndarray, pad: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct arrays concatenated once (events of one security share theirs), each between
+    ``pad`` copies of ``fill``, and per event the offset of its array's first element."""
     slot: dict[int, int] = {}
     uniq: list = []
     which = np.empty(len(arrays), dtype=np.intp)
@@ -147,19 +147,24 @@ def _flat(arrays: list, fill: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
             k = slot[id(a)] = len(uniq)
             uniq.append(a)
         which[i] = k
+    gap = np.repeat(fill, pad)
+    parts = [gap]
+    for a in uniq:
+        parts += [a, gap]
     lengths = np.array([len(a) for a in uniq], dtype=np.intp)
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.intp)
-    flat = np.concatenate([*uniq, fill])
-    return flat, offsets[which], lengths[which], which
+    offsets = pad + np.concatenate([[0], np.cumsum(lengths + pad)[:-1]]).astype(np.intp)
+    return np.concatenate(parts), offsets[which]
 
 
 def _take(series: list[EventSeries], rel: np.ndarray, arrays: list, fill: np.ndarray, shift: int = 0) -> np.ndarray:
-    """Index arithmetic: the (n, K) panel of each event's array at day0 + rel (+ shift), ``fill`` outside."""
-    flat, offsets, lengths, _ = _flat(arrays, fill)
+    """Index arithmetic: the (n, K) panel of each event's array at day0 + rel (+ shift), ``fill``
+    outside it. ``rel`` is consecutive days, so each event's row is one contiguous slice of the
+    padded concatenation: rows are copied whole instead of gathered element by element."""
+    pad = int(max(abs(rel[0]), abs(rel[-1]))) + abs(shift) + 1
+    flat, offsets = _flat(arrays, fill, pad)
     day0 = np.fromiter((s.day0 for s in series), dtype=np.intp, count=len(series))
-    pos = day0[:, None] + rel[None, :] + shift
-    inside = (pos >= 0) & (pos < lengths[:, None])
-    return flat[np.where(inside, offsets[:, None] + pos, len(flat) - 1)]
+    rows = np.lib.stride_tricks.sliding_window_view(flat, len(rel))
+    return rows[offsets + day0 + int(rel[0]) + shift]
 
 
 def _gather(series: list[EventSeries], rel: np.ndarray, attr: str, shift: int = 0) -> np.ndarray | None:
@@ -188,7 +193,11 @@ def _dates_ns(dates: pd.DatetimeIndex) -> np.ndarray:
 
 def day0_dates(series: list[EventSeries]) -> np.ndarray:
     """Each event's day 0 (in its dates' own unit), without building a Timestamp per event."""
-    return np.array([s.dates.values[s.day0] for s in series])
+    values: dict[int, np.ndarray] = {}
+    arrays = [values.setdefault(id(s.dates), s.dates.values) for s in series]
+    flat, offsets = _flat(arrays, np.array([], dtype=arrays[0].dtype), 0) if series else (np.array([]), 0)
+    day0 = np.fromiter((s.day0 for s in series), dtype=np.intp, count=len(series))
+    return flat[offsets + day0]
 
 
 def run(

@@ -132,11 +132,12 @@ def _event_ids(symbols: list[str], whens: pd.DatetimeIndex, given: list[str]) ->
     so that every event's rows stay apart in the tables."""
     taken = {g for g in given if g}
     ids = []
-    for symbol, when, g in zip(symbols, whens, given, strict=True):
+    days = np.datetime_as_string(whens.values, unit="D") if whens.tz is None else [str(w.date()) for w in whens]
+    for symbol, day, g in zip(symbols, days, given, strict=True):
         if g:
             ids.append(g)
             continue
-        base = f"{symbol}@{when.date()}"
+        base = f"{symbol}@{day}"
         event_id, k = base, 1
         while event_id in taken:
             k += 1
@@ -248,9 +249,9 @@ class EventStudy:
         built: list[engine.EventSeries] = []
         skipped: list[dict] = []
         for k, symbol in enumerate(symbols):
-            when = whens[k]
             event_id = ids[k]
             if day0[k] < 0:
+                when = whens[k]
                 skipped.append({"event_id": event_id, "symbol": symbol, "date": when,
                                 "reason": f"no trading day for {when.date()} under the {self.event_day!r} rule"})
                 continue
