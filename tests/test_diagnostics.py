@@ -10,7 +10,7 @@ from hypothesis.extra.numpy import arrays
 from statsmodels.stats.stattools import durbin_watson, jarque_bera
 
 from eventstudy.stats.diagnostics import MIN_DAYS, residual_diagnostics
-from eventstudy.stats.ranks import ranks_with_one_more, row_ranks
+from eventstudy.stats.ranks import row_ranks, weighted_rank_sums_with_one_more
 
 
 def test_diagnostics_match_statsmodels_on_random_panels() -> None:
@@ -48,7 +48,12 @@ def test_row_ranks_equal_pandas_average_ranks(x: np.ndarray) -> None:
 @settings(max_examples=200, deadline=None)
 @given(values, st.data())
 def test_appending_one_value_equals_ranking_from_scratch(x: np.ndarray, data: st.DataObject) -> None:
-    extra = np.array([data.draw(st.sampled_from([-1.5, 0.0, 0.25, 2.0]) | st.floats(-3, 3)) for _ in x])
-    moved, new = ranks_with_one_more(row_ranks(x), x, extra)
-    expected = pd.DataFrame(np.column_stack([x, extra])).rank(axis=1).to_numpy()
-    np.testing.assert_array_equal(np.column_stack([moved, new]), expected)
+    extra = np.array([data.draw(st.sampled_from([-1.5, 0.0, 0.25, 2.0, np.nan]) | st.floats(-3, 3)) for _ in x])
+    weights = np.array([data.draw(st.sampled_from([0.0, 0.5, 1.0, 0.125])) for _ in x])
+    weights[np.isnan(extra)] = 0.0  # a row without an appended value is left out
+    counts = (~np.isnan(x)).sum(axis=1)
+    sums, new = weighted_rank_sums_with_one_more(np.nan_to_num(row_ranks(x)), x, extra, weights, counts)
+    full = pd.DataFrame(np.column_stack([x, extra])).rank(axis=1).to_numpy()
+    keep = ~np.isnan(extra)
+    np.testing.assert_array_equal(new[keep], full[keep, -1])
+    np.testing.assert_allclose(sums, np.nansum(full[:, :-1] * weights[:, None], axis=0), rtol=1e-12, atol=1e-12)

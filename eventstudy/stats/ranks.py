@@ -19,6 +19,12 @@ def row_ranks(x: np.ndarray) -> np.ndarray:
     starts[:, 1:] = xs[:, 1:] != xs[:, :-1]
     ends = np.ones((n, k), dtype=bool)
     ends[:, :-1] = starts[:, 1:]
+    if starts.all():
+        # No two equal values (NaNs never compare equal): the rank is the sorted position.
+        ranks = np.empty((n, k))
+        np.put_along_axis(ranks, order, np.broadcast_to(idx + 1.0, (n, k)), axis=1)
+        ranks[np.isnan(x)] = np.nan
+        return ranks
     first = np.maximum.accumulate(np.where(starts, idx, 0), axis=1)
     last = np.minimum.accumulate(np.where(ends, idx, k - 1)[:, ::-1], axis=1)[:, ::-1]
     ranks = np.empty((n, k))
@@ -27,24 +33,23 @@ def row_ranks(x: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def ranks_with_one_more(
-    ranks: np.ndarray, values: np.ndarray, extra: np.ndarray, counts: np.ndarray | None = None
+def weighted_rank_sums_with_one_more(
+    ranks0: np.ndarray, values: np.ndarray, extra: np.ndarray, weights: np.ndarray, counts: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Ranks after appending ``extra[i]`` to row ``i``, from the rows' own ``ranks`` of ``values``.
+    """Append ``extra[i]`` to row ``i`` of ``values`` and re-rank: return, per column, the sum over
+    rows of ``weights[i] * new rank`` of the row's non-NaN values, and each appended value's rank.
 
-    A value above the new one moves up by one, a tie by a half; the new value's rank is one more
-    than the values below it plus half the ties. Exact (ranks are half-integers), so the result
-    equals ranking the extended rows from scratch. ``counts``: each row's number of non-NaN values,
-    if known. Returns (ranks of the old values, rank of the new).
+    ``ranks0`` is :func:`row_ranks` of ``values`` with NaN as 0, ``counts`` each row's number of
+    non-NaN values. A value above the new one moves up by one rank, a tie by a half; the new value
+    ranks one above the values below it plus half the ties. Nothing of the panel's size is built
+    but two comparison masks: the sums are matrix-vector products. Rows with weight 0 drop out.
     """
     e = extra[:, None]
     above = values > e
     tie = values == e
-    moved = ranks + above
     n_tie = tie.sum(axis=1)
+    sums = weights @ ranks0 + weights @ above
     if n_tie.any():
-        moved += 0.5 * tie
-    if counts is None:
-        counts = np.isfinite(ranks).sum(axis=1)
+        sums += 0.5 * (weights @ tie)
     below = counts - above.sum(axis=1) - n_tie
-    return moved, below + 1 + 0.5 * n_tie
+    return sums, below + 1 + 0.5 * n_tie

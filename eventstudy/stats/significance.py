@@ -41,7 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from eventstudy.stats.engine import CarArrays, Output, degrees_of_freedom
-from eventstudy.stats.ranks import ranks_with_one_more, row_ranks
+from eventstudy.stats.ranks import row_ranks, weighted_rank_sums_with_one_more
 
 ASSUMPTIONS = {
     "KP-adjusted BMP": "robust to cross-correlation on a shared date and to event-induced variance",
@@ -265,18 +265,18 @@ class Battery:
         if n < 2:
             return _Stat("GRANK", np.nan, np.nan, n)
         event = sa[ok] / np.std(sa[ok], ddof=1)
-        est_sar, est_ranks, est_days = self._grank_estimation()
+        est_sar, ranks0, est_days = self._grank_estimation()
         if np.isfinite(event).all():
             # The estimation days are ranked once for all tests; each test adds its event value.
-            every = bool(ok.all())
-            values, ranks = (est_sar, est_ranks) if every else (est_sar[ok], est_ranks[ok])
-            moved, new = ranks_with_one_more(ranks, values, event, est_days[ok])
-            t_i = est_days[ok] + 1
-            u_est = moved / (t_i[:, None] + 1) - 0.5
-            u_new = new / (t_i + 1) - 0.5
-            per_day = self._grank_per_day if every else np.isfinite(values).sum(axis=0)
+            # u = rank / (T_i + 1) - 1/2 with T_i = est_days + 1, summed per day over the events.
+            weights = np.where(ok, 1.0 / (est_days + 2), 0.0)
+            extra = np.full(len(ok), np.nan)
+            extra[ok] = event
+            sums, new = weighted_rank_sums_with_one_more(ranks0, est_sar, extra, weights, est_days)
+            per_day = self._grank_per_day if ok.all() else ok.astype(float) @ np.isfinite(est_sar)
+            u_new = new[ok] / (est_days[ok] + 2) - 0.5
             cnt = np.append(per_day, len(u_new))
-            sums = np.append(np.nansum(u_est, axis=0), u_new.sum())
+            sums = np.append(sums - 0.5 * per_day, u_new.sum())
             with np.errstate(invalid="ignore", divide="ignore"):
                 u_bar = np.where(cnt > 0, sums / np.maximum(cnt, 1), np.nan)
         else:
@@ -294,12 +294,13 @@ class Battery:
         return _Stat("GRANK", float(t), _t_p(float(t), t_days - 2), n)
 
     def _grank_estimation(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Standardized estimation ARs, their ranks per event and their count per event."""
+        """Standardized estimation ARs, their ranks per event (NaN as 0) and their count per event."""
         if not hasattr(self, "_grank_est"):
             est_sar = np.where(self.est, self.out.sar, np.nan)
             finite = np.isfinite(est_sar)
             self._grank_per_day = finite.sum(axis=0)
-            self._grank_est = est_sar, row_ranks(est_sar), finite.sum(axis=1)
+            ranks0 = np.nan_to_num(row_ranks(est_sar), nan=0.0, copy=False)
+            self._grank_est = est_sar, ranks0, finite.sum(axis=1)
         return self._grank_est
 
     def _corrado(self, cols: np.ndarray) -> _Stat:
