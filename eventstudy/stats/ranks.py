@@ -19,16 +19,17 @@ def row_ranks(x: np.ndarray) -> np.ndarray:
     starts[:, 1:] = xs[:, 1:] != xs[:, :-1]
     ends = np.ones((n, k), dtype=bool)
     ends[:, :-1] = starts[:, 1:]
-    if starts.all():
-        # No two equal values (NaNs never compare equal): the rank is the sorted position.
-        ranks = np.empty((n, k))
-        np.put_along_axis(ranks, order, np.broadcast_to(idx + 1.0, (n, k)), axis=1)
-        ranks[np.isnan(x)] = np.nan
-        return ranks
-    first = np.maximum.accumulate(np.where(starts, idx, 0), axis=1)
-    last = np.minimum.accumulate(np.where(ends, idx, k - 1)[:, ::-1], axis=1)[:, ::-1]
+    # Rows without two equal values (NaNs never compare equal) rank by sorted position; only rows
+    # with ties need the mean position of each run of equal values.
+    sorted_ranks = np.broadcast_to(idx + 1.0, (n, k)).copy()
+    tied = np.flatnonzero(~starts.all(axis=1))
+    if len(tied):
+        st, en = starts[tied], ends[tied]
+        first = np.maximum.accumulate(np.where(st, idx, 0), axis=1)
+        last = np.minimum.accumulate(np.where(en, idx, k - 1)[:, ::-1], axis=1)[:, ::-1]
+        sorted_ranks[tied] = (first + last) / 2 + 1
     ranks = np.empty((n, k))
-    np.put_along_axis(ranks, order, (first + last) / 2 + 1, axis=1)
+    np.put_along_axis(ranks, order, sorted_ranks, axis=1)
     ranks[np.isnan(x)] = np.nan
     return ranks
 
