@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from scipy import stats
 from statsmodels.stats.stattools import durbin_watson, jarque_bera
 
 from eventstudy.stats.diagnostics import MIN_DAYS, residual_diagnostics
 from eventstudy.stats.ranks import row_ranks, weighted_rank_sums_with_one_more
+from eventstudy.stats.significance import wilcoxon_p
 
 
 def test_diagnostics_match_statsmodels_on_random_panels() -> None:
@@ -57,3 +60,18 @@ def test_appending_one_value_equals_ranking_from_scratch(x: np.ndarray, data: st
     keep = ~np.isnan(extra)
     np.testing.assert_array_equal(new[keep], full[keep, -1])
     np.testing.assert_allclose(sums, np.nansum(full[:, :-1] * weights[:, None], axis=0), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [51, 80, 400, 5000])
+@pytest.mark.parametrize("decimals", [None, 1])
+def test_wilcoxon_p_equals_scipy(n: int, decimals: int | None) -> None:
+    """Above 50 values the p-value is written out; it must be scipy's to the bit (ties included)."""
+    rng = np.random.default_rng(n)
+    for _ in range(10):
+        x = rng.normal(rng.normal(0, 0.1), 1, n)
+        if decimals is not None:
+            x = np.round(x, decimals)  # many ties
+        x = x[x != 0]
+        assert wilcoxon_p(x) == stats.wilcoxon(x).pvalue
+    small = rng.normal(0, 1, 20)
+    assert wilcoxon_p(small) == stats.wilcoxon(small).pvalue
