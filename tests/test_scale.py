@@ -77,3 +77,29 @@ def test_repeated_security_date_pairs_get_distinct_ids(given: bool) -> None:
     car = res.car[res.car["window"] == "[0,0]"]["car"].to_numpy()
     assert car[0] == car[1] == car[2]
     assert res.ar.groupby("event_id").size().eq(11).all()
+
+
+def test_cluster_matrix_on_one_calendar_equals_the_date_grid() -> None:
+    from eventstudy.stats.significance import _cluster_matrix
+
+    rng = np.random.default_rng(9)
+    m, k = 7, 40
+    days = pd.bdate_range("2021-01-04", periods=k + 5).values
+    dates = np.tile(days[:k], (m, 1))
+    ar = rng.normal(0, 0.01, (m, k))
+    est = rng.random((m, k)) < 0.7
+    est[:, 5] = False  # a day no member uses
+    # By dates, as for securities on different calendars.
+    who, col = np.nonzero(est)
+    grid, day = np.unique(dates[who, col], return_inverse=True)
+    expected = np.full((len(grid), m), np.nan)
+    expected[day.ravel(), who] = ar[who, col]
+    np.testing.assert_array_equal(_cluster_matrix(est, dates, ar), expected)
+    # One member a day behind (another calendar): the general path, same construction.
+    shifted = dates.copy()
+    shifted[0] = days[1 : k + 1]
+    who, col = np.nonzero(est)
+    grid, day = np.unique(shifted[who, col], return_inverse=True)
+    expected = np.full((len(grid), m), np.nan)
+    expected[day.ravel(), who] = ar[who, col]
+    np.testing.assert_array_equal(_cluster_matrix(est, shifted, ar), expected)

@@ -169,11 +169,7 @@ class Battery:
         return (total / pairs if pairs else 0.0), share
 
     def _cluster_correlation(self, members: np.ndarray) -> tuple[float, int]:
-        # (dates x members) on the cluster's estimation dates, filled by index arithmetic.
-        who, col = np.nonzero(self.est[members])
-        grid, day = np.unique(self.out.dates[members[who], col], return_inverse=True)
-        x = np.full((len(grid), len(members)), np.nan)
-        x[day.ravel(), who] = self.out.ar[members[who], col]
+        x = _cluster_matrix(self.est[members], self.out.dates[members], self.out.ar[members])
         m = np.isfinite(x).astype(float)
         xz = np.where(m > 0, x, 0.0)
         cnt = m.T @ m
@@ -372,6 +368,24 @@ class Battery:
         boot = self._bootstrap(mean_daily, c.window.length)
         res.append(_Stat("bootstrap", float(c.car[ok].mean()) if ok.any() else np.nan, boot.p_value, boot.n))
         return res
+
+
+def _cluster_matrix(est: np.ndarray, dates: np.ndarray, ar: np.ndarray) -> np.ndarray:
+    """(dates x members) estimation ARs of one cluster, NaN where a member has none, the rows in
+    date order over the dates some member uses."""
+    used = est.any(axis=0)
+    stamps = dates.view("i8")[:, used]
+    on = est[:, used]
+    lo = np.where(on, stamps, np.iinfo(np.int64).max).min(axis=0)
+    hi = np.where(on, stamps, np.iinfo(np.int64).min).max(axis=0)
+    if (lo == hi).all() and (np.diff(lo) > 0).all():
+        # One calendar: each event-time column is one date, so the columns are the rows.
+        return np.where(on, ar[:, used], np.nan).T
+    who, col = np.nonzero(est)
+    grid, day = np.unique(dates[who, col], return_inverse=True)
+    x = np.full((len(grid), len(est)), np.nan)
+    x[day.ravel(), who] = ar[who, col]
+    return x
 
 
 def _clusters(rows: np.ndarray, day0: np.ndarray) -> list[np.ndarray]:
