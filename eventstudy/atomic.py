@@ -90,3 +90,51 @@ def write_csv(frame: pd.DataFrame, path: str | Path, **kwargs) -> Path:
     kwargs.setdefault("index", False)
     safe = csv_safe(frame)
     return write_via(path, lambda p: safe.to_csv(p, **kwargs))
+
+
+def write_table_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """``write_csv(frame, path)`` (no index) through pyarrow's multithreaded writer: the same values
+    (floats in shortest round-trip form, NaN and None as empty fields, midnight datetimes as dates),
+    several times faster on large tables. Strings are quoted only when a value needs it."""
+    import csv
+    import io
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if not len(frame.columns):
+        return write_csv(frame, path)
+    frame = csv_safe(frame)
+    columns = {}
+    for name, s in frame.items():
+        kind = s.dtype.kind
+        if kind == "f":
+            v = s.to_numpy(dtype=float)
+            columns[str(name)] = pa.array(v, mask=np.isnan(v))
+        elif kind == "M":
+            v = s.to_numpy(dtype="datetime64[ns]")
+            nat = np.isnat(v)
+            days = v.astype("datetime64[D]")
+            at_midnight = bool(((days == v) | nat).all())
+            text = days if at_midnight else np.datetime_as_string(v, unit="s")
+            columns[str(name)] = pa.array(text, mask=nat)
+        elif kind == "b":
+            columns[str(name)] = pa.array(s.map({True: "True", False: "False"}), from_pandas=True)
+        else:
+            columns[str(name)] = pa.array(s, from_pandas=True)
+    table = pa.table(columns)
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow([str(c) for c in frame.columns])
+
+    def writer(p: Path) -> None:
+        for quoting in ("none", "needed"):  # "none" refuses a value with a comma, quote or newline
+            with open(p, "wb") as fh:
+                fh.write(header.getvalue().encode())
+                try:
+                    pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=False, quoting_style=quoting))
+                    return
+                except pa.ArrowInvalid:
+                    continue
+
+    return write_via(path, writer)

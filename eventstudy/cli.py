@@ -10,13 +10,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 
 from eventstudy.errors import UserError
 from eventstudy.paths import data_home
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas, scipy and statsmodels are imported inside the commands that use them: `--help` and the
+# light commands stay fast (tests/test_cli.py checks that importing this module loads none of them).
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -78,6 +83,8 @@ def prices_import(ctx: _Ctx, files: Sequence[str], symbol: str | None, exchange:
     unchanged. Files for a symbol already stored, or several files for one symbol, are merged: the
     sources must agree where they overlap, and the source rules say which one wins.
     """
+    import pandas as pd
+
     from eventstudy.data.sources import load_rules, plan_import
 
     if symbol and len(files) > 1:
@@ -146,6 +153,8 @@ def prices_fetch(ctx: _Ctx, names: Sequence[str], start: str, proxy: str | None)
 @pass_ctx
 def prices_status(ctx: _Ctx, show_issues: bool) -> None:
     """What is stored: date range, rows, last fetch, quality flags (holiday rows, gaps, ...)."""
+    import pandas as pd
+
     store = ctx.store()
     status = store.status()
     if status.empty:
@@ -266,6 +275,8 @@ def _fetch_for_run(ctx: _Ctx, events: Sequence, proxy: str | None) -> None:
 
 # -- a study on any data set -----------------------------------------------------------------
 def _read_wide(path: str, what: str) -> pd.DataFrame:
+    import pandas as pd
+
     p = Path(path)
     if not p.is_file():
         raise UserError(f"no such file: {path}", field=what)
@@ -296,6 +307,8 @@ def _read_wide(path: str, what: str) -> pd.DataFrame:
 
 
 def _read_events(path: str) -> pd.DataFrame:
+    import pandas as pd
+
     p = Path(path)
     if not p.is_file():
         raise UserError(f"no such file: {path}", field="--events")
@@ -365,6 +378,8 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
               cars: Sequence[str], event_day: str, log_returns: bool, percent: bool, missing: str, convention: str,
               fallback: str, bootstrap: int, seed: int, out: str) -> None:
     """An event study on any data set: wide returns or prices, events as symbol,date."""
+    import pandas as pd
+
     from eventstudy.stats.study import EventStudy
     from eventstudy.stats.windows import Estimation, parse_relative, parse_window
 

@@ -11,10 +11,11 @@ abnormal returns (BHAR; Barber & Lyon 1997).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from eventstudy.stats import models
 from eventstudy.stats.windows import DateWindow, Estimation, Window
@@ -94,10 +95,16 @@ class Output:
     def sd_ar(self) -> np.ndarray:
         return np.sqrt(self.var_ar)
 
-    @property
+    @cached_property
     def sar(self) -> np.ndarray:
+        # Kept: every day's and window's tests read it (treat the arrays as read-only).
         with np.errstate(divide="ignore", invalid="ignore"):
             return self.ar / self.sd_ar
+
+    @cached_property
+    def day0_dates(self) -> np.ndarray:
+        """(n,) datetime64: each event's day 0."""
+        return day0_dates(self.series)
 
     def car(self, w: Window) -> CarArrays:
         return _car(self, w)
@@ -142,27 +149,69 @@ def _rel_range(series: list[EventSeries], est: Estimation, window: Window, post:
     return lo, hi
 
 
+def _flat(arrays: list, fill: np.ndarray, pad: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct arrays concatenated once (events of one security share theirs), each between
+    ``pad`` copies of ``fill``, and per event the offset of its array's first element."""
+    slot: dict[int, int] = {}
+    uniq: list = []
+    which = np.empty(len(arrays), dtype=np.intp)
+    for i, a in enumerate(arrays):
+        k = slot.get(id(a))
+        if k is None:
+            k = slot[id(a)] = len(uniq)
+            uniq.append(a)
+        which[i] = k
+    gap = np.repeat(fill, pad)
+    parts = [gap]
+    for a in uniq:
+        parts += [a, gap]
+    lengths = np.array([len(a) for a in uniq], dtype=np.intp)
+    offsets = pad + np.concatenate([[0], np.cumsum(lengths + pad)[:-1]]).astype(np.intp)
+    return np.concatenate(parts), offsets[which]
+
+
+def _take(series: list[EventSeries], rel: np.ndarray, arrays: list, fill: np.ndarray, shift: int = 0) -> np.ndarray:
+    """Index arithmetic: the (n, K) panel of each event's array at day0 + rel (+ shift), ``fill``
+    outside it. ``rel`` is consecutive days, so each event's row is one contiguous slice of the
+    padded concatenation: rows are copied whole instead of gathered element by element."""
+    pad = int(max(abs(rel[0]), abs(rel[-1]))) + abs(shift) + 1
+    flat, offsets = _flat(arrays, fill, pad)
+    day0 = np.fromiter((s.day0 for s in series), dtype=np.intp, count=len(series))
+    rows = np.lib.stride_tricks.sliding_window_view(flat, len(rel))
+    return rows[offsets + day0 + int(rel[0]) + shift]
+
+
 def _gather(series: list[EventSeries], rel: np.ndarray, attr: str, shift: int = 0) -> np.ndarray | None:
     arrays = [getattr(s, attr) for s in series]
     if any(a is None for a in arrays):
         return None
-    lengths = np.array([len(a) for a in arrays])
-    flat = np.concatenate([np.asarray(a, dtype=float) for a in arrays] + [np.array([np.nan])])
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    day0 = np.array([s.day0 for s in series])
-    pos = day0[:, None] + rel[None, :] + shift
-    inside = (pos >= 0) & (pos < lengths[:, None])
-    idx = np.where(inside, offsets[:, None] + pos, len(flat) - 1)
-    return flat[idx]
+    arrays = [a if isinstance(a, np.ndarray) and a.dtype == float else np.asarray(a, dtype=float) for a in arrays]
+    return _take(series, rel, arrays, np.array([np.nan]), shift)
 
 
 def _gather_dates(series: list[EventSeries], rel: np.ndarray) -> np.ndarray:
-    out = np.full((len(series), len(rel)), np.datetime64("NaT"), dtype="datetime64[ns]")
-    for i, s in enumerate(series):
-        pos = s.day0 + rel
-        inside = (pos >= 0) & (pos < len(s.dates))
-        out[i, inside] = s.dates.values[pos[inside]]
-    return out
+    nat = np.array([np.datetime64("NaT", "ns")])
+    converted: dict[int, np.ndarray] = {}  # one conversion per security, not per event
+    arrays = []
+    for s in series:
+        a = converted.get(id(s.dates))
+        if a is None:
+            a = converted[id(s.dates)] = _dates_ns(s.dates)
+        arrays.append(a)
+    return _take(series, rel, arrays, nat)
+
+
+def _dates_ns(dates: pd.DatetimeIndex) -> np.ndarray:
+    return dates.values.astype("datetime64[ns]", copy=False)
+
+
+def day0_dates(series: list[EventSeries]) -> np.ndarray:
+    """Each event's day 0 (in its dates' own unit), without building a Timestamp per event."""
+    values: dict[int, np.ndarray] = {}
+    arrays = [values.setdefault(id(s.dates), s.dates.values) for s in series]
+    flat, offsets = _flat(arrays, np.array([], dtype=arrays[0].dtype), 0) if series else (np.array([]), 0)
+    day0 = np.fromiter((s.day0 for s in series), dtype=np.intp, count=len(series))
+    return flat[offsets + day0]
 
 
 def run(
@@ -194,29 +243,22 @@ def run(
     rule = fallback_rule(fallback)
     est = estimation or Estimation()
     est_len = est.window.length if isinstance(est.window, Window) else 250
-    post = est_len if rule == "post-event" else 0
-    lo, hi = _rel_range(series, est, window, post)
-    rel = np.arange(lo, hi + 1)
-    y = _gather(series, rel, "returns")
-    assert y is not None
-    m = _gather(series, rel, "market")
-    inp = models.Inputs(
-        y=y,
-        m=m,
-        m_lag=_gather(series, rel, "market", -1),
-        m_lead=_gather(series, rel, "market", +1),
-        s=_gather(series, rel, "sector"),
-    )
-    dates = _gather_dates(series, rel)
-    est_mask = _estimation_mask(series, rel, dates, est)
-    # An estimation window must never reach into the event window.
-    est_mask &= ~((rel >= window.start) & (rel <= window.end))[None, :]
-
-    fit = models.fit(model, inp, est_mask)
+    # The panel covers the post-event days only when some event needs the fallback, and then only
+    # as far as those events have data: the fallback's days are the same, the panel narrower.
+    lo, hi = _rel_range(series, est, window, 0)
+    y, inp, dates, est_mask, fit = _panel(series, lo, hi, model, est, window)
+    short = fit.n_obs < est.min_days
+    if short.any() and rule == "post-event":
+        reach = max(len(series[i].returns) - 1 - series[i].day0 for i in np.flatnonzero(short))
+        hi_fb = max(hi, min(window.end + est_len, reach))
+        if hi_fb > hi:
+            y, inp, dates, est_mask, fit = _panel(series, lo, hi_fb, model, est, window)
+            short = fit.n_obs < est.min_days
+    rel = np.arange(lo, y.shape[1] + lo)
+    m = inp.m
     notes = [list(s.notes) for s in series]
     model_used = [model] * len(series)
     used = est_mask & np.isfinite(y) & np.isfinite(fit.expected)
-    short = fit.n_obs < est.min_days
     if short.any() and rule == "post-event":
         fit, used = _apply_fallback(fit, inp, used, short, rel, window, est_len, est.min_days, notes, model_used,
                                     est_mask)
@@ -237,6 +279,28 @@ def run(
         var_ar=var_ar, est=used, window=window, fit=fit, model_used=model_used, usable=usable,
         notes=notes, log_returns=log_returns, convention=convention,
     )
+
+
+def _panel(
+    series: list[EventSeries], lo: int, hi: int, model: str, est: Estimation, window: Window
+) -> tuple[np.ndarray, models.Inputs, np.ndarray, np.ndarray, models.Fit]:
+    """The event-time panel over relative days lo..hi and the model fitted on it."""
+    rel = np.arange(lo, hi + 1)
+    y = _gather(series, rel, "returns")
+    assert y is not None
+    lagged = model in ("dimson", "scholes-williams")  # only these read the market a day apart
+    inp = models.Inputs(
+        y=y,
+        m=_gather(series, rel, "market"),
+        m_lag=_gather(series, rel, "market", -1) if lagged else None,
+        m_lead=_gather(series, rel, "market", +1) if lagged else None,
+        s=_gather(series, rel, "sector"),
+    )
+    dates = _gather_dates(series, rel)
+    est_mask = _estimation_mask(series, rel, dates, est)
+    # An estimation window must never reach into the event window.
+    est_mask &= ~((rel >= window.start) & (rel <= window.end))[None, :]
+    return y, inp, dates, est_mask, models.fit(model, inp, est_mask)
 
 
 def _sample_variance(x: np.ndarray) -> np.ndarray:
@@ -374,5 +438,5 @@ def t_test(value: np.ndarray, var: np.ndarray, df: np.ndarray) -> tuple[np.ndarr
     two-sided p from Student's t with the estimation's degrees of freedom."""
     with np.errstate(divide="ignore", invalid="ignore"):
         t = value / np.sqrt(var)
-        p = 2 * stats.t.sf(np.abs(t), np.where(df > 0, df, np.nan))
+        p = 2 * special.stdtr(np.where(df > 0, df, np.nan), -np.abs(t))  # = 2 * scipy.stats.t.sf(|t|, df)
     return t, p

@@ -52,10 +52,10 @@ def _batched_ols(y: np.ndarray, x: np.ndarray, use: np.ndarray) -> tuple[np.ndar
 
     Returns (beta (n,p), (X'X)^-1 (n,p,p), number of days (n,)).
     """
-    w = use[..., None].astype(float)
     xw = np.where(use[..., None], x, 0.0)
     yw = np.where(use, y, 0.0)
-    xtx = np.einsum("nkp,nkq->npq", xw, xw * w)
+    # xw is already zero off the estimation days, so X'WX is xw'xw (no weighted copy of the panel).
+    xtx = np.einsum("nkp,nkq->npq", xw, xw)
     xty = np.einsum("nkp,nk->np", xw, yw)
     # pinv rather than solve: rows with too few days are singular and are flagged by the caller.
     xtx_inv = np.linalg.pinv(xtx)
@@ -78,14 +78,15 @@ def _linear(model: str, inp: Inputs, est: np.ndarray, regressors: list[np.ndarra
     x = np.stack(cols, axis=-1)
     use = est & _finite(y, *regressors)
     beta, xtx_inv, n_obs = _batched_ols(y, x, use)
-    expected = np.einsum("nkp,np->nk", np.nan_to_num(x), beta)
+    design = np.nan_to_num(x, copy=False)  # x is this function's own array: no second copy
+    expected = np.einsum("nkp,np->nk", design, beta)
     expected = np.where(_finite(*regressors), expected, np.nan) if regressors else expected
     resid = np.where(use, y - expected, 0.0)
     p = x.shape[-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = (resid**2).sum(axis=1) / (n_obs - p)
     params = {name: beta[:, j] for j, name in enumerate(["alpha", *names])}
-    return Fit(model, expected, np.nan_to_num(x), xtx_inv, s2, n_obs, p, params)
+    return Fit(model, expected, design, xtx_inv, s2, n_obs, p, params)
 
 
 def _no_estimation(model: str, inp: Inputs, est: np.ndarray, expected: np.ndarray) -> Fit:

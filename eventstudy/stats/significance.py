@@ -38,9 +38,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from eventstudy.stats.engine import CarArrays, Output, degrees_of_freedom
+from eventstudy.stats.ranks import row_ranks, weighted_rank_sums_with_one_more
 
 ASSUMPTIONS = {
     "KP-adjusted BMP": "robust to cross-correlation on a shared date and to event-induced variance",
@@ -61,12 +62,36 @@ ASSUMPTIONS = {
 ROBUST_FIRST = ("KP-adjusted BMP", "KP-adjusted Patell", "GRANK", "Brown-Warner 1985", "bootstrap")
 
 
+# P-values through scipy.special, the functions scipy.stats' norm.sf and t.sf evaluate: the same
+# numbers without importing scipy.stats (a third of a short study's time).
 def _normal_p(z: float) -> float:
-    return float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan
+    return float(2 * special.ndtr(-abs(z))) if np.isfinite(z) else np.nan
 
 
 def _t_p(t: float, df: float) -> float:
-    return float(2 * stats.t.sf(abs(t), df)) if np.isfinite(t) and df > 0 else np.nan
+    return float(2 * special.stdtr(df, -abs(t))) if np.isfinite(t) and df > 0 else np.nan
+
+
+def wilcoxon_p(nz: np.ndarray) -> float:
+    """Two-sided p-value of the Wilcoxon signed-rank test of non-zero differences, as
+    ``scipy.stats.wilcoxon(nz).pvalue``: above 50 values its normal approximation with the tie
+    correction (written out here, equal to scipy's to the bit; tests/test_diagnostics.py), up to
+    50 scipy's exact or permutation p-value."""
+    n = len(nz)
+    if n <= 50:
+        from scipy import stats
+
+        return float(stats.wilcoxon(nz).pvalue)
+    d = np.asarray(nz, dtype=float)
+    r = row_ranks(np.abs(d)[None, :])[0]
+    r_plus = np.sum((d > 0).astype(float) * r)
+    count = float(n)
+    ties = np.unique(np.abs(d), return_counts=True)[1].astype(float)
+    mean = count * (count + 1.0) * 0.25
+    var = count * (count + 1.0) * (2.0 * count + 1.0)
+    se = np.sqrt((var - np.sum(ties**3 - ties) / 2) / 24)
+    z = (r_plus - mean) / se
+    return float(2 * special.ndtr(-np.abs(z)))
 
 
 @dataclass
@@ -99,8 +124,7 @@ class Battery:
         self.est = out.est & self.ok[:, None]
         ar_est = np.where(self.est, out.ar, np.nan)
         self.ar_est = ar_est
-        day0 = [s.day0_date for s in out.series]
-        self.clustered = (len(set(day0)) < len(day0)) if clustered is None else clustered
+        self.clustered = (len(np.unique(out.day0_dates)) < out.n) if clustered is None else clustered
         self.r, self.pair_share = self._mean_correlation(force=bool(clustered)) if self.clustered else (0.0, 0.0)
         self.bootstrap = bootstrap
         self.seed = seed
@@ -133,8 +157,7 @@ class Battery:
         n = len(rows)
         if n < 2:
             return 0.0, 0.0
-        day0 = np.array([self.out.series[i].day0_date for i in rows])
-        clusters = [rows] if force else [rows[day0 == d] for d in np.unique(day0)]
+        clusters = [rows] if force else _clusters(rows, self.out.day0_dates[rows])
         total, pairs = 0.0, 0
         for members in clusters:
             if len(members) < 2:
@@ -146,13 +169,7 @@ class Battery:
         return (total / pairs if pairs else 0.0), share
 
     def _cluster_correlation(self, members: np.ndarray) -> tuple[float, int]:
-        est = self.est[members]
-        dates = self.out.dates[members][est]
-        grid = np.unique(dates)
-        x = np.full((len(grid), len(members)), np.nan)
-        for j, i in enumerate(members):
-            mask = self.est[i]
-            x[np.searchsorted(grid, self.out.dates[i, mask]), j] = self.out.ar[i, mask]
+        x = _cluster_matrix(self.est[members], self.out.dates[members], self.out.ar[members])
         m = np.isfinite(x).astype(float)
         xz = np.where(m > 0, x, 0.0)
         cnt = m.T @ m
@@ -183,8 +200,7 @@ class Battery:
         out = self.out
         in_win = (out.rel >= out.window.start) & (out.rel <= out.window.end)
         pool = (self.est | in_win[None, :]) & np.isfinite(out.ar) & self.ok[:, None]
-        vals = np.where(pool, out.ar, np.nan)
-        ranks = pd.DataFrame(vals).rank(axis=1, method="average").to_numpy()
+        ranks = row_ranks(np.where(pool, out.ar, np.nan))
         t_i = pool.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             if self.estudy2:
@@ -256,9 +272,9 @@ class Battery:
         if len(nz):
             # Report W+ (sum of the ranks of positive ARs), as estudy2 does; scipy's two-sided
             # statistic is min(W+, W-), which hides the direction.
-            ranks = stats.rankdata(np.abs(nz))
+            ranks = row_ranks(np.abs(nz)[None, :])[0]
             w_plus = float(ranks[nz > 0].sum())
-            res.append(_Stat("Wilcoxon signed-rank", w_plus, float(stats.wilcoxon(nz).pvalue), len(nz)))
+            res.append(_Stat("Wilcoxon signed-rank", w_plus, wilcoxon_p(nz), len(nz)))
         return res
 
     def _grank(self, sa: np.ndarray) -> _Stat:
@@ -269,19 +285,43 @@ class Battery:
         if n < 2:
             return _Stat("GRANK", np.nan, np.nan, n)
         event = sa[ok] / np.std(sa[ok], ddof=1)
-        est_sar = np.where(self.est, self.out.sar, np.nan)[ok]
-        series = np.concatenate([est_sar, event[:, None]], axis=1)
-        ranks = pd.DataFrame(series).rank(axis=1).to_numpy()
-        t_i = np.isfinite(series).sum(axis=1)
-        u = ranks / (t_i[:, None] + 1) - 0.5
-        cnt = np.isfinite(u).sum(axis=0)
-        u_bar = np.where(cnt > 0, np.nansum(u, axis=0) / np.maximum(cnt, 1), np.nan)
+        est_sar, ranks0, est_days = self._grank_estimation()
+        if np.isfinite(event).all():
+            # The estimation days are ranked once for all tests; each test adds its event value.
+            # u = rank / (T_i + 1) - 1/2 with T_i = est_days + 1, summed per day over the events.
+            weights = np.where(ok, 1.0 / (est_days + 2), 0.0)
+            extra = np.full(len(ok), np.nan)
+            extra[ok] = event
+            sums, new = weighted_rank_sums_with_one_more(ranks0, est_sar, extra, weights, est_days)
+            per_day = self._grank_per_day if ok.all() else ok.astype(float) @ np.isfinite(est_sar)
+            u_new = new[ok] / (est_days[ok] + 2) - 0.5
+            cnt = np.append(per_day, len(u_new))
+            sums = np.append(sums - 0.5 * per_day, u_new.sum())
+            with np.errstate(invalid="ignore", divide="ignore"):
+                u_bar = np.where(cnt > 0, sums / np.maximum(cnt, 1), np.nan)
+        else:
+            series = np.concatenate([est_sar[ok], event[:, None]], axis=1)
+            ranks = row_ranks(series)
+            t_i = np.isfinite(series).sum(axis=1)
+            u = ranks / (t_i[:, None] + 1) - 0.5
+            cnt = np.isfinite(u).sum(axis=0)
+            u_bar = np.where(cnt > 0, np.nansum(u, axis=0) / np.maximum(cnt, 1), np.nan)
         used = cnt > 0
         t_days = int(used.sum())
         s_u = np.sqrt(np.sum((cnt[used] / n) * u_bar[used] ** 2) / t_days)
         z = u_bar[-1] / s_u
         t = z * np.sqrt((t_days - 2) / (t_days - 1 - z**2))
         return _Stat("GRANK", float(t), _t_p(float(t), t_days - 2), n)
+
+    def _grank_estimation(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Standardized estimation ARs, their ranks per event (NaN as 0) and their count per event."""
+        if not hasattr(self, "_grank_est"):
+            est_sar = np.where(self.est, self.out.sar, np.nan)
+            finite = np.isfinite(est_sar)
+            self._grank_per_day = finite.sum(axis=0)
+            ranks0 = np.nan_to_num(row_ranks(est_sar), nan=0.0, copy=False)
+            self._grank_est = est_sar, ranks0, finite.sum(axis=1)
+        return self._grank_est
 
     def _corrado(self, cols: np.ndarray) -> _Stat:
         ub = self.u_bar[cols]
@@ -328,6 +368,31 @@ class Battery:
         boot = self._bootstrap(mean_daily, c.window.length)
         res.append(_Stat("bootstrap", float(c.car[ok].mean()) if ok.any() else np.nan, boot.p_value, boot.n))
         return res
+
+
+def _cluster_matrix(est: np.ndarray, dates: np.ndarray, ar: np.ndarray) -> np.ndarray:
+    """(dates x members) estimation ARs of one cluster, NaN where a member has none, the rows in
+    date order over the dates some member uses."""
+    used = est.any(axis=0)
+    stamps = dates.view("i8")[:, used]
+    on = est[:, used]
+    lo = np.where(on, stamps, np.iinfo(np.int64).max).min(axis=0)
+    hi = np.where(on, stamps, np.iinfo(np.int64).min).max(axis=0)
+    if (lo == hi).all() and (np.diff(lo) > 0).all():
+        # One calendar: each event-time column is one date, so the columns are the rows.
+        return np.where(on, ar[:, used], np.nan).T
+    who, col = np.nonzero(est)
+    grid, day = np.unique(dates[who, col], return_inverse=True)
+    x = np.full((len(grid), len(est)), np.nan)
+    x[day.ravel(), who] = ar[who, col]
+    return x
+
+
+def _clusters(rows: np.ndarray, day0: np.ndarray) -> list[np.ndarray]:
+    """``rows`` grouped by their day-0 date, in date order (members keep their order)."""
+    order = np.argsort(day0, kind="stable")
+    cut = np.flatnonzero(day0[order][1:] != day0[order][:-1]) + 1
+    return [rows[g] for g in np.split(order, cut)]
 
 
 def _order(name: str, clustered: bool) -> int:

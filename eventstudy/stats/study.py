@@ -25,6 +25,7 @@ import pandas as pd
 
 from eventstudy.errors import UserError
 from eventstudy.stats import engine, evidence, significance
+from eventstudy.stats.diagnostics import residual_diagnostics
 from eventstudy.stats.models import MODELS
 from eventstudy.stats.returns import to_returns
 from eventstudy.stats.windows import DateWindow, Estimation, Window, default_cars
@@ -65,6 +66,91 @@ def locate_day0(dates: pd.DatetimeIndex, when: pd.Timestamp, rule: str) -> int |
     if rule == "previous":
         return pos - 1 if pos > 0 else None
     return pos if pos < len(dates) else None
+
+
+def locate_day0s(dates: pd.DatetimeIndex, whens: pd.DatetimeIndex, rule: str) -> np.ndarray:
+    """:func:`locate_day0` for many dates of one security at once; -1 where there is no day 0."""
+    if rule not in EVENT_DAY:
+        raise UserError(f"unknown event-day rule {rule!r}", field="event_day", hint=f"use {' | '.join(EVENT_DAY)}")
+    pos = dates.searchsorted(whens, side="left").astype(np.intp)
+    n = len(dates)
+    exact = (pos < n) & (dates.values[np.minimum(pos, max(n - 1, 0))] == whens.values) if n else pos < 0
+    if rule == "skip":
+        other = np.full_like(pos, -1)
+    elif rule == "previous":
+        other = pos - 1  # -1 when there is no earlier day
+    else:
+        other = np.where(pos < n, pos, -1)
+    return np.where(exact, pos, other)
+
+
+class _Wide:
+    """A wide returns frame on one sorted calendar, as one float array: each security's days and
+    values, and any benchmark's values on them, by position instead of per-event pandas alignment."""
+
+    def __init__(self, frame: pd.DataFrame, values: np.ndarray):
+        self.index = pd.DatetimeIndex(frame.index)
+        self.values = values
+        self.cols = {str(c): j for j, c in enumerate(frame.columns)}
+        self._aligned: dict[int, np.ndarray] = {}
+
+    @classmethod
+    def of(cls, returns: object) -> _Wide | None:
+        if not isinstance(returns, pd.DataFrame) or not isinstance(returns.index, pd.DatetimeIndex):
+            return None
+        if not (returns.index.is_monotonic_increasing and returns.index.is_unique):
+            return None
+        if len(returns.columns) != len({str(c) for c in returns.columns}) or not len(returns):
+            return None
+        try:
+            values = returns.to_numpy(dtype=float)
+        except (TypeError, ValueError):
+            return None
+        return cls(returns, values)
+
+    def column(self, symbol: str, on_sessions: bool) -> tuple[np.ndarray, pd.DatetimeIndex, np.ndarray]:
+        v = self.values[:, self.cols[symbol]]
+        if on_sessions:
+            keep = np.ones(len(v), dtype=bool)
+        else:
+            keep = ~np.isnan(v)  # own trading days (the first return may be NaN)
+            keep[0] = True
+        return keep, self.index[keep], v[keep]
+
+    def on(self, series: pd.Series | None, keep: np.ndarray) -> np.ndarray | None:
+        """``series`` on the frame's days where ``keep``, as ``series.reindex(days)`` would give."""
+        if series is None:
+            return None
+        full = self._aligned.get(id(series))
+        if full is None:
+            full = self._aligned[id(series)] = series.reindex(self.index).to_numpy(float)
+        return full[keep]
+
+
+def _event_ids(symbols: list[str], whens: pd.DatetimeIndex, given: list[str]) -> list[str]:
+    """The given ids, else ``SYMBOL@DATE``; a repeated (security, date) pair gets ``#2``, ``#3``, ...
+    so that every event's rows stay apart in the tables."""
+    taken = {g for g in given if g}
+    ids = []
+    days = np.datetime_as_string(whens.values, unit="D") if whens.tz is None else [str(w.date()) for w in whens]
+    for symbol, day, g in zip(symbols, days, given, strict=True):
+        if g:
+            ids.append(g)
+            continue
+        base = f"{symbol}@{day}"
+        event_id, k = base, 1
+        while event_id in taken:
+            k += 1
+            event_id = f"{base}#{k}"
+        taken.add(event_id)
+        ids.append(event_id)
+    return ids
+
+
+def _event_dates(column: pd.Series) -> pd.DatetimeIndex:
+    if pd.api.types.is_datetime64_dtype(column.dtype):
+        return pd.DatetimeIndex(column)
+    return pd.DatetimeIndex([pd.Timestamp(str(d)) for d in column])
 
 
 @dataclass
@@ -143,33 +229,55 @@ class EventStudy:
         missing = [c for c in ("symbol", "date") if c not in ev.columns]
         if missing:
             raise UserError(f"events need columns symbol and date; missing {', '.join(missing)}")
-        built: list[engine.EventSeries] = []
-        skipped: list[dict] = []
-        for k, row in enumerate(ev.itertuples(index=False)):
-            symbol = str(row.symbol)  # type: ignore[attr-defined]
-            when = pd.Timestamp(str(row.date))  # type: ignore[attr-defined]
-            event_id = str(getattr(row, "event_id", "") or f"{symbol}@{when.date()}")
+        symbols = [str(x) for x in ev["symbol"]]
+        whens = _event_dates(ev["date"])
+        given = [str(x) for x in ev["event_id"]] if "event_id" in ev.columns else [""] * len(ev)
+        for k, symbol in enumerate(symbols):
             if symbol not in rets:
                 raise UserError(f"event {k + 1}: no returns for {symbol!r}", field="symbol",
                                 hint=f"series available: {', '.join(list(rets)[:12])}")
-            r = rets[symbol]
-            if not self.returns_on_sessions:
-                r = r[r.notna() | (r.index == r.index.min())]  # own trading days (first return may be NaN)
-            dates = pd.DatetimeIndex(r.index)
-            day0 = locate_day0(dates, when, self.event_day)
-            if day0 is None:
+        # Each security's days, returns and benchmarks are prepared once and shared by its events;
+        # day 0 is found for all its events in one search.
+        by_symbol: dict[str, list[int]] = {}
+        for k, symbol in enumerate(symbols):
+            by_symbol.setdefault(symbol, []).append(k)
+        day0 = np.full(len(ev), -1, dtype=np.intp)
+        prepared = {}
+        wide = _Wide.of(self.returns)
+        for symbol, rows in by_symbol.items():
+            prepared[symbol] = self._security(rets, symbol, wide)
+            day0[rows] = locate_day0s(prepared[symbol][0], whens[rows], self.event_day)
+        ids = _event_ids(symbols, whens, given)
+        built: list[engine.EventSeries] = []
+        skipped: list[dict] = []
+        for k, symbol in enumerate(symbols):
+            event_id = ids[k]
+            if day0[k] < 0:
+                when = whens[k]
                 skipped.append({"event_id": event_id, "symbol": symbol, "date": when,
                                 "reason": f"no trading day for {when.date()} under the {self.event_day!r} rule"})
                 continue
-            m = _per_symbol(self.market, rets, symbol)
-            s = _per_symbol(self.sector, rets, symbol)
-            built.append(engine.EventSeries(
-                event_id=event_id, symbol=symbol, dates=dates, returns=r.to_numpy(float), day0=day0,
-                market=None if m is None else m.reindex(dates).to_numpy(float),
-                sector=None if s is None else s.reindex(dates).to_numpy(float),
-                market_full=m,
-            ))
+            dates, r, m, s, m_full = prepared[symbol]
+            built.append(engine.EventSeries(event_id=event_id, symbol=symbol, dates=dates, returns=r,
+                                            day0=int(day0[k]), market=m, sector=s, market_full=m_full))
         return built, skipped
+
+    def _security(
+        self, rets: Mapping[str, pd.Series], symbol: str, wide: _Wide | None = None
+    ) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray | None, np.ndarray | None, pd.Series | None]:
+        """One security's trading days, returns and benchmarks on those days."""
+        m = _per_symbol(self.market, rets, symbol)
+        s = _per_symbol(self.sector, rets, symbol)
+        if wide is not None:
+            keep, dates, values = wide.column(symbol, self.returns_on_sessions)
+            return dates, values, wide.on(m, keep), wide.on(s, keep), m
+        r = rets[symbol]
+        if not self.returns_on_sessions:
+            r = r[r.notna() | (r.index == r.index.min())]  # own trading days (first return may be NaN)
+        dates = pd.DatetimeIndex(r.index)
+        return (dates, r.to_numpy(float),
+                None if m is None else m.reindex(dates).to_numpy(float),
+                None if s is None else s.reindex(dates).to_numpy(float), m)
 
     def _event_window(self, series: list[engine.EventSeries]) -> Window:
         if isinstance(self.window, Window):
@@ -247,18 +355,6 @@ def _overlaps(series: list[engine.EventSeries], window: Window) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["symbol", "event_id", "other_event_id", "days_apart"])
 
 
-def _diagnostics(resid: np.ndarray) -> dict[str, float]:
-    """Estimation-residual diagnostics (statsmodels): Durbin-Watson for autocorrelation, which
-    thin trading produces, and Jarque-Bera for the normality the parametric tests assume."""
-    if len(resid) < 8:
-        return {"durbin_watson": np.nan, "jarque_bera_p": np.nan}
-    # Imported here: statsmodels takes a third of a second to import, and most commands never get here.
-    from statsmodels.stats.stattools import durbin_watson, jarque_bera
-
-    _, jb_p, _, _ = jarque_bera(resid)
-    return {"durbin_watson": float(durbin_watson(resid)), "jarque_bera_p": float(jb_p)}
-
-
 @dataclass
 class StudyResult:
     """Fitted study: tidy tables ``ar``, ``car``, ``tests``, ``estimates``; ``summary()``.
@@ -284,22 +380,24 @@ class StudyResult:
     @cached_property
     def estimates(self) -> pd.DataFrame:
         out = self.output
-        df = engine.degrees_of_freedom(out)
-        rows = []
-        for i, s in enumerate(out.series):
-            est_dates = out.dates[i, out.est[i]]
-            row = {
-                "event_id": s.event_id, "symbol": s.symbol, "day0": s.day0_date, "model": out.model_used[i],
-                "estimation_days": int(out.fit.n_obs[i]), "df": float(df[i]),
-                "estimation_start": pd.Timestamp(est_dates.min()) if len(est_dates) else pd.NaT,
-                "estimation_end": pd.Timestamp(est_dates.max()) if len(est_dates) else pd.NaT,
-                "sigma": float(np.sqrt(out.fit.s2[i])),
-            }
-            row.update({k: float(v[i]) for k, v in out.fit.params.items() if k != "df"})
-            row.update(_diagnostics(out.ar[i, out.est[i]]))
-            row["note"] = self._notes(i)
-            rows.append(row)
-        return pd.DataFrame(rows)
+        est = out.est
+        stamps = out.dates.view("i8")
+        has = est.any(axis=1)
+        first = np.where(est, stamps, np.iinfo(np.int64).max).min(axis=1)
+        last = np.where(est, stamps, np.iinfo(np.int64).min).max(axis=1)
+        nat = np.datetime64("NaT", "ns")
+        cols: dict[str, object] = {
+            "event_id": [s.event_id for s in out.series], "symbol": [s.symbol for s in out.series],
+            "day0": out.day0_dates, "model": out.model_used,
+            "estimation_days": out.fit.n_obs.astype(int), "df": engine.degrees_of_freedom(out).astype(float),
+            "estimation_start": np.where(has, first.view("datetime64[ns]"), nat),
+            "estimation_end": np.where(has, last.view("datetime64[ns]"), nat),
+            "sigma": np.sqrt(out.fit.s2).astype(float),
+        }
+        cols.update({k: np.asarray(v, dtype=float) for k, v in out.fit.params.items() if k != "df"})
+        cols.update(residual_diagnostics(out.ar, est))
+        cols["note"] = [self._notes(i) for i in range(out.n)]
+        return pd.DataFrame(cols)
 
     @cached_property
     def sq(self) -> pd.DataFrame:
@@ -337,7 +435,7 @@ class StudyResult:
             frames.append(pd.DataFrame({
                 "event_id": [s.event_id for s in out.series],
                 "symbol": [s.symbol for s in out.series],
-                "day0": [s.day0_date for s in out.series],
+                "day0": out.day0_dates,
                 "window": c.window.label,
                 "start": c.window.start,
                 "end": c.window.end,
@@ -361,13 +459,13 @@ class StudyResult:
 
     def to_csv(self, directory: str | Path) -> list[Path]:
         """Write ar.csv, car.csv, tests.csv and estimates.csv; return their paths."""
-        from eventstudy.atomic import write_csv
+        from eventstudy.atomic import write_table_csv
 
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         paths = []
         for name, frame in (("ar", self.ar), ("car", self.car), ("tests", self.tests), ("estimates", self.estimates)):
-            paths.append(write_csv(frame, d / f"{name}.csv"))
+            paths.append(write_table_csv(frame, d / f"{name}.csv"))
         return paths
 
     def summary(self) -> str:

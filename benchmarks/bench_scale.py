@@ -1,0 +1,332 @@
+"""Benchmark at scale: our CLI end to end, side by side with the PyPI `eventstudy` 0.1a12 and a numpy floor.
+
+Usage (from the repository root, with the package installed)::
+
+    python benchmarks/bench_scale.py                          # 1k, 10k and 100k events, all systems
+    python benchmarks/bench_scale.py --events 10000 --repeat 3
+    python benchmarks/bench_scale.py --events 1000000             # 1M events (not in CI; see below)
+    python benchmarks/bench_scale.py --startup-only            # --help times and a warm `run --offline`
+
+The workload (seeded, cached under ``--cache``): a wide CSV of daily returns, 2,000 series plus a
+market column over 3,000 business days (about 65 MB), and an events file per size drawing securities
+and dates at random (repeated (security, date) pairs included). Every system fits the market model
+on the 250 days [-260, -11] and studies the event window [-10, +10]:
+
+- ``ours``: ``eventstudy study --returns ... --market MKT`` with the full default battery, CSV in to
+  ar.csv, car.csv, tests.csv and estimates.csv out;
+- ``peer``: PyPI ``eventstudy==0.1a12`` (AR, CAR and their t only) in its own virtual environment,
+  created on first use under the cache (its import name clashes with ours); it writes the per-event
+  ARs and its aggregate table;
+- ``numpy``: the floor: the same pandas CSV parser, then plain numpy for AR, CAR and BMP, writing the
+  per-event CARs.
+
+Each system runs in its own process; wall time, CPU time (user + system, children included) and peak
+resident memory come from ``os.wait4``. A size our single-pass engine cannot hold in this machine's
+available memory (about 42 KB per event: 1M events need ~42 GB) is skipped with a message rather
+than run into swap on a shared machine; the chunked engine that would bound it is not built yet.
+On a shared machine the ratios are what counts: the runs of one size follow each other, and
+``--repeat`` keeps each system's fastest run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+N_SERIES = 2000
+N_DAYS = 3000
+EST = (-260, -11)
+WIN = (-10, 10)
+PEER = "eventstudy==0.1a12"
+# Our single-pass engine's measured growth on this workload (docs/performance.md): used to refuse a
+# size that would not fit in this machine's memory instead of pushing a shared machine into swap.
+OURS_MB = (380.0, 42e-3)  # fixed, per event
+
+
+@dataclass
+class Run:
+    system: str
+    events: int
+    wall: float
+    cpu: float
+    peak_mb: float
+    ok: bool
+    note: str = ""
+
+
+def measure(cmd: list[str], *, cwd: Path | None = None, env: dict | None = None) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds and peak RSS (MB) of one child process, and its stderr tail on failure."""
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        tail = err.read().decode(errors="replace")[-600:] if proc.returncode else ""
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, tail
+
+
+# -- the workload -------------------------------------------------------------------------------
+def workload(cache: Path, n_events: int, seed: int) -> tuple[Path, Path]:
+    import numpy as np
+    import pandas as pd
+
+    cache.mkdir(parents=True, exist_ok=True)
+    returns = cache / f"returns-{N_SERIES}x{N_DAYS}-s{seed}.csv"
+    dates = pd.bdate_range("2010-01-04", periods=N_DAYS)
+    if not returns.exists():
+        rng = np.random.default_rng(seed)
+        m = rng.normal(0.0004, 0.01, N_DAYS)
+        beta = rng.uniform(0.5, 1.5, N_SERIES)
+        r = 0.0002 + m[:, None] * beta + rng.normal(0, 0.02, (N_DAYS, N_SERIES))
+        frame = pd.DataFrame(np.column_stack([m, r]), index=dates.strftime("%Y-%m-%d"),
+                             columns=["MKT", *(f"S{i:04d}" for i in range(N_SERIES))])
+        frame.index.name = "date"
+        tmp = returns.with_suffix(".tmp")
+        frame.to_csv(tmp, float_format="%.6f")
+        tmp.replace(returns)
+    events = cache / f"events-{n_events}-s{seed}.csv"
+    if not events.exists():
+        rng = np.random.default_rng(seed + n_events)
+        # Every event has its full estimation and event window inside the data (the peer needs it).
+        pos = rng.integers(-EST[0] + 1, N_DAYS - WIN[1] - 1, n_events)
+        sym = rng.integers(0, N_SERIES, n_events)
+        frame = pd.DataFrame({"symbol": [f"S{i:04d}" for i in sym], "date": dates[pos].strftime("%Y-%m-%d")})
+        tmp = events.with_suffix(".tmp")
+        frame.to_csv(tmp, index=False)
+        tmp.replace(events)
+    return returns, events
+
+
+# -- the systems --------------------------------------------------------------------------------
+def eventstudy_exe() -> str:
+    exe = Path(sys.executable).parent / "eventstudy"
+    return str(exe) if exe.exists() else shutil.which("eventstudy") or "eventstudy"
+
+
+def run_ours(returns: Path, events: Path, out: Path, extra: list[str]) -> list[str]:
+    return [eventstudy_exe(), "study", "--returns", str(returns), "--events", str(events), "--market", "MKT",
+            "--model", "market", "--estimation", f"{EST[0]}:{EST[1]}", "--window", f"{WIN[0]}:{WIN[1]}",
+            "--out", str(out), *extra]
+
+
+PEER_SCRIPT = textwrap.dedent("""
+    import sys
+    import numpy as np
+    import pandas as pd
+    import eventstudy as es
+
+    returns, events, out = sys.argv[1:4]
+    es.Single.import_returns(returns)
+    ev = pd.read_csv(events)
+    sample = [dict(security_ticker=s, market_ticker="MKT", event_date=np.datetime64(d))
+              for s, d in zip(ev["symbol"], ev["date"])]
+    agg = es.Multiple.from_list(sample, es.Single.market_model, event_window=(W0, W1),
+                                estimation_size=EST_SIZE, buffer_size=BUFFER)
+    agg.results(asterisks=False).to_csv(out + "/aggregate.csv")
+    pd.DataFrame(np.array([e.AR for e in agg.sample])).to_csv(out + "/ar.csv")
+""")
+for _k, _v in {"EST_SIZE": EST[1] - EST[0] + 1, "BUFFER": WIN[0] - EST[1] - 1, "W0": WIN[0], "W1": WIN[1]}.items():
+    PEER_SCRIPT = PEER_SCRIPT.replace(_k, str(_v))
+
+FLOOR_SCRIPT = textwrap.dedent("""
+    import sys
+    import numpy as np
+    import pandas as pd
+
+    returns, events, out = sys.argv[1:4]
+    frame = pd.read_csv(returns, index_col=0)
+    dates = frame.index.to_numpy()
+    r = frame.to_numpy()
+    cols = {c: i for i, c in enumerate(frame.columns)}
+    ev = pd.read_csv(events)
+    day0 = np.searchsorted(dates, ev["date"].to_numpy())
+    sec = np.array([cols[s] for s in ev["symbol"]])
+    m_col = cols["MKT"]
+    rel = np.arange(EST0, W1 + 1)
+    rows = day0[:, None] + rel[None, :]
+    y = r[rows, sec[:, None]]
+    m = r[rows, m_col]
+    est = rel <= EST1
+    ye, me = y[:, est], m[:, est]
+    mx, my = me.mean(1), ye.mean(1)
+    beta = ((me - mx[:, None]) * (ye - my[:, None])).sum(1) / ((me - mx[:, None]) ** 2).sum(1)
+    alpha = my - beta * mx
+    ar = y - alpha[:, None] - beta[:, None] * m
+    L = est.sum()
+    s2 = (ar[:, est] ** 2).sum(1) / (L - 2)
+    win = rel >= W0
+    smm = ((me - mx[:, None]) ** 2).sum(1)
+    var = s2[:, None] * (1 + 1 / L + (m[:, win] - mx[:, None]) ** 2 / smm[:, None])
+    car = ar[:, win].sum(1)
+    sar = ar[:, win] / np.sqrt(var)
+    n = len(ev)
+    bmp = np.sqrt(n) * sar.mean(0) / sar.std(0, ddof=1)
+    pd.DataFrame({"symbol": ev["symbol"], "date": ev["date"], "car": car}).to_csv(out + "/car.csv", index=False)
+    pd.DataFrame({"day": rel[win], "bmp": bmp}).to_csv(out + "/bmp.csv", index=False)
+""").replace("EST0", str(EST[0])).replace("EST1", str(EST[1])).replace("W0", str(WIN[0])).replace("W1", str(WIN[1]))
+
+
+def peer_python(cache: Path) -> Path:
+    """The PyPI package's own virtual environment, created once under the cache."""
+    venv = cache / "peer-venv"
+    py = venv / "bin" / "python"
+    if not (venv / ".ready").exists():
+        print(f"creating {venv} with {PEER} (once)", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", PEER], check=True)
+        (venv / ".ready").touch()
+    return py
+
+
+def available_mb() -> float:
+    try:
+        with open("/proc/meminfo") as fh:
+            info = dict(line.split(":", 1) for line in fh)
+        return int(info["MemAvailable"].split()[0]) / 1024
+    except (OSError, KeyError, ValueError):
+        return float("inf")
+
+
+def run_size(n: int, systems: list[str], cache: Path, seed: int, repeat: int, extra: list[str],
+             force: bool = False) -> list[Run]:
+    returns, events = workload(cache, n, seed)
+    runs = []
+    for system in systems:
+        need = OURS_MB[0] + OURS_MB[1] * n
+        if system == "ours" and not force and need > 0.8 * available_mb():
+            print(f"  {system:<6} {n:>9,} events  skipped: needs about {need:,.0f} MB, "
+                  f"{available_mb():,.0f} MB available (--force to run anyway)", flush=True)
+            continue
+        best: Run | None = None
+        for _ in range(repeat):
+            with tempfile.TemporaryDirectory(prefix=f"bench-{system}-") as out:
+                if system == "ours":
+                    cmd = run_ours(returns, events, Path(out), extra)
+                elif system == "peer":
+                    cmd = [str(peer_python(cache)), "-c", PEER_SCRIPT, str(returns), str(events), out]
+                else:
+                    cmd = [sys.executable, "-c", FLOOR_SCRIPT, str(returns), str(events), out]
+                # The peer's import name clashes with ours: run it where ours cannot shadow it.
+                wall, cpu, peak, err = measure(cmd, cwd=Path(out))
+                produced = len(list(Path(out).glob("*.csv")))
+            run = Run(system, n, wall, cpu, peak, not err and produced > 0, err.strip().splitlines()[-1] if err else "")
+            if best is None or (run.ok and run.wall < best.wall):
+                best = run
+        assert best is not None
+        runs.append(best)
+        status = "" if best.ok else f"  FAILED: {best.note}"
+        print(f"  {system:<6} {n:>9,} events  {best.wall:8.2f} s wall  {best.cpu:8.2f} s CPU  "
+              f"{best.peak_mb:8.0f} MB{status}", flush=True)
+    return runs
+
+
+def table(runs: list[Run]) -> str:
+    """Per size: each system's figures, and on our row the ratios (wall, and CPU, which a busy
+    shared machine distorts less)."""
+    by = {(r.system, r.events): r for r in runs}
+    sizes = sorted({r.events for r in runs})
+    lines = ["| events | system | wall s | CPU s | peak MB | peer/ours wall | peer/ours CPU | ours/floor wall | "
+             "ours/floor CPU | ours/peer memory |", "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+
+    def ratio(a: Run | None, b: Run | None, attr: str, fmt: str) -> str:
+        if a is None or b is None or not (a.ok and b.ok):
+            return ""
+        return fmt.format(getattr(a, attr) / getattr(b, attr))
+
+    for n in sizes:
+        ours, peer, floor = by.get(("ours", n)), by.get(("peer", n)), by.get(("numpy", n))
+        for r in (x for x in (ours, peer, floor) if x is not None):
+            cells = ["", "", "", "", ""]
+            if r is ours:
+                cells = [ratio(peer, ours, "wall", "{:.2f}x"), ratio(peer, ours, "cpu", "{:.2f}x"),
+                         ratio(ours, floor, "wall", "{:.2f}x"), ratio(ours, floor, "cpu", "{:.2f}x"),
+                         ratio(ours, peer, "peak_mb", "{:.2f}")]
+            fail = "" if r.ok else " (failed)"
+            lines.append(f"| {n:,} | {r.system}{fail} | {r.wall:.2f} | {r.cpu:.2f} | {r.peak_mb:,.0f} | "
+                         + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def startup(real: Path, repeat: int) -> list[str]:
+    """--help of every command, and a warm offline run of the news-claims workflow on real data."""
+    exe = eventstudy_exe()
+    lines = []
+    commands = [[], ["prices"], ["prices", "import"], ["prices", "fetch"], ["prices", "status"],
+                ["prices", "export"], ["run"], ["study"], ["events"], ["securities"]]
+    worst = 0.0
+    for c in commands:
+        wall = min(measure([exe, *c, "--help"])[0] for _ in range(repeat))
+        worst = max(worst, wall)
+        lines.append(f"  eventstudy {' '.join([*c, '--help']):<28} {wall:.3f} s")
+    lines.append(f"  slowest --help: {worst:.3f} s (target < 0.3 s)")
+    if real.is_dir():
+        with tempfile.TemporaryDirectory(prefix="bench-run-") as d:
+            env = {**os.environ, "EVENTSTUDY_HOME": str(Path(d) / "home")}
+            files = sorted(str(p) for p in real.glob("*.csv"))
+            subprocess.run([exe, "prices", "import", *files], env=env, check=True, capture_output=True)
+            events = REPO / "events.csv"
+            cmd = [exe, "run", "--offline", "--events", str(events), "--out", str(Path(d) / "reports")]
+            measure(cmd, env=env)  # warm: caches, byte code, the store's files
+            wall, cpu, peak, err = min((measure(cmd, env=env) for _ in range(repeat)), key=lambda x: x[0])
+            state = "" if not err else f"  FAILED: {err.strip().splitlines()[-1]}"
+            lines.append(f"  eventstudy run --offline (warm, {real}): {wall:.2f} s wall, {cpu:.2f} s CPU, "
+                         f"{peak:,.0f} MB{state}")
+    else:
+        lines.append(f"  (no {real}: skipped the warm `run --offline`)")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--events", type=int, nargs="+", default=[1000, 10000, 100000], help="sizes to run")
+    ap.add_argument("--systems", default="ours,peer,numpy", help="comma-separated: ours, peer, numpy")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per system and size; the fastest counts")
+    ap.add_argument("--seed", type=int, default=12)
+    ap.add_argument("--cache", type=Path, default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+                    / "eventstudy-bench", help="workload files and the peer's virtualenv")
+    ap.add_argument("--real", type=Path, default=REPO.parent / "shared" / "data" / "real",
+                    help="real prices for the warm `run --offline`")
+    ap.add_argument("--startup-only", action="store_true")
+    ap.add_argument("--no-startup", action="store_true")
+    ap.add_argument("--ours-args", default="", help="extra arguments for `eventstudy study`")
+    ap.add_argument("--force", action="store_true", help="run sizes even when they may not fit in memory")
+    args = ap.parse_args(argv)
+
+    cpus = os.cpu_count()
+    try:
+        load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        load = "?"
+    print(f"machine: {platform.platform()}, {cpus} CPU(s), load {load}; Python {platform.python_version()}")
+    print(f"workload: {N_SERIES:,} series x {N_DAYS:,} business days; market model, estimation "
+          f"[{EST[0]},{EST[1]}], event window [{WIN[0]},+{WIN[1]}]; seed {args.seed}")
+    if not args.no_startup:
+        print("startup:")
+        for line in startup(args.real, max(args.repeat, 3)):
+            print(line)
+    if args.startup_only:
+        return 0
+    systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    runs: list[Run] = []
+    for n in args.events:
+        print(f"{n:,} events:", flush=True)
+        runs += run_size(n, systems, args.cache, args.seed, max(1, args.repeat), args.ours_args.split(), args.force)
+    print()
+    print(table(runs))
+    return 0 if all(r.ok for r in runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""The panel-wide array formulas against the per-event library calls they replace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from scipy import stats
+from statsmodels.stats.stattools import durbin_watson, jarque_bera
+
+from eventstudy.stats.diagnostics import MIN_DAYS, residual_diagnostics
+from eventstudy.stats.ranks import row_ranks, weighted_rank_sums_with_one_more
+from eventstudy.stats.significance import wilcoxon_p
+
+
+def test_diagnostics_match_statsmodels_on_random_panels() -> None:
+    rng = np.random.default_rng(12)
+    n, k = 60, 140
+    resid = rng.standard_t(4, (n, k)) * rng.uniform(0.005, 0.05, (n, 1))
+    resid[:, ::7] += rng.normal(0, 0.02, (n, 1))  # some autocorrelation and skew to detect
+    used = rng.random((n, k)) < rng.uniform(0.05, 1.0, (n, 1))
+    used[0] = False
+    used[1, :MIN_DAYS - 1] = True
+    used[1, MIN_DAYS - 1:] = False
+    resid[~used] = rng.normal(0, 1, (~used).sum())  # days not used must not matter
+    got = residual_diagnostics(resid, used)
+    for i in range(n):
+        r = resid[i, used[i]]
+        if len(r) < MIN_DAYS:
+            assert np.isnan(got["durbin_watson"][i]) and np.isnan(got["jarque_bera_p"][i])
+            continue
+        np.testing.assert_allclose(got["durbin_watson"][i], durbin_watson(r), rtol=1e-10)
+        np.testing.assert_allclose(got["jarque_bera_p"][i], jarque_bera(r)[1], rtol=1e-9, atol=1e-300)
+    assert np.isfinite(got["durbin_watson"][2:]).any()
+
+
+values = arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 12)),
+                elements=st.sampled_from([np.nan, -np.inf, -1.5, 0.0, 0.25, 0.25, 2.0, np.inf]) | st.floats(-3, 3))
+
+
+@settings(max_examples=200, deadline=None)
+@given(values)
+def test_row_ranks_equal_pandas_average_ranks(x: np.ndarray) -> None:
+    expected = pd.DataFrame(x).rank(axis=1, method="average").to_numpy()
+    np.testing.assert_array_equal(row_ranks(x), expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values, st.data())
+def test_appending_one_value_equals_ranking_from_scratch(x: np.ndarray, data: st.DataObject) -> None:
+    extra = np.array([data.draw(st.sampled_from([-1.5, 0.0, 0.25, 2.0, np.nan]) | st.floats(-3, 3)) for _ in x])
+    weights = np.array([data.draw(st.sampled_from([0.0, 0.5, 1.0, 0.125])) for _ in x])
+    weights[np.isnan(extra)] = 0.0  # a row without an appended value is left out
+    counts = (~np.isnan(x)).sum(axis=1)
+    sums, new = weighted_rank_sums_with_one_more(np.nan_to_num(row_ranks(x)), x, extra, weights, counts)
+    full = pd.DataFrame(np.column_stack([x, extra])).rank(axis=1).to_numpy()
+    keep = ~np.isnan(extra)
+    np.testing.assert_array_equal(new[keep], full[keep, -1])
+    np.testing.assert_allclose(sums, np.nansum(full[:, :-1] * weights[:, None], axis=0), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [51, 80, 400, 5000])
+@pytest.mark.parametrize("decimals", [None, 1])
+def test_wilcoxon_p_equals_scipy(n: int, decimals: int | None) -> None:
+    """Above 50 values the p-value is written out; it must be scipy's to the bit (ties included)."""
+    rng = np.random.default_rng(n)
+    for _ in range(10):
+        x = rng.normal(rng.normal(0, 0.1), 1, n)
+        if decimals is not None:
+            x = np.round(x, decimals)  # many ties
+        x = x[x != 0]
+        assert wilcoxon_p(x) == stats.wilcoxon(x).pvalue
+    small = rng.normal(0, 1, 20)
+    assert wilcoxon_p(small) == stats.wilcoxon(small).pvalue

@@ -1,0 +1,105 @@
+"""The fast paths give the results of the plain ones: a wide frame by position equals a mapping of
+series, the panel sized to the events equals the wide one, repeated events stay apart."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from eventstudy.stats.study import EventStudy
+from eventstudy.stats.windows import Estimation, Window
+
+EST = Estimation(Window(-120, -11), min_days=30)
+
+
+def panel(seed: int = 3, n: int = 12, days: int = 400) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    dates = pd.bdate_range("2019-01-01", periods=days)
+    m = rng.normal(0.0004, 0.01, days)
+    r = 0.0002 + m[:, None] * rng.uniform(0.5, 1.5, n) + rng.normal(0, 0.02, (days, n))
+    r[rng.random(r.shape) < 0.05] = np.nan  # own calendars
+    frame = pd.DataFrame(r, index=dates, columns=[f"S{i}" for i in range(n)])
+    frame["MKT"] = m
+    return frame
+
+
+def events(frame: pd.DataFrame, pos: list[int], symbols: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"symbol": symbols, "date": frame.index[pos]})
+
+
+def tables(result) -> dict[str, pd.DataFrame]:
+    return {"ar": result.ar, "car": result.car, "tests": result.tests, "estimates": result.estimates}
+
+
+def test_wide_frame_by_position_equals_mapping_of_series() -> None:
+    frame = panel()
+    ev = events(frame, [200, 250, 250, 300, 390], ["S0", "S1", "S2", "S3", "S4"])
+    kw = dict(market="MKT", estimation=EST, window=Window(-5, 5), bootstrap=99)
+    fast = EventStudy(frame, ev, **kw).fit()  # type: ignore[arg-type]
+    plain = EventStudy({c: frame[c] for c in frame.columns}, ev, **kw).fit()  # type: ignore[arg-type]
+    for name, table in tables(fast).items():
+        pd.testing.assert_frame_equal(table, tables(plain)[name], check_exact=True, obj=name)
+
+
+def test_a_short_history_event_leaves_the_others_unchanged() -> None:
+    """Without a short event the panel ends at the event window; one short event widens it for
+    its post-event fallback. The other events' statistics must not notice."""
+    frame = panel()
+    base = events(frame, [200, 250, 300], ["S0", "S1", "S2"])
+    with_short = pd.concat([base, events(frame, [30], ["S3"])], ignore_index=True)
+    kw = dict(market="MKT", estimation=EST, window=Window(-5, 5), cars=[Window(0, 0), Window(-1, 1)])
+    narrow = EventStudy(frame, base, **kw).fit()  # type: ignore[arg-type]
+    wide = EventStudy(frame, with_short, **kw).fit()  # type: ignore[arg-type]
+    assert narrow.output.rel.max() == 5
+    assert wide.output.rel.max() > 5 and "fallback" in wide.output.model_used[3]
+    for name in ("ar", "car", "estimates"):
+        a = tables(narrow)[name]
+        b = tables(wide)[name]
+        b = b[b["symbol"] != "S3"].reset_index(drop=True)
+        num = a.select_dtypes("number").columns
+        np.testing.assert_allclose(a[num].to_numpy(float), b[num].to_numpy(float), rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("given", [False, True])
+def test_repeated_security_date_pairs_get_distinct_ids(given: bool) -> None:
+    frame = panel()
+    ev = events(frame, [200, 200, 200, 300], ["S0", "S0", "S0", "S1"])
+    if given:
+        ev["event_id"] = ["", "S0@" + str(frame.index[200].date()), "", "x"]
+    res = EventStudy(frame, ev, market="MKT", estimation=EST, window=Window(-5, 5), bootstrap=99).fit()
+    ids = list(res.estimates["event_id"])
+    assert len(set(ids)) == 4
+    day = str(frame.index[200].date())
+    assert ids[:3] == ([f"S0@{day}#2", f"S0@{day}", f"S0@{day}#3"] if given else
+                       [f"S0@{day}", f"S0@{day}#2", f"S0@{day}#3"])
+    # Same data, same statistics: only the ids differ.
+    car = res.car[res.car["window"] == "[0,0]"]["car"].to_numpy()
+    assert car[0] == car[1] == car[2]
+    assert res.ar.groupby("event_id").size().eq(11).all()
+
+
+def test_cluster_matrix_on_one_calendar_equals_the_date_grid() -> None:
+    from eventstudy.stats.significance import _cluster_matrix
+
+    rng = np.random.default_rng(9)
+    m, k = 7, 40
+    days = pd.bdate_range("2021-01-04", periods=k + 5).values
+    dates = np.tile(days[:k], (m, 1))
+    ar = rng.normal(0, 0.01, (m, k))
+    est = rng.random((m, k)) < 0.7
+    est[:, 5] = False  # a day no member uses
+    # By dates, as for securities on different calendars.
+    who, col = np.nonzero(est)
+    grid, day = np.unique(dates[who, col], return_inverse=True)
+    expected = np.full((len(grid), m), np.nan)
+    expected[day.ravel(), who] = ar[who, col]
+    np.testing.assert_array_equal(_cluster_matrix(est, dates, ar), expected)
+    # One member a day behind (another calendar): the general path, same construction.
+    shifted = dates.copy()
+    shifted[0] = days[1 : k + 1]
+    who, col = np.nonzero(est)
+    grid, day = np.unique(shifted[who, col], return_inverse=True)
+    expected = np.full((len(grid), m), np.nan)
+    expected[day.ravel(), who] = ar[who, col]
+    np.testing.assert_array_equal(_cluster_matrix(est, shifted, ar), expected)

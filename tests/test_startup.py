@@ -1,0 +1,56 @@
+"""Startup cost: the CLI's module and every --help load no heavy library (pandas, scipy, statsmodels).
+
+Checked in a fresh interpreter through ``sys.modules``, not by timing: the time is measured by
+benchmarks/bench_scale.py.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = ("pandas", "scipy", "statsmodels", "matplotlib", "yfinance")
+
+PROBE = """
+import json, sys
+import eventstudy.cli as cli
+loaded = {"import": [m for m in HEAVY if m in sys.modules]}
+def walk(group, path):
+    import click
+    yield path
+    if isinstance(group, click.Group):
+        for name, sub in group.commands.items():
+            yield from walk(sub, [*path, name])
+for path in list(walk(cli.cli, [])):
+    try:
+        cli.main([*path, "--help"])
+    except SystemExit:
+        pass
+    loaded[" ".join(path) or "(top)"] = [m for m in HEAVY if m in sys.modules]
+print("\\n" + json.dumps(loaded))
+"""
+
+
+def _probe() -> dict[str, list[str]]:
+    code = f"HEAVY = {HEAVY!r}\n{PROBE}"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_cli_import_and_every_help_load_no_heavy_library() -> None:
+    loaded = _probe()
+    assert loaded["import"] == [], loaded["import"]
+    assert len(loaded) > 5  # the walk reached the subcommands
+    heavy = {cmd: mods for cmd, mods in loaded.items() if mods}
+    assert heavy == {}, heavy
+
+
+def test_public_api_still_resolves_lazily() -> None:
+    code = (
+        "import sys, eventstudy as es\n"
+        "before = 'pandas' in sys.modules\n"
+        "print(before, es.EventStudy.__name__, es.Window(-1, 1).label, 'EventStudy' in dir(es))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "EventStudy", "[-1,+1]", "True"]
