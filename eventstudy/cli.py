@@ -166,8 +166,9 @@ def prices_fetch(ctx: _Ctx, names: Sequence[str], start: str, proxy: str | None)
 
     targets = _fetch_targets(ctx, names)
     if not targets:
-        raise UserError("nothing to fetch: the store holds no Yahoo series",
-                        hint="name symbols or groups, e.g. `prices fetch 2513.HK`")
+        click.echo("nothing to fetch: the store holds no Yahoo series (imported files are refreshed by "
+                   "`eventstudy refresh`; `eventstudy prices source SYMBOL yahoo` moves one to Yahoo)")
+        return
     report = refresh(ctx.store(), targets, full_history_start=start, proxy=proxy)
     click.echo(report.summary())
     if report.failed:
@@ -198,7 +199,10 @@ def prices_status(ctx: _Ctx, show_issues: bool) -> None:
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 60):
         click.echo(status.to_string(index=False))
     kinds: dict[str, int] = {}
+    damaged = {p.symbol for p in problems}
     for sym in store.symbols():
+        if sym in damaged:
+            continue
         for issue in store.meta(sym).get("issues") or []:
             kinds[issue.get("kind", "?")] = kinds.get(issue.get("kind", "?"), 0) + 1
             if show_issues:

@@ -183,7 +183,7 @@ def _refresh_one(
             # Mixing another source's adjustment basis with Yahoo's would corrupt returns silently.
             reason = (
                 f"stored prices come from {source}, not Yahoo; refresh will not mix sources "
-                "(re-import the file, or delete it to fetch from Yahoo)"
+                f"(move it to Yahoo: eventstudy prices source {symbol} yahoo; or eventstudy prices remove {symbol})"
             )
             return SymbolResult(symbol, exchange, "failed", reason=reason)
     stored, start = _plan(store, symbol, exchange, last_closed, full_start)
