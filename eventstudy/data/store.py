@@ -374,6 +374,7 @@ class PriceStore:
                         files[entry.name] = _describe(decode_symbol(Path(entry.name).stem), entry)
             for symbol, table in tables.items():
                 target = staged / self.path(symbol).name
+                atomic.rename_point(f"stage {target.name}")
                 pq.write_table(table, target)
                 files[target.name] = _describe(symbol, target)
             (staged / MANIFEST).write_text(json.dumps({"version": 1, "files": files}, indent=1, sort_keys=True),
