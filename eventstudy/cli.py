@@ -11,14 +11,15 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
-import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import numpy as np
 import pandas as pd
 
 from eventstudy import atomic, locks
@@ -109,7 +110,7 @@ def _read_imports(ctx: _Ctx, files: Sequence[tuple[str, str | None]], exchange: 
     lines = []
     for f, symbol in files:
         if symbol is not None:
-            check_symbol(symbol)
+            check_symbol(symbol, file=f)
         guess = symbol or Path(f).stem
         exch = exchange or (registry.get(guess).exchange if registry.knows(guess) else infer_exchange(guess))
         series = read_price_file(f, symbol=symbol, exchange=exch)
@@ -343,9 +344,15 @@ def _check_out(out: str) -> Path:
     probe = parent
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise UserError(f"cannot write in {probe} (permission denied or read-only)", file=out, field="--out",
-                        hint="choose a folder you can write to")
+    try:
+        if not probe.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(probe))
+        # Root passes every permission check, so only a real write tells (read-only mounts, /proc).
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as exc:
+        raise UserError(f"cannot write in {probe} ({exc.strerror or exc})", file=out, field="--out",
+                        hint="choose a folder you can write to") from None
     return path
 
 
@@ -579,7 +586,16 @@ def _read_events(path: str) -> pd.DataFrame:
     p = Path(path)
     if not p.is_file():
         raise UserError(f"no such file: {path}", field="--events")
-    ev = pd.read_csv(p, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    try:
+        ev = pd.read_csv(p, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise UserError("the events file is empty", file=path, line=1, field="symbol",
+                        hint="the events file needs columns symbol,date") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"not UTF-8 text (byte {exc.start})", file=path, line=1, field="symbol",
+                        hint="save the file as UTF-8 CSV") from None
+    except pd.errors.ParserError as exc:
+        raise UserError(f"cannot read CSV: {str(exc).strip().splitlines()[0]}", file=path) from None
     for alias, name in (("name", "symbol"), ("when", "date"), ("id", "event_id")):
         if alias in ev.columns and name not in ev.columns:
             ev = ev.rename(columns={alias: name})
@@ -593,7 +609,26 @@ def _read_events(path: str) -> pd.DataFrame:
         raise UserError(f"cannot read date {ev['date'].iloc[i]!r}", file=path, line=i + 2, field="date",
                         hint="write dates as YYYY-MM-DD")
     ev["date"] = dates
+    if ev.empty:
+        raise UserError("no events in the file", file=path, line=2, field="symbol", hint="add rows symbol,date")
     return ev
+
+
+def _check_returns(data: pd.DataFrame, path: str, percent: bool) -> None:
+    """Returns that are really prices, or percentages without --percent, say what was probably meant."""
+    for col in data.columns:
+        values = data[col].dropna()
+        if len(values) < 5:
+            continue
+        median_abs = float(values.abs().median())
+        row = int(np.flatnonzero(data.index == values.abs().idxmax())[0]) + 2
+        if (values > 0).mean() > 0.99 and median_abs > 1.5:
+            raise UserError(f"these look like prices, not returns (all positive, median {values.median():.4g})",
+                            file=path, line=row, field=str(col), hint="pass the file with --prices instead")
+        if not percent and median_abs > 0.2:
+            raise UserError(f"a median daily move of {median_abs:.0%} as a fraction; these look like percentages",
+                            file=path, line=row, field=str(col),
+                            hint="add --percent if 1.5 means 1.5%")
 
 
 def _series_option(spec: str | None, data: pd.DataFrame, what: str) -> pd.Series | str | None:
@@ -634,7 +669,8 @@ def _series_option(spec: str | None, data: pd.DataFrame, what: str) -> pd.Series
 @click.option("--convention", default="textbook", show_default=True, type=click.Choice(["textbook", "estudy2"]),
               help="Variance conventions: textbook (MacKinlay) or estudy2's, for parity checks.")
 @click.option("--no-fallback", is_flag=True, help="Do not fall back to market-adjusted returns on short histories.")
-@click.option("--bootstrap", default=2000, show_default=True, help="Bootstrap draws (seeded).")
+@click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=0),
+              help="Bootstrap draws (seeded).")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--out", default="study-output", show_default=True, type=click.Path(file_okay=False),
               help="Directory for ar.csv, car.csv, tests.csv, estimates.csv.")
@@ -648,8 +684,17 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
 
     if bool(returns_path) == bool(prices_path):
         raise UserError("give exactly one of --returns and --prices")
+    est_window = parse_window(estimation, what="--estimation")
+    event_window = parse_window(window, what="--window")
+    _check_windows(est_window, event_window, min_estimation)
     data = _read_wide(returns_path or prices_path or "", "--returns" if returns_path else "--prices")
     events = _read_events(events_path)
+    for i, sym in enumerate(events["symbol"]):
+        if sym not in data.columns:
+            raise UserError(f"no series {sym!r} in the data file", file=events_path, line=i + 2, field="symbol",
+                            hint=f"columns: {', '.join(map(str, data.columns[:12]))}")
+    if returns_path:
+        _check_returns(data, returns_path, percent)
     mkt = _series_option(market, data, "--market")
     sec = _series_option(sector, data, "--sector")
     if percent:
@@ -660,8 +705,8 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
         sec = sec / 100 if isinstance(sec, pd.Series) else sec
     kwargs: dict[str, Any] = dict(
         model=model,
-        estimation=Estimation(parse_window(estimation, what="--estimation"), min_days=min_estimation),
-        window=parse_window(window, what="--window"),
+        estimation=Estimation(est_window, min_days=min_estimation),
+        window=event_window,
         cars=[parse_relative(c, what="--car") for c in cars] or None,
         event_day=event_day, fallback=not no_fallback, convention=convention, bootstrap=bootstrap, seed=seed,
     )

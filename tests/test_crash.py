@@ -1,25 +1,27 @@
 """SIGKILL harness: `prices import`, `refresh` and `run` killed at every rename point and at seeded
-random moments, as subprocesses. After each kill the store must read back completely as the old or
+random moments, as child processes. After each kill the store must read back completely as the old or
 the new state, the report folder must hold the previous or the new complete set, and the next
 writer must clean what the killed one left.
 
 The kill points come from the package's testing hooks (eventstudy.atomic): EVENTSTUDY_CRASH_AT=N
 SIGKILLs the process at its N-th rename point (the points are listed with EVENTSTUDY_CRASH_AT=list),
-EVENTSTUDY_CRASH_AFTER=S after S seconds. Small synthetic data keep each trial to a few seconds.
+EVENTSTUDY_CRASH_AFTER=S after S seconds. Each command runs in a forked child of the test process
+(the CLI's modules are imported once, so a trial costs its work, not Python's start-up), which
+kills itself with SIGKILL: nothing runs after the kill, exactly as with `kill -9` from outside.
+Small synthetic data keep each trial well under a second or two.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import random
 import shutil
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,10 +30,11 @@ import pandas as pd
 import pytest
 import synthetic
 
+from eventstudy import atomic, cli
 from eventstudy.atomic import recover_dir
 from eventstudy.data.store import PriceStore
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")]
 
 SEED = 20260114
 POINTS = 20  # kill points per command, at least
@@ -39,18 +42,49 @@ EVENT = ('jump,2024-06-03,10:00,America/New_York,AAA jumps,https://example.com/a
          '"session_return(AAA) > {threshold}% ""jumped""",confirmed,\n')
 
 
-def _env(base: Path, **extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(EVENTSTUDY_HOME=str(base / "home"), MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1", **extra)
-    for key in ("EVENTSTUDY_CRASH_AT", "EVENTSTUDY_CRASH_AFTER"):
-        if key not in extra:
-            env.pop(key, None)
-    return env
+@dataclass
+class Outcome:
+    returncode: int  # -9 when killed
+    stderr: str
 
 
-def _cli(base: Path, args: list[str], **extra: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "eventstudy.cli", "--securities", str(base / "securities.csv"), *args]
-    return subprocess.run(cmd, cwd=base, env=_env(base, **extra), capture_output=True, text=True, timeout=300)
+def _cli(base: Path, args: list[str], **extra: str) -> Outcome:
+    """Run the CLI in a forked child with ``extra`` in its environment; its stderr is returned."""
+    argv = ["--securities", str(base / "securities.csv"), *args]
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        code = 70
+        try:
+            os.close(read_end)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(write_end, 2)
+            sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - the child exits without cleanup
+            sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+            os.chdir(base)
+            os.environ.update(EVENTSTUDY_HOME=str(base / "home"), MPLBACKEND="Agg", **extra)
+            atomic._points[0] = 0
+            try:
+                cli.main(argv)
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+        except BaseException as exc:
+            os.write(2, f"child failed: {exc!r}\n".encode())
+        finally:
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+                sys.stderr.flush()
+            os._exit(code)
+    os.close(write_end)
+    chunks = []
+    while chunk := os.read(read_end, 65536):
+        chunks.append(chunk)
+    os.close(read_end)
+    _, status = os.waitpid(pid, 0)
+    code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+    return Outcome(code, b"".join(chunks).decode(errors="replace"))
 
 
 def store_state(home: Path) -> str:
@@ -177,8 +211,7 @@ def test_sigkill_at_every_rename_and_at_random_leaves_old_or_new(
     # Seeded moments over the whole run (start-up included), enough for POINTS kill points in all.
     for k in range(max(POINTS - n, 6)):
         trials.append((f"t{k}", {"EVENTSTUDY_CRASH_AFTER": f"{rng.uniform(0.0, took):.3f}"}))
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        outcomes = list(pool.map(lambda t: _trial(sc, tmp_path, *t), trials))
+    outcomes = [_trial(sc, tmp_path, *t) for t in trials]
     for label, how, store, report in outcomes:
         assert store in (old[0], new[0]), (sc.name, label, how, "store is neither old nor new")
         assert report in (old[1], new[1]), (sc.name, label, how, "report folder is neither old nor new")

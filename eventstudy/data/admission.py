@@ -19,6 +19,8 @@ from eventstudy.errors import UserError
 # Daily bars since 1700 fit in 100,000 rows; far more is minute or tick data (or a runaway export).
 MAX_ROWS = 100_000
 MAX_SYMBOL = 32
+# Prices are stored as nanosecond timestamps, which end in 2262; no price series starts before 1800.
+FIRST_YEAR, LAST_YEAR = 1800, 2200
 # Yahoo-style symbols: letters, digits, ^ . = - (e.g. ^HSI, 2513.HK, BRK-B, ES=F). No path
 # separators or spaces, which would otherwise reach file names and command lines.
 _SYMBOL_RE = re.compile(r"[A-Za-z0-9^][A-Za-z0-9^._=-]*")
@@ -61,6 +63,9 @@ def check_daily(path: Path, data: list[tuple[int, list[str]]], date_col: int, da
     times: dict[str, set[str]] = {}
     for ln, cell in cells:
         day = cell[:10]
+        if re.fullmatch(r"[0-9]{4}", cell[:4]) and not FIRST_YEAR <= int(cell[:4]) <= LAST_YEAR:
+            raise UserError(f"date {cell!r} is outside {FIRST_YEAR}-{LAST_YEAR}", file=path, line=ln, field=date_name,
+                            hint="check the year")
         per_day[day] += 1
         m = _TIME_RE.search(cell)
         clock = m.group(1) if m else ""
