@@ -456,11 +456,8 @@ def _refresh(ctx: _Ctx, events_path: str, out: Path, offline: bool, proxy: str |
              record: dict[str, Any]) -> int:
     from importlib.metadata import version
 
-    from eventstudy.data.refresh import refresh
-    from eventstudy.news import pipeline, schedule
+    from eventstudy.news import schedule
     from eventstudy.news.events import load_events
-    from eventstudy.news.verdicts import evaluate as evaluate_claims
-    from eventstudy.report import write_reports
 
     code = EXIT_OK
     _check_out(str(out))
@@ -475,6 +472,8 @@ def _refresh(ctx: _Ctx, events_path: str, out: Path, offline: bool, proxy: str |
         for symbol, reason in _reimport_changed(ctx, record):
             stale.append((symbol, reason))
         if not offline:
+            from eventstudy.data.refresh import refresh
+
             names = sorted({t for e in events for t in e.targets})
             wanted = {s: x for s, x in _fetch_targets(ctx, names)
                       if not store.has(s) or store.meta(s).get("source") == "yahoo"}
@@ -494,15 +493,21 @@ def _refresh(ctx: _Ctx, events_path: str, out: Path, offline: bool, proxy: str |
     if not store.symbols():
         raise UserError(f"the price store {store.dir} is empty",
                         hint="load prices first: eventstudy prices import ../shared/data/real/*.csv")
-    settings = pipeline.Settings()
+    # refresh always studies with run's defaults; they are part of the package version fingerprinted.
+    settings = "run defaults"
     registry_bytes = Path(ctx._securities).read_bytes() if ctx._securities else repr(list(registry)).encode()
     digest = schedule.fingerprint(events=Path(events_path).read_bytes(), registry=registry_bytes,
-                                  settings=repr(settings), store=store,
+                                  settings=settings, store=store,
                                   version=version("eventstudy-claims"))
     if out.is_dir() and schedule.load_state(ctx.home).get(str(out.resolve())) == digest:
         click.echo(f"nothing changed: the reports in {out}/ are current")
         return code
-    result = pipeline.run(events, store, registry, settings)
+    # The study machinery (statsmodels, matplotlib) is loaded only when there is something to compute.
+    from eventstudy.news import pipeline
+    from eventstudy.news.verdicts import evaluate as evaluate_claims
+    from eventstudy.report import write_reports
+
+    result = pipeline.run(events, store, registry, pipeline.Settings())
     verdicts = evaluate_claims(result, store)
     changes = schedule.verdict_changes(schedule.previous_verdicts(out), verdicts)
 
