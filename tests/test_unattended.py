@@ -279,3 +279,28 @@ def test_prices_source_moves_an_import_to_yahoo_keeping_history(tmp_path: Path, 
     code, _, err = run_cli(["prices", "source", "0981.HK", "yahoo"], capsys)
     assert code == 2 and "disagree" in err and "nothing was changed" in err
     assert store.path("0981.HK").read_bytes() == before
+
+
+def test_schedule_examples_run_the_refresh_and_document_exit_codes() -> None:
+    folder_ = Path(__file__).resolve().parents[1] / "examples" / "schedule"
+    texts = {p.name: p.read_text(encoding="utf-8") for p in folder_.iterdir()}
+    assert set(texts) == {"crontab", "eventstudy-refresh.service", "eventstudy-refresh.timer", "github-actions.yml"}
+    for name in ("crontab", "eventstudy-refresh.service", "github-actions.yml"):
+        assert "eventstudy refresh" in texts[name] and "3 another refresh" in " ".join(texts[name].split()), name
+    cron = [line for line in texts["crontab"].splitlines() if line and not line.startswith("#")]
+    assert len(cron) == 1 and len(cron[0].split()) > 5
+    assert "SuccessExitStatus=3" in texts["eventstudy-refresh.service"]
+    assert "OnCalendar=" in texts["eventstudy-refresh.timer"]
+    import yaml
+
+    workflow = yaml.safe_load(texts["github-actions.yml"])
+    steps = workflow["jobs"]["refresh"]["steps"]
+    assert any("eventstudy refresh" in step.get("run", "") for step in steps)
+    assert any("git commit" in step.get("run", "") for step in steps)
+
+
+def test_exit_codes_are_in_help(capsys) -> None:
+    for args in (["--help"], ["refresh", "--help"]):
+        code, out, _ = run_cli(args, capsys)
+        assert code == 0 and "Exit codes: 0 done" in out and "3 another refresh holds the lock" in " ".join(
+            out.split())
