@@ -215,6 +215,9 @@ def test_sigkill_at_every_rename_and_at_random_leaves_old_or_new(
     for label, how, store, report in outcomes:
         assert store in (old[0], new[0]), (sc.name, label, how, "store is neither old nor new")
         assert report in (old[1], new[1]), (sc.name, label, how, "report folder is neither old nor new")
+    killed = sum(o[1] == "killed" for o in outcomes)
+    print(f"{sc.name}: {len(outcomes)} trials ({n} rename points, {len(outcomes) - n} seeded moments), "
+          f"{killed} killed, run of {took:.2f} s")
     assert len(outcomes) >= POINTS
     killed_at_points = [o for o in outcomes if o[0].startswith("point") and o[1] == "killed"]
     assert len(killed_at_points) == n  # every rename point was reached and killed

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import synthetic
-from test_cli import run_cli, write_history
+from test_cli import fake_yahoo, run_cli, write_history  # noqa: F401  (fake_yahoo: a fixture)
 
 from eventstudy import atomic
 from eventstudy.data.store import PriceStore
@@ -304,3 +304,36 @@ def test_exit_codes_are_in_help(capsys) -> None:
         code, out, _ = run_cli(args, capsys)
         assert code == 0 and "Exit codes: 0 done" in out and "3 another refresh holds the lock" in " ".join(
             out.split())
+
+
+ONLINE_EVENTS = ("id,date,time,timezone,title,source,targets,offer_price,claims,certainty,notes\n"
+                 'news,2026-11-03,08:00,Asia/Hong_Kong,Something,https://example.com/a,2513.HK,,'
+                 '"session_return(2513.HK) > 1% ""rose""",confirmed,\n')
+
+
+def test_online_refresh_fetches_once_then_asks_nothing(fake_yahoo, tmp_path: Path, home: Path, capsys) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text(ONLINE_EVENTS, encoding="utf-8")
+    args = ["refresh", "--events", str(events), "--out", str(tmp_path / "r")]
+    code, out, err = run_cli(args, capsys)
+    assert code == 0, err
+    assert {c.symbol for c in fake_yahoo.history_calls()} == {"2513.HK", "^HSI"}
+    assert log(home)[-1]["fetched"] == ["2513.HK", "^HSI"]
+    calls = len(fake_yahoo.calls)
+    code, out, err = run_cli(args, capsys)
+    assert code == 0 and "nothing changed" in out
+    assert len(fake_yahoo.calls) == calls  # nothing closed since: no request at all
+
+
+def test_online_refresh_with_one_failure_is_partial_exit_1_and_names_stale_data(
+    fake_yahoo, tmp_path: Path, home: Path, capsys
+) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text(ONLINE_EVENTS.replace(",2513.HK,,", ",2513.HK;0100.HK,,"), encoding="utf-8")
+    fake_yahoo.rate_limited["0100.HK"] = 100
+    code, out, err = run_cli(["refresh", "--events", str(events), "--out", str(tmp_path / "r")], capsys)
+    assert code == 1
+    assert "failed 0100.HK" in err
+    stale = json.loads((tmp_path / "r" / "changes.json").read_text())["stale"]
+    assert [s["symbol"] for s in stale] == ["0100.HK"]
+    assert log(home)[-1]["exit_code"] == 1 and log(home)[-1]["failed"][0]["symbol"] == "0100.HK"
