@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import synthetic
-from test_cli import fake_yahoo, run_cli, write_history  # noqa: F401  (fake_yahoo: a fixture)
+from test_cli import fake_yahoo as _fake_yahoo  # noqa: F401  (registers the fixture `fake_yahoo`)
+from test_cli import run_cli, write_history
 
 from eventstudy import atomic
 from eventstudy.data.store import PriceStore
@@ -331,7 +332,7 @@ def test_online_refresh_with_one_failure_is_partial_exit_1_and_names_stale_data(
     events = tmp_path / "events.csv"
     events.write_text(ONLINE_EVENTS.replace(",2513.HK,,", ",2513.HK;0100.HK,,"), encoding="utf-8")
     fake_yahoo.rate_limited["0100.HK"] = 100
-    code, out, err = run_cli(["refresh", "--events", str(events), "--out", str(tmp_path / "r")], capsys)
+    code, _, err = run_cli(["refresh", "--events", str(events), "--out", str(tmp_path / "r")], capsys)
     assert code == 1
     assert "failed 0100.HK" in err
     stale = json.loads((tmp_path / "r" / "changes.json").read_text())["stale"]

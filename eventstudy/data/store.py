@@ -215,19 +215,22 @@ class PriceStore:
     def _damaged(self, symbol: str, path: Path, why: str) -> DataError:
         return DataError(f"stored prices for {symbol} are damaged ({why})", file=path, hint=repair_hint(symbol))
 
-    def _load(self, symbol: str, columns: list[str] | None = None) -> pa.Table:
+    def _bytes(self, symbol: str) -> bytes:
         """The whole file read in one go: a writer's switch between two opens cannot tear the read."""
         path = self.path(symbol)
         try:
-            data = path.read_bytes()
+            return path.read_bytes()
         except FileNotFoundError:
             raise self._missing(symbol) from None
         except IsADirectoryError:
             raise self._damaged(symbol, path, "a folder, not a file") from None
+
+    def _load(self, symbol: str, columns: list[str] | None = None) -> pa.Table:
+        data = self._bytes(symbol)
         try:
             return pq.read_table(pa.BufferReader(data), columns=columns)
         except (OSError, pa.ArrowException, ValueError) as exc:
-            raise self._damaged(symbol, path, _short(exc)) from None
+            raise self._damaged(symbol, self.path(symbol), _short(exc)) from None
 
     def read(self, symbol: str) -> pd.DataFrame:
         return self.read_with_meta(symbol)[0]
@@ -248,12 +251,7 @@ class PriceStore:
 
     def meta(self, symbol: str) -> dict[str, Any]:
         path = self.path(symbol)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise self._missing(symbol) from None
-        except IsADirectoryError:
-            raise self._damaged(symbol, path, "a folder, not a file") from None
+        data = self._bytes(symbol)
         try:
             return _decode_meta(pq.read_schema(pa.BufferReader(data)).metadata)
         except (OSError, pa.ArrowException, ValueError, TypeError) as exc:
