@@ -55,6 +55,9 @@ def hold(
     wait; on time-out :class:`LockHeld` is raised. Re-entrant within one process."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # filelock takes a lock file it cannot create (a read-only folder) for a busy lock and would
+    # wait in vain; opening it first turns that into the environment failure it is.
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
     lock = filelock.FileLock(str(path), is_singleton=True)
     try:
         lock.acquire(timeout=0)

@@ -338,3 +338,15 @@ def test_online_refresh_with_one_failure_is_partial_exit_1_and_names_stale_data(
     stale = json.loads((tmp_path / "r" / "changes.json").read_text())["stale"]
     assert [s["symbol"] for s in stale] == ["0100.HK"]
     assert log(home)[-1]["exit_code"] == 1 and log(home)[-1]["failed"][0]["symbol"] == "0100.HK"
+
+
+def test_a_lock_that_cannot_be_created_is_an_environment_failure_not_a_wait(tmp_path: Path) -> None:
+    from eventstudy import locks
+
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    started = pd.Timestamp.now()
+    with pytest.raises(OSError) as err, locks.hold(blocked / ".x.lock", "x", timeout=30):
+        pass
+    assert not isinstance(err.value, locks.LockHeld)
+    assert pd.Timestamp.now() - started < pd.Timedelta(seconds=5)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 import time
 import urllib.parse
 import warnings
@@ -90,12 +91,22 @@ def unreachable(proxy: str | None = None, *, timeout: float = PROBE_TIMEOUT) -> 
     if proxy:
         parts = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
         host, port = parts.hostname or host, parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return ""
-    except Exception as exc:  # name look-up, refused, timed out, or sockets blocked by a sandbox
-        via = f"proxy {host}:{port}" if proxy else host
-        return f"Yahoo Finance is unreachable ({via}: {type(exc).__name__}: {exc})"
+    via = f"proxy {host}:{port}" if proxy else host
+    answer: list[str] = []
+
+    def connect() -> None:
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                answer.append("")
+        except Exception as exc:  # name look-up, refused, timed out, or sockets blocked by a sandbox
+            answer.append(f"Yahoo Finance is unreachable ({via}: {type(exc).__name__}: {exc})")
+
+    # The name look-up ignores the socket time-out (a resolver may retry for 10 s and more), so the
+    # whole probe runs in a thread that is given up on after the deadline.
+    worker = threading.Thread(target=connect, daemon=True)
+    worker.start()
+    worker.join(timeout + 1.0)
+    return answer[0] if answer else f"Yahoo Finance is unreachable ({via}: no answer within {timeout + 1.0:g} s)"
 
 
 def _is_transient(exc: BaseException) -> bool:

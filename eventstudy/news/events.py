@@ -167,8 +167,8 @@ class _ClaimParser:
         if not quote.strip():
             self.pos -= len(quote) + 2
             raise self._fail("non-empty news wording inside the quotes")
-        if not math.isfinite(float(value)) or abs(value) > 1000:
-            raise UserError(f"claim {self.index}: threshold {number} is out of range", field="claims",
+        if not math.isfinite(float(value)):
+            raise UserError(f"claim {self.index}: threshold {number} is too large for a number", field="claims",
                             hint="a claim's threshold is a return, e.g. 17% or 0.17")
         return Claim(kind, target, op, float(value), quote)
 
