@@ -12,8 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import synthetic
-from test_cli import fake_yahoo as _fake_yahoo  # noqa: F401  (registers the fixture `fake_yahoo`)
-from test_cli import run_cli, write_history
+from test_cli import (
+    fake_yahoo,  # noqa: F401  (the fixture, used by name)
+    run_cli,
+    write_history,
+)
 
 from eventstudy import atomic
 from eventstudy.data.store import PriceStore
@@ -312,7 +315,8 @@ ONLINE_EVENTS = ("id,date,time,timezone,title,source,targets,offer_price,claims,
                  '"session_return(2513.HK) > 1% ""rose""",confirmed,\n')
 
 
-def test_online_refresh_fetches_once_then_asks_nothing(fake_yahoo, tmp_path: Path, home: Path, capsys) -> None:
+def test_online_refresh_fetches_once_then_asks_nothing(fake_yahoo, tmp_path: Path, home: Path,  # noqa: F811
+                                                       capsys) -> None:
     events = tmp_path / "events.csv"
     events.write_text(ONLINE_EVENTS, encoding="utf-8")
     args = ["refresh", "--events", str(events), "--out", str(tmp_path / "r")]
@@ -327,7 +331,7 @@ def test_online_refresh_fetches_once_then_asks_nothing(fake_yahoo, tmp_path: Pat
 
 
 def test_online_refresh_with_one_failure_is_partial_exit_1_and_names_stale_data(
-    fake_yahoo, tmp_path: Path, home: Path, capsys
+    fake_yahoo, tmp_path: Path, home: Path, capsys  # noqa: F811
 ) -> None:
     events = tmp_path / "events.csv"
     events.write_text(ONLINE_EVENTS.replace(",2513.HK,,", ",2513.HK;0100.HK,,"), encoding="utf-8")
