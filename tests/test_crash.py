@@ -48,8 +48,8 @@ class Outcome:
     stderr: str
 
 
-def _cli(base: Path, args: list[str], **extra: str) -> Outcome:
-    """Run the CLI in a forked child with ``extra`` in its environment; its stderr is returned."""
+def _start(base: Path, args: list[str], **extra: str) -> tuple[int, int]:
+    """Fork a child running the CLI with ``extra`` in its environment: (pid, read end of its stderr)."""
     argv = ["--securities", str(base / "securities.csv"), *args]
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -78,6 +78,10 @@ def _cli(base: Path, args: list[str], **extra: str) -> Outcome:
                 sys.stderr.flush()
             os._exit(code)
     os.close(write_end)
+    return pid, read_end
+
+
+def _finish(pid: int, read_end: int) -> Outcome:
     chunks = []
     while chunk := os.read(read_end, 65536):
         chunks.append(chunk)
@@ -85,6 +89,10 @@ def _cli(base: Path, args: list[str], **extra: str) -> Outcome:
     _, status = os.waitpid(pid, 0)
     code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
     return Outcome(code, b"".join(chunks).decode(errors="replace"))
+
+
+def _cli(base: Path, args: list[str], **extra: str) -> Outcome:
+    return _finish(*_start(base, args, **extra))
 
 
 def store_state(home: Path) -> str:
@@ -224,3 +232,16 @@ def test_sigkill_at_every_rename_and_at_random_leaves_old_or_new(
     # The harness is not vacuous: the kills produced both outcomes.
     states = {(o[2], o[3]) for o in outcomes}
     assert len(states) >= 2, states
+
+
+def test_two_refreshes_started_together_one_works_the_other_exits_3(tmp_path: Path) -> None:
+    sc = refresh_scenario(tmp_path)
+    first = _start(sc.base, sc.args)
+    time.sleep(0.3)  # the first holds the lock within milliseconds; its work takes longer than this
+    second = _cli(sc.base, sc.args)
+    done = _finish(*first)
+    assert done.returncode == 0, done.stderr
+    assert second.returncode == 3, second.stderr
+    assert "already running" in second.stderr and f"pid {first[0]}" in second.stderr
+    waited = _cli(sc.base, [*sc.args, "--wait", "60"])  # after the first: nothing changed, exit 0
+    assert waited.returncode == 0, waited.stderr
