@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
 import os
+import shutil
+import signal
+import sys
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from eventstudy.formatting import clean
+
+if TYPE_CHECKING:  # pandas is imported where a CSV is written: the CLI's start stays light
+    import pandas as pd
 
 
 def _umask() -> int:
@@ -37,6 +46,7 @@ def write_via(path: str | Path, writer: Callable[[Path], None]) -> Path:
         writer(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+        rename_point(f"replace {path.name}")
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -75,9 +85,11 @@ def _neutral(value: object) -> object:
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with text cells (values, index and header) that a spreadsheet would run as a formula
     prefixed with an apostrophe. Numbers are left alone: -0.05 in a float column is a number."""
+    from pandas.api.types import is_string_dtype
+
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+        if out[col].dtype == object or is_string_dtype(out[col]):
             out[col] = out[col].map(_neutral)
     if out.index.dtype == object:
         out.index = out.index.map(_neutral)
@@ -138,3 +150,151 @@ def write_table_csv(frame: pd.DataFrame, path: str | Path) -> Path:
                     continue
 
     return write_via(path, writer)
+
+
+# -- folders that change all at once ----------------------------------------------------------
+#
+# A set of files (the price store, a report folder) is written as a new generation in a hidden
+# sibling folder and switched with one rename: readers and a crash see the old set or the new set,
+# never a mix. On Linux the switch is renameat2(RENAME_EXCHANGE), a single atomic swap of two
+# folders; elsewhere it is two renames, made recoverable by marking the finished generation first.
+
+CRASH_AT_ENV = "EVENTSTUDY_CRASH_AT"  # testing hook: SIGKILL this process at the N-th rename point
+CRASH_AFTER_ENV = "EVENTSTUDY_CRASH_AFTER"  # testing hook: SIGKILL this process after S seconds
+_points = [0]
+
+
+def rename_point(label: str) -> None:
+    """A place where a crash must leave the old or the new state; the crash harness kills here.
+
+    With ``EVENTSTUDY_CRASH_AT=list`` every point is printed to stderr (to count them)."""
+    spec = os.environ.get(CRASH_AT_ENV)
+    if not spec:
+        return
+    _points[0] += 1
+    if spec == "list":
+        os.write(2, f"rename point {_points[0]}: {label}\n".encode())
+    elif spec.isdigit() and int(spec) == _points[0]:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def arm_crash_timer() -> None:
+    """Testing hook: with ``EVENTSTUDY_CRASH_AFTER=S`` the process SIGKILLs itself after S seconds."""
+    spec = os.environ.get(CRASH_AFTER_ENV)
+    if not spec:
+        return
+    timer = threading.Timer(float(spec), lambda: os.kill(os.getpid(), signal.SIGKILL))
+    timer.daemon = True
+    timer.start()
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2); False where the system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    rc = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if rc == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False  # the file system has no exchange; fall back to two renames
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _siblings(target: Path, kind: str) -> list[Path]:
+    return sorted(target.parent.glob(f".{target.name}.{kind}-*"))
+
+
+def recover_dir(target: Path) -> None:
+    """Finish or undo a switch a killed process left halfway, and remove its leftovers.
+
+    Only the two-rename fallback can leave ``target`` missing: then a generation marked ready is
+    complete and goes in, else the old one goes back. Call it holding the folder's lock."""
+    target = Path(target)
+    if not target.parent.is_dir():
+        return
+    if not target.exists():
+        ready, old = _siblings(target, "ready"), _siblings(target, "old")
+        if ready:
+            os.rename(ready[-1], target)
+        elif old:
+            os.rename(old[-1], target)
+    for kind in ("new", "ready", "old"):
+        for leftover in _siblings(target, kind):
+            _remove_tree(leftover)
+
+
+def _remove_tree(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def fsync_tree(folder: Path) -> None:
+    """Flush every file and folder under ``folder`` to disk before it is switched in."""
+    for root, _dirs, names in os.walk(folder):
+        for name in names:
+            with contextlib.suppress(OSError), open(os.path.join(root, name), "rb") as fh:
+                os.fsync(fh.fileno())
+        fsync_dir(Path(root))
+
+
+def fsync_dir(path: Path) -> None:
+    # Makes renames durable on POSIX; directories cannot be opened this way on Windows.
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def switch_dir(staged: Path, target: Path) -> None:
+    """Make the finished folder ``staged`` become ``target`` in one step; the old one is removed."""
+    fsync_tree(staged)
+    rename_point(f"switch {target.name}")
+    if not target.exists():
+        os.rename(staged, target)
+    elif _exchange(staged, target):
+        rename_point(f"switched {target.name}")
+        _remove_tree(staged)  # now holds the previous generation
+    else:
+        ready = staged.with_name(staged.name.replace(".new-", ".ready-", 1))
+        os.rename(staged, ready)
+        old = staged.with_name(staged.name.replace(".new-", ".old-", 1))
+        rename_point(f"retire {target.name}")
+        os.rename(target, old)
+        rename_point(f"install {target.name}")
+        os.rename(ready, target)
+        _remove_tree(old)
+    fsync_dir(target.parent)
+
+
+@contextlib.contextmanager
+def new_generation(target: str | Path) -> Iterator[Path]:
+    """Write a folder's next content in a hidden sibling, then switch it in all at once.
+
+    ``with new_generation(out) as staged: ...write into staged...``. If the block raises, the
+    staged folder is removed and ``target`` is untouched. Hold the folder's lock around this."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    recover_dir(target)
+    staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    os.chmod(staged, 0o777 & ~_umask())
+    try:
+        yield staged
+        switch_dir(staged, target)
+    except BaseException:
+        _remove_tree(staged)
+        raise

@@ -1,20 +1,27 @@
 """Command line: a thin layer over the Python API.
 
 User mistakes (bad files, rows, symbols, options) print one line ``eventstudy: error: ...`` and
-exit with code 2, never a traceback; a failed fetch exits with code 1 after saying which security
-failed and why.
+exit with code 2, never a traceback; a failed fetch or a failing machine (no network, a full disk,
+a read-only folder) exits with code 1 after saying what failed; a refresh that finds another one
+holding the lock exits with code 3.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import hashlib
 import sys
-from collections.abc import Sequence
+import tempfile
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from eventstudy.errors import UserError
+from eventstudy import atomic, locks
+from eventstudy.errors import EnvironmentFailure, UserError
 from eventstudy.paths import data_home
 
 if TYPE_CHECKING:
@@ -23,8 +30,14 @@ if TYPE_CHECKING:
 # pandas, scipy and statsmodels are imported inside the commands that use them: `--help` and the
 # light commands stay fast (tests/test_cli.py checks that importing this module loads none of them).
 
-EXIT_USAGE = 2
+EXIT_OK = 0
 EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_LOCKED = 3
+EXIT_CODES = """Exit codes: 0 done; 1 partial or environment failure (some securities could not be fetched, no
+network, a full disk, a read-only folder: nothing half-written is left); 2 input error (a bad file,
+row, symbol or option: nothing is written); 3 another refresh holds the lock (see refresh --wait)."""
+T = TypeVar("T")
 
 
 class _Ctx:
@@ -50,7 +63,8 @@ class _Ctx:
 pass_ctx = click.make_pass_decorator(_Ctx)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
+             epilog=EXIT_CODES)
 @click.option("--home", type=click.Path(file_okay=False), envvar="EVENTSTUDY_HOME",
               help="Data directory (default: $EVENTSTUDY_HOME, else the user data directory).")
 @click.option("--securities", type=click.Path(dir_okay=False),
@@ -83,13 +97,24 @@ def prices_import(ctx: _Ctx, files: Sequence[str], symbol: str | None, exchange:
     unchanged. Files for a symbol already stored, or several files for one symbol, are merged: the
     sources must agree where they overlap, and the source rules say which one wins.
     """
+    if symbol and len(files) > 1:
+        raise UserError("--symbol names one file's symbol, but several files were given", field="--symbol",
+                        hint="import the files one at a time, or drop --symbol")
+    items, lines = _plan_imports(ctx, files, symbol, exchange, sources_path)
+    ctx.store().write_many(items)
+    for line in lines:
+        click.echo(line)
+    click.echo(f"imported {len(files)} file(s) for {len(items)} symbol(s) into {ctx.home / 'prices'}")
+
+
+def _plan_imports(ctx: _Ctx, files: Sequence[str], symbol: str | None, exchange: str | None,
+                  sources_path: str | None = None) -> tuple[dict[str, tuple[pd.DataFrame, dict[str, Any]]], list[str]]:
+    """Read and check every file, merged with what is stored, before anything is written; each
+    source file's SHA-256 is kept in the metadata, so a refresh can tell when it changed."""
     import pandas as pd
 
     from eventstudy.data.sources import load_rules, plan_import
 
-    if symbol and len(files) > 1:
-        raise UserError("--symbol names one file's symbol, but several files were given", field="--symbol",
-                        hint="import the files one at a time, or drop --symbol")
     store = ctx.store()
 
     def stored(sym: str) -> tuple[pd.DataFrame, dict[str, Any]] | None:
@@ -97,10 +122,26 @@ def prices_import(ctx: _Ctx, files: Sequence[str], symbol: str | None, exchange:
 
     plan = plan_import(files, ctx.registry(), stored, load_rules(sources_path), symbol=symbol, exchange=exchange)
     items = plan.items(pd.Timestamp.now(tz="UTC").isoformat())
-    store.write_many(items)
-    for line in plan.lines:
-        click.echo(line)
-    click.echo(f"imported {len(files)} file(s) for {len(items)} symbol(s) into {ctx.home / 'prices'}")
+    digests = {str(Path(f).resolve()): _file_digest(Path(f)) for f in files}
+    for _frame, meta in items.values():
+        for src in meta.get("sources") or []:
+            if src.get("path") in digests:
+                src["sha256"] = digests[src["path"]]
+        if meta.get("source") in digests:
+            meta["source_sha256"] = digests[meta["source"]]
+    return items, plan.lines
+
+
+def _source_files(meta: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """(path, SHA-256 when imported) of every file a stored series was imported from."""
+    listed = [s for s in meta.get("sources") or [] if isinstance(s, dict)]
+    if listed:
+        return [(str(s.get("path") or ""), s.get("sha256")) for s in listed]
+    return [(str(meta.get("source") or ""), meta.get("source_sha256"))]
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _fetch_targets(ctx: _Ctx, names: Sequence[str]) -> list[tuple[str, str]]:
@@ -138,8 +179,9 @@ def prices_fetch(ctx: _Ctx, names: Sequence[str], start: str, proxy: str | None)
 
     targets = _fetch_targets(ctx, names)
     if not targets:
-        raise UserError("nothing to fetch: the store holds no Yahoo series",
-                        hint="name symbols or groups, e.g. `prices fetch 2513.HK`")
+        click.echo("nothing to fetch: the store holds no Yahoo series (imported files are refreshed by "
+                   "`eventstudy refresh`; `eventstudy prices source SYMBOL yahoo` moves one to Yahoo)")
+        return
     report = refresh(ctx.store(), targets, full_history_start=start, proxy=proxy)
     click.echo(report.summary())
     if report.failed:
@@ -152,18 +194,30 @@ def prices_fetch(ctx: _Ctx, names: Sequence[str], start: str, proxy: str | None)
 @click.option("--issues", "show_issues", is_flag=True, help="List every data-quality issue, not only counts.")
 @pass_ctx
 def prices_status(ctx: _Ctx, show_issues: bool) -> None:
-    """What is stored: date range, rows, last fetch, quality flags (holiday rows, gaps, ...)."""
+    """What is stored: date range, rows, last fetch, quality flags (holiday rows, gaps, ...).
+
+    Every file is checked against its checksum and read back; a damaged or foreign file is named
+    with the command that repairs it (exit code 1), and the rest is listed as usual.
+    """
     import pandas as pd
 
     store = ctx.store()
+    problems = store.verify()
     status = store.status()
+    for problem in problems:
+        click.echo(f"damaged: {problem.line()}", err=True)
     if status.empty:
         click.echo(f"no prices stored in {store.dir}")
+        if problems:
+            sys.exit(EXIT_FAILED)
         return
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 60):
         click.echo(status.to_string(index=False))
     kinds: dict[str, int] = {}
+    damaged = {p.symbol for p in problems}
     for sym in store.symbols():
+        if sym in damaged:
+            continue
         for issue in store.meta(sym).get("issues") or []:
             kinds[issue.get("kind", "?")] = kinds.get(issue.get("kind", "?"), 0) + 1
             if show_issues:
@@ -172,6 +226,42 @@ def prices_status(ctx: _Ctx, show_issues: bool) -> None:
                            f"{str(issue.get('date') or '')[:10]:<12} {issue.get('detail', '')}{where}")
     if kinds:
         click.echo("quality: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
+    if problems:
+        sys.exit(EXIT_FAILED)
+
+
+@prices.command("remove")
+@click.argument("symbol")
+@pass_ctx
+def prices_remove(ctx: _Ctx, symbol: str) -> None:
+    """Delete one security's stored prices (a damaged file too)."""
+    store = ctx.store()
+    store.remove(symbol)
+    click.echo(f"removed {symbol} from {store.dir}")
+
+
+@prices.command("source")
+@click.argument("symbol")
+@click.argument("source", type=click.Choice(["yahoo"]))
+@click.option("--proxy", envvar="EVENTSTUDY_PROXY", help="HTTP(S) proxy for Yahoo.")
+@pass_ctx
+def prices_source(ctx: _Ctx, symbol: str, source: str, proxy: str | None) -> None:
+    """Move an imported series to Yahoo: its history is kept, the overlap must agree.
+
+    Yahoo's bars replace the stored ones where both exist, after checking that their closes agree
+    on the common sessions (else the adjustment bases differ and nothing is changed); the stored
+    bars before Yahoo's first date are kept. From then on `refresh` and `prices fetch` keep it current.
+    """
+    from eventstudy.data.switch import to_yahoo
+
+    store = ctx.store()
+    registry = ctx.registry()
+    with store.lock():
+        frame, meta = store.read_with_meta(symbol)
+        exchange = meta.get("exchange") or (registry.get(symbol).exchange if registry.knows(symbol) else "")
+        merged, new_meta, summary = to_yahoo(symbol, exchange, frame, meta, home=store.home, proxy=proxy)
+        store.write(symbol, merged, new_meta)
+    click.echo(summary)
 
 
 @prices.command("export")
@@ -226,12 +316,18 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
     from eventstudy.report import write_reports
     from eventstudy.stats.windows import Estimation, default_cars, parse_relative
 
+    out_dir = _check_out(out)
+    event_window = parse_relative(window, what="--window")
+    est_window = parse_relative(estimation, what="--estimation")
+    _check_windows(est_window, event_window, min_estimation)
     registry = ctx.registry()
     events = load_events(events_path, registry)
-    event_window = parse_relative(window, what="--window")
+    if not events:
+        raise UserError("no events in the file; the previous report is left alone", file=events_path, line=2,
+                        field="id", hint="add at least one event row")
     settings = pipeline.Settings(
         model=model,
-        estimation=Estimation(parse_relative(estimation, what="--estimation"), min_days=min_estimation),
+        estimation=Estimation(est_window, min_days=min_estimation),
         window=event_window,
         cars=tuple(parse_relative(c, what="--car") for c in cars) or default_cars(event_window),
         missing=missing,
@@ -245,13 +341,77 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
                         hint="load prices first: eventstudy prices import ../shared/data/real/*.csv")
     result = pipeline.run(events, store, registry, settings, only=list(only) or None)
     verdicts = evaluate_claims(result, store)
-    paths = write_reports(result, verdicts, Path(out))
+    paths = _publish(out_dir, lambda staged: write_reports(result, verdicts, staged))
     for v in verdicts:
         click.echo(f"[{v.verdict}] {v.event_id}: {v.claim.text}: measured {pct(v.measured)}")
         for st in v.statements:
             click.echo(f"    {st.question}: {st.answer} - {st.text}")
         click.echo(f"    verdict: {v.verdict} - {v.reason}")
     click.echo(f"wrote {len(paths)} file(s) to {out}/")
+
+
+# The files that make a folder recognisably ours; a folder with none of them is never replaced.
+REPORT_MARKERS = ("report.md", "report.html", "results.csv", "claims.csv", "tests.csv", "ar.csv", "car.csv")
+# Longest event or estimation window: two years of sessions, beyond which nothing is an event study.
+MAX_WINDOW_DAYS = 1000
+
+
+def _check_out(out: str) -> Path:
+    """The output folder, refused up front (exit 2) when it cannot or must not be replaced."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise UserError("--out is a file, not a folder", file=out, field="--out")
+    if path.is_dir() and any(path.iterdir()) and not any((path / m).exists() for m in REPORT_MARKERS):
+        raise UserError("the folder holds files that are not a report; it would be replaced as a whole",
+                        file=out, field="--out", hint="choose an empty or new folder")
+    parent = path.resolve().parent
+    probe = parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        if not probe.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(probe))
+        # Root passes every permission check, so only a real write tells (read-only mounts, /proc).
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as exc:
+        raise UserError(f"cannot write in {probe} ({exc.strerror or exc})", file=out, field="--out",
+                        hint="choose a folder you can write to") from None
+    return path
+
+
+def _check_windows(estimation: Any, window: Any, min_estimation: int) -> None:
+    """Windows that would make a meaningless or endless study, refused before any work."""
+    from eventstudy.stats.windows import Window
+
+    if min_estimation < 1:
+        raise UserError(f"--min-estimation {min_estimation}: a fit needs at least 1 estimation day (default 30)",
+                        field="--min-estimation")
+    for w, what in ((window, "--window"), (estimation, "--estimation")):
+        if isinstance(w, Window) and (abs(w.start) > MAX_WINDOW_DAYS or abs(w.end) > MAX_WINDOW_DAYS):
+            raise UserError(f"{what} {w.start}:{w.end} reaches beyond {MAX_WINDOW_DAYS} trading days", field=what,
+                            hint="event windows span days or weeks, e.g. -5:5")
+    if isinstance(window, Window) and isinstance(estimation, Window):
+        if estimation.start <= window.end and window.start <= estimation.end:
+            raise UserError(f"--estimation {estimation.start}:{estimation.end} overlaps the event window "
+                            f"{window.start}:{window.end}", field="--estimation",
+                            hint=f"end the estimation window before {window.start}, e.g. -250:{window.start - 6}")
+    elif hasattr(window, "start") and hasattr(estimation, "end") and not isinstance(window, Window) \
+            and not isinstance(estimation, Window) and estimation.end >= window.start:
+        raise UserError("--estimation dates overlap the event window", field="--estimation",
+                        hint="end the estimation window before the event window starts")
+
+
+def _publish(out: Path, fill: Callable[[Path], T], *, wait: float = 600.0) -> T:
+    """Write a whole output folder: ``fill`` writes into a fresh sibling that replaces ``out`` in
+    one switch, under the folder's lock; a crash or a failure leaves the previous folder as it was."""
+    lock = out.resolve().parent / f".{out.resolve().name}.lock"
+    with locks.hold(lock, f"the output folder {out}", timeout=wait), atomic.new_generation(out) as staged:
+        return fill(staged)
+
+
+OFFLINE_HINT = ("without a network, load files and run offline: eventstudy prices import FILE... "
+                "&& eventstudy run --offline (or eventstudy refresh --offline)")
 
 
 def _fetch_for_run(ctx: _Ctx, events: Sequence, proxy: str | None) -> None:
@@ -266,11 +426,157 @@ def _fetch_for_run(ctx: _Ctx, events: Sequence, proxy: str | None) -> None:
     report = refresh(store, wanted, proxy=proxy)
     if report.failed and len(report.failed) == len(wanted):
         first = report.failed[0]
-        raise UserError(f"could not fetch prices from Yahoo Finance ({first.symbol}: {first.reason})",
-                        hint="without a network, load files and run offline: eventstudy prices import FILE... "
-                        "&& eventstudy run --offline")
+        raise EnvironmentFailure(f"could not fetch prices from Yahoo Finance ({first.symbol}: {first.reason})",
+                                 hint=OFFLINE_HINT)
     for r in report.failed:
         click.echo(f"warning: could not fetch {r.symbol}: {r.reason}", err=True)
+
+
+# -- the scheduled job -----------------------------------------------------------------------
+@cli.command("refresh", epilog=EXIT_CODES)
+@click.option("--events", "events_path", default="events.csv", show_default=True,
+              type=click.Path(dir_okay=False), help="Events CSV.")
+@click.option("--out", default="reports", show_default=True, type=click.Path(file_okay=False),
+              help="Report folder, rewritten only when an input changed.")
+@click.option("--offline", is_flag=True, help="No network: only re-import imported files that changed.")
+@click.option("--wait", "wait", default=0.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds to wait for another refresh holding the lock (else exit 3 at once).")
+@click.option("--proxy", envvar="EVENTSTUDY_PROXY", help="HTTP(S) proxy for Yahoo.")
+@pass_ctx
+def refresh_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, wait: float, proxy: str | None) -> None:
+    """The job to schedule: bring prices up to date, and the reports when an input changed.
+
+    Fetches only where a new session has closed on the security's exchange (none: no request at
+    all), re-imports imported files that changed on disk, then recomputes the studies and rewrites
+    the report folder only when the events, the registry or a stored price changed, listing the
+    verdicts that changed (old -> new) here and in changes.json. Each run appends one JSON line
+    (started, fetched, failed, changed, duration, exit code) to <home>/logs/refresh.jsonl.
+    """
+    from eventstudy.news import schedule
+
+    started = time.monotonic()
+    record: dict[str, Any] = {"started": schedule.now_iso(), "offline": offline, "events": events_path, "out": out,
+                              "fetched": [], "failed": [], "reimported": [], "changed": [], "reports": "unchanged"}
+    code = EXIT_OK
+    try:
+        with locks.hold(ctx.home / ".refresh.lock", "the scheduled refresh", timeout=wait):
+            code = _refresh(ctx, events_path, Path(out), offline, proxy, record)
+    except locks.LockHeld as exc:
+        click.echo(f"eventstudy: error: {exc.what} is already running ({exc.holder})", err=True)
+        code = EXIT_LOCKED
+    except (UserError, OSError) as exc:
+        code = EXIT_USAGE if isinstance(exc, UserError) and not isinstance(exc, EnvironmentFailure) else EXIT_FAILED
+        record["error"] = str(exc)
+        raise
+    finally:
+        record.update(exit_code=code, duration=round(time.monotonic() - started, 3))
+        # A read-only data directory is reported by the error being raised, not by the log.
+        with contextlib.suppress(OSError):
+            schedule.append_log(ctx.home, record)
+    sys.exit(code)
+
+
+def _refresh(ctx: _Ctx, events_path: str, out: Path, offline: bool, proxy: str | None,
+             record: dict[str, Any]) -> int:
+    from importlib.metadata import version
+
+    from eventstudy.news import schedule
+    from eventstudy.news.events import load_events
+
+    code = EXIT_OK
+    _check_out(str(out))
+    registry = ctx.registry()
+    events = load_events(events_path, registry)
+    if not events:
+        raise UserError("no events in the file; the previous report is left alone", file=events_path, line=2,
+                        field="id", hint="add at least one event row")
+    store = ctx.store()
+    stale: list[tuple[str, str]] = []
+    with store.lock():
+        for symbol, reason in _reimport_changed(ctx, record):
+            stale.append((symbol, reason))
+        if not offline:
+            from eventstudy.data.refresh import refresh
+
+            names = sorted({t for e in events for t in e.targets})
+            wanted = {s: x for s, x in _fetch_targets(ctx, names)
+                      if not store.has(s) or store.meta(s).get("source") == "yahoo"}
+            wanted.update(dict(_fetch_targets(ctx, [])))
+            report = refresh(store, list(wanted.items()), proxy=proxy)
+            record["fetched"] = [r.symbol for r in report.by_status("ok")]
+            stale += [(f.symbol, f.reason) for f in report.failed]
+            if report.failed and len(report.failed) == len(wanted):
+                record["failed"] = [{"symbol": sym, "reason": why} for sym, why in stale]
+                raise EnvironmentFailure(f"could not fetch prices from Yahoo Finance ({report.failed[0].reason})",
+                                         hint="the store is unchanged; " + OFFLINE_HINT)
+    record["failed"] = [{"symbol": sym, "reason": why} for sym, why in stale]
+    for sym, why in stale:
+        click.echo(f"failed {sym}: {why}", err=True)
+    if stale:
+        code = EXIT_FAILED
+    if not store.symbols():
+        raise UserError(f"the price store {store.dir} is empty",
+                        hint="load prices first: eventstudy prices import ../shared/data/real/*.csv")
+    # refresh always studies with run's defaults; they are part of the package version fingerprinted.
+    settings = "run defaults"
+    registry_bytes = Path(ctx._securities).read_bytes() if ctx._securities else repr(list(registry)).encode()
+    digest = schedule.fingerprint(events=Path(events_path).read_bytes(), registry=registry_bytes,
+                                  settings=settings, store=store,
+                                  version=version("eventstudy-claims"))
+    if out.is_dir() and schedule.load_state(ctx.home).get(str(out.resolve())) == digest:
+        click.echo(f"nothing changed: the reports in {out}/ are current")
+        return code
+    # The study machinery (statsmodels, matplotlib) is loaded only when there is something to compute.
+    from eventstudy.news import pipeline
+    from eventstudy.news.verdicts import evaluate as evaluate_claims
+    from eventstudy.report import write_reports
+
+    result = pipeline.run(events, store, registry, pipeline.Settings())
+    verdicts = evaluate_claims(result, store)
+    changes = schedule.verdict_changes(schedule.previous_verdicts(out), verdicts)
+
+    def fill(staged: Path) -> list[Path]:
+        paths = write_reports(result, verdicts, staged)
+        doc = schedule.changes_document(changes, stale, schedule.now_iso())
+        return [*paths, atomic.write_text(staged / schedule.CHANGES_FILE, doc)]
+
+    paths = _publish(out, fill)
+    schedule.save_state(ctx.home, out, digest)
+    record["changed"] = changes
+    record["reports"] = "rewritten"
+    for c in changes:
+        click.echo(f"changed {c['event_id']}: {c['claim']}: {c['old']} -> {c['new']}")
+    click.echo(f"wrote {len(paths)} file(s) to {out}/ ({len(changes)} verdict change(s))")
+    return code
+
+
+def _reimport_changed(ctx: _Ctx, record: dict[str, Any]) -> list[tuple[str, str]]:
+    """Imported series whose files changed on disk are read again (all or nothing); returns failures."""
+    store = ctx.store()
+    todo: list[tuple[str, list[str], str | None]] = []
+    for symbol in store.symbols():
+        try:
+            meta = store.meta(symbol)
+        except UserError:
+            continue  # damaged: `prices status` names it; the refresh goes on with the rest
+        changed = [path for path, digest in _source_files(meta)
+                   if path not in ("", "yahoo") and Path(path).is_file() and digest != _file_digest(Path(path))]
+        if changed:
+            todo.append((symbol, changed, str(meta.get("exchange") or "") or None))
+    failed: list[tuple[str, str]] = []
+    items: dict[str, tuple[pd.DataFrame, dict[str, Any]]] = {}
+    for symbol, paths, exchange in todo:
+        try:
+            got, _ = _plan_imports(ctx, paths, symbol, exchange)
+        except UserError as exc:
+            failed.append((symbol, f"the changed file cannot be imported: {exc.one_line()}"))
+            continue
+        items.update(got)
+    if items:
+        store.write_many(items)
+        record["reimported"] = sorted(items)
+        click.echo(f"re-imported {len(items)} changed file(s): {', '.join(sorted(items))}")
+    return failed
 
 
 # -- a study on any data set -----------------------------------------------------------------
@@ -312,7 +618,16 @@ def _read_events(path: str) -> pd.DataFrame:
     p = Path(path)
     if not p.is_file():
         raise UserError(f"no such file: {path}", field="--events")
-    ev = pd.read_csv(p, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    try:
+        ev = pd.read_csv(p, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise UserError("the events file is empty", file=path, line=1, field="symbol",
+                        hint="the events file needs columns symbol,date") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"not UTF-8 text (byte {exc.start})", file=path, line=1, field="symbol",
+                        hint="save the file as UTF-8 CSV") from None
+    except pd.errors.ParserError as exc:
+        raise UserError(f"cannot read CSV: {str(exc).strip().splitlines()[0]}", file=path) from None
     for alias, name in (("name", "symbol"), ("when", "date"), ("id", "event_id")):
         if alias in ev.columns and name not in ev.columns:
             ev = ev.rename(columns={alias: name})
@@ -326,7 +641,28 @@ def _read_events(path: str) -> pd.DataFrame:
         raise UserError(f"cannot read date {ev['date'].iloc[i]!r}", file=path, line=i + 2, field="date",
                         hint="write dates as YYYY-MM-DD")
     ev["date"] = dates
+    if ev.empty:
+        raise UserError("no events in the file", file=path, line=2, field="symbol", hint="add rows symbol,date")
     return ev
+
+
+def _check_returns(data: pd.DataFrame, path: str, percent: bool) -> None:
+    """Returns that are really prices, or percentages without --percent, say what was probably meant."""
+    import numpy as np
+
+    for col in data.columns:
+        values = data[col].dropna()
+        if len(values) < 5:
+            continue
+        median_abs = float(values.abs().median())
+        row = int(np.flatnonzero(data.index == values.abs().idxmax())[0]) + 2
+        if (values > 0).mean() > 0.99 and median_abs > 1.5:
+            raise UserError(f"these look like prices, not returns (all positive, median {values.median():.4g})",
+                            file=path, line=row, field=str(col), hint="pass the file with --prices instead")
+        if not percent and median_abs > 0.2:
+            raise UserError(f"a median daily move of {median_abs:.0%} as a fraction; these look like percentages",
+                            file=path, line=row, field=str(col),
+                            hint="add --percent if 1.5 means 1.5%")
 
 
 def _series_option(spec: str | None, data: pd.DataFrame, what: str) -> pd.Series | str | None:
@@ -369,7 +705,8 @@ def _series_option(spec: str | None, data: pd.DataFrame, what: str) -> pd.Series
 @click.option("--fallback", default="post-event", show_default=True, type=click.Choice(["post-event", "none"]),
               help="When a security has fewer valid estimation days than --min-estimation: market-adjusted returns "
                    "with the volatility of the estimation and post-event days (post-event), or no substitute (none).")
-@click.option("--bootstrap", default=2000, show_default=True, help="Bootstrap draws (seeded).")
+@click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=0),
+              help="Bootstrap draws (seeded).")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--out", default="study-output", show_default=True, type=click.Path(file_okay=False),
               help="Directory for ar.csv, car.csv, tests.csv, estimates.csv.")
@@ -385,8 +722,17 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
 
     if bool(returns_path) == bool(prices_path):
         raise UserError("give exactly one of --returns and --prices")
+    est_window = parse_window(estimation, what="--estimation")
+    event_window = parse_window(window, what="--window")
+    _check_windows(est_window, event_window, min_estimation)
     data = _read_wide(returns_path or prices_path or "", "--returns" if returns_path else "--prices")
     events = _read_events(events_path)
+    for i, sym in enumerate(events["symbol"]):
+        if sym not in data.columns:
+            raise UserError(f"no series {sym!r} in the data file", file=events_path, line=i + 2, field="symbol",
+                            hint=f"columns: {', '.join(map(str, data.columns[:12]))}")
+    if returns_path:
+        _check_returns(data, returns_path, percent)
     mkt = _series_option(market, data, "--market")
     sec = _series_option(sector, data, "--sector")
     if percent:
@@ -397,8 +743,8 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
         sec = sec / 100 if isinstance(sec, pd.Series) else sec
     kwargs: dict[str, Any] = dict(
         model=model,
-        estimation=Estimation(parse_window(estimation, what="--estimation"), min_days=min_estimation),
-        window=parse_window(window, what="--window"),
+        estimation=Estimation(est_window, min_days=min_estimation),
+        window=event_window,
         cars=[parse_relative(c, what="--car") for c in cars] or None,
         event_day=event_day, fallback=fallback, convention=convention, bootstrap=bootstrap, seed=seed,
     )
@@ -580,7 +926,8 @@ def check_cmd(ctx: _Ctx, article: str, date: str | None, aliases: str | None, ev
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point: user errors become one line on stderr and exit code 2."""
+    """Entry point: user errors become one line on stderr and exit code 2, a failing machine exit 1."""
+    atomic.arm_crash_timer()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="eventstudy", standalone_mode=False)
     except click.exceptions.Abort:
@@ -589,11 +936,31 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.ClickException as exc:
         click.echo(f"eventstudy: error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
+    except EnvironmentFailure as exc:
+        click.echo(f"eventstudy: error: {exc.one_line()}", err=True)
+        sys.exit(EXIT_FAILED)
     except UserError as exc:
         click.echo(f"eventstudy: error: {exc.one_line()}", err=True)
         sys.exit(EXIT_USAGE)
+    except locks.LockHeld as exc:
+        click.echo(f"eventstudy: error: {exc.what} is locked by {exc.holder}", err=True)
+        sys.exit(EXIT_LOCKED)
+    except OSError as exc:
+        click.echo(f"eventstudy: error: {_environment(exc)}", err=True)
+        sys.exit(EXIT_FAILED)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+
+
+def _environment(exc: OSError) -> str:
+    """A failing machine in one line: where, what, and that nothing was replaced."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        what += " (free some space and run again)"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        what += " (the folder is read-only for this user)"
+    return f"{where}{what}; nothing was replaced"
 
 
 if __name__ == "__main__":

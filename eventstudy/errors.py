@@ -55,3 +55,9 @@ class FetchError(Exception):
         self.reason = reason
         self.kind = kind
         super().__init__(f"{symbol}: {reason}")
+
+
+class EnvironmentFailure(UserError):
+    """The machine, not the input, failed: no network, a full disk, a read-only folder.
+
+    Reported on one line like a :class:`UserError`, but the CLI exits with code 1, not 2."""

@@ -31,7 +31,7 @@ DAY0_JUMP = 0.10
 # note, a Markdown heading and link, a URL whose '>' would close an autolink, a NUL byte and a
 # bidirectional override, and cells a spreadsheet would run as formulas.
 HOSTILE = (
-    'evil,2024-06-03,10:00,America/New_York,"<script>alert(1)</script> **bold** [x](javascript:alert(2)) \x00NUL'
+    'evil,2024-06-03,10:00,America/New_York,"<script>alert(1)</script> **bold** [x](javascript:alert(2)) \x85NEL'
     '\u202eRTL",https://example.com/a>b<i>c,AAA,,"session_return(AAA) > 5% ""=HYPERLINK(1) @x""",'
     'uncertain,"line one\n<img src=x onerror=alert(3)>\n# not a heading\n+1 -1 @SUM(A1) =1+1\n| a | b |"\n'
 )

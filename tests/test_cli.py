@@ -100,10 +100,27 @@ def test_run_without_network_points_to_offline_path(tmp_path: Path, monkeypatch,
         raise FetchError(symbol, "network unreachable")
 
     monkeypatch.setattr("eventstudy.data.yahoo.fetch_history", no_network)
-    monkeypatch.setattr("eventstudy.data.refresh.yahoo.fetch_history", no_network, raising=False)
+    monkeypatch.setattr("eventstudy.data.yahoo.unreachable", lambda proxy=None, **kw: "")
     code, _, err = run_cli(["run", "--out", str(tmp_path / "r")], capsys)
-    assert code == 2 and err.count("\n") == 1
+    assert code == 1 and err.count("\n") == 1  # a failed fetch is an environment failure
     assert "--offline" in err and "prices import" in err
+
+
+@pytest.mark.filterwarnings("ignore:A test tried to use socket")
+def test_no_network_is_decided_by_one_probe_fast_and_leaves_the_home_untouched(
+    tmp_path: Path, home: Path, capsys
+) -> None:
+    """With sockets blocked (as offline), the probe fails at once: exit 1, one line, no cache files."""
+    src = write_history(tmp_path / "0981.HK.csv", "2026-01-05", [10.0, 10.5, 11.0])
+    assert run_cli(["prices", "import", str(src)], capsys)[0] == 0
+    before = sorted((p.relative_to(home), p.read_bytes() if p.is_file() else b"") for p in home.rglob("*"))
+    code, _, err = run_cli(["prices", "fetch", "2513.HK"], capsys)
+    assert code == 1 and "unreachable" in err
+    code, _, err = run_cli(["run", "--out", str(tmp_path / "r")], capsys)
+    assert code == 1 and err.count("\n") == 1 and "unreachable" in err and "--offline" in err
+    after = sorted((p.relative_to(home), p.read_bytes() if p.is_file() else b"") for p in home.rglob("*"))
+    assert after == before  # no yfinance cache, no new prices: byte-identical
+    assert not (tmp_path / "r").exists()
 
 
 def test_offline_run_on_empty_store(tmp_path: Path, capsys) -> None:
@@ -223,8 +240,8 @@ def test_prices_fetch_failure_names_the_security_and_exits_1(fake_yahoo, capsys)
 def test_scheduled_refresh_leaves_imported_series_alone(fake_yahoo, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     src = write_history(tmp_path / "0981.HK.csv", "2026-01-05", [10.0, 10.5, 11.0])
     assert run_cli(["prices", "import", str(src)], capsys)[0] == 0
-    code, _, err = run_cli(["prices", "fetch"], capsys)
-    assert code == 2 and "no Yahoo series" in err
+    code, out, err = run_cli(["prices", "fetch"], capsys)
+    assert code == 0 and "no Yahoo series" in out and not fake_yahoo.calls
     assert run_cli(["prices", "fetch", "2513.HK", "--start", "2026-09-01"], capsys)[0] == 0
     code, _, err = run_cli(["prices", "fetch"], capsys)
     assert code == 0, err

@@ -196,7 +196,8 @@ def test_hostile_text_is_escaped_everywhere(tmp_path: Path) -> None:
     out = synthetic_report(tmp_path, EV1 + HOSTILE)
     texts = {p: p.read_text(encoding="utf-8") for p in [*out.glob("*.*"), *(out / "events").glob("*.*")]}
     for path, text in texts.items():
-        assert "\x00" not in text and "\u202e" not in text, path  # control characters removed
+        # Control characters removed (a NUL never gets this far: events.csv refuses it, see test_bad_inputs).
+        assert "\x85" not in text and "\u202e" not in text, path
     for path in [p for p in texts if p.suffix == ".html"]:
         html = texts[path]
         _check_html(html, {"https://example.com/a>b<i>c", "https://example.com/news/1"})

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import filelock
@@ -124,7 +123,7 @@ def test_write_validates_contract(store: PriceStore, mutate, message: str) -> No
     with pytest.raises(ValueError, match=message):
         store.write("0700.HK", mutate(bars(price=50.0)), META)
     assert store.path("0700.HK").read_bytes() == before
-    assert [n for n in files(store) if n != ".lock"] == ["0700.HK.parquet"]
+    assert files(store) == ["0700.HK.parquet", "manifest.json"]
 
 
 def test_write_many_is_all_or_nothing_when_a_temp_write_fails(
@@ -153,29 +152,36 @@ def test_write_many_is_all_or_nothing_when_a_temp_write_fails(
     assert [n for n in files(store) if n.endswith((".tmp", ".bak"))] == []
 
 
-def test_write_many_restores_files_when_a_rename_fails(store: PriceStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_write_many_leaves_the_store_when_the_switch_fails(
+    store: PriceStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store.write("A", bars(price=1.0), META)
     store.write("B", bars(price=2.0), META)
-    before = {p.name: p.read_bytes() for p in store.dir.glob("*.parquet")}
+    before = {p.name: p.read_bytes() for p in store.dir.iterdir()}
 
-    real = os.replace
-    calls = {"n": 0}
+    def broken(staged, target):
+        raise OSError(28, "No space left on device")
 
-    def flaky(src, dst):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise OSError("rename failed")
-        return real(src, dst)
-
-    monkeypatch.setattr(store_mod.os, "replace", flaky)
-    with pytest.raises(OSError, match="rename failed"):
+    monkeypatch.setattr(store_mod.atomic, "switch_dir", broken)
+    with pytest.raises(OSError, match="No space"):
         store.write_many({"A": (bars(price=100.0), META), "B": (bars(price=200.0), META)})
-    monkeypatch.setattr(store_mod.os, "replace", real)
+    monkeypatch.undo()
 
-    after = {p.name: p.read_bytes() for p in store.dir.glob("*.parquet")}
-    assert after == before
+    assert {p.name: p.read_bytes() for p in store.dir.iterdir()} == before
     assert store.read("A")["close"].iloc[0] == 1.0
-    assert [n for n in files(store) if n.endswith((".tmp", ".bak"))] == []
+    assert [p.name for p in store.home.iterdir() if p.name.startswith(".prices.new")] == []
+
+
+def test_a_killed_writers_leftovers_are_removed_by_the_next_write(store: PriceStore) -> None:
+    store.write("A", bars(price=1.0), META)
+    orphan = store.home / ".prices.new-killed"
+    orphan.mkdir()
+    (orphan / "B.parquet").write_bytes(b"half")
+    (store.dir / ".A.parquet.x.tmp").write_bytes(b"old-style temp")
+    store.write("B", bars(price=2.0), META)
+    assert not orphan.exists()
+    assert files(store) == ["A.parquet", "B.parquet", "manifest.json"]
+    assert store.verify() == []
 
 
 def test_write_many_validates_before_touching_disk(store: PriceStore) -> None:
@@ -214,8 +220,8 @@ def test_empty_store_status(store: PriceStore) -> None:
 def test_writer_lock_held_elsewhere_is_a_clear_error(home: Path) -> None:
     store = PriceStore(home, lock_timeout=0.05)
     store.dir.mkdir(parents=True)
-    other = filelock.FileLock(str(store.dir / ".lock"))  # another process, as far as flock can tell
-    with other, pytest.raises(DataError, match="locked"):
+    other = filelock.FileLock(str(home / ".prices.lock"))  # another process, as far as flock can tell
+    with other, pytest.raises(DataError, match="locked by another process"):
         store.write("A", bars(), META)
     assert store.symbols() == []
 

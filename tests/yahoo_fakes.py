@@ -267,6 +267,10 @@ class FakeYahoo:
 
         monkeypatch.setattr(YfData, "get", get)
         monkeypatch.setattr(YfData, "cache_get", cache_get)
+        # The fake is a reachable Yahoo: the connection probe (a real socket) answers "reachable".
+        from eventstudy.data import yahoo
+
+        monkeypatch.setattr(yahoo, "unreachable", lambda proxy=None, **kw: "")
         return self
 
     def answer(self, url: str, params: dict[str, Any], *, cached: bool) -> FakeResponse:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from eventstudy.data import calendars, quality
+from eventstudy.data import admission, calendars, quality
 from eventstudy.data.quality import QualityIssue
 from eventstudy.errors import UserError
 
@@ -149,16 +149,22 @@ def read_price_file(
     from the symbol (see :func:`infer_exchange`).
     """
     path = Path(path)
+    if path.is_file():
+        admission.check_size(path)
     rows = _read_rows(path)
     parsed = _detect(path, rows)
     data = rows[parsed.header_lines :]
     if not data:
         raise UserError("the file has a header but no price rows", file=path, line=parsed.header_lines + 1)
     sym = symbol or parsed.symbol or symbol_from_name(path.stem)
+    admission.check_symbol(sym, file=path, field="--symbol" if symbol else "symbol")
     exch = exchange if exchange is not None else (exchange_of(sym) if exchange_of else None) or infer_exchange(sym)
     if exch is not None:
         calendars.calendar_code(exch)  # an unknown exchange fails here, before any work
+    admission.check_daily(path, data, parsed.date_col, _date_name(parsed))
     frame, lines = _to_frame(path, parsed, data, symbol)
+    admission.check_dates(path, pd.DatetimeIndex(frame.index), lines, _date_name(parsed))
+    admission.check_usable(path, frame, "close")
     frame, issues = _clean(frame, lines, exch)
     prev_close = frame.pop("prev_close") if "prev_close" in frame else None
     frame = frame[BAR_COLUMNS]
@@ -174,6 +180,10 @@ def read_price_file(
         adjusted=parsed.adjusted,
         exchange=exch,
     )
+
+
+def _date_name(parsed: _Parsed) -> str:
+    return parsed.header_names[parsed.date_col] if parsed.date_col < len(parsed.header_names) else "date"
 
 
 def _read_rows(path: Path) -> list[tuple[int, list[str]]]:

@@ -5,8 +5,11 @@ overlap of stored bars. When nothing has closed since the last final bar, no req
 The overlap is what catches a new split or dividend (and any revision of adjusted closes): Yahoo
 re-adjusts the whole history backwards then, so that security is fetched again in full.
 
-Each success is written as soon as it arrives, so one security's failure never costs the others
-their data; the report says which failed and why.
+All successes are written together at the end, as one switch of the store (all or nothing), so
+a killed refresh leaves the store as it was; one security's failure never costs the others their
+data, and the report says which failed and why. Before the first request a quick probe decides
+whether Yahoo can be reached at all: without a network the refresh fails in seconds, not after
+every security's retries.
 """
 
 from __future__ import annotations
@@ -168,8 +171,9 @@ def _refresh_one(
     now: pd.Timestamp,
     full_start: pd.Timestamp,
     fetch: Fetcher,
+    pending: dict[str, tuple[pd.DataFrame, dict[str, Any]]],
 ) -> SymbolResult:
-    """Refresh one security and write it when anything was fetched."""
+    """Refresh one security; what was fetched goes into ``pending`` for the one write at the end."""
     last_closed = last_closed_session(exchange, now)
     if last_closed is None:
         return SymbolResult(symbol, exchange, "failed", reason="no closed session in the calendar")
@@ -179,7 +183,7 @@ def _refresh_one(
             # Mixing another source's adjustment basis with Yahoo's would corrupt returns silently.
             reason = (
                 f"stored prices come from {source}, not Yahoo; refresh will not mix sources "
-                "(re-import the file, or delete it to fetch from Yahoo)"
+                f"(move it to Yahoo: eventstudy prices source {symbol} yahoo; or eventstudy prices remove {symbol})"
             )
             return SymbolResult(symbol, exchange, "failed", reason=reason)
     stored, start = _plan(store, symbol, exchange, last_closed, full_start)
@@ -208,7 +212,7 @@ def _refresh_one(
     result.rows_added = int((~frame.index.isin(before)).sum())
     if result.rows_added == 0 and not result.reason:
         result.reason = f"Yahoo has no new bar yet up to {last_closed.date()}"
-    store.write(symbol, frame, _with_issues(frame, exchange, meta))
+    pending[symbol] = (frame, _with_issues(frame, exchange, meta))
     return result
 
 
@@ -222,12 +226,18 @@ class _Throttled:
         pause: float,
         batch_size: int,
         batch_pause: float,
+        probe: Callable[[], str] | None = None,
     ):
         self.fetch, self.sleep = fetch, sleep
         self.pause, self.batch_size, self.batch_pause = pause, max(1, batch_size), batch_pause
         self.calls = 0
+        self.probe = probe
 
     def __call__(self, *args: Any, **kwargs: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
+        if self.probe is not None:
+            why, self.probe = self.probe(), None
+            if why:
+                raise FetchError(str(args[0]) if args else "", why, kind="unreachable")
         if self.calls:
             self.sleep(self.batch_pause if self.calls % self.batch_size == 0 else self.pause)
         self.calls += 1
@@ -247,13 +257,16 @@ def refresh(
     batch_size: int = 20,
     batch_pause: float = 10.0,
     proxy: str | None = None,
+    probe: Callable[[], str] | None = None,
 ) -> RefreshReport:
     """Bring the stored bars of ``securities`` (``(symbol, exchange)`` pairs) up to ``now``.
 
     ``sleep`` serves the pause between securities (``throttle`` seconds, ``batch_pause`` after
     every ``batch_size`` requests) and yfinance retry backoff; tests pass a no-op. ``fetch``
-    replaces :func:`eventstudy.data.yahoo.fetch_history`. The store's writer lock is held throughout,
-    so an import cannot interleave with the read-merge-write of a refresh.
+    replaces :func:`eventstudy.data.yahoo.fetch_history`; ``probe`` (default with the real fetcher:
+    :func:`eventstudy.data.yahoo.unreachable`) runs once before the first request and returns why
+    the source cannot be reached ("" when it can). The store's writer lock is held throughout, so
+    an import cannot interleave with the read-merge-write of a refresh.
     """
     now = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
     if now.tzinfo is None:
@@ -261,16 +274,23 @@ def refresh(
     full_start = pd.Timestamp(full_history_start).normalize()
     if fetch is None:
         fetch = functools.partial(yahoo.fetch_history, home=store.home, proxy=proxy, sleep=sleep)
-    throttled = _Throttled(fetch, sleep, throttle, batch_size, batch_pause)
+        if probe is None:
+            probe = functools.partial(yahoo.unreachable, proxy=proxy)
+    throttled = _Throttled(fetch, sleep, throttle, batch_size, batch_pause, probe)
+    pending: dict[str, tuple[pd.DataFrame, dict[str, Any]]] = {}
     report = RefreshReport()
     items: Iterable[tuple[str, str]] = securities
     show = progress and sys.stderr.isatty()
     bar = tqdm(items, desc="refresh", unit="security", disable=not show, leave=False)
     unreachable: list[str] = []  # network failures while Yahoo has not answered once
     answered = False
+    down = ""  # why the probe found Yahoo unreachable
     with store.lock():
         for symbol, exchange in bar:
             bar.set_postfix_str(symbol)
+            if down:
+                report.results.append(SymbolResult(symbol, exchange, "failed", reason=f"not tried: {down}"))
+                continue
             if not answered and len(unreachable) >= UNREACHABLE_AFTER:
                 # Without a network every security would sit through its own retries; say so once.
                 report.results.append(SymbolResult(
@@ -278,10 +298,13 @@ def refresh(
                     reason=f"not tried: Yahoo unreachable (network errors on {', '.join(unreachable)})"))
                 continue
             try:
-                result = _refresh_one(store, symbol, exchange, now=now, full_start=full_start, fetch=throttled)
+                result = _refresh_one(store, symbol, exchange, now=now, full_start=full_start, fetch=throttled,
+                                      pending=pending)
             except FetchError as exc:
                 result = SymbolResult(symbol, exchange, "failed", reason=exc.reason)
-                if exc.kind == "network":
+                if exc.kind == "unreachable":
+                    down = exc.reason
+                elif exc.kind == "network":
                     unreachable.append(symbol)
                 else:
                     answered = True  # Yahoo answered, if only with a refusal
@@ -291,5 +314,7 @@ def refresh(
             else:
                 answered = answered or result.requested is not None
             report.results.append(result)
-    bar.close()
+        bar.close()
+        if pending:
+            store.write_many(pending)
     return report

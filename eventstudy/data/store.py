@@ -1,16 +1,25 @@
 """Embedded Parquet store of bar frames: one file per security, no server.
 
 Why Parquet: the files are typed and compressed, and any tool reads them without this package
-(pandas, polars, duckdb, R arrow, Spark). One file per security keeps every write small and
-independent, and an atomic replace of one file is a single ``os.replace`` (rename) on the same
-file system, so a crash never leaves a half-written security behind.
+(pandas, polars, duckdb, R arrow, Spark).
+
+Why generations: an import or a refresh changes several files that belong together. Each write
+builds the next ``prices/`` folder beside the current one (unchanged files hard-linked, so it
+costs no copy) and switches it in with one atomic rename, so a reader, a crash or a full disk
+leaves the old store or the new one, never a mix; the next writer removes a killed writer's
+leftovers. Readers read each file in one go.
 
 Format (stable; other tools may rely on it)
 -------------------------------------------
 Layout under the data directory ``<home>``::
 
     <home>/prices/<encoded symbol>.parquet   one security
-    <home>/prices/.lock                      writer lock (filelock)
+    <home>/prices/manifest.json              {"version": 1, "files": {name: {symbol, sha256, bytes}}}
+    <home>/.prices.lock                      writer lock (filelock; .owner beside it names the holder)
+    <home>/.prices.new-*                     a generation being written (removed by the next writer)
+
+``prices status`` checks every file against its SHA-256 in the manifest; a file the manifest
+does not list, a changed checksum or an unreadable file is reported with the repair command.
 
 ``<encoded symbol>`` is the symbol percent-encoded (``urllib.parse.quote(symbol, safe="")``), so
 ``^HSI`` is stored as ``%5EHSI.parquet``; the real symbol is also kept in the file metadata.
@@ -44,21 +53,22 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 import os
+import shlex
 import shutil
 import urllib.parse
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import filelock
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from eventstudy.atomic import temp_file
+from eventstudy import atomic, locks
 from eventstudy.errors import DataError
 
 FLOAT_COLUMNS = ("open", "high", "low", "close", "adj_close", "volume", "dividends", "splits")
@@ -66,6 +76,7 @@ COLUMNS = (*FLOAT_COLUMNS, "final")
 STATUS_COLUMNS = ("symbol", "source", "first", "last", "rows", "fetched_at", "last_final", "issues")
 # Keys whose value is always JSON in the file; everything else is plain text unless json_fields says so.
 _JSON_KEYS = frozenset({"issues"})
+MANIFEST = "manifest.json"
 _FIX_HINT = "run `eventstudy prices import FILE` or `eventstudy prices fetch {symbol}`"
 
 
@@ -169,16 +180,6 @@ def _decode_meta(raw: Mapping[bytes, bytes] | None) -> dict[str, Any]:
     return meta
 
 
-def _fsync_dir(path: Path) -> None:
-    # Makes the rename itself durable on POSIX; directories cannot be opened this way on Windows.
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 class PriceStore:
     """Bar frames on disk, one Parquet file per security (see the module docstring for the format)."""
 
@@ -186,8 +187,8 @@ class PriceStore:
         self.home = Path(home).expanduser()
         self.dir = self.home / "prices"
         self.lock_timeout = lock_timeout
-        self._lock_path = self.dir / ".lock"
-        self._lock: filelock.BaseFileLock | None = None
+        # Outside the folder that is switched as a whole, so the switch never moves the lock.
+        self._lock_path = self.home / ".prices.lock"
 
     # -- paths and locking -------------------------------------------------------------------
 
@@ -195,24 +196,19 @@ class PriceStore:
         return self.dir / f"{encode_symbol(symbol)}.parquet"
 
     @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """Hold the writer lock; re-entrant, so a refresh can hold it across its reads and writes."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        if self._lock is None:
-            # One lock object per path in this process, so two PriceStore objects on the same home
-            # nest instead of deadlocking each other.
-            self._lock = filelock.FileLock(str(self._lock_path), is_singleton=True)
+    def lock(self, timeout: float | None = None) -> Iterator[None]:
+        """Hold the writer lock; re-entrant, so a refresh can hold it across its reads and writes.
+
+        A busy lock says who holds it and that we wait (up to ``lock_timeout`` seconds)."""
+        wait = self.lock_timeout if timeout is None else timeout
         try:
-            self._lock.acquire(timeout=self.lock_timeout)
-        except filelock.Timeout:
-            raise DataError(
-                f"the price store {self.dir} is locked by another eventstudy process",
-                hint=f"wait for it to finish; if none is running, delete {self._lock_path}",
+            with locks.hold(self._lock_path, f"the price store {self.dir}", timeout=wait):
+                yield
+        except locks.LockHeld as exc:
+            raise StoreLocked(
+                f"the price store {self.dir} is locked by {exc.holder}",
+                hint="wait for it to finish, or retry later",
             ) from None
-        try:
-            yield
-        finally:
-            self._lock.release()
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -222,46 +218,107 @@ class PriceStore:
         return sorted(decode_symbol(p.stem) for p in self.dir.glob("*.parquet") if not p.name.startswith("."))
 
     def has(self, symbol: str) -> bool:
-        return self.path(symbol).is_file()
+        return self.path(symbol).exists()
 
     def _missing(self, symbol: str) -> DataError:
         return DataError(f"no prices stored for {symbol}", hint=_FIX_HINT.format(symbol=symbol))
 
-    def read(self, symbol: str) -> pd.DataFrame:
+    def _damaged(self, symbol: str, path: Path, why: str) -> DataError:
+        return DataError(f"stored prices for {symbol} are damaged ({why})", file=path, hint=repair_hint(symbol))
+
+    def _bytes(self, symbol: str) -> bytes:
+        """The whole file read in one go: a writer's switch between two opens cannot tear the read."""
         path = self.path(symbol)
-        if not path.is_file():
-            raise self._missing(symbol)
         try:
-            frame = pq.read_table(path).to_pandas()
-        except (OSError, pa.ArrowException) as exc:
-            raise DataError(
-                f"cannot read stored prices for {symbol}: {exc}",
-                file=path,
-                hint=_FIX_HINT.format(symbol=symbol),
-            ) from None
-        if "date" in frame.columns:
-            frame = frame.set_index("date")
-        frame.index = pd.DatetimeIndex(frame.index, name="date")
-        return frame[[*COLUMNS, *(["source"] if "source" in frame.columns else [])]]
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise self._missing(symbol) from None
+        except IsADirectoryError:
+            raise self._damaged(symbol, path, "a folder, not a file") from None
+
+    def _load(self, symbol: str, columns: list[str] | None = None) -> pa.Table:
+        data = self._bytes(symbol)
+        try:
+            return pq.read_table(pa.BufferReader(data), columns=columns)
+        except (OSError, pa.ArrowException, ValueError) as exc:
+            raise self._damaged(symbol, self.path(symbol), _short(exc)) from None
+
+    def read(self, symbol: str) -> pd.DataFrame:
+        return self.read_with_meta(symbol)[0]
+
+    def read_with_meta(self, symbol: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+        """Bars and metadata from one read of the file."""
+        table = self._load(symbol)
+        path = self.path(symbol)
+        try:
+            meta = _decode_meta(table.schema.metadata)
+            frame = table.to_pandas()
+            if "date" in frame.columns:
+                frame = frame.set_index("date")
+            frame.index = pd.DatetimeIndex(frame.index, name="date")
+            # a series merged from several files keeps each bar's source (data/sources.py)
+            return frame[[*COLUMNS, *(["source"] if "source" in frame.columns else [])]], meta
+        except (ValueError, KeyError, TypeError, pa.ArrowException) as exc:
+            raise self._damaged(symbol, path, _short(exc)) from None
 
     def meta(self, symbol: str) -> dict[str, Any]:
         path = self.path(symbol)
-        if not path.is_file():
-            raise self._missing(symbol)
+        data = self._bytes(symbol)
         try:
-            return _decode_meta(pq.read_schema(path).metadata)
-        except (OSError, pa.ArrowException) as exc:
-            raise DataError(f"cannot read stored metadata for {symbol}: {exc}", file=path) from None
+            return _decode_meta(pq.read_schema(pa.BufferReader(data)).metadata)
+        except (OSError, pa.ArrowException, ValueError, TypeError) as exc:
+            raise self._damaged(symbol, path, _short(exc)) from None
 
-    def status(self) -> pd.DataFrame:
-        """One row per stored security: where it came from, what it covers, how healthy it is."""
-        rows = []
+    def manifest(self) -> dict[str, dict[str, Any]]:
+        """File name -> ``{symbol, sha256, bytes}`` of the current generation ({} for an old store)."""
+        try:
+            data = json.loads((self.dir / MANIFEST).read_text(encoding="utf-8"))
+            return dict(data["files"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
+
+    def verify(self) -> list[StoreProblem]:
+        """Every stored file checked against its checksum and read back; one problem per bad file."""
+        problems: list[StoreProblem] = []
+        manifest = self.manifest()
         for symbol in self.symbols():
             path = self.path(symbol)
-            meta = _decode_meta(pq.read_schema(path).metadata)
-            table = pq.read_table(path, columns=["date", "final"])
-            dates = pd.DatetimeIndex(table.column("date").to_pandas())
-            final = table.column("final").to_numpy(zero_copy_only=False).astype(bool)
+            if path.is_dir():
+                problems.append(StoreProblem(symbol, path, "a folder, not a price file"))
+                continue
+            entry = manifest.get(path.name)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                problems.append(StoreProblem(symbol, path, _short(exc)))
+                continue
+            if manifest and entry is None:
+                problems.append(StoreProblem(symbol, path, "not written by eventstudy (no checksum in the manifest)"))
+                continue
+            if entry is not None and hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+                problems.append(StoreProblem(symbol, path, "checksum mismatch: the file changed on disk"))
+                continue
+            try:
+                self.read_with_meta(symbol)
+            except DataError as exc:
+                problems.append(StoreProblem(symbol, path, exc.message))
+        for name, entry in manifest.items():
+            if not (self.dir / name).exists():
+                problems.append(StoreProblem(str(entry.get("symbol", name)), self.dir / name, "missing from the store"))
+        return problems
+
+    def status(self) -> pd.DataFrame:
+        """One row per readable stored security: where it came from, what it covers, how healthy it is.
+
+        Damaged files are left out here; :meth:`verify` names them."""
+        rows = []
+        bad = {p.symbol for p in self.verify()}
+        for symbol in self.symbols():
+            if symbol in bad:
+                continue
+            frame, meta = self.read_with_meta(symbol)
+            dates = pd.DatetimeIndex(frame.index)
+            final = frame["final"].to_numpy(dtype=bool)
             rows.append(
                 {
                     "symbol": meta.get("symbol", symbol),
@@ -285,78 +342,99 @@ class PriceStore:
         merged.update(_encode_meta(symbol, meta))
         return table.replace_schema_metadata(merged)
 
-    def _write_temp(self, symbol: str, table: pa.Table) -> Path:
-        fd, name = temp_file(self.dir, f".{encode_symbol(symbol)}.")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pq.write_table(table, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(name)
-            raise
-        return Path(name)
-
     def write(self, symbol: str, frame: pd.DataFrame, meta: Mapping[str, Any]) -> None:
         """Replace one security atomically."""
         self.write_many({symbol: (frame, meta)})
 
-    def write_many(self, items: Mapping[str, tuple[pd.DataFrame, Mapping[str, Any]]]) -> None:
-        """Replace several securities, all or nothing.
+    def remove(self, symbol: str) -> None:
+        """Drop one security (all or nothing, like every write)."""
+        with self.lock():
+            if not self.has(symbol):
+                raise self._missing(symbol)
+            self._commit({}, remove={symbol})
 
-        Every frame is validated and written to a temp file before any rename; on a failure the
-        temps are removed and the store is left as it was. If a rename itself fails midway, the
-        files already replaced are restored from backups taken just before.
+    def write_many(
+        self, items: Mapping[str, tuple[pd.DataFrame, Mapping[str, Any]]], *, remove: Iterable[str] = ()
+    ) -> None:
+        """Replace (and ``remove``) several securities, all or nothing.
+
+        Every frame is validated first. The next generation of the store is built in a hidden
+        sibling folder (unchanged files are hard links, so this costs no copy) and switched in
+        with one rename: a reader or a crash sees the old store or the new one, never a mix.
         """
         # Validate everything before touching the disk, so a bad frame costs nothing.
         tables = {symbol: self._to_table(symbol, frame, meta) for symbol, (frame, meta) in items.items()}
         with self.lock():
-            temps: dict[str, Path] = {}
-            backups: dict[str, Path] = {}
-            replaced: list[str] = []
-            try:
-                for symbol, table in tables.items():
-                    temps[symbol] = self._write_temp(symbol, table)
-                for symbol in tables:
-                    target = self.path(symbol)
-                    if target.exists():
-                        backups[symbol] = self._backup(target)
-                for symbol, temp in temps.items():
-                    os.replace(temp, self.path(symbol))
-                    replaced.append(symbol)
-            except BaseException:
-                for symbol in replaced:
-                    self._restore(symbol, backups.get(symbol))
-                for temp in temps.values():
-                    with contextlib.suppress(OSError):
-                        temp.unlink()
-                raise
-            finally:
-                for backup in backups.values():
-                    with contextlib.suppress(OSError):
-                        backup.unlink()
-            _fsync_dir(self.dir)
+            self._commit(tables, remove=set(remove))
 
-    @staticmethod
-    def _backup(target: Path) -> Path:
-        backup = target.with_name(f".{target.name}.bak")
-        with contextlib.suppress(FileNotFoundError):
-            backup.unlink()
-        try:
-            # A hard link is instant and costs no space; copy where the file system has none.
-            os.link(target, backup)
-        except OSError:
-            shutil.copy2(target, backup)
-        return backup
+    def _commit(self, tables: Mapping[str, pa.Table], remove: set[str]) -> None:
+        old = self.manifest()
+        replaced = {self.path(s).name for s in tables} | {self.path(s).name for s in remove}
+        files: dict[str, dict[str, Any]] = {}
+        with atomic.new_generation(self.dir) as staged:
+            if self.dir.is_dir():
+                for entry in sorted(self.dir.iterdir()):
+                    # Dot-files are our own temporaries or orphans of killed writers: not carried over.
+                    if entry.name.startswith(".") or entry.name == MANIFEST or entry.name in replaced:
+                        continue
+                    _carry(entry, staged / entry.name)
+                    if entry.name in old:
+                        files[entry.name] = old[entry.name]
+                    elif entry.is_file():
+                        files[entry.name] = _describe(decode_symbol(Path(entry.name).stem), entry)
+            for symbol, table in tables.items():
+                target = staged / self.path(symbol).name
+                atomic.rename_point(f"stage {target.name}")
+                pq.write_table(table, target)
+                files[target.name] = _describe(symbol, target)
+            (staged / MANIFEST).write_text(json.dumps({"version": 1, "files": files}, indent=1, sort_keys=True),
+                                           encoding="utf-8")
 
-    def _restore(self, symbol: str, backup: Path | None) -> None:
-        target = self.path(symbol)
-        with contextlib.suppress(OSError):
-            if backup is not None and backup.exists():
-                os.replace(backup, target)
-            else:
-                target.unlink()
+
+@dataclasses.dataclass(frozen=True)
+class StoreProblem:
+    """A stored file that cannot be trusted, and the command that repairs it."""
+
+    symbol: str
+    path: Path
+    reason: str
+
+    @property
+    def repair(self) -> str:
+        return repair_hint(self.symbol)
+
+    def line(self) -> str:
+        return f"{self.path}: {self.reason} (repair: {self.repair})"
+
+
+class StoreLocked(DataError):
+    """Another process holds the store's writer lock."""
+
+
+def repair_hint(symbol: str) -> str:
+    return (f"eventstudy prices remove {shlex.quote(symbol)}, then eventstudy prices import FILE "
+            f"or eventstudy prices fetch {shlex.quote(symbol)}")
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:200]
+
+
+def _describe(symbol: str, path: Path) -> dict[str, Any]:
+    data = path.read_bytes()
+    return {"symbol": symbol, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+
+
+def _carry(source: Path, target: Path) -> None:
+    """Put an unchanged file into the next generation: a hard link (instant), else a copy."""
+    if source.is_dir():
+        shutil.copytree(source, target, symlinks=True)
+        return
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def summarize_issues(issues: list[Any]) -> str:

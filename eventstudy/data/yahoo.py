@@ -9,7 +9,10 @@ are retried with exponential backoff and jitter.
 from __future__ import annotations
 
 import logging
+import socket
+import threading
 import time
+import urllib.parse
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -71,6 +74,39 @@ def _reset_cache_singletons() -> None:
         for attr in ("_tz_cache", "_cookie_cache", "_isin_cache"):
             if manager is not None and hasattr(manager, attr):
                 setattr(manager, attr, None)
+
+
+YAHOO_HOST = "query2.finance.yahoo.com"
+# Long enough for a slow but working link (a TCP handshake to Yahoo takes well under a second);
+# short enough that an offline machine hears "unreachable" within the 5 s the user will wait.
+PROBE_TIMEOUT = 3.0
+
+
+def unreachable(proxy: str | None = None, *, timeout: float = PROBE_TIMEOUT) -> str:
+    """Why Yahoo (or the proxy in front of it) cannot be reached now; "" when a TCP connection opens.
+
+    One name look-up and one connection, no HTTP and no cache files: offline, the refresh learns
+    in seconds what yfinance's retries would take a minute to say."""
+    host, port = YAHOO_HOST, 443
+    if proxy:
+        parts = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        host, port = parts.hostname or host, parts.port or (443 if parts.scheme == "https" else 80)
+    via = f"proxy {host}:{port}" if proxy else host
+    answer: list[str] = []
+
+    def connect() -> None:
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                answer.append("")
+        except Exception as exc:  # name look-up, refused, timed out, or sockets blocked by a sandbox
+            answer.append(f"Yahoo Finance is unreachable ({via}: {type(exc).__name__}: {exc})")
+
+    # The name look-up ignores the socket time-out (a resolver may retry for 10 s and more), so the
+    # whole probe runs in a thread that is given up on after the deadline.
+    worker = threading.Thread(target=connect, daemon=True)
+    worker.start()
+    worker.join(timeout + 1.0)
+    return answer[0] if answer else f"Yahoo Finance is unreachable ({via}: no answer within {timeout + 1.0:g} s)"
 
 
 def _is_transient(exc: BaseException) -> bool:

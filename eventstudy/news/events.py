@@ -167,6 +167,9 @@ class _ClaimParser:
         if not quote.strip():
             self.pos -= len(quote) + 2
             raise self._fail("non-empty news wording inside the quotes")
+        if not math.isfinite(float(value)):
+            raise UserError(f"claim {self.index}: threshold {number} is too large for a number", field="claims",
+                            hint="a claim's threshold is a return, e.g. 17% or 0.17")
         return Claim(kind, target, op, float(value), quote)
 
     def claims(self) -> tuple[Claim, ...]:
@@ -255,10 +258,20 @@ def listing_event(events: Iterable[Event], symbol: str) -> Event | None:
     return None
 
 
+# Announcements a price history can hold: prices are stored as nanosecond timestamps (1677-2262).
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+# Longest IANA name is about 30 characters; a longer one is a mistake, not a zone.
+MAX_TZ = 64
+
+
 def _parse_date(text: str) -> dt.date:
     if not _DATE_RE.match(text):
         raise ValueError
     return dt.date.fromisoformat(text)
+
+
+def _check_year(date: dt.date) -> bool:
+    return FIRST_YEAR <= date.year <= LAST_YEAR
 
 
 def _parse_time(text: str) -> dt.time:
@@ -310,6 +323,10 @@ _ErrFn = Callable[[CsvRecord, str, str, str | None], UserError]
 
 def _parse_row(rec: CsvRecord, err: _ErrFn, registry: Registry | None) -> Event:
     v = rec.values
+    for col, value in v.items():
+        # A NUL or other control character is a damaged file, never a title or a symbol.
+        if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value or ""):
+            raise err(rec, col, "control character (such as NUL) in the cell", "save the file again as plain text")
     for col in REQUIRED_COLUMNS:
         if not v[col]:
             raise err(rec, col, f"empty {col}", None)
@@ -323,6 +340,8 @@ def _parse_row(rec: CsvRecord, err: _ErrFn, registry: Registry | None) -> Event:
         date = _parse_date(v["date"])
     except ValueError:
         raise err(rec, "date", f"malformed date {v['date']!r}", "write YYYY-MM-DD, e.g. 2026-01-14") from None
+    if not _check_year(date):
+        raise err(rec, "date", f"date {v['date']} is outside {FIRST_YEAR}-{LAST_YEAR}", "check the year")
 
     time: dt.time | None = None
     if v["time"]:
@@ -340,10 +359,11 @@ def _parse_row(rec: CsvRecord, err: _ErrFn, registry: Registry | None) -> Event:
     try:
         # "/" check: ZoneInfo also accepts bare abbreviations such as "EST" or "UTC", whose
         # fixed offsets silently ignore daylight saving; IANA area/location names do not.
-        if "/" not in tz_name:
+        if "/" not in tz_name or len(tz_name) > MAX_TZ:
             raise ValueError
         zone = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: a name such as America/Argentina is a folder of the tz database, not a zone.
         raise err(
             rec,
             "timezone",

@@ -74,6 +74,8 @@ def parse_window(text: str, *, what: str = "window", allow_dates: bool = True) -
     text = text.strip().strip("[]()")
     m = _REL.match(text)
     if m:
+        if int(m.group(2)) < int(m.group(1)):
+            raise UserError(f"{what} {text!r} ends before it starts", field=what, hint="write A:B with A <= B")
         return Window(int(m.group(1)), int(m.group(2)))
     m = _DATES.match(text)
     if m and allow_dates:
