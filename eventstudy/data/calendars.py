@@ -177,6 +177,8 @@ def _require_aware(ts: pd.Timestamp, what: str) -> pd.Timestamp:
     return ts
 
 
+# A run asks for the same announcement's day 0 once per security, variant and confounder check.
+@functools.lru_cache(maxsize=4096)
 def day_zero(exchange: str, announced_at: pd.Timestamp, time_known: bool = True) -> pd.Timestamp:
     """Day 0 of an announcement: the first session of ``exchange`` whose close is after it.
 

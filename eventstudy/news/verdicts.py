@@ -41,8 +41,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.multitest import multipletests
+from scipy import special
 
 from eventstudy.data.limits import shipped as limits_shipped
 from eventstudy.data.store import PriceStore
@@ -357,8 +356,8 @@ def _period_test(store: PriceStore, bench: str | None, listed: pd.DataFrame, fro
     market = float(at_end.iloc[-1] / before.iloc[-1] - 1)
     excess = (1 + from_offer) / (1 + market) - 1
     t = excess / sd
-    p = float(2 * stats.t.sf(abs(t), df))
-    mde = float((stats.t.ppf(1 - ALPHA / 2, df) + stats.t.ppf(0.8, df)) * sd)
+    p = float(2 * special.stdtr(df, -abs(t)))
+    mde = float((special.stdtrit(df, 1 - ALPHA / 2) + special.stdtrit(df, 0.8)) * sd)
     return _PeriodTest(bench, market, excess, t, p, mde)
 
 
@@ -510,6 +509,8 @@ def adjust(verdicts: Sequence[Verdict]) -> None:
     holm = np.full(len(ps), np.nan)
     bh = np.full(len(ps), np.nan)
     if ok.any():
+        from statsmodels.stats.multitest import multipletests  # a heavy import, needed only here
+
         holm[ok] = multipletests(ps[ok], alpha=ALPHA, method="holm")[1]
         bh[ok] = multipletests(ps[ok], alpha=ALPHA, method="fdr_bh")[1]
     for v, h, b in zip(verdicts, holm, bh, strict=True):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from eventstudy.formatting import slug
 from eventstudy.news.pipeline import EventAnalysis, Sample
@@ -86,7 +86,7 @@ def price_chart(prices: pd.DataFrame) -> Plot | None:
 
 
 def _tcrit(df: float) -> float:
-    return float(stats.t.ppf(0.5 + CONFIDENCE / 2, df)) if np.isfinite(df) and df > 0 else np.nan
+    return float(special.stdtrit(df, 0.5 + CONFIDENCE / 2)) if np.isfinite(df) and df > 0 else np.nan
 
 
 def _rows(result: StudyResult, symbol: str) -> list[int]:
@@ -163,8 +163,8 @@ def _implied_half_width(mean: np.ndarray, pvals: np.ndarray) -> np.ndarray:
     """Half-width of the 95% interval implied by a test's two-sided p-value: the normal standard error
     |mean| / z(p), so the interval excludes zero exactly when p < 0.05, whatever the test."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = stats.norm.isf(pvals / 2)
-        return np.where(z > 1e-9, stats.norm.isf((1 - CONFIDENCE) / 2) * np.abs(mean) / z, np.nan)
+        z = -special.ndtri(pvals / 2)
+        return np.where(z > 1e-9, -special.ndtri((1 - CONFIDENCE) / 2) * np.abs(mean) / z, np.nan)
 
 
 def group_chart(result: StudyResult, target: str) -> Plot | None:
