@@ -83,6 +83,11 @@ def _car_note(s: Sample, symbol: str, note: str) -> str:
     return "; ".join(x for x in (note, f"closes at the daily price limit: {limits}" if limits else "") if x)
 
 
+def _text(value: object) -> str:
+    """A text cell of a results frame: empty for a missing value (NaN or None), never "nan"."""
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
 def robustness(v: Verdict) -> Table | None:
     """A claim's key number and p under each model, benchmark and estimation window."""
     t = v.robustness
@@ -90,7 +95,7 @@ def robustness(v: Verdict) -> Table | None:
         return None
     rows: list[list[str | Cell]] = [
         [str(r.variant), str(r.model), str(r.benchmark), str(r.estimation), Cell(pct(r.value), True),
-         str(r.statistic or ""), pvalue(r.p_value), integer(r.n), str(r.note or "")]
+         _text(r.statistic), pvalue(r.p_value), integer(r.n), _text(r.note)]
         for r in t.itertuples(index=False)]
     return Table.of(["variant", "model", "benchmark", "estimation", "day-0 AR (mean)", "test", "p", "N / days",
                      "note"], rows, numeric=(4, 6, 7), prose=(8,))
