@@ -186,7 +186,12 @@ class Plot:
             px = self.sx(v)
             out.append(f'<line x1="{fmt(px)}" x2="{fmt(px)}" y1="{H - BOTTOM}" y2="{H - BOTTOM + 4}" '
                        f'stroke="{GREY}"/>')
-            out.append(self._text(px, H - BOTTOM + 16, text, anchor="middle", size=FONT - 1))
+            # A label centred on the last tick can run past the chart's right edge: end it at the edge.
+            half = len(text) * (FONT - 1) * 0.3
+            if px + half > W - 1:
+                out.append(self._text(W - 1, H - BOTTOM + 16, text, anchor="end", size=FONT - 1))
+            else:
+                out.append(self._text(px, H - BOTTOM + 16, text, anchor="middle", size=FONT - 1))
         out.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{H - BOTTOM}" y2="{H - BOTTOM}" stroke="{GREY}"/>')
         out.append(self._text((LEFT + W - RIGHT) / 2, H - 6, self.xlabel, anchor="middle", size=FONT - 1,
                               color="#374151"))
