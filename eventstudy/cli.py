@@ -710,10 +710,12 @@ def _series_option(spec: str | None, data: pd.DataFrame, what: str) -> pd.Series
 @click.option("--seed", default=0, show_default=True)
 @click.option("--out", default="study-output", show_default=True, type=click.Path(file_okay=False),
               help="Directory for ar.csv, car.csv, tests.csv, estimates.csv.")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=None, hidden=True,
+              help="Events per chunk of the chunked engine (default: sized for about 256 MB per chunk).")
 def study_cmd(returns_path: str | None, prices_path: str | None, events_path: str, market: str | None,
               sector: str | None, model: str, estimation: str, min_estimation: int, window: str,
               cars: Sequence[str], event_day: str, log_returns: bool, percent: bool, missing: str, convention: str,
-              fallback: str, bootstrap: int, seed: int, out: str) -> None:
+              fallback: str, bootstrap: int, seed: int, out: str, chunk_size: int | None) -> None:
     """An event study on any data set: wide returns or prices, events as symbol,date."""
     import pandas as pd
 
@@ -755,7 +757,7 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
             data, events, market=data[mkt] if isinstance(mkt, str) else mkt,
             sector=data[sec] if isinstance(sec, str) else sec, missing=missing, log_returns=log_returns, **kwargs,
         )
-    result = st.fit()
+    result = st.fit_chunked(chunk_size)  # bounded memory for any number of events
     paths = result.to_csv(out)
     click.echo(result.summary())
     click.echo(f"wrote {', '.join(p.name for p in paths)} to {out}/")

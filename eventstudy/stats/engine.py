@@ -79,6 +79,9 @@ class Output:
     notes: list[list[str]]
     log_returns: bool
     convention: str = "textbook"
+    # True for the chunked engine's event-window columns (no estimation days, no design matrix):
+    # the per-event tables and the battery read them; CARs come from each chunk's full panel.
+    compact: bool = False
 
     @property
     def n(self) -> int:
@@ -107,6 +110,8 @@ class Output:
         return day0_dates(self.series)
 
     def car(self, w: Window) -> CarArrays:
+        if self.compact:
+            raise ValueError("CARs of a chunked study are computed per chunk (EventStudy.fit_chunked)")
         return _car(self, w)
 
 
