@@ -138,7 +138,7 @@ def write_table_csv_blocks(blocks: Iterable[pd.DataFrame], path: str | Path) -> 
                         pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False, quoting_style=quoting))
                     except pa.ArrowInvalid:
                         continue
-                    fh.write(buf.getvalue())
+                    fh.write(buf.getbuffer())
                     break
 
     return write_via(path, writer)

@@ -13,6 +13,7 @@ Memory is one chunk's panels plus the per-event columns of all events; time is l
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -24,7 +25,7 @@ from eventstudy.stats.windows import Estimation, Window
 # A chunk's panels take about this many bytes per event and panel day (returns, benchmarks,
 # dates, expected, AR, variance, design, ranks and the battery's temporaries).
 BYTES_PER_EVENT_DAY = 160
-CHUNK_MEMORY = 256 * 2**20
+CHUNK_MEMORY = 128 * 2**20
 MIN_CHUNK, MAX_CHUNK = 500, 50_000
 
 
@@ -95,7 +96,7 @@ class Collector:
             self.first = small
         elif not np.array_equal(small.rel, self.first.rel):
             raise ValueError("chunks disagree on the event window")
-        for name in ("dates", "y", "expected", "ar", "var_ar", "usable"):
+        for name in ("expected", "ar", "var_ar", "usable"):  # returns and dates stay in the series
             self._slot(self.arrays, name, getattr(small, name))[rows] = getattr(small, name)
         for name, v in (("s2", small.fit.s2), ("n_obs", small.fit.n_obs)):
             self._slot(self.arrays, name, np.asarray(v))[rows] = v
@@ -116,8 +117,9 @@ class Collector:
         a = self.arrays
         fit = models.Fit(first.fit.model, a["expected"], np.zeros((self.n, len(first.rel), 0)),
                          np.zeros((self.n, 0, 0)), a["s2"], a["n_obs"], first.fit.n_params, self.params)
+        empty = np.empty((self.n, 0))
         return engine.Output(
-            series=self.series, model=first.model, rel=first.rel, dates=a["dates"], y=a["y"], m=None,
+            series=self.series, model=first.model, rel=first.rel, dates=empty.astype("datetime64[ns]"), y=empty, m=None,
             expected=a["expected"], ar=a["ar"], var_ar=a["var_ar"], est=np.zeros(a["ar"].shape, dtype=bool),
             window=first.window, fit=fit, model_used=self.model_used, usable=a["usable"], notes=self.notes,
             log_returns=first.log_returns, convention=first.convention, compact=True,
@@ -137,4 +139,15 @@ def chunks_of(series: list[engine.EventSeries], chunks: list[np.ndarray],
     """Each chunk's engine output with its events' positions among all events."""
     for rows in chunks:
         yield run([series[i] for i in rows]), rows
+        release_memory()
+
+
+def release_memory() -> None:
+    """Give the freed chunk's memory back to the system (glibc keeps large freed blocks in its heap,
+    where they would count as the process's memory while the per-event tables grow)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing to trim
+        return
+    libc.malloc_trim(0)
 

@@ -38,7 +38,7 @@ def fallback_rule(fallback: bool | str) -> str:
     return fallback
 
 
-@dataclass
+@dataclass(slots=True)  # a million events are a million of these
 class EventSeries:
     """One event x security: returns on the security's own trading days and day 0's position."""
 
@@ -208,6 +208,14 @@ def _gather_dates(series: list[EventSeries], rel: np.ndarray) -> np.ndarray:
 
 def _dates_ns(dates: pd.DatetimeIndex) -> np.ndarray:
     return dates.values.astype("datetime64[ns]", copy=False)
+
+
+def window_data(series: list[EventSeries], rel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Returns and dates on relative days ``rel``, gathered again from the series (a compact
+    output does not keep them: they are the series' own values)."""
+    y = _gather(series, rel, "returns")
+    assert y is not None
+    return y, _gather_dates(series, rel)
 
 
 def day0_dates(series: list[EventSeries]) -> np.ndarray:

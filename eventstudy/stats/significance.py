@@ -218,16 +218,24 @@ def _cluster_correlation(est: np.ndarray, dates: np.ndarray, ar: np.ndarray) -> 
 
 @dataclass
 class _GrankTest:
-    """One GRANK test: which events take part and their event observation (the tested day's or
-    window's SAR over its cross-sectional standard deviation)."""
+    """One GRANK test: the tested day's or window's SAR of every event, which events take part
+    (usable, with a finite SAR) and the scale of the event observation (the SARs' cross-sectional
+    standard deviation). The event observations are derived chunk by chunk, not kept."""
 
-    ok: np.ndarray
-    extra: np.ndarray
+    sa: np.ndarray
+    usable: np.ndarray
+    scale: float
     fast: bool
     n: int
     sums: _ByRel = field(default_factory=_ByRel)
     new_sum: float = 0.0
     new_cnt: int = 0
+
+    def event(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        sa = self.sa[rows]
+        ok = self.usable[rows] & np.isfinite(sa)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return ok, np.where(ok, sa / self.scale, np.nan)
 
 
 def grank_add(tests: list[_GrankTest], out: Output, rows: np.ndarray) -> None:
@@ -240,19 +248,19 @@ def grank_add(tests: list[_GrankTest], out: Output, rows: np.ndarray) -> None:
     ranks0 = np.nan_to_num(row_ranks(est_sar), nan=0.0, copy=False)
     per_day_all = finite.sum(axis=0)
     for g in tests:
-        ok = g.ok[rows]
+        ok, extra = g.event(rows)
         if g.fast:
             # The estimation days are ranked once for all tests; each test adds its event value.
             # u = rank / (T_i + 1) - 1/2 with T_i = est_days + 1, summed per day over the events.
             weights = np.where(ok, 1.0 / (est_days + 2), 0.0)
-            sums, new = weighted_rank_sums_with_one_more(ranks0, est_sar, g.extra[rows], weights, est_days)
+            sums, new = weighted_rank_sums_with_one_more(ranks0, est_sar, extra, weights, est_days)
             per_day = per_day_all if ok.all() else ok.astype(float) @ finite
             u_new = new[ok] / (est_days[ok] + 2) - 0.5
             g.sums.add(out.rel, np.vstack([sums, per_day]))
             g.new_sum += float(u_new.sum())
             g.new_cnt += len(u_new)
         else:
-            series = np.concatenate([est_sar[ok], g.extra[rows][ok][:, None]], axis=1)
+            series = np.concatenate([est_sar[ok], extra[ok][:, None]], axis=1)
             ranks = row_ranks(series)
             t_i = np.isfinite(series).sum(axis=1)
             u = ranks / (t_i[:, None] + 1) - 0.5
@@ -366,11 +374,9 @@ class Battery:
             ok = self.ok & np.isfinite(sa)
             n = int(ok.sum())
             with np.errstate(invalid="ignore", divide="ignore"):
-                scale = np.std(sa[ok], ddof=1) if n >= 2 else np.nan
-                event = sa[ok] / scale
-            extra = np.full(len(ok), np.nan)
-            extra[ok] = event
-            tests.append(_GrankTest(ok, extra, bool(np.isfinite(event).all()), n))
+                scale = float(np.std(sa[ok], ddof=1)) if n >= 2 else np.nan
+                fast = bool(np.isfinite(sa[ok] / scale).all())
+            tests.append(_GrankTest(sa, self.ok, scale, fast, n))
         return tests
 
     # -- battery ------------------------------------------------------------------------------

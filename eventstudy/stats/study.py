@@ -460,13 +460,17 @@ class StudyResult:
         series = out.series[rows]
         n = len(series)
         ar, var = out.ar[rows][:, cols], out.var_ar[rows][:, cols]
+        if out.compact:
+            y, dates = engine.window_data(series, out.rel[cols])
+        else:
+            y, dates = out.y[rows][:, cols], out.dates[rows][:, cols]
         t, p = engine.t_test(ar, var, engine.degrees_of_freedom(out)[rows][:, None])
         return pd.DataFrame({
             "event_id": np.repeat([s.event_id for s in series], w),
             "symbol": np.repeat([s.symbol for s in series], w),
             "day": np.tile(out.rel[cols], n),
-            "date": out.dates[rows][:, cols].ravel(),
-            "return": out.y[rows][:, cols].ravel(),
+            "date": dates.ravel(),
+            "return": y.ravel(),
             "expected": out.expected[rows][:, cols].ravel(),
             "abnormal_return": ar.ravel(),
             "sd": np.sqrt(var).ravel(),
@@ -507,7 +511,7 @@ class StudyResult:
         rows = self.tests[(self.tests["scope"] == "window") & (self.tests["window"] == window)]
         return None if rows.empty else rows.iloc[0]
 
-    def to_csv(self, directory: str | Path, block: int = 20_000) -> list[Path]:
+    def to_csv(self, directory: str | Path, block: int = 5_000) -> list[Path]:
         """Write ar.csv, car.csv, tests.csv and estimates.csv; return their paths. The ``ar`` and
         ``car`` tables are built and written ``block`` events at a time (the same files)."""
         from eventstudy.atomic import write_table_csv, write_table_csv_blocks
