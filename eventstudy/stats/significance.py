@@ -354,6 +354,11 @@ class Battery:
             self.s_u = float(np.sqrt(np.nanmean(u_bar[used_days] ** 2)))
         self.u_bar = u_bar[self.out.rel - sums.ranks.lo]
 
+    def sar(self, col: int) -> np.ndarray:
+        """One column of ``out.sar``, without keeping the whole (events x days) array."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self.out.ar[:, col] / np.sqrt(self.out.var_ar[:, col])
+
     def kp_factor(self, n: int) -> float:
         """Kolari & Pynnonen (2010): sqrt((1 - r) / (1 + (N - 1) r)) when all N events share a date.
 
@@ -368,7 +373,7 @@ class Battery:
 
     def grank_tests(self, cars: list[CarArrays]) -> list[_GrankTest]:
         """One GRANK test per event-window day, then per CAR window, with their event observations."""
-        sas = [self.out.sar[:, col] for col in self.out.win_cols] + [c.scar for c in cars]
+        sas = [self.sar(col) for col in self.out.win_cols] + [c.scar for c in cars]
         tests = []
         for sa in sas:
             ok = self.ok & np.isfinite(sa)
@@ -457,7 +462,7 @@ class Battery:
     def day(self, col: int, grank: _Stat) -> list[_Stat]:
         out = self.out
         a = out.ar[:, col]
-        sa = out.sar[:, col]
+        sa = self.sar(col)
         res = self._common(a, sa, np.ones(out.n), 1)
         res.append(self._corrado(np.array([col])))
         res.append(grank)

@@ -108,23 +108,26 @@ class _Wide:
             return None
         return cls(returns, values)
 
-    def column(self, symbol: str, on_sessions: bool) -> tuple[np.ndarray, pd.DatetimeIndex, np.ndarray]:
+    def column(self, symbol: str, on_sessions: bool) -> tuple[np.ndarray | None, pd.DatetimeIndex, np.ndarray]:
+        """Where the security has days (None: every day of the frame), those days and its returns.
+        Securities with every day share the frame's calendar and benchmarks instead of copies."""
         v = self.values[:, self.cols[symbol]]
         if on_sessions:
-            keep = np.ones(len(v), dtype=bool)
-        else:
-            keep = ~np.isnan(v)  # own trading days (the first return may be NaN)
-            keep[0] = True
+            return None, self.index, v
+        keep = ~np.isnan(v)  # own trading days (the first return may be NaN)
+        keep[0] = True
+        if keep.all():
+            return None, self.index, v
         return keep, self.index[keep], v[keep]
 
-    def on(self, series: pd.Series | None, keep: np.ndarray) -> np.ndarray | None:
+    def on(self, series: pd.Series | None, keep: np.ndarray | None) -> np.ndarray | None:
         """``series`` on the frame's days where ``keep``, as ``series.reindex(days)`` would give."""
         if series is None:
             return None
         full = self._aligned.get(id(series))
         if full is None:
             full = self._aligned[id(series)] = series.reindex(self.index).to_numpy(float)
-        return full[keep]
+        return full if keep is None else full[keep]
 
 
 def _event_ids(symbols: list[str], whens: pd.DatetimeIndex, given: list[str]) -> list[str]:
@@ -402,19 +405,20 @@ def estimates_table(out: engine.Output) -> pd.DataFrame:
 
 def _overlaps(series: list[engine.EventSeries], window: Window) -> pd.DataFrame:
     """Events of the same security whose event windows share trading days."""
-    rows = []
+    cols: dict[str, list] = {"symbol": [], "event_id": [], "other_event_id": [], "days_apart": []}
     by_symbol: dict[str, list[engine.EventSeries]] = {}
     for s in series:
         by_symbol.setdefault(s.symbol, []).append(s)
     for sym, items in by_symbol.items():
         items = sorted(items, key=lambda s: s.day0)
         for a, b in itertools.pairwise(items):
-            if b.day0 - a.day0 <= window.end - window.start:
-                rows.append({"symbol": sym, "event_id": a.event_id, "other_event_id": b.event_id,
-                             "days_apart": b.day0 - a.day0})
-                a.notes.append(f"event window overlaps event {b.event_id} ({b.day0 - a.day0} trading days later)")
-                b.notes.append(f"event window overlaps event {a.event_id} ({b.day0 - a.day0} trading days earlier)")
-    return pd.DataFrame(rows, columns=["symbol", "event_id", "other_event_id", "days_apart"])
+            apart = b.day0 - a.day0
+            if apart <= window.end - window.start:
+                for name, value in zip(cols, (sym, a.event_id, b.event_id, apart), strict=True):
+                    cols[name].append(value)
+                a.notes.append(f"event window overlaps event {b.event_id} ({apart} trading days later)")
+                b.notes.append(f"event window overlaps event {a.event_id} ({apart} trading days earlier)")
+    return pd.DataFrame(cols, columns=list(cols))
 
 
 @dataclass
