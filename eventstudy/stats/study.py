@@ -350,7 +350,7 @@ class EventStudy:
         """:meth:`fit` through the chunked engine (:mod:`eventstudy.stats.chunked`): the same tables
         (to floating-point summation order) in memory bounded by the chunk, for any number of events.
 
-        ``chunk_size`` events per chunk (default :func:`chunked.auto_chunk_size`, about 6,000 with a
+        ``chunk_size`` events per chunk (default :func:`chunked.auto_chunk_size`, about 2,300 with a
         250-day estimation window). With one chunk this is :meth:`fit`. Otherwise the result holds
         only the event-window columns: its ``ar``, ``car``, ``tests``, ``estimates``, ``summary()``
         and ``to_csv()`` are those of :meth:`fit`; ``sq`` and the report's charts need :meth:`fit`.
@@ -368,7 +368,7 @@ class EventStudy:
         run = lambda part: self._run(part, window)  # noqa: E731
         for out, rows in chunked.chunks_of(series, plan, run):
             sums.add(out, clustered=clustered, force=False, estudy2=self.convention == "estudy2")
-            collect.put(out, rows, [out.car(w) for w in cars], estimates_table(out))
+            collect.put(out, rows, [out.car(w) for w in cars], estimates_table(out, notes=False))
             del out
         compact = collect.output()
         car_arrays = collect.car_arrays(cars)
@@ -377,12 +377,13 @@ class EventStudy:
             convention=self.convention, sums=sums, panels=lambda: chunked.chunks_of(series, plan, run),
         )
         result = StudyResult(compact, car_arrays, tests, r, clustered, pd.DataFrame(skipped), overlaps)
-        result.__dict__["estimates"] = collect.estimates_table()
+        result.estimate_numbers = collect.estimates_table()
         return result
 
 
-def estimates_table(out: engine.Output) -> pd.DataFrame:
-    """One row per event: the model's estimates, estimation span and residual diagnostics."""
+def estimates_table(out: engine.Output, notes: bool = True) -> pd.DataFrame:
+    """One row per event: the model's estimates, estimation span and residual diagnostics (and the
+    notes, unless ``notes=False``: the chunked engine joins them when it writes)."""
     est = out.est
     stamps = out.dates.view("i8")
     has = est.any(axis=1)
@@ -399,7 +400,8 @@ def estimates_table(out: engine.Output) -> pd.DataFrame:
     }
     cols.update({k: np.asarray(v, dtype=float) for k, v in out.fit.params.items() if k != "df"})
     cols.update(residual_diagnostics(out.ar, est))
-    cols["note"] = ["; ".join(n) for n in out.notes]
+    if notes:
+        cols["note"] = ["; ".join(n) for n in out.notes]
     return pd.DataFrame(cols)
 
 
@@ -440,9 +442,21 @@ class StudyResult:
     def model(self) -> str:
         return self.output.model
 
+    # The chunked engine's estimates without their notes (joined per block when written).
+    estimate_numbers: pd.DataFrame | None = None
+
     @cached_property
     def estimates(self) -> pd.DataFrame:
-        return estimates_table(self.output)
+        if self.estimate_numbers is None:
+            return estimates_table(self.output)
+        return self._estimates_block(slice(None))
+
+    def _estimates_block(self, rows: slice) -> pd.DataFrame:
+        if self.estimate_numbers is None:
+            return self.estimates.iloc[rows].reset_index(drop=True)
+        block = self.estimate_numbers.iloc[rows].reset_index(drop=True)
+        block["note"] = ["; ".join(n) for n in self.output.notes[rows]]
+        return block
 
     @cached_property
     def sq(self) -> pd.DataFrame:
@@ -516,8 +530,8 @@ class StudyResult:
         return None if rows.empty else rows.iloc[0]
 
     def to_csv(self, directory: str | Path, block: int = 5_000) -> list[Path]:
-        """Write ar.csv, car.csv, tests.csv and estimates.csv; return their paths. The ``ar`` and
-        ``car`` tables are built and written ``block`` events at a time (the same files)."""
+        """Write ar.csv, car.csv, tests.csv and estimates.csv; return their paths. The per-event
+        tables are built and written ``block`` events at a time (the same files)."""
         from eventstudy.atomic import write_table_csv, write_table_csv_blocks
 
         d = Path(directory)
@@ -525,10 +539,9 @@ class StudyResult:
         spans = [slice(i, i + block) for i in range(0, self.output.n, block)]
         ar = (self._ar_block(r) for r in spans)
         car = (self._car_block(c, r) for c in self.car_arrays for r in spans)
-        paths = [write_table_csv_blocks(ar, d / "ar.csv"), write_table_csv_blocks(car, d / "car.csv")]
-        for name, frame in (("tests", self.tests), ("estimates", self.estimates)):
-            paths.append(write_table_csv(frame, d / f"{name}.csv"))
-        return paths
+        estimates = (self._estimates_block(r) for r in spans)
+        return [write_table_csv_blocks(ar, d / "ar.csv"), write_table_csv_blocks(car, d / "car.csv"),
+                write_table_csv(self.tests, d / "tests.csv"), write_table_csv_blocks(estimates, d / "estimates.csv")]
 
     def summary(self) -> str:
         out = self.output
