@@ -83,7 +83,8 @@ class Collector:
         self.model_used: list[str] = [""] * self.n
         self.notes: list[list[str]] = [[] for _ in range(self.n)]
         self.first: engine.Output | None = None
-        self.estimates: list[tuple[np.ndarray, pd.DataFrame]] = []
+        self.estimates: dict[str, np.ndarray] = {}
+        self.estimate_columns: list[str] = []
 
     def _slot(self, store: dict, name: str, like: np.ndarray) -> np.ndarray:
         if name not in store:
@@ -110,7 +111,12 @@ class Collector:
         for j, i in enumerate(rows):
             self.model_used[i] = small.model_used[j]
             self.notes[i] = small.notes[j]
-        self.estimates.append((rows, estimates))
+        # The numeric columns go into arrays; the text ones (ids, symbols, models) are the events'.
+        self.estimate_columns = list(estimates.columns)
+        for name, col in estimates.items():
+            if col.dtype.kind in "fiubM":
+                values = col.to_numpy()
+                self._slot(self.estimates, str(name), values)[rows] = values
 
     def output(self) -> engine.Output:
         first = self.first
@@ -130,9 +136,9 @@ class Collector:
         return [engine.CarArrays(w, **self.cars[w]) for w in windows]
 
     def estimates_table(self) -> pd.DataFrame:
-        rows = np.concatenate([r for r, _ in self.estimates])
-        frame = pd.concat([f for _, f in self.estimates], ignore_index=True)
-        return frame.iloc[np.argsort(rows, kind="stable")].reset_index(drop=True)
+        text = {"event_id": [s.event_id for s in self.series], "symbol": [s.symbol for s in self.series],
+                "model": self.model_used}
+        return pd.DataFrame({c: self.estimates[c] if c in self.estimates else text[c] for c in self.estimate_columns})
 
 
 def chunks_of(series: list[engine.EventSeries], chunks: list[np.ndarray],
