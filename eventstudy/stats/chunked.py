@@ -112,11 +112,11 @@ class Collector:
             self.model_used[i] = small.model_used[j]
             self.notes[i] = small.notes[j]
         # The numeric columns go into arrays; the text ones (ids, symbols, models) are the events'.
-        self.estimate_columns = list(estimates.columns)
-        for name, col in estimates.items():
+        self.estimate_columns = [str(c) for c in estimates.columns]
+        for label, col in estimates.items():
             if col.dtype.kind in "fiubM":
                 values = col.to_numpy()
-                self._slot(self.estimates, str(name), values)[rows] = values
+                self._slot(self.estimates, str(label), values)[rows] = values
 
     def output(self) -> engine.Output:
         first = self.first
