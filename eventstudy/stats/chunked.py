@@ -2,8 +2,9 @@
 
 Events are cut into chunks of whole date clusters (events sharing day 0 stay together, so the
 Kolari-Pynnonen correlations are computed inside a chunk). Pass 1 runs :func:`engine.run` on each
-chunk and keeps only what is per event and small: the event-window columns (AR, variance, return,
-expected, dates), the CAR arrays and the estimates table; the battery's estimation-window inputs
+chunk and keeps only what is per event and small: the event-window columns of the AR and its
+variance (returns and dates are the series'; the expected return is return - AR, equal to rounding),
+the CAR arrays and the estimates' columns; the battery's estimation-window inputs
 are added up as :class:`significance.EstimationSums`. GRANK needs each test's cross-sectional
 standard deviation, known after pass 1: pass 2 runs each chunk again and adds its rank sums.
 
@@ -98,7 +99,8 @@ class Collector:
             self.first = small
         elif not np.array_equal(small.rel, self.first.rel):
             raise ValueError("chunks disagree on the event window")
-        for name in ("expected", "ar", "var_ar", "usable"):  # returns and dates stay in the series
+        # Returns and dates stay in the series; the expected return is return - AR when written.
+        for name in ("ar", "var_ar", "usable"):
             self._slot(self.arrays, name, getattr(small, name))[rows] = getattr(small, name)
         for name, v in (("s2", small.fit.s2), ("n_obs", small.fit.n_obs)):
             self._slot(self.arrays, name, np.asarray(v))[rows] = v
@@ -110,7 +112,9 @@ class Collector:
                 self._slot(store, name, getattr(c, name))[rows] = getattr(c, name)
         for j, i in enumerate(rows):
             self.model_used[i] = small.model_used[j]
-            self.notes[i] = small.notes[j]
+            # The engine's copy of an event's notes only when it added one (a fallback's).
+            own = self.series[i].notes
+            self.notes[i] = own if small.notes[j] == own else small.notes[j]
         # The numeric columns go into arrays; the text ones (ids, symbols, models) are the events'.
         self.estimate_columns = [str(c) for c in estimates.columns]
         for label, col in estimates.items():
@@ -122,12 +126,12 @@ class Collector:
         first = self.first
         assert first is not None
         a = self.arrays
-        fit = models.Fit(first.fit.model, a["expected"], np.zeros((self.n, len(first.rel), 0)),
+        fit = models.Fit(first.fit.model, np.empty((self.n, 0)), np.zeros((self.n, len(first.rel), 0)),
                          np.zeros((self.n, 0, 0)), a["s2"], a["n_obs"], first.fit.n_params, self.params)
         empty = np.empty((self.n, 0))
         return engine.Output(
             series=self.series, model=first.model, rel=first.rel, dates=empty.astype("datetime64[ns]"), y=empty, m=None,
-            expected=a["expected"], ar=a["ar"], var_ar=a["var_ar"], est=np.zeros(a["ar"].shape, dtype=bool),
+            expected=fit.expected, ar=a["ar"], var_ar=a["var_ar"], est=np.zeros(a["ar"].shape, dtype=bool),
             window=first.window, fit=fit, model_used=self.model_used, usable=a["usable"], notes=self.notes,
             log_returns=first.log_returns, convention=first.convention, compact=True,
         )

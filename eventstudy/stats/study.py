@@ -479,9 +479,12 @@ class StudyResult:
         n = len(series)
         ar, var = out.ar[rows][:, cols], out.var_ar[rows][:, cols]
         if out.compact:
+            # The chunked engine keeps neither returns nor expected returns: the series have the
+            # former, the latter is return - AR (equal to the engine's to rounding, ~1e-16 of the return).
             y, dates = engine.window_data(series, out.rel[cols])
+            expected = y - ar
         else:
-            y, dates = out.y[rows][:, cols], out.dates[rows][:, cols]
+            y, dates, expected = out.y[rows][:, cols], out.dates[rows][:, cols], out.expected[rows][:, cols]
         t, p = engine.t_test(ar, var, engine.degrees_of_freedom(out)[rows][:, None])
         return pd.DataFrame({
             "event_id": np.repeat([s.event_id for s in series], w),
@@ -489,7 +492,7 @@ class StudyResult:
             "day": np.tile(out.rel[cols], n),
             "date": dates.ravel(),
             "return": y.ravel(),
-            "expected": out.expected[rows][:, cols].ravel(),
+            "expected": expected.ravel(),
             "abnormal_return": ar.ravel(),
             "sd": np.sqrt(var).ravel(),
             "t_stat": t.ravel(),
