@@ -218,11 +218,13 @@ def _cluster_correlation(est: np.ndarray, dates: np.ndarray, ar: np.ndarray) -> 
 
 @dataclass
 class _GrankTest:
-    """One GRANK test: the tested day's or window's SAR of every event, which events take part
-    (usable, with a finite SAR) and the scale of the event observation (the SARs' cross-sectional
-    standard deviation). The event observations are derived chunk by chunk, not kept."""
+    """One GRANK test: the tested day's or window's AR (or CAR) and its variance for every event
+    (views, not copies), which events take part (usable, with a finite SAR) and the scale of the
+    event observation (the SARs' cross-sectional standard deviation). The SARs and event
+    observations are derived chunk by chunk, not kept."""
 
-    sa: np.ndarray
+    value: np.ndarray
+    var: np.ndarray
     usable: np.ndarray
     scale: float
     fast: bool
@@ -232,9 +234,9 @@ class _GrankTest:
     new_cnt: int = 0
 
     def event(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        sa = self.sa[rows]
-        ok = self.usable[rows] & np.isfinite(sa)
         with np.errstate(invalid="ignore", divide="ignore"):
+            sa = self.value[rows] / np.sqrt(self.var[rows])
+            ok = self.usable[rows] & np.isfinite(sa)
             return ok, np.where(ok, sa / self.scale, np.nan)
 
 
@@ -373,15 +375,17 @@ class Battery:
 
     def grank_tests(self, cars: list[CarArrays]) -> list[_GrankTest]:
         """One GRANK test per event-window day, then per CAR window, with their event observations."""
-        sas = [self.sar(col) for col in self.out.win_cols] + [c.scar for c in cars]
+        out = self.out
+        pairs = [(out.ar[:, col], out.var_ar[:, col]) for col in out.win_cols] + [(c.car, c.var) for c in cars]
         tests = []
-        for sa in sas:
-            ok = self.ok & np.isfinite(sa)
-            n = int(ok.sum())
+        for value, var in pairs:
             with np.errstate(invalid="ignore", divide="ignore"):
+                sa = value / np.sqrt(var)
+                ok = self.ok & np.isfinite(sa)
+                n = int(ok.sum())
                 scale = float(np.std(sa[ok], ddof=1)) if n >= 2 else np.nan
                 fast = bool(np.isfinite(sa[ok] / scale).all())
-            tests.append(_GrankTest(sa, self.ok, scale, fast, n))
+            tests.append(_GrankTest(value, var, self.ok, scale, fast, n))
         return tests
 
     # -- battery ------------------------------------------------------------------------------
