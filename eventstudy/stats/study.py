@@ -31,6 +31,7 @@ from eventstudy.stats.returns import to_returns
 from eventstudy.stats.windows import DateWindow, Estimation, Window, default_cars
 
 EVENT_DAY = ("previous", "next", "skip")
+MAX_NOTES = 50  # notes a summary prints; the tables have them all
 SeriesLike = pd.Series | Mapping[str, pd.Series] | str | None
 
 
@@ -557,13 +558,22 @@ class StudyResult:
                          "robust statistics lead.")
         if not self.skipped.empty:
             lines.append(f"Skipped {len(self.skipped)} event(s): " + "; ".join(self.skipped["reason"].head(5)))
-        car = self.car
-        for label, g in car.groupby("window", sort=False):
-            lead = self.lead_statistic(str(label))
-            mean = g["car"].mean()
+        by_label: dict[str, list[np.ndarray]] = {}
+        for c in self.car_arrays:  # from the arrays: a million events' car table is not built to print this
+            by_label.setdefault(c.window.label, []).append(c.car)
+        for label, arrays in by_label.items():
+            car = np.concatenate(arrays)
+            lead = self.lead_statistic(label)
+            valid = int(np.isfinite(car).sum())
+            mean = float(np.nansum(car) / valid) if valid else np.nan
             stat = "" if lead is None else f"  {lead['statistic']} = {lead['value']:.3f} (p = {lead['p_value']:.4f})"
-            lines.append(f"  CAR{label}: mean {mean:+.4%} over {g['car'].notna().sum()} event(s){stat}")
+            lines.append(f"  CAR{label}: mean {mean:+.4%} over {valid} event(s){stat}")
+        shown = 0
         for i, notes in enumerate(out.notes):
             for note in notes:
-                lines.append(f"  note {out.series[i].symbol}: {note}")
+                if shown < MAX_NOTES:
+                    lines.append(f"  note {out.series[i].symbol}: {note}")
+                shown += 1
+        if shown > MAX_NOTES:
+            lines.append(f"  ... and {shown - MAX_NOTES} more note(s): see the note columns of car.csv, estimates.csv")
         return "\n".join(lines)
