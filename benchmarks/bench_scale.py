@@ -51,7 +51,7 @@ WIN = (-10, 10)
 PEER = "eventstudy==0.1a12"
 # Our chunked engine's measured growth on this workload (docs/performance.md): used to refuse a
 # size that would not fit in this machine's memory instead of pushing a shared machine into swap.
-OURS_MB = (600.0, 1.7e-3)  # fixed, per event
+OURS_MB = (400.0, 1.5e-3)  # fixed, per event
 
 
 @dataclass

@@ -89,3 +89,15 @@ def test_the_chunk_size_follows_the_panel_width() -> None:
     short = chunked.auto_chunk_size(Estimation(Window(-60, -11)), Window(-5, 5))
     long = chunked.auto_chunk_size(Estimation(Window(-500, -11)), Window(-10, 10))
     assert chunked.MIN_CHUNK <= long < short <= chunked.MAX_CHUNK
+
+
+def test_the_summary_prints_fifty_notes_and_counts_the_rest() -> None:
+    frame, _ = problem(5)
+    ev = pd.DataFrame({"symbol": "S1", "date": frame.index[300:340]})  # 40 overlapping windows: 78 notes
+    result = EventStudy(frame, ev, market="MKT", estimation=Estimation(Window(-150, -11), min_days=60),
+                        window=Window(-3, 3), bootstrap=99).fit()
+    text = result.summary()
+    total = sum(len(n) for n in result.output.notes)
+    assert total > 50
+    assert text.count("  note S1: ") == 50
+    assert f"and {total - 50} more note(s)" in text
