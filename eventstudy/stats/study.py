@@ -14,6 +14,7 @@ or a mapping of symbol -> Series when each security has its own benchmark.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -366,7 +367,7 @@ class EventStudy:
             return self.fit()
         sums = significance.EstimationSums()
         collect = chunked.Collector(series)
-        run = lambda part: self._run(part, window)  # noqa: E731
+        run = functools.partial(self._run, window=window)
         for out, rows in chunked.chunks_of(series, plan, run):
             sums.add(out, clustered=clustered, force=False, estudy2=self.convention == "estudy2")
             collect.put(out, rows, [out.car(w) for w in cars], estimates_table(out, notes=False))
