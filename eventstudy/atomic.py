@@ -85,12 +85,24 @@ def _neutral(value: object) -> object:
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with text cells (values, index and header) that a spreadsheet would run as a formula
     prefixed with an apostrophe. Numbers are left alone: -0.05 in a float column is a number."""
+    import numpy as np
+    import pandas as pd
     from pandas.api.types import is_string_dtype
 
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or is_string_dtype(out[col]):
-            out[col] = out[col].map(_neutral)
+            # Each distinct value once: the per-event tables repeat ids and symbols on every row.
+            codes, uniques = pd.factorize(out[col], use_na_sentinel=True)
+            if len(uniques) * 2 < len(codes):
+                neutral = np.array([_neutral(u) for u in uniques] + [None], dtype=object)
+                values = neutral[codes]  # code -1 (a missing value) takes the None at the end
+                missing = codes < 0
+                if missing.any():
+                    values[missing] = out[col].to_numpy(dtype=object)[missing].tolist()
+                out[col] = pd.Series(values, index=out.index)  # dtype inferred, as map does
+            else:
+                out[col] = out[col].map(_neutral)
     if out.index.dtype == object:
         out.index = out.index.map(_neutral)
     out.columns = [_neutral(c) for c in out.columns]
