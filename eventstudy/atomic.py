@@ -11,9 +11,9 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from eventstudy.formatting import clean
 
@@ -85,12 +85,24 @@ def _neutral(value: object) -> object:
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with text cells (values, index and header) that a spreadsheet would run as a formula
     prefixed with an apostrophe. Numbers are left alone: -0.05 in a float column is a number."""
+    import numpy as np
+    import pandas as pd
     from pandas.api.types import is_string_dtype
 
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or is_string_dtype(out[col]):
-            out[col] = out[col].map(_neutral)
+            # Each distinct value once: the per-event tables repeat ids and symbols on every row.
+            codes, uniques = pd.factorize(out[col], use_na_sentinel=True)
+            if len(uniques) * 2 < len(codes):
+                neutral = np.array([_neutral(u) for u in uniques] + [None], dtype=object)
+                values = neutral[codes]  # code -1 (a missing value) takes the None at the end
+                missing = codes < 0
+                if missing.any():
+                    values[missing] = out[col].to_numpy(dtype=object)[missing].tolist()
+                out[col] = pd.Series(values, index=out.index)  # dtype inferred, as map does
+            else:
+                out[col] = out[col].map(_neutral)
     if out.index.dtype == object:
         out.index = out.index.map(_neutral)
     out.columns = [_neutral(c) for c in out.columns]
@@ -108,15 +120,46 @@ def write_table_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     """``write_csv(frame, path)`` (no index) through pyarrow's multithreaded writer: the same values
     (floats in shortest round-trip form, NaN and None as empty fields, midnight datetimes as dates),
     several times faster on large tables. Strings are quoted only when a value needs it."""
+    if not len(frame.columns):
+        return write_csv(frame, path)
+    return write_table_csv_blocks([frame], path)
+
+
+def write_table_csv_blocks(blocks: Iterable[pd.DataFrame], path: str | Path) -> Path:
+    """:func:`write_table_csv` of the concatenation of ``blocks`` (same columns), one block in memory
+    at a time: a table too large to hold whole is written as it is produced, still atomically."""
     import csv
     import io
 
-    import numpy as np
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    if not len(frame.columns):
-        return write_csv(frame, path)
+    def writer(p: Path) -> None:
+        with open(p, "wb") as fh:
+            first = True
+            for frame in blocks:
+                if first:
+                    header = io.StringIO()
+                    csv.writer(header, lineterminator="\n").writerow([str(c) for c in frame.columns])
+                    fh.write(header.getvalue().encode())
+                    first = False
+                table = _arrow_table(frame)
+                for quoting in ("none", "needed"):  # "none" refuses a value with a comma, quote or newline
+                    buf = io.BytesIO()
+                    try:
+                        pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False, quoting_style=quoting))
+                    except pa.ArrowInvalid:
+                        continue
+                    fh.write(buf.getbuffer())
+                    break
+
+    return write_via(path, writer)
+
+
+def _arrow_table(frame: pd.DataFrame) -> Any:  # a pyarrow Table (pyarrow is imported lazily)
+    import numpy as np
+    import pyarrow as pa
+
     frame = csv_safe(frame)
     columns = {}
     for name, s in frame.items():
@@ -135,21 +178,7 @@ def write_table_csv(frame: pd.DataFrame, path: str | Path) -> Path:
             columns[str(name)] = pa.array(s.map({True: "True", False: "False"}), from_pandas=True)
         else:
             columns[str(name)] = pa.array(s, from_pandas=True)
-    table = pa.table(columns)
-    header = io.StringIO()
-    csv.writer(header, lineterminator="\n").writerow([str(c) for c in frame.columns])
-
-    def writer(p: Path) -> None:
-        for quoting in ("none", "needed"):  # "none" refuses a value with a comma, quote or newline
-            with open(p, "wb") as fh:
-                fh.write(header.getvalue().encode())
-                try:
-                    pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=False, quoting_style=quoting))
-                    return
-                except pa.ArrowInvalid:
-                    continue
-
-    return write_via(path, writer)
+    return pa.table(columns)
 
 
 # -- folders that change all at once ----------------------------------------------------------

@@ -38,7 +38,7 @@ def fallback_rule(fallback: bool | str) -> str:
     return fallback
 
 
-@dataclass
+@dataclass(slots=True)  # a million events are a million of these
 class EventSeries:
     """One event x security: returns on the security's own trading days and day 0's position."""
 
@@ -79,6 +79,9 @@ class Output:
     notes: list[list[str]]
     log_returns: bool
     convention: str = "textbook"
+    # True for the chunked engine's event-window columns (no estimation days, no design matrix):
+    # the per-event tables and the battery read them; CARs come from each chunk's full panel.
+    compact: bool = False
 
     @property
     def n(self) -> int:
@@ -107,6 +110,8 @@ class Output:
         return day0_dates(self.series)
 
     def car(self, w: Window) -> CarArrays:
+        if self.compact:
+            raise ValueError("CARs of a chunked study are computed per chunk (EventStudy.fit_chunked)")
         return _car(self, w)
 
 
@@ -203,6 +208,14 @@ def _gather_dates(series: list[EventSeries], rel: np.ndarray) -> np.ndarray:
 
 def _dates_ns(dates: pd.DatetimeIndex) -> np.ndarray:
     return dates.values.astype("datetime64[ns]", copy=False)
+
+
+def window_data(series: list[EventSeries], rel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Returns and dates on relative days ``rel``, gathered again from the series (a compact
+    output does not keep them: they are the series' own values)."""
+    y = _gather(series, rel, "returns")
+    assert y is not None
+    return y, _gather_dates(series, rel)
 
 
 def day0_dates(series: list[EventSeries]) -> np.ndarray:

@@ -33,8 +33,8 @@ All p-values are two-sided.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -102,14 +102,207 @@ class _Stat:
     n: int
 
 
+class _ByRel:
+    """Sums over events per relative day (rows of ``v``), aligned on the relative day: chunks of
+    events may have panels of different widths (the fallback's post-event days)."""
+
+    def __init__(self) -> None:
+        self.lo = 0
+        self.v: np.ndarray | None = None
+
+    def add(self, rel: np.ndarray, v: np.ndarray) -> None:
+        lo = int(rel[0])
+        if self.v is None:
+            self.lo, self.v = lo, np.array(v, dtype=float)
+            return
+        new_lo = min(self.lo, lo)
+        hi = max(self.lo + self.v.shape[1], lo + v.shape[1])
+        if new_lo != self.lo or hi != self.lo + self.v.shape[1]:
+            grown = np.zeros((self.v.shape[0], hi - new_lo))
+            grown[:, self.lo - new_lo : self.lo - new_lo + self.v.shape[1]] = self.v
+            self.v, self.lo = grown, new_lo
+        self.v[:, lo - self.lo : lo - self.lo + v.shape[1]] += v
+
+    def at(self, rel: np.ndarray) -> np.ndarray:
+        assert self.v is not None
+        return self.v[:, rel - self.lo]
+
+
+@dataclass
+class EstimationSums:
+    """What the battery needs from the estimation window (the whole event-time panel), as sums over
+    events that add up over chunks of events: the chunked engine keeps these, not the panels.
+
+    Per relative day: the Brown-Warner 1985 portfolio's sum and count of estimation ARs, Corrado's
+    standardized ranks' sum and count; the positive estimation ARs (pooled, and each event's share);
+    the residual correlations' sum and pair count within each date cluster (a chunk holds whole
+    clusters)."""
+
+    port: _ByRel = field(default_factory=_ByRel)
+    ranks: _ByRel = field(default_factory=_ByRel)
+    t_sum: float = 0.0
+    n_ok: int = 0
+    pos: float = 0.0
+    est_days: float = 0.0
+    share_sum: float = 0.0
+    share_cnt: int = 0
+    corr_sum: float = 0.0
+    corr_pairs: int = 0
+
+    def add(self, out: Output, *, clustered: bool, force: bool, estudy2: bool) -> None:
+        ok = out.usable
+        est = out.est & ok[:, None]
+        ar_est = np.where(est, out.ar, np.nan)
+        self.port.add(out.rel, np.vstack([np.nansum(ar_est, axis=0), est.sum(axis=0)]))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            positive = ar_est > 0
+            self.pos += float(positive.sum())
+            self.est_days += float(est.sum())
+            share = (positive.sum(axis=1) / est.sum(axis=1))[ok]
+        self.share_sum += float(np.nansum(share))
+        self.share_cnt += int(np.isfinite(share).sum())
+        in_win = (out.rel >= out.window.start) & (out.rel <= out.window.end)
+        pool = (est | in_win[None, :]) & np.isfinite(out.ar) & ok[:, None]
+        ranks = row_ranks(np.where(pool, out.ar, np.nan))
+        t_i = pool.sum(axis=1)
+        # estudy2: Corrado (1989) on raw ranks, the deviation from each security's mean rank;
+        # else Corrado & Zivney (1992) standardized ranks, comparable across unequal T_i.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            u = ranks - (t_i[:, None] + 1) / 2 if estudy2 else ranks / (t_i[:, None] + 1) - 0.5
+        self.ranks.add(out.rel, np.vstack([np.nansum(u, axis=0), pool.sum(axis=0)]))
+        self.t_sum += float(t_i[ok].sum())
+        self.n_ok += int(ok.sum())
+        if clustered:
+            total, pairs = _correlation_sums(out, est, force)
+            self.corr_sum += total
+            self.corr_pairs += pairs
+
+
+def _correlation_sums(out: Output, est: np.ndarray, force: bool) -> tuple[float, int]:
+    """Sum and count of the residual correlations of event pairs sharing an event date.
+
+    Only pairs on the same date matter: their event-day ARs are the correlated ones. Each date's
+    cluster is a (dates x members) matrix; pairwise-complete Pearson correlations come from masked
+    matrix products, so cost grows with cluster sizes, not with all N^2 pairs. ``force`` treats all
+    events as one cluster.
+    """
+    rows = np.flatnonzero(out.usable)
+    if len(rows) < 2:
+        return 0.0, 0
+    clusters = [rows] if force else _clusters(rows, out.day0_dates[rows])
+    total, pairs = 0.0, 0
+    for members in clusters:
+        if len(members) < 2:
+            continue
+        r_sum, r_cnt = _cluster_correlation(est[members], out.dates[members], out.ar[members])
+        total += r_sum
+        pairs += r_cnt
+    return total, pairs
+
+
+def _cluster_correlation(est: np.ndarray, dates: np.ndarray, ar: np.ndarray) -> tuple[float, int]:
+    x = _cluster_matrix(est, dates, ar)
+    m = np.isfinite(x).astype(float)
+    xz = np.where(m > 0, x, 0.0)
+    cnt = m.T @ m
+    sx = xz.T @ m  # sx[i, j]: sum of x_i over the days both i and j have
+    sxx = (xz**2).T @ m
+    sxy = xz.T @ xz
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = sxy - sx * sx.T / cnt
+        var_i = sxx - sx**2 / cnt
+        r = cov / np.sqrt(var_i * var_i.T)
+    off = ~np.eye(len(est), dtype=bool) & (cnt >= 10) & np.isfinite(r)
+    return float(r[off].sum()), int(off.sum())
+
+
+@dataclass
+class _GrankTest:
+    """One GRANK test: the tested day's or window's AR (or CAR) and its variance for every event
+    (views, not copies), which events take part (usable, with a finite SAR) and the scale of the
+    event observation (the SARs' cross-sectional standard deviation). The SARs and event
+    observations are derived chunk by chunk, not kept."""
+
+    value: np.ndarray
+    var: np.ndarray
+    usable: np.ndarray
+    scale: float
+    fast: bool
+    n: int
+    sums: _ByRel = field(default_factory=_ByRel)
+    new_sum: float = 0.0
+    new_cnt: int = 0
+
+    def event(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sa = self.value[rows] / np.sqrt(self.var[rows])
+            ok = self.usable[rows] & np.isfinite(sa)
+            return ok, np.where(ok, sa / self.scale, np.nan)
+
+
+def grank_add(tests: list[_GrankTest], out: Output, rows: np.ndarray) -> None:
+    """Add one chunk's estimation ranks to each GRANK test's sums; ``rows`` are the chunk's events'
+    positions among all events."""
+    est = out.est & out.usable[:, None]
+    est_sar = np.where(est, out.sar, np.nan)
+    finite = np.isfinite(est_sar)
+    est_days = finite.sum(axis=1)
+    ranks0 = np.nan_to_num(row_ranks(est_sar), nan=0.0, copy=False)
+    per_day_all = finite.sum(axis=0)
+    for g in tests:
+        ok, extra = g.event(rows)
+        if g.fast:
+            # The estimation days are ranked once for all tests; each test adds its event value.
+            # u = rank / (T_i + 1) - 1/2 with T_i = est_days + 1, summed per day over the events.
+            weights = np.where(ok, 1.0 / (est_days + 2), 0.0)
+            sums, new = weighted_rank_sums_with_one_more(ranks0, est_sar, extra, weights, est_days)
+            per_day = per_day_all if ok.all() else ok.astype(float) @ finite
+            u_new = new[ok] / (est_days[ok] + 2) - 0.5
+            g.sums.add(out.rel, np.vstack([sums, per_day]))
+            g.new_sum += float(u_new.sum())
+            g.new_cnt += len(u_new)
+        else:
+            series = np.concatenate([est_sar[ok], extra[ok][:, None]], axis=1)
+            ranks = row_ranks(series)
+            t_i = np.isfinite(series).sum(axis=1)
+            u = ranks / (t_i[:, None] + 1) - 0.5
+            cnt = np.isfinite(u).sum(axis=0)
+            total = np.nansum(u, axis=0)
+            g.sums.add(out.rel, np.vstack([total[:-1], cnt[:-1]]))
+            g.new_sum += float(total[-1])
+            g.new_cnt += int(cnt[-1])
+
+
+def _grank_stat(g: _GrankTest) -> _Stat:
+    if g.n < 2:
+        return _Stat("GRANK", np.nan, np.nan, g.n)
+    assert g.sums.v is not None
+    total, per_day = g.sums.v
+    if g.fast:
+        total = total - 0.5 * per_day
+    cnt = np.append(per_day, g.new_cnt)
+    sums = np.append(total, g.new_sum)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u_bar = np.where(cnt > 0, sums / np.maximum(cnt, 1), np.nan)
+    used = cnt > 0
+    t_days = int(used.sum())
+    s_u = np.sqrt(np.sum((cnt[used] / g.n) * u_bar[used] ** 2) / t_days)
+    z = u_bar[-1] / s_u
+    t = z * np.sqrt((t_days - 2) / (t_days - 1 - z**2))
+    return _Stat("GRANK", float(t), _t_p(float(t), t_days - 2), g.n)
+
+
 class Battery:
-    """Precomputes what every test needs from the estimation window, then tests days and windows."""
+    """Tests days and windows from the event-window columns of ``out`` (all events) and the
+    estimation window's :class:`EstimationSums`; GRANK's sums come from :meth:`grank_tests` and
+    :func:`grank_add` over the full panels (in one piece or chunk by chunk)."""
 
     def __init__(
         self,
         out: Output,
+        sums: EstimationSums,
         *,
-        clustered: bool | None = None,
+        clustered: bool,
         bootstrap: int = 2000,
         seed: int = 0,
         convention: str = "textbook",
@@ -121,67 +314,52 @@ class Battery:
         self.ok = out.usable.copy()
         self.df = degrees_of_freedom(out)
         self.s2 = out.fit.s2
-        self.est = out.est & self.ok[:, None]
-        ar_est = np.where(self.est, out.ar, np.nan)
-        self.ar_est = ar_est
-        self.clustered = (len(np.unique(out.day0_dates)) < out.n) if clustered is None else clustered
-        self.r, self.pair_share = self._mean_correlation(force=bool(clustered)) if self.clustered else (0.0, 0.0)
+        self.clustered = clustered
+        n = sums.n_ok
+        if clustered and n >= 2:
+            self.pair_share = sums.corr_pairs / (n * (n - 1))
+            self.r = sums.corr_sum / sums.corr_pairs if sums.corr_pairs else 0.0
+        else:
+            self.r, self.pair_share = 0.0, 0.0
         self.bootstrap = bootstrap
         self.seed = seed
         # Portfolio of estimation-window ARs in event time (Brown & Warner 1985).
+        assert sums.port.v is not None and sums.ranks.v is not None
+        total, cnt = sums.port.v
         with np.errstate(invalid="ignore"):
-            cnt = self.est.sum(axis=0)
-            port = np.where(cnt > 0, np.nansum(ar_est, axis=0) / np.maximum(cnt, 1), np.nan)
+            port = np.where(cnt > 0, total / np.maximum(cnt, 1), np.nan)
         self.portfolio = port[cnt > 0]
         # Share of positive estimation ARs: Cowan (1992) averages each security's share; estudy2
         # pools all security-days, so longer histories weigh more.
         with np.errstate(invalid="ignore", divide="ignore"):
             if self.estudy2:
-                self.p_pos = float((ar_est > 0).sum() / self.est.sum()) if self.est.any() else np.nan
+                self.p_pos = sums.pos / sums.est_days if sums.est_days else np.nan
             else:
-                share = (ar_est > 0).sum(axis=1) / self.est.sum(axis=1)
-                self.p_pos = float(np.nanmean(share[self.ok])) if self.ok.any() else np.nan
-        self._ranks_for_corrado()
+                self.p_pos = sums.share_sum / sums.share_cnt if sums.share_cnt else np.nan
+        self._corrado_scale(sums)
 
-    # -- correlation --------------------------------------------------------------------------
-    def _mean_correlation(self, force: bool) -> tuple[float, float]:
-        """Mean residual correlation among events that share an event date, and the share of
-        ordered event pairs that do (1 when all share one date).
+    def _corrado_scale(self, sums: EstimationSums) -> None:
+        assert sums.ranks.v is not None
+        total, cnt = sums.ranks.v
+        with np.errstate(invalid="ignore"):
+            u_bar = np.where(cnt > 0, total / np.maximum(cnt, 1), np.nan)
+            if self.estudy2:
+                # estudy2 scales each day's mean by N / n_t (its "sum" is mean x N, then divided
+                # by the day's count), inflating days on which some securities are missing.
+                u_bar = u_bar * sums.n_ok / np.maximum(cnt, 1)
+        used_days = cnt > 0
+        if not used_days.any():
+            self.s_u = np.nan
+        elif self.estudy2:
+            self.s_u = float(np.sqrt(np.nansum(u_bar[used_days] ** 2) / (sums.t_sum / sums.n_ok)))
+        else:
+            self.s_u = float(np.sqrt(np.nanmean(u_bar[used_days] ** 2)))
+        self.u_bar = u_bar[self.out.rel - sums.ranks.lo]
 
-        Only pairs on the same date matter: their event-day ARs are the correlated ones. Each
-        date's cluster is a (dates x members) matrix; pairwise-complete Pearson correlations come
-        from masked matrix products, so cost grows with cluster sizes, not with all N^2 pairs.
-        ``force`` treats all events as one cluster.
-        """
-        rows = np.flatnonzero(self.ok)
-        n = len(rows)
-        if n < 2:
-            return 0.0, 0.0
-        clusters = [rows] if force else _clusters(rows, self.out.day0_dates[rows])
-        total, pairs = 0.0, 0
-        for members in clusters:
-            if len(members) < 2:
-                continue
-            r_sum, r_cnt = self._cluster_correlation(members)
-            total += r_sum
-            pairs += r_cnt
-        share = pairs / (n * (n - 1))
-        return (total / pairs if pairs else 0.0), share
-
-    def _cluster_correlation(self, members: np.ndarray) -> tuple[float, int]:
-        x = _cluster_matrix(self.est[members], self.out.dates[members], self.out.ar[members])
-        m = np.isfinite(x).astype(float)
-        xz = np.where(m > 0, x, 0.0)
-        cnt = m.T @ m
-        sx = xz.T @ m  # sx[i, j]: sum of x_i over the days both i and j have
-        sxx = (xz**2).T @ m
-        sxy = xz.T @ xz
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cov = sxy - sx * sx.T / cnt
-            var_i = sxx - sx**2 / cnt
-            r = cov / np.sqrt(var_i * var_i.T)
-        off = ~np.eye(len(members), dtype=bool) & (cnt >= 10) & np.isfinite(r)
-        return float(r[off].sum()), int(off.sum())
+    def sar(self, col: int) -> np.ndarray:
+        """One column of ``out.sar``, without keeping the whole (events x days) array."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self.out.ar[:, col] / np.sqrt(self.out.var_ar[:, col])
 
     def kp_factor(self, n: int) -> float:
         """Kolari & Pynnonen (2010): sqrt((1 - r) / (1 + (N - 1) r)) when all N events share a date.
@@ -195,36 +373,20 @@ class Battery:
         qr = self.pair_share * self.r
         return float(np.sqrt((1 - qr) / (1 + (n - 1) * qr))) if 1 + (n - 1) * qr > 0 else np.nan
 
-    # -- ranks --------------------------------------------------------------------------------
-    def _ranks_for_corrado(self) -> None:
+    def grank_tests(self, cars: list[CarArrays]) -> list[_GrankTest]:
+        """One GRANK test per event-window day, then per CAR window, with their event observations."""
         out = self.out
-        in_win = (out.rel >= out.window.start) & (out.rel <= out.window.end)
-        pool = (self.est | in_win[None, :]) & np.isfinite(out.ar) & self.ok[:, None]
-        ranks = row_ranks(np.where(pool, out.ar, np.nan))
-        t_i = pool.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            if self.estudy2:
-                # Corrado (1989) on raw ranks: deviation from each security's mean rank.
-                self.u = ranks - (t_i[:, None] + 1) / 2
-            else:
-                # Corrado & Zivney (1992) standardized ranks, comparable across unequal T_i.
-                self.u = ranks / (t_i[:, None] + 1) - 0.5
-        self.pool = pool
-        with np.errstate(invalid="ignore"):
-            cnt = pool.sum(axis=0)
-            self.u_bar = np.where(cnt > 0, np.nansum(self.u, axis=0) / np.maximum(cnt, 1), np.nan)
-            if self.estudy2:
-                # estudy2 scales each day's mean by N / n_t (its "sum" is mean x N, then divided
-                # by the day's count), inflating days on which some securities are missing.
-                n_all = int(self.ok.sum())
-                self.u_bar = self.u_bar * n_all / np.maximum(cnt, 1)
-        used_days = cnt > 0
-        if not used_days.any():
-            self.s_u = np.nan
-        elif self.estudy2:
-            self.s_u = float(np.sqrt(np.nansum(self.u_bar[used_days] ** 2) / np.mean(t_i[self.ok])))
-        else:
-            self.s_u = float(np.sqrt(np.nanmean(self.u_bar[used_days] ** 2)))
+        pairs = [(out.ar[:, col], out.var_ar[:, col]) for col in out.win_cols] + [(c.car, c.var) for c in cars]
+        tests = []
+        for value, var in pairs:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                sa = value / np.sqrt(var)
+                ok = self.ok & np.isfinite(sa)
+                n = int(ok.sum())
+                scale = float(np.std(sa[ok], ddof=1)) if n >= 2 else np.nan
+                fast = bool(np.isfinite(sa[ok] / scale).all())
+            tests.append(_GrankTest(value, var, self.ok, scale, fast, n))
+        return tests
 
     # -- battery ------------------------------------------------------------------------------
     def _common(self, a: np.ndarray, sa: np.ndarray, var_scale: np.ndarray, length: int) -> list[_Stat]:
@@ -277,55 +439,10 @@ class Battery:
             res.append(_Stat("Wilcoxon signed-rank", w_plus, wilcoxon_p(nz), len(nz)))
         return res
 
-    def _grank(self, sa: np.ndarray) -> _Stat:
-        """GRANK (Kolari & Pynnonen 2011) with the tested day (or cumulated window) as the event
-        observation appended to each security's standardized estimation ARs."""
-        ok = self.ok & np.isfinite(sa)
-        n = int(ok.sum())
-        if n < 2:
-            return _Stat("GRANK", np.nan, np.nan, n)
-        event = sa[ok] / np.std(sa[ok], ddof=1)
-        est_sar, ranks0, est_days = self._grank_estimation()
-        if np.isfinite(event).all():
-            # The estimation days are ranked once for all tests; each test adds its event value.
-            # u = rank / (T_i + 1) - 1/2 with T_i = est_days + 1, summed per day over the events.
-            weights = np.where(ok, 1.0 / (est_days + 2), 0.0)
-            extra = np.full(len(ok), np.nan)
-            extra[ok] = event
-            sums, new = weighted_rank_sums_with_one_more(ranks0, est_sar, extra, weights, est_days)
-            per_day = self._grank_per_day if ok.all() else ok.astype(float) @ np.isfinite(est_sar)
-            u_new = new[ok] / (est_days[ok] + 2) - 0.5
-            cnt = np.append(per_day, len(u_new))
-            sums = np.append(sums - 0.5 * per_day, u_new.sum())
-            with np.errstate(invalid="ignore", divide="ignore"):
-                u_bar = np.where(cnt > 0, sums / np.maximum(cnt, 1), np.nan)
-        else:
-            series = np.concatenate([est_sar[ok], event[:, None]], axis=1)
-            ranks = row_ranks(series)
-            t_i = np.isfinite(series).sum(axis=1)
-            u = ranks / (t_i[:, None] + 1) - 0.5
-            cnt = np.isfinite(u).sum(axis=0)
-            u_bar = np.where(cnt > 0, np.nansum(u, axis=0) / np.maximum(cnt, 1), np.nan)
-        used = cnt > 0
-        t_days = int(used.sum())
-        s_u = np.sqrt(np.sum((cnt[used] / n) * u_bar[used] ** 2) / t_days)
-        z = u_bar[-1] / s_u
-        t = z * np.sqrt((t_days - 2) / (t_days - 1 - z**2))
-        return _Stat("GRANK", float(t), _t_p(float(t), t_days - 2), n)
-
-    def _grank_estimation(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Standardized estimation ARs, their ranks per event (NaN as 0) and their count per event."""
-        if not hasattr(self, "_grank_est"):
-            est_sar = np.where(self.est, self.out.sar, np.nan)
-            finite = np.isfinite(est_sar)
-            self._grank_per_day = finite.sum(axis=0)
-            ranks0 = np.nan_to_num(row_ranks(est_sar), nan=0.0, copy=False)
-            self._grank_est = est_sar, ranks0, finite.sum(axis=1)
-        return self._grank_est
-
     def _corrado(self, cols: np.ndarray) -> _Stat:
         ub = self.u_bar[cols]
-        n = int(self.pool[:, cols].any(axis=1).sum())
+        # On event-window days the pool is the events with an AR (no estimation day lies there).
+        n = int((np.isfinite(self.out.ar[:, cols]) & self.ok[:, None]).any(axis=1).sum())
         if not np.isfinite(ub).any() or not np.isfinite(self.s_u) or self.s_u == 0:
             return _Stat("Corrado rank", np.nan, np.nan, n)
         z = float(np.nansum(ub) / (np.sqrt(np.isfinite(ub).sum()) * self.s_u))
@@ -346,23 +463,23 @@ class Battery:
         p = (1 + np.sum(np.abs(sums) >= abs(obs))) / (self.bootstrap + 1)
         return _Stat("bootstrap", float(observed), float(p), int(self.ok.sum()))
 
-    def day(self, col: int) -> list[_Stat]:
+    def day(self, col: int, grank: _Stat) -> list[_Stat]:
         out = self.out
         a = out.ar[:, col]
-        sa = out.sar[:, col]
+        sa = self.sar(col)
         res = self._common(a, sa, np.ones(out.n), 1)
         res.append(self._corrado(np.array([col])))
-        res.append(self._grank(sa))
+        res.append(grank)
         ok = self.ok & np.isfinite(a)
         res.append(self._bootstrap(float(a[ok].mean()) if ok.any() else np.nan, 1))
         return res
 
-    def window(self, c: CarArrays) -> list[_Stat]:
+    def window(self, c: CarArrays, grank: _Stat) -> list[_Stat]:
         out = self.out
         cols = out.cols(c.window)
         res = self._common(c.car, c.scar, c.n_days.astype(float), c.window.length)
         res.append(self._corrado(cols))
-        res.append(self._grank(c.scar))
+        res.append(grank)
         ok = self.ok & np.isfinite(c.car)
         mean_daily = float(c.car[ok].mean() / c.window.length) if ok.any() else np.nan
         boot = self._bootstrap(mean_daily, c.window.length)
@@ -403,6 +520,14 @@ def _order(name: str, clustered: bool) -> int:
     return len(ROBUST_FIRST) + list(ASSUMPTIONS).index(name)
 
 
+def is_clustered(day0_dates: np.ndarray, clustered: bool | None) -> bool:
+    """Whether events share calendar dates (some day 0 repeats), unless the caller says."""
+    return bool(len(np.unique(day0_dates)) < len(day0_dates)) if clustered is None else clustered
+
+
+Panels = Callable[[], Iterable[tuple[Output, np.ndarray]]]
+
+
 def test_table(
     out: Output,
     cars: Iterable[CarArrays],
@@ -411,23 +536,40 @@ def test_table(
     bootstrap: int = 2000,
     seed: int = 0,
     convention: str = "textbook",
+    sums: EstimationSums | None = None,
+    panels: Panels | None = None,
 ) -> tuple[pd.DataFrame, float, bool]:
     """The battery as a tidy table: one row per statistic x (day | window).
 
     Returns (table, mean residual correlation r, clustered). When the events share calendar dates
     the cross-correlation-robust statistics come first.
+
+    ``out`` is the full engine output, or (chunked engine) its event-window columns for all events
+    with ``sums`` added over the chunks and ``panels`` yielding each chunk's full output again with
+    its events' positions, for GRANK's second pass.
     """
-    bat = Battery(out, clustered=clustered, bootstrap=bootstrap, seed=seed, convention=convention)
+    cars = list(cars)
+    force = bool(clustered)  # the caller's True: all events form one cluster
+    clustered = is_clustered(out.day0_dates, clustered)
+    if sums is None:
+        sums = EstimationSums()
+        sums.add(out, clustered=clustered, force=force, estudy2=convention == "estudy2")
+        panels = None
+    bat = Battery(out, sums, clustered=clustered, bootstrap=bootstrap, seed=seed, convention=convention)
+    granks = bat.grank_tests(cars)
+    for chunk, where in (panels() if panels is not None else [(out, np.arange(out.n))]):
+        grank_add(granks, chunk, where)
+    stats = [_grank_stat(g) for g in granks]
     rows: list[tuple[str, float, str, _Stat, float]] = []
-    for col in out.win_cols:
+    for j, col in enumerate(out.win_cols):
         a = out.ar[:, col]
         ok = bat.ok & np.isfinite(a)
-        for s in bat.day(col):
+        for s in bat.day(col, stats[j]):
             mean = float(a[ok].mean()) if ok.any() else np.nan
             rows.append(("day", int(out.rel[col]), f"[{_sgn(out.rel[col])}]", s, mean))
-    for c in cars:
+    for k, c in enumerate(cars):
         ok = bat.ok & np.isfinite(c.car)
-        for s in bat.window(c):
+        for s in bat.window(c, stats[len(out.win_cols) + k]):
             rows.append(("window", np.nan, c.window.label, s, float(c.car[ok].mean()) if ok.any() else np.nan))
     table = pd.DataFrame(
         [

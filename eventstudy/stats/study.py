@@ -14,6 +14,7 @@ or a mapping of symbol -> Series when each security has its own benchmark.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,13 +25,14 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.errors import UserError
-from eventstudy.stats import engine, evidence, significance
+from eventstudy.stats import chunked, engine, evidence, significance
 from eventstudy.stats.diagnostics import residual_diagnostics
 from eventstudy.stats.models import MODELS
 from eventstudy.stats.returns import to_returns
 from eventstudy.stats.windows import DateWindow, Estimation, Window, default_cars
 
 EVENT_DAY = ("previous", "next", "skip")
+MAX_NOTES = 50  # notes a summary prints; the tables have them all
 SeriesLike = pd.Series | Mapping[str, pd.Series] | str | None
 
 
@@ -108,23 +110,26 @@ class _Wide:
             return None
         return cls(returns, values)
 
-    def column(self, symbol: str, on_sessions: bool) -> tuple[np.ndarray, pd.DatetimeIndex, np.ndarray]:
+    def column(self, symbol: str, on_sessions: bool) -> tuple[np.ndarray | None, pd.DatetimeIndex, np.ndarray]:
+        """Where the security has days (None: every day of the frame), those days and its returns.
+        Securities with every day share the frame's calendar and benchmarks instead of copies."""
         v = self.values[:, self.cols[symbol]]
         if on_sessions:
-            keep = np.ones(len(v), dtype=bool)
-        else:
-            keep = ~np.isnan(v)  # own trading days (the first return may be NaN)
-            keep[0] = True
+            return None, self.index, v
+        keep = ~np.isnan(v)  # own trading days (the first return may be NaN)
+        keep[0] = True
+        if keep.all():
+            return None, self.index, v
         return keep, self.index[keep], v[keep]
 
-    def on(self, series: pd.Series | None, keep: np.ndarray) -> np.ndarray | None:
+    def on(self, series: pd.Series | None, keep: np.ndarray | None) -> np.ndarray | None:
         """``series`` on the frame's days where ``keep``, as ``series.reindex(days)`` would give."""
         if series is None:
             return None
         full = self._aligned.get(id(series))
         if full is None:
             full = self._aligned[id(series)] = series.reindex(self.index).to_numpy(float)
-        return full[keep]
+        return full if keep is None else full[keep]
 
 
 def _event_ids(symbols: list[str], whens: pd.DatetimeIndex, given: list[str]) -> list[str]:
@@ -313,7 +318,7 @@ class EventStudy:
                 "valid days", field="estimation",
                 hint=f"give --min-estimation {w.length} or less, or a longer --estimation window")
 
-    def fit(self) -> StudyResult:
+    def _prepare(self) -> tuple[list[engine.EventSeries], list[dict], Window, list[Window], pd.DataFrame]:
         self._check_model()
         self._check_estimation()
         series, skipped = self._series()
@@ -327,9 +332,15 @@ class EventStudy:
             if c.start < window.start or c.end > window.end:
                 raise UserError(f"CAR window {c.label} lies outside the event window {window.label}",
                                 field="car", hint="widen --window or narrow --car")
-        overlaps = _overlaps(series, window)
-        out = engine.run(series, model=self.model, estimation=self.estimation, window=window,
-                         fallback=self.fallback, log_returns=self.log_returns, convention=self.convention)
+        return series, skipped, window, cars, _overlaps(series, window)
+
+    def _run(self, series: list[engine.EventSeries], window: Window) -> engine.Output:
+        return engine.run(series, model=self.model, estimation=self.estimation, window=window,
+                          fallback=self.fallback, log_returns=self.log_returns, convention=self.convention)
+
+    def fit(self) -> StudyResult:
+        series, skipped, window, cars, overlaps = self._prepare()
+        out = self._run(series, window)
         car_arrays = [out.car(w) for w in cars]
         tests, r, clustered = significance.test_table(
             out, car_arrays, clustered=self.clustered, bootstrap=self.bootstrap, seed=self.seed,
@@ -337,22 +348,81 @@ class EventStudy:
         )
         return StudyResult(out, car_arrays, tests, r, clustered, pd.DataFrame(skipped), overlaps)
 
+    def fit_chunked(self, chunk_size: int | None = None) -> StudyResult:
+        """:meth:`fit` through the chunked engine (:mod:`eventstudy.stats.chunked`): the same tables
+        (to floating-point summation order) in memory bounded by the chunk, for any number of events.
+
+        ``chunk_size`` events per chunk (default :func:`chunked.auto_chunk_size`, about 2,300 with a
+        250-day estimation window). With one chunk this is :meth:`fit`. Otherwise the result holds
+        only the event-window columns: its ``ar``, ``car``, ``tests``, ``estimates``, ``summary()``
+        and ``to_csv()`` are those of :meth:`fit`; ``sq`` and the report's charts need :meth:`fit`.
+        """
+        series, skipped, window, cars, overlaps = self._prepare()
+        day0 = engine.day0_dates(series)
+        clustered = significance.is_clustered(day0, self.clustered)
+        size = chunk_size or chunked.auto_chunk_size(self.estimation, window)
+        # A caller's clustered=True makes all events one cluster: one chunk.
+        plan = [np.arange(len(series))] if self.clustered else chunked.plan(day0, size)
+        if len(plan) == 1:
+            return self.fit()
+        sums = significance.EstimationSums()
+        collect = chunked.Collector(series)
+        run = functools.partial(self._run, window=window)
+        for out, rows in chunked.chunks_of(series, plan, run):
+            sums.add(out, clustered=clustered, force=False, estudy2=self.convention == "estudy2")
+            collect.put(out, rows, [out.car(w) for w in cars], estimates_table(out, notes=False))
+            del out
+        compact = collect.output()
+        car_arrays = collect.car_arrays(cars)
+        tests, r, clustered = significance.test_table(
+            compact, car_arrays, clustered=clustered, bootstrap=self.bootstrap, seed=self.seed,
+            convention=self.convention, sums=sums, panels=lambda: chunked.chunks_of(series, plan, run),
+        )
+        result = StudyResult(compact, car_arrays, tests, r, clustered, pd.DataFrame(skipped), overlaps)
+        result.estimate_numbers = collect.estimates_table()
+        return result
+
+
+def estimates_table(out: engine.Output, notes: bool = True) -> pd.DataFrame:
+    """One row per event: the model's estimates, estimation span and residual diagnostics (and the
+    notes, unless ``notes=False``: the chunked engine joins them when it writes)."""
+    est = out.est
+    stamps = out.dates.view("i8")
+    has = est.any(axis=1)
+    first = np.where(est, stamps, np.iinfo(np.int64).max).min(axis=1)
+    last = np.where(est, stamps, np.iinfo(np.int64).min).max(axis=1)
+    nat = np.datetime64("NaT", "ns")
+    cols: dict[str, object] = {
+        "event_id": [s.event_id for s in out.series], "symbol": [s.symbol for s in out.series],
+        "day0": out.day0_dates, "model": out.model_used,
+        "estimation_days": out.fit.n_obs.astype(int), "df": engine.degrees_of_freedom(out).astype(float),
+        "estimation_start": np.where(has, first.view("datetime64[ns]"), nat),
+        "estimation_end": np.where(has, last.view("datetime64[ns]"), nat),
+        "sigma": np.sqrt(out.fit.s2).astype(float),
+    }
+    cols.update({k: np.asarray(v, dtype=float) for k, v in out.fit.params.items() if k != "df"})
+    cols.update(residual_diagnostics(out.ar, est))
+    if notes:
+        cols["note"] = ["; ".join(n) for n in out.notes]
+    return pd.DataFrame(cols)
+
 
 def _overlaps(series: list[engine.EventSeries], window: Window) -> pd.DataFrame:
     """Events of the same security whose event windows share trading days."""
-    rows = []
+    cols: dict[str, list] = {"symbol": [], "event_id": [], "other_event_id": [], "days_apart": []}
     by_symbol: dict[str, list[engine.EventSeries]] = {}
     for s in series:
         by_symbol.setdefault(s.symbol, []).append(s)
     for sym, items in by_symbol.items():
         items = sorted(items, key=lambda s: s.day0)
         for a, b in itertools.pairwise(items):
-            if b.day0 - a.day0 <= window.end - window.start:
-                rows.append({"symbol": sym, "event_id": a.event_id, "other_event_id": b.event_id,
-                             "days_apart": b.day0 - a.day0})
-                a.notes.append(f"event window overlaps event {b.event_id} ({b.day0 - a.day0} trading days later)")
-                b.notes.append(f"event window overlaps event {a.event_id} ({b.day0 - a.day0} trading days earlier)")
-    return pd.DataFrame(rows, columns=["symbol", "event_id", "other_event_id", "days_apart"])
+            apart = b.day0 - a.day0
+            if apart <= window.end - window.start:
+                for name, value in zip(cols, (sym, a.event_id, b.event_id, apart), strict=True):
+                    cols[name].append(value)
+                a.notes.append(f"event window overlaps event {b.event_id} ({apart} trading days later)")
+                b.notes.append(f"event window overlaps event {a.event_id} ({apart} trading days earlier)")
+    return pd.DataFrame(cols, columns=list(cols))
 
 
 @dataclass
@@ -374,99 +444,109 @@ class StudyResult:
     def model(self) -> str:
         return self.output.model
 
-    def _notes(self, i: int) -> str:
-        return "; ".join(self.output.notes[i])
+    # The chunked engine's estimates without their notes (joined per block when written).
+    estimate_numbers: pd.DataFrame | None = None
 
     @cached_property
     def estimates(self) -> pd.DataFrame:
-        out = self.output
-        est = out.est
-        stamps = out.dates.view("i8")
-        has = est.any(axis=1)
-        first = np.where(est, stamps, np.iinfo(np.int64).max).min(axis=1)
-        last = np.where(est, stamps, np.iinfo(np.int64).min).max(axis=1)
-        nat = np.datetime64("NaT", "ns")
-        cols: dict[str, object] = {
-            "event_id": [s.event_id for s in out.series], "symbol": [s.symbol for s in out.series],
-            "day0": out.day0_dates, "model": out.model_used,
-            "estimation_days": out.fit.n_obs.astype(int), "df": engine.degrees_of_freedom(out).astype(float),
-            "estimation_start": np.where(has, first.view("datetime64[ns]"), nat),
-            "estimation_end": np.where(has, last.view("datetime64[ns]"), nat),
-            "sigma": np.sqrt(out.fit.s2).astype(float),
-        }
-        cols.update({k: np.asarray(v, dtype=float) for k, v in out.fit.params.items() if k != "df"})
-        cols.update(residual_diagnostics(out.ar, est))
-        cols["note"] = [self._notes(i) for i in range(out.n)]
-        return pd.DataFrame(cols)
+        if self.estimate_numbers is None:
+            return estimates_table(self.output)
+        return self._estimates_block(slice(None))
+
+    def _estimates_block(self, rows: slice) -> pd.DataFrame:
+        if self.estimate_numbers is None:
+            return self.estimates.iloc[rows].reset_index(drop=True)
+        block = self.estimate_numbers.iloc[rows].reset_index(drop=True)
+        block["note"] = ["; ".join(n) for n in self.output.notes[rows]]
+        return block
 
     @cached_property
     def sq(self) -> pd.DataFrame:
         """The SQ test (Gelbach, Helland & Klick 2013) of every event-window day: the AR against the
         empirical quantiles of the same security's estimation ARs (:mod:`eventstudy.stats.evidence`)."""
+        if self.output.compact:
+            raise UserError("the SQ test needs the estimation window's ARs, which a chunked study does not keep",
+                            hint="use EventStudy.fit() for this study")
         return evidence.sq_table(self.output)
 
     @cached_property
     def ar(self) -> pd.DataFrame:
+        return self._ar_block(slice(None))
+
+    def _ar_block(self, rows: slice) -> pd.DataFrame:
         out = self.output
         cols = out.win_cols
-        n, w = out.n, len(cols)
-        t, p = engine.t_test(out.ar[:, cols], out.var_ar[:, cols], engine.degrees_of_freedom(out)[:, None])
+        w = len(cols)
+        series = out.series[rows]
+        n = len(series)
+        ar, var = out.ar[rows][:, cols], out.var_ar[rows][:, cols]
+        if out.compact:
+            # The chunked engine keeps neither returns nor expected returns: the series have the
+            # former, the latter is return - AR (equal to the engine's to rounding, ~1e-16 of the return).
+            y, dates = engine.window_data(series, out.rel[cols])
+            expected = y - ar
+        else:
+            y, dates, expected = out.y[rows][:, cols], out.dates[rows][:, cols], out.expected[rows][:, cols]
+        t, p = engine.t_test(ar, var, engine.degrees_of_freedom(out)[rows][:, None])
         return pd.DataFrame({
-            "event_id": np.repeat([s.event_id for s in out.series], w),
-            "symbol": np.repeat([s.symbol for s in out.series], w),
+            "event_id": np.repeat([s.event_id for s in series], w),
+            "symbol": np.repeat([s.symbol for s in series], w),
             "day": np.tile(out.rel[cols], n),
-            "date": out.dates[:, cols].ravel(),
-            "return": out.y[:, cols].ravel(),
-            "expected": out.expected[:, cols].ravel(),
-            "abnormal_return": out.ar[:, cols].ravel(),
-            "sd": np.sqrt(out.var_ar[:, cols]).ravel(),
+            "date": dates.ravel(),
+            "return": y.ravel(),
+            "expected": expected.ravel(),
+            "abnormal_return": ar.ravel(),
+            "sd": np.sqrt(var).ravel(),
             "t_stat": t.ravel(),
             "p_value": p.ravel(),
-            "model": np.repeat(out.model_used, w),
+            "model": np.repeat(out.model_used[rows], w),
         })
 
     @cached_property
     def car(self) -> pd.DataFrame:
+        return pd.concat([self._car_block(c, slice(None)) for c in self.car_arrays], ignore_index=True)
+
+    def _car_block(self, c: engine.CarArrays, rows: slice) -> pd.DataFrame:
         out = self.output
-        df = engine.degrees_of_freedom(out)
-        frames = []
-        for c in self.car_arrays:
-            t, p = engine.t_test(c.car, c.var, df)
-            frames.append(pd.DataFrame({
-                "event_id": [s.event_id for s in out.series],
-                "symbol": [s.symbol for s in out.series],
-                "day0": out.day0_dates,
-                "window": c.window.label,
-                "start": c.window.start,
-                "end": c.window.end,
-                "n_days": c.n_days,
-                "raw_return": c.raw,
-                "car": c.car,
-                "bhar": c.bhar,
-                "sd": np.sqrt(c.var),
-                "t_stat": t,
-                "p_value": p,
-                "model": out.model_used,
-                "estimation_days": out.fit.n_obs.astype(int),
-                "note": [self._notes(i) for i in range(out.n)],
-            }))
-        return pd.concat(frames, ignore_index=True)
+        series = out.series[rows]
+        t, p = engine.t_test(c.car[rows], c.var[rows], engine.degrees_of_freedom(out)[rows])
+        return pd.DataFrame({
+            "event_id": [s.event_id for s in series],
+            "symbol": [s.symbol for s in series],
+            "day0": out.day0_dates[rows],
+            "window": c.window.label,
+            "start": c.window.start,
+            "end": c.window.end,
+            "n_days": c.n_days[rows],
+            "raw_return": c.raw[rows],
+            "car": c.car[rows],
+            "bhar": c.bhar[rows],
+            "sd": np.sqrt(c.var[rows]),
+            "t_stat": t,
+            "p_value": p,
+            "model": out.model_used[rows],
+            "estimation_days": out.fit.n_obs[rows].astype(int),
+            "note": ["; ".join(n) for n in out.notes[rows]],
+        })
 
     def lead_statistic(self, window: str) -> pd.Series | None:
         """The statistic a report should lead with for a window label (robust one when clustered)."""
         rows = self.tests[(self.tests["scope"] == "window") & (self.tests["window"] == window)]
         return None if rows.empty else rows.iloc[0]
 
-    def to_csv(self, directory: str | Path) -> list[Path]:
-        """Write ar.csv, car.csv, tests.csv and estimates.csv; return their paths."""
-        from eventstudy.atomic import write_table_csv
+    def to_csv(self, directory: str | Path, block: int = 5_000) -> list[Path]:
+        """Write ar.csv, car.csv, tests.csv and estimates.csv; return their paths. The per-event
+        tables are built and written ``block`` events at a time (the same files)."""
+        from eventstudy.atomic import write_table_csv, write_table_csv_blocks
 
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for name, frame in (("ar", self.ar), ("car", self.car), ("tests", self.tests), ("estimates", self.estimates)):
-            paths.append(write_table_csv(frame, d / f"{name}.csv"))
-        return paths
+        spans = [slice(i, i + block) for i in range(0, self.output.n, block)]
+        ar = (self._ar_block(r) for r in spans)
+        car = (self._car_block(c, r) for c in self.car_arrays for r in spans)
+        estimates = (self._estimates_block(r) for r in spans)
+        return [write_table_csv_blocks(ar, d / "ar.csv"), write_table_csv_blocks(car, d / "car.csv"),
+                write_table_csv(self.tests, d / "tests.csv"), write_table_csv_blocks(estimates, d / "estimates.csv")]
 
     def summary(self) -> str:
         out = self.output
@@ -479,13 +559,22 @@ class StudyResult:
                          "robust statistics lead.")
         if not self.skipped.empty:
             lines.append(f"Skipped {len(self.skipped)} event(s): " + "; ".join(self.skipped["reason"].head(5)))
-        car = self.car
-        for label, g in car.groupby("window", sort=False):
-            lead = self.lead_statistic(str(label))
-            mean = g["car"].mean()
+        by_label: dict[str, list[np.ndarray]] = {}
+        for c in self.car_arrays:  # from the arrays: a million events' car table is not built to print this
+            by_label.setdefault(c.window.label, []).append(c.car)
+        for label, arrays in by_label.items():
+            car = np.concatenate(arrays)
+            lead = self.lead_statistic(label)
+            valid = int(np.isfinite(car).sum())
+            mean = float(np.nansum(car) / valid) if valid else np.nan
             stat = "" if lead is None else f"  {lead['statistic']} = {lead['value']:.3f} (p = {lead['p_value']:.4f})"
-            lines.append(f"  CAR{label}: mean {mean:+.4%} over {g['car'].notna().sum()} event(s){stat}")
+            lines.append(f"  CAR{label}: mean {mean:+.4%} over {valid} event(s){stat}")
+        shown = 0
         for i, notes in enumerate(out.notes):
             for note in notes:
-                lines.append(f"  note {out.series[i].symbol}: {note}")
+                if shown < MAX_NOTES:
+                    lines.append(f"  note {out.series[i].symbol}: {note}")
+                shown += 1
+        if shown > MAX_NOTES:
+            lines.append(f"  ... and {shown - MAX_NOTES} more note(s): see the note columns of car.csv, estimates.csv")
         return "\n".join(lines)

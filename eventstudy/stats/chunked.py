@@ -1,0 +1,164 @@
+"""The chunked engine: any number of events in bounded memory, with the results of one pass.
+
+Events are cut into chunks of whole date clusters (events sharing day 0 stay together, so the
+Kolari-Pynnonen correlations are computed inside a chunk). Pass 1 runs :func:`engine.run` on each
+chunk and keeps only what is per event and small: the event-window columns of the AR and its
+variance (returns and dates are the series'; the expected return is return - AR, equal to rounding),
+the CAR arrays and the estimates' columns; the battery's estimation-window inputs
+are added up as :class:`significance.EstimationSums`. GRANK needs each test's cross-sectional
+standard deviation, known after pass 1: pass 2 runs each chunk again and adds its rank sums.
+
+Memory is one chunk's panels plus the per-event columns of all events; time is linear in events
+(pass 2 repeats the engine, not the battery's other statistics).
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.stats import engine, models
+from eventstudy.stats.windows import Estimation, Window
+
+# A chunk's panels take about this many bytes per event and panel day (returns, benchmarks,
+# dates, expected, AR, variance, design, ranks and the battery's temporaries).
+BYTES_PER_EVENT_DAY = 160
+CHUNK_MEMORY = 96 * 2**20
+MIN_CHUNK, MAX_CHUNK = 500, 50_000
+
+
+def auto_chunk_size(estimation: Estimation, window: Window) -> int:
+    """Events per chunk so that a chunk's panels take about :data:`CHUNK_MEMORY` (96 MB): about
+    2,300 events with a 250-day estimation window and a 21-day event window (small chunks cost
+    little time: the work per chunk is whole-array)."""
+    if isinstance(estimation.window, Window):
+        width = max(window.end, estimation.window.end) - min(window.start, estimation.window.start) + 1
+    else:
+        width = 2 * 250 + window.length  # a date window's reach in event time varies by security
+    return int(np.clip(CHUNK_MEMORY // (width * BYTES_PER_EVENT_DAY), MIN_CHUNK, MAX_CHUNK))
+
+
+def plan(day0_dates: np.ndarray, size: int) -> list[np.ndarray]:
+    """Event positions in chunks of about ``size``, by day-0 date, never splitting a date's events
+    (a date with more events than ``size`` is one chunk)."""
+    order = np.argsort(day0_dates, kind="stable")
+    dates = day0_dates[order]
+    starts = np.flatnonzero(np.r_[True, dates[1:] != dates[:-1]])  # first event of each date
+    chunks, begin = [], 0
+    for s in starts[1:]:
+        if s - begin >= size:
+            chunks.append(order[begin:s])
+            begin = int(s)
+    chunks.append(order[begin:])
+    return chunks
+
+
+def window_columns(out: engine.Output) -> engine.Output:
+    """``out`` cut to its event-window columns (a compact output): what stays of a chunk."""
+    cols = out.win_cols
+    fit = out.fit
+    params = {k: v for k, v in fit.params.items() if k != "df"}
+    params["df"] = engine.degrees_of_freedom(out).astype(float)
+    small = models.Fit(fit.model, fit.expected[:, cols], np.zeros((out.n, len(cols), 0)), np.zeros((out.n, 0, 0)),
+                       fit.s2, fit.n_obs, fit.n_params, params)
+    return engine.Output(
+        series=out.series, model=out.model, rel=out.rel[cols], dates=out.dates[:, cols], y=out.y[:, cols], m=None,
+        expected=small.expected, ar=out.ar[:, cols], var_ar=out.var_ar[:, cols],
+        est=np.zeros((out.n, len(cols)), dtype=bool), window=out.window, fit=small, model_used=out.model_used,
+        usable=out.usable, notes=out.notes, log_returns=out.log_returns, convention=out.convention, compact=True,
+    )
+
+
+class Collector:
+    """The compact outputs and CAR arrays of all chunks, put in the events' own order."""
+
+    def __init__(self, series: list[engine.EventSeries]):
+        self.series = series
+        self.n = len(series)
+        self.arrays: dict[str, np.ndarray] = {}
+        self.params: dict[str, np.ndarray] = {}
+        self.cars: dict[Window, dict[str, np.ndarray]] = {}
+        self.model_used: list[str] = [""] * self.n
+        self.notes: list[list[str]] = [[] for _ in range(self.n)]
+        self.first: engine.Output | None = None
+        self.estimates: dict[str, np.ndarray] = {}
+        self.estimate_columns: list[str] = []
+
+    def _slot(self, store: dict, name: str, like: np.ndarray) -> np.ndarray:
+        if name not in store:
+            shape = (self.n, *like.shape[1:])
+            store[name] = np.full(shape, np.nan) if like.dtype.kind == "f" else np.zeros(shape, dtype=like.dtype)
+        return store[name]
+
+    def put(self, out: engine.Output, rows: np.ndarray, cars: list[engine.CarArrays], estimates: pd.DataFrame) -> None:
+        small = window_columns(out)
+        if self.first is None:
+            self.first = small
+        elif not np.array_equal(small.rel, self.first.rel):
+            raise ValueError("chunks disagree on the event window")
+        # Returns and dates stay in the series; the expected return is return - AR when written.
+        for name in ("ar", "var_ar", "usable"):
+            self._slot(self.arrays, name, getattr(small, name))[rows] = getattr(small, name)
+        for name, v in (("s2", small.fit.s2), ("n_obs", small.fit.n_obs)):
+            self._slot(self.arrays, name, np.asarray(v))[rows] = v
+        for k, v in small.fit.params.items():
+            self._slot(self.params, k, np.asarray(v, dtype=float))[rows] = v
+        for c in cars:
+            store = self.cars.setdefault(c.window, {})
+            for name in ("car", "var", "n_days", "raw", "bhar"):
+                self._slot(store, name, getattr(c, name))[rows] = getattr(c, name)
+        for j, i in enumerate(rows):
+            self.model_used[i] = small.model_used[j]
+            # The engine's copy of an event's notes only when it added one (a fallback's).
+            own = self.series[i].notes
+            self.notes[i] = own if small.notes[j] == own else small.notes[j]
+        # The numeric columns go into arrays; the text ones (ids, symbols, models) are the events'.
+        self.estimate_columns = [str(c) for c in estimates.columns]
+        for label, col in estimates.items():
+            if col.dtype.kind in "fiubM":
+                values = col.to_numpy()
+                self._slot(self.estimates, str(label), values)[rows] = values
+
+    def output(self) -> engine.Output:
+        first = self.first
+        assert first is not None
+        a = self.arrays
+        fit = models.Fit(first.fit.model, np.empty((self.n, 0)), np.zeros((self.n, len(first.rel), 0)),
+                         np.zeros((self.n, 0, 0)), a["s2"], a["n_obs"], first.fit.n_params, self.params)
+        empty = np.empty((self.n, 0))
+        return engine.Output(
+            series=self.series, model=first.model, rel=first.rel, dates=empty.astype("datetime64[ns]"), y=empty, m=None,
+            expected=fit.expected, ar=a["ar"], var_ar=a["var_ar"], est=np.zeros(a["ar"].shape, dtype=bool),
+            window=first.window, fit=fit, model_used=self.model_used, usable=a["usable"], notes=self.notes,
+            log_returns=first.log_returns, convention=first.convention, compact=True,
+        )
+
+    def car_arrays(self, windows: list[Window]) -> list[engine.CarArrays]:
+        return [engine.CarArrays(w, **self.cars[w]) for w in windows]
+
+    def estimates_table(self) -> pd.DataFrame:
+        text = {"event_id": [s.event_id for s in self.series], "symbol": [s.symbol for s in self.series],
+                "model": self.model_used}
+        return pd.DataFrame({c: self.estimates[c] if c in self.estimates else text[c] for c in self.estimate_columns})
+
+
+def chunks_of(series: list[engine.EventSeries], chunks: list[np.ndarray],
+              run: Callable[[list[engine.EventSeries]], engine.Output]) -> Iterator[tuple[engine.Output, np.ndarray]]:
+    """Each chunk's engine output with its events' positions among all events."""
+    for rows in chunks:
+        yield run([series[i] for i in rows]), rows
+        release_memory()
+
+
+def release_memory() -> None:
+    """Give the freed chunk's memory back to the system (glibc keeps large freed blocks in its heap,
+    where they would count as the process's memory while the per-event tables grow)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing to trim
+        return
+    libc.malloc_trim(0)
+

@@ -1,0 +1,103 @@
+"""The chunked engine gives the tables of the one-pass engine: every statistic of tests.csv and
+every row of ar, car and estimates, to floating-point summation order, on problems with several
+date clusters, short histories (the fallback's wider panels), both conventions and GRANK's slow
+path; the CSVs written in blocks hold the whole tables' cells."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from eventstudy.stats import chunked
+from eventstudy.stats.study import EventStudy
+from eventstudy.stats.windows import Estimation, Window
+
+
+def problem(seed: int, n_series: int = 30, days: int = 500, n_events: int = 120) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    dates = pd.bdate_range("2018-01-01", periods=days)
+    m = rng.normal(0.0003, 0.01, days)
+    common = rng.normal(0, 0.01, days)  # a shared shock: events on one date are correlated
+    r = m[:, None] * rng.uniform(0.5, 1.5, n_series) + common[:, None] + rng.normal(0, 0.02, (days, n_series))
+    r[rng.random(r.shape) < 0.04] = np.nan
+    frame = pd.DataFrame(r, index=dates, columns=[f"S{i}" for i in range(n_series)])
+    frame["MKT"] = m
+    # Clusters: a few dates carry many events; some events fall early (short history: fallback).
+    cluster_days = rng.choice(np.arange(300, days - 20), size=8, replace=False)
+    anywhere = rng.integers(20, days - 10, n_events)
+    pos = np.where(rng.random(n_events) < 0.7, rng.choice(cluster_days, n_events), anywhere)
+    symbols = rng.choice(frame.columns[:-1], n_events)
+    return frame, pd.DataFrame({"symbol": symbols, "date": dates[pos]})
+
+
+def compare(a: pd.DataFrame, b: pd.DataFrame, name: str) -> None:
+    assert list(a.columns) == list(b.columns), name
+    assert len(a) == len(b), name
+    for col in a.columns:
+        x, y = a[col], b[col]
+        if pd.api.types.is_float_dtype(x):
+            np.testing.assert_allclose(x.to_numpy(float), y.to_numpy(float), rtol=1e-12, atol=1e-15,
+                                       equal_nan=True, err_msg=f"{name}.{col}")
+        else:
+            assert x.tolist() == y.tolist(), f"{name}.{col}"
+
+
+@pytest.mark.parametrize(("seed", "convention", "model"), [(1, "textbook", "market"), (2, "estudy2", "market"),
+                                                           (3, "textbook", "constant-mean")])
+def test_chunked_equals_one_pass(seed: int, convention: str, model: str) -> None:
+    frame, ev = problem(seed)
+    st = EventStudy(frame, ev, market="MKT", model=model, estimation=Estimation(Window(-150, -11), min_days=60),
+                    window=Window(-5, 5), convention=convention, bootstrap=199)
+    one = st.fit()
+    many = st.fit_chunked(chunk_size=15)
+    assert many.output.compact and not one.output.compact
+    assert one.clustered and many.clustered
+    assert any("fallback" in m for m in one.output.model_used)  # the panels' widths differ by chunk
+    for name in ("ar", "car", "tests", "estimates"):
+        compare(getattr(one, name), getattr(many, name), name)
+    assert many.mean_correlation == pytest.approx(one.mean_correlation, rel=1e-12)
+    assert many.summary() == one.summary()
+
+
+def test_chunks_keep_date_clusters_whole() -> None:
+    day0 = np.array(["2020-01-02", "2020-01-01", "2020-01-02", "2020-01-03", "2020-01-01"], dtype="datetime64[D]")
+    parts = chunked.plan(day0, 2)
+    assert sorted(np.concatenate(parts).tolist()) == list(range(5))
+    for p in parts:
+        for d in np.unique(day0[p]):
+            assert set(np.flatnonzero(day0 == d)) <= set(p.tolist())
+    assert len(chunked.plan(day0, 100)) == 1
+
+
+def test_blocks_write_the_whole_tables(tmp_path) -> None:
+    frame, ev = problem(4, n_events=40)
+    result = EventStudy(frame, ev, market="MKT", estimation=Estimation(Window(-150, -11), min_days=60),
+                        window=Window(-3, 3), bootstrap=99).fit_chunked(chunk_size=10)
+    result.to_csv(tmp_path / "small", block=7)
+    result.to_csv(tmp_path / "whole", block=10**6)
+    for name in ("ar", "car", "tests", "estimates"):
+        # A block whose text needs quotes has all its strings quoted: compare the cells, as text.
+        small = pd.read_csv(tmp_path / "small" / f"{name}.csv", dtype=str, keep_default_na=False)
+        whole = pd.read_csv(tmp_path / "whole" / f"{name}.csv", dtype=str, keep_default_na=False)
+        pd.testing.assert_frame_equal(small, whole, check_exact=True, obj=name)
+    back = pd.read_csv(tmp_path / "small" / "car.csv")
+    assert len(back) == len(result.car)
+
+
+def test_the_chunk_size_follows_the_panel_width() -> None:
+    short = chunked.auto_chunk_size(Estimation(Window(-60, -11)), Window(-5, 5))
+    long = chunked.auto_chunk_size(Estimation(Window(-500, -11)), Window(-10, 10))
+    assert chunked.MIN_CHUNK <= long < short <= chunked.MAX_CHUNK
+
+
+def test_the_summary_prints_fifty_notes_and_counts_the_rest() -> None:
+    frame, _ = problem(5)
+    ev = pd.DataFrame({"symbol": "S1", "date": frame.index[300:340]})  # 40 overlapping windows: 78 notes
+    result = EventStudy(frame, ev, market="MKT", estimation=Estimation(Window(-150, -11), min_days=60),
+                        window=Window(-3, 3), bootstrap=99).fit()
+    text = result.summary()
+    total = sum(len(n) for n in result.output.notes)
+    assert total > 50
+    assert text.count("  note S1: ") == 50
+    assert f"and {total - 50} more note(s)" in text
