@@ -282,6 +282,30 @@ def prices_export(ctx: _Ctx, symbol: str, out: str | None) -> None:
         click.echo(csv_safe(frame).to_csv(), nl=False)
 
 
+# Options and errors shared by run, refresh, study and check.
+_fallback_option = click.option(
+    "--fallback", default="post-event", show_default=True, type=click.Choice(["post-event", "none"]),
+    help="When a security has fewer valid estimation days than --min-estimation: market-adjusted returns "
+         "with the volatility of the estimation and post-event days (post-event), or no substitute (none).")
+
+
+def _empty_store(store: Any) -> UserError:
+    return UserError(f"the price store {store.dir} is empty",
+                     hint="load prices first: eventstudy prices import ../shared/data/real/*.csv")
+
+
+def _no_events(events_path: str) -> UserError:
+    return UserError("no events in the file; the previous report is left alone", file=events_path, line=2,
+                     field="id", hint="add at least one event row")
+
+
+def _yahoo_wanted(ctx: _Ctx, store: Any, events: Sequence[Any]) -> list[tuple[str, str]]:
+    """Every event's securities and benchmarks that Yahoo may fill: missing from the store, or
+    stored from Yahoo. Imported series are never overwritten by Yahoo data (their adjustment may differ)."""
+    names = sorted({t for e in events for t in e.targets})
+    return [(s, x) for s, x in _fetch_targets(ctx, names) if not store.has(s) or store.meta(s).get("source") == "yahoo"]
+
+
 # -- the news-claims run ---------------------------------------------------------------------
 @cli.command("run")
 @click.option("--events", "events_path", default="events.csv", show_default=True,
@@ -300,9 +324,7 @@ def prices_export(ctx: _Ctx, symbol: str, out: str | None) -> None:
 @click.option("--min-estimation", default=30, show_default=True, help="Fewest valid estimation days for a fit.")
 @click.option("--window", default="-5:5", show_default=True, help="Event window, trading days.")
 @click.option("--car", "cars", multiple=True, help="CAR window A:B (repeatable; default 0:0, -1:1, 0:5).")
-@click.option("--fallback", default="post-event", show_default=True, type=click.Choice(["post-event", "none"]),
-              help="When a security has fewer valid estimation days than --min-estimation: market-adjusted returns "
-                   "with the volatility of the estimation and post-event days (post-event), or no substitute (none).")
+@_fallback_option
 @click.option("--proxy", envvar="EVENTSTUDY_PROXY", help="HTTP(S) proxy for Yahoo.")
 @pass_ctx
 def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence[str], model: str,
@@ -323,8 +345,7 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
     registry = ctx.registry()
     events = load_events(events_path, registry)
     if not events:
-        raise UserError("no events in the file; the previous report is left alone", file=events_path, line=2,
-                        field="id", hint="add at least one event row")
+        raise _no_events(events_path)
     settings = pipeline.Settings(
         model=model,
         estimation=Estimation(est_window, min_days=min_estimation),
@@ -337,8 +358,7 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
     if not offline:
         _fetch_for_run(ctx, events, proxy)
     elif not store.symbols():
-        raise UserError(f"the price store {store.dir} is empty",
-                        hint="load prices first: eventstudy prices import ../shared/data/real/*.csv")
+        raise _empty_store(store)
     result = pipeline.run(events, store, registry, settings, only=list(only) or None)
     verdicts = evaluate_claims(result, store)
     paths = _publish(out_dir, lambda staged: write_reports(result, verdicts, staged))
@@ -419,10 +439,7 @@ def _fetch_for_run(ctx: _Ctx, events: Sequence, proxy: str | None) -> None:
     from eventstudy.data.refresh import refresh
 
     store = ctx.store()
-    names = sorted({t for e in events for t in e.targets})
-    targets = _fetch_targets(ctx, names)
-    # Imported series are never overwritten by Yahoo data (their adjustment may differ).
-    wanted = [(s, x) for s, x in targets if not store.has(s) or store.meta(s).get("source") == "yahoo"]
+    wanted = _yahoo_wanted(ctx, store, events)
     report = refresh(store, wanted, proxy=proxy)
     if report.failed and len(report.failed) == len(wanted):
         first = report.failed[0]
@@ -488,8 +505,7 @@ def _refresh(ctx: _Ctx, events_path: str, out: Path, offline: bool, proxy: str |
     registry = ctx.registry()
     events = load_events(events_path, registry)
     if not events:
-        raise UserError("no events in the file; the previous report is left alone", file=events_path, line=2,
-                        field="id", hint="add at least one event row")
+        raise _no_events(events_path)
     store = ctx.store()
     stale: list[tuple[str, str]] = []
     with store.lock():
@@ -498,9 +514,7 @@ def _refresh(ctx: _Ctx, events_path: str, out: Path, offline: bool, proxy: str |
         if not offline:
             from eventstudy.data.refresh import refresh
 
-            names = sorted({t for e in events for t in e.targets})
-            wanted = {s: x for s, x in _fetch_targets(ctx, names)
-                      if not store.has(s) or store.meta(s).get("source") == "yahoo"}
+            wanted = dict(_yahoo_wanted(ctx, store, events))
             wanted.update(dict(_fetch_targets(ctx, [])))
             report = refresh(store, list(wanted.items()), proxy=proxy)
             record["fetched"] = [r.symbol for r in report.by_status("ok")]
@@ -515,8 +529,7 @@ def _refresh(ctx: _Ctx, events_path: str, out: Path, offline: bool, proxy: str |
     if stale:
         code = EXIT_FAILED
     if not store.symbols():
-        raise UserError(f"the price store {store.dir} is empty",
-                        hint="load prices first: eventstudy prices import ../shared/data/real/*.csv")
+        raise _empty_store(store)
     # refresh always studies with run's defaults; they are part of the package version fingerprinted.
     settings = "run defaults"
     registry_bytes = Path(ctx._securities).read_bytes() if ctx._securities else repr(list(registry)).encode()
@@ -715,9 +728,7 @@ def _series_option(spec: str | None, data: pd.DataFrame, what: str) -> pd.Series
               help="With --prices: drop the return after a gap, or compute it across the gap.")
 @click.option("--convention", default="textbook", show_default=True, type=click.Choice(["textbook", "estudy2"]),
               help="Variance conventions: textbook (MacKinlay) or estudy2's, for parity checks.")
-@click.option("--fallback", default="post-event", show_default=True, type=click.Choice(["post-event", "none"]),
-              help="When a security has fewer valid estimation days than --min-estimation: market-adjusted returns "
-                   "with the volatility of the estimation and post-event days (post-event), or no substitute (none).")
+@_fallback_option
 @click.option("--bootstrap", default=2000, show_default=True, type=click.IntRange(min=0),
               help="Bootstrap draws (seeded).")
 @click.option("--seed", default=0, show_default=True)
@@ -926,8 +937,7 @@ def check_cmd(ctx: _Ctx, article: str, date: str | None, aliases: str | None, ev
                                    sources={article: source_url} if source_url else None)
     store = ctx.store()
     if events and not store.symbols():
-        raise UserError(f"the price store {store.dir} is empty",
-                        hint="load prices first: eventstudy prices import ../shared/data/real/*.csv")
+        raise _empty_store(store)
     for sk in skipped:
         c = sk.claim
         click.echo(f"[not checked] {c.kind}({c.target}) {c.op} {threshold_percent(c.threshold)}: {c.quote!r}: {sk.why}")
