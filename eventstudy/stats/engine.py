@@ -98,9 +98,8 @@ class Output:
     def sd_ar(self) -> np.ndarray:
         return np.sqrt(self.var_ar)
 
-    @cached_property
+    @property
     def sar(self) -> np.ndarray:
-        # Kept: every day's and window's tests read it (treat the arrays as read-only).
         with np.errstate(divide="ignore", invalid="ignore"):
             return self.ar / self.sd_ar
 
@@ -141,8 +140,8 @@ def _estimation_mask(series: list[EventSeries], rel: np.ndarray, dates: np.ndarr
     return np.broadcast_to(mask, dates.shape).copy()
 
 
-def _rel_range(series: list[EventSeries], est: Estimation, window: Window, post: int) -> tuple[int, int]:
-    lo, hi = window.start, window.end + post
+def _rel_range(series: list[EventSeries], est: Estimation, window: Window) -> tuple[int, int]:
+    lo, hi = window.start, window.end
     if isinstance(est.window, Window):
         lo, hi = min(lo, est.window.start), max(hi, est.window.end)
     else:
@@ -258,7 +257,7 @@ def run(
     est_len = est.window.length if isinstance(est.window, Window) else 250
     # The panel covers the post-event days only when some event needs the fallback, and then only
     # as far as those events have data: the fallback's days are the same, the panel narrower.
-    lo, hi = _rel_range(series, est, window, 0)
+    lo, hi = _rel_range(series, est, window)
     y, inp, dates, est_mask, fit = _panel(series, lo, hi, model, est, window)
     short = fit.n_obs < est.min_days
     if short.any() and rule == "post-event":

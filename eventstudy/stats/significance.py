@@ -72,7 +72,7 @@ def _t_p(t: float, df: float) -> float:
     return float(2 * special.stdtr(df, -abs(t))) if np.isfinite(t) and df > 0 else np.nan
 
 
-def wilcoxon_p(nz: np.ndarray) -> float:
+def wilcoxon_p(nz: np.ndarray, ranks: np.ndarray | None = None) -> float:
     """Two-sided p-value of the Wilcoxon signed-rank test of non-zero differences, as
     ``scipy.stats.wilcoxon(nz).pvalue``: above 50 values its normal approximation with the tie
     correction (written out here, equal to scipy's to the bit; tests/test_diagnostics.py), up to
@@ -83,7 +83,7 @@ def wilcoxon_p(nz: np.ndarray) -> float:
 
         return float(stats.wilcoxon(nz).pvalue)
     d = np.asarray(nz, dtype=float)
-    r = row_ranks(np.abs(d)[None, :])[0]
+    r = ranks if ranks is not None else row_ranks(np.abs(d)[None, :])[0]
     r_plus = np.sum((d > 0).astype(float) * r)
     count = float(n)
     ties = np.unique(np.abs(d), return_counts=True)[1].astype(float)
@@ -122,10 +122,6 @@ class _ByRel:
             grown[:, self.lo - new_lo : self.lo - new_lo + self.v.shape[1]] = self.v
             self.v, self.lo = grown, new_lo
         self.v[:, lo - self.lo : lo - self.lo + v.shape[1]] += v
-
-    def at(self, rel: np.ndarray) -> np.ndarray:
-        assert self.v is not None
-        return self.v[:, rel - self.lo]
 
 
 @dataclass
@@ -436,7 +432,7 @@ class Battery:
             # statistic is min(W+, W-), which hides the direction.
             ranks = row_ranks(np.abs(nz)[None, :])[0]
             w_plus = float(ranks[nz > 0].sum())
-            res.append(_Stat("Wilcoxon signed-rank", w_plus, wilcoxon_p(nz), len(nz)))
+            res.append(_Stat("Wilcoxon signed-rank", w_plus, wilcoxon_p(nz, ranks), len(nz)))
         return res
 
     def _corrado(self, cols: np.ndarray) -> _Stat:

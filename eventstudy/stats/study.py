@@ -51,27 +51,12 @@ def _per_symbol(spec: SeriesLike, returns: Mapping[str, pd.Series], symbol: str)
     return spec[symbol]
 
 
-def locate_day0(dates: pd.DatetimeIndex, when: pd.Timestamp, rule: str) -> int | None:
-    """Position of day 0 on a security's trading days for an event dated ``when``.
+def locate_day0s(dates: pd.DatetimeIndex, whens: pd.DatetimeIndex, rule: str) -> np.ndarray:
+    """Positions of day 0 on one security's trading days for events dated ``whens``; -1 where there is none.
 
     ``previous``: the last trading day on or before the date (eventstudies); ``next``: the first
     on or after (EventStudyTools); ``skip``: only if the date is itself a trading day.
     """
-    if rule not in EVENT_DAY:
-        raise UserError(f"unknown event-day rule {rule!r}", field="event_day", hint=f"use {' | '.join(EVENT_DAY)}")
-    pos = int(dates.searchsorted(when, side="left"))
-    exact = pos < len(dates) and dates[pos] == when
-    if exact:
-        return pos
-    if rule == "skip":
-        return None
-    if rule == "previous":
-        return pos - 1 if pos > 0 else None
-    return pos if pos < len(dates) else None
-
-
-def locate_day0s(dates: pd.DatetimeIndex, whens: pd.DatetimeIndex, rule: str) -> np.ndarray:
-    """:func:`locate_day0` for many dates of one security at once; -1 where there is no day 0."""
     if rule not in EVENT_DAY:
         raise UserError(f"unknown event-day rule {rule!r}", field="event_day", hint=f"use {' | '.join(EVENT_DAY)}")
     pos = dates.searchsorted(whens, side="left").astype(np.intp)
@@ -339,7 +324,10 @@ class EventStudy:
                           fallback=self.fallback, log_returns=self.log_returns, convention=self.convention)
 
     def fit(self) -> StudyResult:
-        series, skipped, window, cars, overlaps = self._prepare()
+        return self._fit(*self._prepare())
+
+    def _fit(self, series: list[engine.EventSeries], skipped: list[dict], window: Window, cars: list[Window],
+             overlaps: pd.DataFrame) -> StudyResult:
         out = self._run(series, window)
         car_arrays = [out.car(w) for w in cars]
         tests, r, clustered = significance.test_table(
@@ -364,7 +352,7 @@ class EventStudy:
         # A caller's clustered=True makes all events one cluster: one chunk.
         plan = [np.arange(len(series))] if self.clustered else chunked.plan(day0, size)
         if len(plan) == 1:
-            return self.fit()
+            return self._fit(series, skipped, window, cars, overlaps)
         sums = significance.EstimationSums()
         collect = chunked.Collector(series)
         run = functools.partial(self._run, window=window)
