@@ -118,7 +118,7 @@ def _plan_imports(ctx: _Ctx, files: Sequence[str], symbol: str | None, exchange:
     store = ctx.store()
 
     def stored(sym: str) -> tuple[pd.DataFrame, dict[str, Any]] | None:
-        return (store.read(sym), store.meta(sym)) if store.has(sym) else None
+        return store.read_with_meta(sym) if store.has(sym) else None
 
     plan = plan_import(files, ctx.registry(), stored, load_rules(sources_path), symbol=symbol, exchange=exchange)
     items = plan.items(pd.Timestamp.now(tz="UTC").isoformat())

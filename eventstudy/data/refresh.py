@@ -110,12 +110,11 @@ def last_closed_session(exchange: str, now: pd.Timestamp) -> pd.Timestamp | None
 
 
 def _plan(
-    store: PriceStore, symbol: str, exchange: str, last_closed: pd.Timestamp, full_start: pd.Timestamp
+    stored: pd.DataFrame | None, exchange: str, last_closed: pd.Timestamp, full_start: pd.Timestamp
 ) -> tuple[pd.DataFrame | None, pd.Timestamp | None]:
     """(stored frame or None, first date to request or None when up to date)."""
-    if not store.has(symbol):
+    if stored is None:
         return None, full_start
-    stored = store.read(symbol)
     final_dates = stored.index[stored["final"].to_numpy(dtype=bool)]
     if len(final_dates) == 0:
         return stored, full_start
@@ -177,8 +176,10 @@ def _refresh_one(
     last_closed = last_closed_session(exchange, now)
     if last_closed is None:
         return SymbolResult(symbol, exchange, "failed", reason="no closed session in the calendar")
+    stored: pd.DataFrame | None = None
     if store.has(symbol):
-        source = store.meta(symbol).get("source")
+        stored, stored_meta = store.read_with_meta(symbol)
+        source = stored_meta.get("source")
         if source != "yahoo":
             # Mixing another source's adjustment basis with Yahoo's would corrupt returns silently.
             reason = (
@@ -186,7 +187,7 @@ def _refresh_one(
                 f"(move it to Yahoo: eventstudy prices source {symbol} yahoo; or eventstudy prices remove {symbol})"
             )
             return SymbolResult(symbol, exchange, "failed", reason=reason)
-    stored, start = _plan(store, symbol, exchange, last_closed, full_start)
+    stored, start = _plan(stored, exchange, last_closed, full_start)
     if start is None:
         return SymbolResult(symbol, exchange, "up-to-date")
 

@@ -236,20 +236,19 @@ class PriceStore:
         except IsADirectoryError:
             raise self._damaged(symbol, path, "a folder, not a file") from None
 
-    def _load(self, symbol: str, columns: list[str] | None = None) -> pa.Table:
-        data = self._bytes(symbol)
-        try:
-            return pq.read_table(pa.BufferReader(data), columns=columns)
-        except (OSError, pa.ArrowException, ValueError) as exc:
-            raise self._damaged(symbol, self.path(symbol), _short(exc)) from None
-
     def read(self, symbol: str) -> pd.DataFrame:
         return self.read_with_meta(symbol)[0]
 
     def read_with_meta(self, symbol: str) -> tuple[pd.DataFrame, dict[str, Any]]:
         """Bars and metadata from one read of the file."""
-        table = self._load(symbol)
+        return self._decode(symbol, self._bytes(symbol))
+
+    def _decode(self, symbol: str, data: bytes) -> tuple[pd.DataFrame, dict[str, Any]]:
         path = self.path(symbol)
+        try:
+            table = pq.read_table(pa.BufferReader(data))
+        except (OSError, pa.ArrowException, ValueError) as exc:
+            raise self._damaged(symbol, path, _short(exc)) from None
         try:
             meta = _decode_meta(table.schema.metadata)
             frame = table.to_pandas()
@@ -279,7 +278,12 @@ class PriceStore:
 
     def verify(self) -> list[StoreProblem]:
         """Every stored file checked against its checksum and read back; one problem per bad file."""
+        return self._check()[0]
+
+    def _check(self) -> tuple[list[StoreProblem], dict[str, tuple[pd.DataFrame, dict[str, Any]]]]:
+        """:meth:`verify`'s problems and the bars and metadata of every good file, each file read once."""
         problems: list[StoreProblem] = []
+        good: dict[str, tuple[pd.DataFrame, dict[str, Any]]] = {}
         manifest = self.manifest()
         for symbol in self.symbols():
             path = self.path(symbol)
@@ -299,24 +303,20 @@ class PriceStore:
                 problems.append(StoreProblem(symbol, path, "checksum mismatch: the file changed on disk"))
                 continue
             try:
-                self.read_with_meta(symbol)
+                good[symbol] = self._decode(symbol, data)
             except DataError as exc:
                 problems.append(StoreProblem(symbol, path, exc.message))
         for name, entry in manifest.items():
             if not (self.dir / name).exists():
                 problems.append(StoreProblem(str(entry.get("symbol", name)), self.dir / name, "missing from the store"))
-        return problems
+        return problems, good
 
     def status(self) -> pd.DataFrame:
         """One row per readable stored security: where it came from, what it covers, how healthy it is.
 
         Damaged files are left out here; :meth:`verify` names them."""
         rows = []
-        bad = {p.symbol for p in self.verify()}
-        for symbol in self.symbols():
-            if symbol in bad:
-                continue
-            frame, meta = self.read_with_meta(symbol)
+        for symbol, (frame, meta) in self._check()[1].items():
             dates = pd.DatetimeIndex(frame.index)
             final = frame["final"].to_numpy(dtype=bool)
             rows.append(

@@ -202,20 +202,25 @@ class _Prices:
         self.store = store
         self.missing = missing
         self._bars: dict[str, pd.DataFrame] = {}
+        self._meta: dict[str, dict] = {}
         self._returns: dict[str, pd.Series] = {}
 
     def has(self, symbol: str | None) -> bool:
         return bool(symbol) and self.store.has(str(symbol))
 
     def info(self) -> dict[str, SeriesInfo]:
-        return {sym: SeriesInfo(sym, str(self.store.meta(sym).get("source") or "unknown"), bars.index.min(),
+        return {sym: SeriesInfo(sym, str(self.meta(sym).get("source") or "unknown"), bars.index.min(),
                                 bars.index.max())
                 for sym, bars in sorted(self._bars.items()) if len(bars)}
 
     def bars(self, symbol: str) -> pd.DataFrame:
         if symbol not in self._bars:
-            self._bars[symbol] = self.store.read(symbol)
+            self._bars[symbol], self._meta[symbol] = self.store.read_with_meta(symbol)
         return self._bars[symbol]
+
+    def meta(self, symbol: str) -> dict:
+        self.bars(symbol)
+        return self._meta[symbol]
 
     def returns(self, sec: Security) -> pd.Series:
         """Returns on the exchange's sessions. Runs of a repeated close (a suspension the vendor
@@ -311,7 +316,7 @@ def _study_sample(
         day0[sec.symbol] = d0
         rows.append({"symbol": sec.symbol, "date": d0, "event_id": event.id})
         prices[sec.symbol] = _price_slice(sec, bench, data, d0, st.chart_days)
-        quality[sec.symbol] = _quality_line(data.store.meta(sec.symbol).get("issues") or [])
+        quality[sec.symbol] = _quality_line(data.meta(sec.symbol).get("issues") or [])
     # Same securities, days 0, benchmarks and settings: the same study, whichever event asks.
     key = (st, tuple((sym, d0, bench_of[sym]) for sym, d0 in day0.items()))
     if rows and key not in ctx.cache:
