@@ -69,8 +69,9 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
 
 
 # A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection);
-# tab and carriage return are on OWASP's list because some programs strip them before parsing.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# tab is on OWASP's list because some programs strip it before parsing (so is carriage return,
+# which clean() has already turned into a line feed).
+FORMULA_START = ("=", "+", "-", "@", "\t")
 
 
 def _neutral(value: object) -> object:

@@ -13,7 +13,7 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import filelock
@@ -47,12 +47,11 @@ def hold(
     what: str,
     *,
     timeout: float,
-    notify: Callable[[str], None] | None = None,
 ) -> Iterator[None]:
     """Hold the lock at ``path``; wait up to ``timeout`` seconds (0: do not wait; <0: forever).
 
-    When the lock is busy, ``notify`` (default: a line on stderr) is told who holds it and that we
-    wait; on time-out :class:`LockHeld` is raised. Re-entrant within one process."""
+    When the lock is busy, a line on stderr says who holds it and that we wait; on time-out
+    :class:`LockHeld` is raised. Re-entrant within one process."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # filelock takes a lock file it cannot create (a read-only folder) for a busy lock and would
@@ -66,7 +65,7 @@ def hold(
         if timeout == 0:
             raise LockHeld(what, path, holder) from None
         wait = "until it is free" if timeout < 0 else f"up to {timeout:g} s"
-        (notify or _stderr)(f"eventstudy: {what} is locked by {holder}; waiting {wait}")
+        _stderr(f"eventstudy: {what} is locked by {holder}; waiting {wait}")
         try:
             lock.acquire(timeout=timeout)
         except filelock.Timeout:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from eventstudy.data.securities import SYMBOL_RE
 from eventstudy.errors import UserError
 
 # Daily bars since 1700 fit in 100,000 rows; far more is minute or tick data (or a runaway export).
@@ -21,9 +22,6 @@ MAX_ROWS = 100_000
 MAX_SYMBOL = 32
 # Prices are stored as nanosecond timestamps, which end in 2262; no price series starts before 1800.
 FIRST_YEAR, LAST_YEAR = 1800, 2200
-# Yahoo-style symbols: letters, digits, ^ . = - (e.g. ^HSI, 2513.HK, BRK-B, ES=F). No path
-# separators or spaces, which would otherwise reach file names and command lines.
-_SYMBOL_RE = re.compile(r"[A-Za-z0-9^][A-Za-z0-9^._=-]*")
 _TIME_RE = re.compile(r"[ T](\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)")
 # The latest local date anywhere on earth (UTC+14) is today's date plus at most one day.
 _AHEAD = pd.Timedelta(days=1)
@@ -37,7 +35,7 @@ def check_symbol(symbol: str, *, file: str | Path | None = None, field: str = "-
     if len(symbol) > MAX_SYMBOL:
         raise UserError(f"symbol of {len(symbol)} characters (at most {MAX_SYMBOL})", file=file, field=field,
                         hint=hint)
-    if not _SYMBOL_RE.fullmatch(symbol) or symbol in (".", ".."):
+    if not SYMBOL_RE.fullmatch(symbol) or symbol in (".", ".."):
         raise UserError(f"invalid symbol {symbol!r}", file=file, field=field, hint=hint)
     return symbol
 

@@ -29,8 +29,9 @@ OPTIONAL_COLUMNS: tuple[str, ...] = ("benchmark", "sector_index", "groups", "cal
 # Group names share one namespace with symbols in `resolve`, so they are kept to lowercase slugs:
 # Yahoo symbols are upper case or digits with a suffix, and the two can then never be confused.
 _GROUP_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
-# Yahoo symbols: digits, letters, "^" for indices, "." before the exchange suffix, "-"/"=" in a few.
-_SYMBOL_RE = re.compile(r"^[A-Za-z0-9^][A-Za-z0-9^.=_-]*$")
+# Yahoo symbols: digits, letters, "^" for indices, "." before the exchange suffix, "-"/"=" in a few
+# (^HSI, 2513.HK, BRK-B, ES=F). No path separators or spaces, which would reach file names.
+SYMBOL_RE = re.compile(r"^[A-Za-z0-9^][A-Za-z0-9^.=_-]*$")
 _CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 
 
@@ -371,7 +372,7 @@ def _load(path: Path | Traversable) -> Registry:
             if not v[col]:
                 raise err(rec, col, f"empty {col}")
         symbol = v["symbol"]
-        if not _SYMBOL_RE.match(symbol):
+        if not SYMBOL_RE.match(symbol):
             raise err(rec, "symbol", f"invalid symbol {symbol!r}", "use the Yahoo symbol, e.g. 2513.HK")
         if symbol in first_line:
             hint = f"first defined on line {first_line[symbol]}"

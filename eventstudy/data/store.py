@@ -196,11 +196,11 @@ class PriceStore:
         return self.dir / f"{encode_symbol(symbol)}.parquet"
 
     @contextlib.contextmanager
-    def lock(self, timeout: float | None = None) -> Iterator[None]:
+    def lock(self) -> Iterator[None]:
         """Hold the writer lock; re-entrant, so a refresh can hold it across its reads and writes.
 
         A busy lock says who holds it and that we wait (up to ``lock_timeout`` seconds)."""
-        wait = self.lock_timeout if timeout is None else timeout
+        wait = self.lock_timeout
         try:
             with locks.hold(self._lock_path, f"the price store {self.dir}", timeout=wait):
                 yield
