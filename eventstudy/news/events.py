@@ -247,13 +247,13 @@ class Event:
     @property
     def is_listing(self) -> bool:
         """A listing event: one target and an offer price."""
-        return self.offer_price is not None
+        return self.offer_price is not None and len(self.targets) == 1
 
 
 def listing_event(events: Iterable[Event], symbol: str) -> Event | None:
     """The listing event of a symbol: the row whose only target is it and that has an offer price."""
     for event in events:
-        if event.offer_price is not None and event.targets == (symbol,):
+        if event.is_listing and event.targets[0] == symbol:
             return event
     return None
 

@@ -511,7 +511,7 @@ def run(events: Sequence[Event], store: PriceStore, registry: Registry, settings
         if unknown:
             raise DataError(f"unknown event id(s): {', '.join(unknown)}",
                             hint=f"events are: {', '.join(e.id for e in events)}")
-    listings = {e.targets[0]: pd.Timestamp(e.date) for e in events if e.offer_price is not None and len(e.targets) == 1}
+    listings = {e.targets[0]: pd.Timestamp(e.date) for e in events if e.is_listing}
     ctx = _Context(_Prices(store, st.missing), registry, st, listings)
     analyses = [analyse_event(e, events, ctx) for e in chosen]
     _link_identical(analyses)

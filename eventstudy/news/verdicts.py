@@ -477,8 +477,8 @@ def _provenance(store: PriceStore, symbols: Sequence[str]) -> dict[str, dict[str
     out = {}
     for sym in symbols:
         if store.has(sym):
-            meta = store.meta(sym)
-            idx = store.read(sym).index
+            bars, meta = store.read_with_meta(sym)
+            idx = bars.index
             out[sym] = {"source": str(meta.get("source", "")), "layout": str(meta.get("layout", "")),
                         "last_price_date": str(idx.max().date()) if len(idx) else ""}
     return out

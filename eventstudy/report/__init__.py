@@ -9,7 +9,6 @@ Rendering only: every number comes from :class:`~eventstudy.news.pipeline.RunRes
 from __future__ import annotations
 
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +19,7 @@ from eventstudy.news.pipeline import RunResult
 from eventstudy.news.verdicts import Verdict, claims_frame
 
 from . import claims_json, html, markdown
+from .claims_json import version
 from .context import ReportView, build
 from .provenance import generated_at
 
@@ -31,13 +31,6 @@ TEST_COLUMNS = ["event_id", "target", "scope", "day", "window", "statistic", "va
                 "assumption", "mean_correlation"]
 # Files of the earlier one-page layout: removed so the folder never holds a stale report beside the new one.
 LEGACY = ("report.md", "report.html")
-
-
-def version() -> str:
-    try:
-        return metadata.version("eventstudy-claims")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def build_view(run: RunResult, verdicts: Sequence[Verdict], *, title: str = DEFAULT_TITLE,

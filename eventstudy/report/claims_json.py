@@ -40,7 +40,7 @@ def _plain(x: object) -> object:
     return x
 
 
-def _version() -> str:
+def version() -> str:
     try:
         return metadata.version("eventstudy-claims")
     except metadata.PackageNotFoundError:
@@ -73,7 +73,7 @@ def _claim(v: Verdict) -> dict[str, object]:
 def document(verdicts: Sequence[Verdict], settings: Settings) -> dict[str, object]:
     doc = {
         "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "eventstudy-claims", "version": _version()},
+        "tool": {"name": "eventstudy-claims", "version": version()},
         "settings": settings_dict(settings),
         "claims": [_claim(v) for v in verdicts],
     }

@@ -133,12 +133,12 @@ def _why(reason: str) -> str:
     return first if first.endswith(".") else first + "."
 
 
-def _card(v: Verdict, page: str, source: str) -> Card:
+def _card(v: Verdict, page: str) -> Card:
     c = v.claim
     return Card(
         event_id=v.event_id, page=page, anchor=f"claim-{slug(v.event_id)}-{slug(c.kind)}-{slug(c.target)}",
-        quote=c.text, condition=f"{c.kind}({c.target}) {c.op} {pct(c.threshold)}", source=source,
-        source_href=href(source), verdict=v.verdict, verdict_class=VERDICT_CLASS.get(v.verdict, "unknown"),
+        quote=c.text, condition=f"{c.kind}({c.target}) {c.op} {pct(c.threshold)}", source=v.source,
+        source_href=href(v.source), verdict=v.verdict, verdict_class=VERDICT_CLASS.get(v.verdict, "unknown"),
         measured=pct(v.measured), why=_why(v.reason), reason=v.reason, badges=list(v.badges),
         statements=[StatementView(QUESTIONS.get(s.question, s.question), s.answer, s.text) for s in v.statements],
         p_adjusted=_p_adjusted(v), robust=str(v.extra.get("robust") or "not judged"), robustness=tables.robustness(v),
@@ -215,8 +215,7 @@ def _toc(p: Page) -> list[tuple[str, str]]:
     return items
 
 
-def _page(group: list[EventAnalysis], settings: Settings, verdicts: Sequence[Verdict], pages: dict[str, str],
-          sources: dict[str, str]) -> Page:
+def _page(group: list[EventAnalysis], settings: Settings, verdicts: Sequence[Verdict], pages: dict[str, str]) -> Page:
     first = group[0]
     stem = pages[first.event.id]
     studied = any(s.result is not None for s in first.samples)
@@ -227,7 +226,7 @@ def _page(group: list[EventAnalysis], settings: Settings, verdicts: Sequence[Ver
         f"{len(group)} announcements, one study: " + ", ".join(a.event.id for a in group))
     page = Page(
         stem=stem, title=title, events=[_header(a.event, stem) for a in group],
-        cards=[_card(v, stem, sources.get(v.event_id, "")) for v in verdicts if v.event_id in ids],
+        cards=[_card(v, stem) for v in verdicts if v.event_id in ids],
         studied=studied, missing=tables.not_studied(first) if not studied else [],
         day0=tables.day0_table(first), cars=tables.cars_table(first),
         batteries=[b for b in (tables.battery(s, settings.cars) for s in first.samples) if b is not None],
@@ -244,8 +243,7 @@ CSV_FILES = ["results.csv", "claims.csv", "tests.csv"]
 def build(run: RunResult, verdicts: Sequence[Verdict], title: str, generated_at: str, version: str) -> ReportView:
     groups = group_identical(run.analyses)
     pages = {a.event.id: slug(g[0].event.id) for g in groups for a in g}
-    sources = {e.id: e.source for e in run.all_events}
-    page_views = [_page(g, run.settings, verdicts, pages, sources) for g in groups]
+    page_views = [_page(g, run.settings, verdicts, pages) for g in groups]
     cards = [c for p in page_views for c in p.cards]
     order = {a.event.id: k for k, a in enumerate(run.analyses)}
     cards.sort(key=lambda c: order.get(c.event_id, len(order)))  # events.csv order, as claims.csv
