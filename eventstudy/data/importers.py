@@ -161,9 +161,10 @@ def read_price_file(
     exch = exchange if exchange is not None else (exchange_of(sym) if exchange_of else None) or infer_exchange(sym)
     if exch is not None:
         calendars.calendar_code(exch)  # an unknown exchange fails here, before any work
-    admission.check_daily(path, data, parsed.date_col, _date_name(parsed))
+    date_name = _date_name(parsed)
+    admission.check_daily(path, data, parsed.date_col, date_name)
     frame, lines = _to_frame(path, parsed, data, symbol)
-    admission.check_dates(path, pd.DatetimeIndex(frame.index), lines, _date_name(parsed))
+    admission.check_dates(path, pd.DatetimeIndex(frame.index), lines, date_name)
     admission.check_usable(path, frame, "close")
     frame, issues = _clean(frame, lines, exch)
     prev_close = frame.pop("prev_close") if "prev_close" in frame else None
@@ -572,8 +573,7 @@ def _to_frame(
     width = max(max(len(r) for _, r in data), len(parsed.header_names))
     padded = [r + [""] * (width - len(r)) for _, r in data]
     table = pd.DataFrame(padded, dtype=str)
-    date_name = parsed.header_names[parsed.date_col] if parsed.date_col < len(parsed.header_names) else "date"
-    index = _parse_dates(path, table[parsed.date_col], lines, date_name)
+    index = _parse_dates(path, table[parsed.date_col], lines, _date_name(parsed))
     out: dict[str, np.ndarray] = {}
     for canon, pos in parsed.columns.items():
         out[canon] = _parse_numbers(path, table[pos], lines, parsed.header_names[pos])

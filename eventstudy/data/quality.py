@@ -155,13 +155,10 @@ def benchmark_gaps(frame: pd.DataFrame, exchange: str, other: str = "SSE") -> li
     idx = pd.DatetimeIndex(frame.index)
     if len(idx) == 0:
         return []
-    lo, hi = calendars.bounds(exchange)
-    start, end = max(idx.min(), lo), min(idx.max(), hi)
+    start, end, _ = calendars.clip_range(exchange, idx.min(), idx.max())
     if start > end:
         return []
-    sess = pd.DatetimeIndex(calendars.get_calendar(exchange).sessions_in_range(start, end))
-    if sess.tz is not None:
-        sess = sess.tz_localize(None)
+    sess = calendars.sessions(exchange, start, end)
     missing = sess[~sess.isin(idx)]
     if len(missing) == 0:
         return []
@@ -172,9 +169,7 @@ def benchmark_gaps(frame: pd.DataFrame, exchange: str, other: str = "SSE") -> li
     olo, ohi = calendars.bounds(other)
     inside = missing[(missing >= olo) & (missing <= ohi)]
     if len(inside):
-        other_sess = pd.DatetimeIndex(calendars.get_calendar(other).sessions_in_range(inside.min(), inside.max()))
-        if other_sess.tz is not None:
-            other_sess = other_sess.tz_localize(None)
+        other_sess = calendars.sessions(other, inside.min(), inside.max())
         closed = int((~inside.isin(other_sess)).sum())
         # Mostly mainland holidays: the producer kept Stock Connect's calendar, not the exchange's.
         if closed * 2 > len(missing):
