@@ -49,17 +49,23 @@ def test_row_ranks_equal_pandas_average_ranks(x: np.ndarray) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(values, st.data())
-def test_appending_one_value_equals_ranking_from_scratch(x: np.ndarray, data: st.DataObject) -> None:
-    extra = np.array([data.draw(st.sampled_from([-1.5, 0.0, 0.25, 2.0, np.nan]) | st.floats(-3, 3)) for _ in x])
-    weights = np.array([data.draw(st.sampled_from([0.0, 0.5, 1.0, 0.125])) for _ in x])
-    weights[np.isnan(extra)] = 0.0  # a row without an appended value is left out
+@given(values, st.integers(1, 3), st.data())
+def test_appending_one_value_equals_ranking_from_scratch(x: np.ndarray, n_tests: int, data: st.DataObject) -> None:
+    """Each test appends its own value to every row it includes; ranking from scratch must agree."""
+    def draw() -> float:
+        return data.draw(st.sampled_from([-1.5, 0.0, 0.25, 2.0, np.inf, np.nan]) | st.floats(-3, 3))
+
+    extra = np.array([[draw() for _ in range(n_tests)] for _ in x])
+    ok = np.array([[data.draw(st.booleans()) for _ in range(n_tests)] for _ in x]) & ~np.isnan(extra)
+    weights = np.array([data.draw(st.sampled_from([0.5, 1.0, 0.125, 1 / 3])) for _ in x])
     counts = (~np.isnan(x)).sum(axis=1)
-    sums, new = weighted_rank_sums_with_one_more(np.nan_to_num(row_ranks(x)), x, extra, weights, counts)
-    full = pd.DataFrame(np.column_stack([x, extra])).rank(axis=1).to_numpy()
-    keep = ~np.isnan(extra)
-    np.testing.assert_array_equal(new[keep], full[keep, -1])
-    np.testing.assert_allclose(sums, np.nansum(full[:, :-1] * weights[:, None], axis=0), rtol=1e-12, atol=1e-12)
+    sums, new = weighted_rank_sums_with_one_more(np.nan_to_num(row_ranks(x)), x, extra, ok, weights, counts)
+    for g in range(n_tests):
+        full = pd.DataFrame(np.column_stack([x, extra[:, g]])).rank(axis=1).to_numpy()
+        keep = ok[:, g]
+        np.testing.assert_array_equal(new[keep, g], full[keep, -1])
+        expected = np.nansum(full[keep, :-1] * weights[keep, None], axis=0)
+        np.testing.assert_allclose(sums[g], expected, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("n", [51, 80, 400, 5000])

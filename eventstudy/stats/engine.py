@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import special
 
 from eventstudy.stats import models
+from eventstudy.stats.panel import Layout
 from eventstudy.stats.windows import DateWindow, Estimation, Window
 
 CONVENTIONS = ("textbook", "estudy2")
@@ -82,6 +83,8 @@ class Output:
     # True for the chunked engine's event-window columns (no estimation days, no design matrix):
     # the per-event tables and the battery read them; CARs come from each chunk's full panel.
     compact: bool = False
+    # Where the events' arrays lie (built once per study; chunks take their rows of it).
+    layout: Layout | None = None
 
     @property
     def n(self) -> int:
@@ -106,7 +109,7 @@ class Output:
     @cached_property
     def day0_dates(self) -> np.ndarray:
         """(n,) datetime64: each event's day 0."""
-        return day0_dates(self.series)
+        return day0_dates(self.series, self.layout)
 
     def car(self, w: Window) -> CarArrays:
         if self.compact:
@@ -129,7 +132,7 @@ class CarArrays:
             return self.car / np.sqrt(self.var)
 
 
-def _estimation_mask(series: list[EventSeries], rel: np.ndarray, dates: np.ndarray, est: Estimation) -> np.ndarray:
+def _estimation_mask(rel: np.ndarray, dates: np.ndarray, est: Estimation) -> np.ndarray:
     if isinstance(est.window, DateWindow):
         lo = np.datetime64(est.window.start, "ns")
         hi = np.datetime64(est.window.end, "ns")
@@ -153,77 +156,22 @@ def _rel_range(series: list[EventSeries], est: Estimation, window: Window) -> tu
     return lo, hi
 
 
-def _flat(arrays: list, fill: np.ndarray, pad: int) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct arrays concatenated once (events of one security share theirs), each between
-    ``pad`` copies of ``fill``, and per event the offset of its array's first element."""
-    slot: dict[int, int] = {}
-    uniq: list = []
-    which = np.empty(len(arrays), dtype=np.intp)
-    for i, a in enumerate(arrays):
-        k = slot.get(id(a))
-        if k is None:
-            k = slot[id(a)] = len(uniq)
-            uniq.append(a)
-        which[i] = k
-    gap = np.repeat(fill, pad)
-    parts = [gap]
-    for a in uniq:
-        parts += [a, gap]
-    lengths = np.array([len(a) for a in uniq], dtype=np.intp)
-    offsets = pad + np.concatenate([[0], np.cumsum(lengths + pad)[:-1]]).astype(np.intp)
-    return np.concatenate(parts), offsets[which]
+def window_data(out: Output, rows: slice | np.ndarray, rel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Returns and dates of events ``rows`` on relative days ``rel``, gathered again from the layout
+    (a compact output does not keep them: they are the series' own values)."""
+    assert out.layout is not None  # every engine output has one
+    lay = out.layout.take(np.arange(out.n)[rows])
+    y = lay.panel("returns", rel)
+    dates = lay.panel("dates", rel)
+    assert y is not None and dates is not None
+    return y, dates
 
 
-def _take(series: list[EventSeries], rel: np.ndarray, arrays: list, fill: np.ndarray, shift: int = 0) -> np.ndarray:
-    """Index arithmetic: the (n, K) panel of each event's array at day0 + rel (+ shift), ``fill``
-    outside it. ``rel`` is consecutive days, so each event's row is one contiguous slice of the
-    padded concatenation: rows are copied whole instead of gathered element by element."""
-    pad = int(max(abs(rel[0]), abs(rel[-1]))) + abs(shift) + 1
-    flat, offsets = _flat(arrays, fill, pad)
-    day0 = np.fromiter((s.day0 for s in series), dtype=np.intp, count=len(series))
-    rows = np.lib.stride_tricks.sliding_window_view(flat, len(rel))
-    return rows[offsets + day0 + int(rel[0]) + shift]
-
-
-def _gather(series: list[EventSeries], rel: np.ndarray, attr: str, shift: int = 0) -> np.ndarray | None:
-    arrays = [getattr(s, attr) for s in series]
-    if any(a is None for a in arrays):
-        return None
-    arrays = [a if isinstance(a, np.ndarray) and a.dtype == float else np.asarray(a, dtype=float) for a in arrays]
-    return _take(series, rel, arrays, np.array([np.nan]), shift)
-
-
-def _gather_dates(series: list[EventSeries], rel: np.ndarray) -> np.ndarray:
-    nat = np.array([np.datetime64("NaT", "ns")])
-    converted: dict[int, np.ndarray] = {}  # one conversion per security, not per event
-    arrays = []
-    for s in series:
-        a = converted.get(id(s.dates))
-        if a is None:
-            a = converted[id(s.dates)] = _dates_ns(s.dates)
-        arrays.append(a)
-    return _take(series, rel, arrays, nat)
-
-
-def _dates_ns(dates: pd.DatetimeIndex) -> np.ndarray:
-    return dates.values.astype("datetime64[ns]", copy=False)
-
-
-def window_data(series: list[EventSeries], rel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Returns and dates on relative days ``rel``, gathered again from the series (a compact
-    output does not keep them: they are the series' own values)."""
-    y = _gather(series, rel, "returns")
-    assert y is not None
-    return y, _gather_dates(series, rel)
-
-
-def day0_dates(series: list[EventSeries]) -> np.ndarray:
-    """Each event's day 0 (in its dates' own unit), without building a Timestamp per event."""
-    values: dict[int, np.ndarray] = {}
-    arrays = [values.setdefault(id(s.dates), s.dates.values) for s in series]
-    flat, offsets = _flat(arrays, np.array([], dtype=arrays[0].dtype), 0) if series else (np.array([]), 0)
-    day0 = np.fromiter((s.day0 for s in series), dtype=np.intp, count=len(series))
-    return flat[offsets + day0]
+def day0_dates(series: list[EventSeries], layout: Layout | None = None) -> np.ndarray:
+    """Each event's day 0 as datetime64[ns], without building a Timestamp per event."""
+    if not series:
+        return np.array([], dtype="datetime64[ns]")
+    return (layout or Layout.of(series)).day0_values("dates")
 
 
 def run(
@@ -235,6 +183,7 @@ def run(
     fallback: bool | str = DEFAULT_FALLBACK,
     log_returns: bool = False,
     convention: str = "textbook",
+    layout: Layout | None = None,
 ) -> Output:
     """Fit ``model`` for every event and compute abnormal returns and their variances.
 
@@ -253,18 +202,19 @@ def run(
     if not series:
         raise ValueError("no events to study")
     rule = fallback_rule(fallback)
+    layout = layout or Layout.of(series)
     est = estimation or Estimation()
     est_len = est.window.length if isinstance(est.window, Window) else 250
     # The panel covers the post-event days only when some event needs the fallback, and then only
     # as far as those events have data: the fallback's days are the same, the panel narrower.
     lo, hi = _rel_range(series, est, window)
-    y, inp, dates, est_mask, fit = _panel(series, lo, hi, model, est, window)
+    y, inp, dates, est_mask, fit = _panel(layout, lo, hi, model, est, window)
     short = fit.n_obs < est.min_days
     if short.any() and rule == "post-event":
-        reach = max(len(series[i].returns) - 1 - series[i].day0 for i in np.flatnonzero(short))
+        reach = int((layout.length - 1 - layout.day0)[short].max())
         hi_fb = max(hi, min(window.end + est_len, reach))
         if hi_fb > hi:
-            y, inp, dates, est_mask, fit = _panel(series, lo, hi_fb, model, est, window)
+            y, inp, dates, est_mask, fit = _panel(layout, lo, hi_fb, model, est, window)
             short = fit.n_obs < est.min_days
     rel = np.arange(lo, y.shape[1] + lo)
     m = inp.m
@@ -279,7 +229,7 @@ def run(
     # Every event below the minimum was noted by the rule above.
     usable = fit.n_obs >= est.min_days
     ar = y - fit.expected
-    quad = np.einsum("nkp,npq,nkq->nk", fit.design, fit.xtx_inv, fit.design)
+    quad = models.quad_form(fit.design, fit.xtx_inv)
     if convention == "estudy2":
         fit.s2 = _sample_variance(np.where(used, ar, np.nan))
         if model == "market" and m is not None:
@@ -289,27 +239,27 @@ def run(
     return Output(
         series=series, model=model, rel=rel, dates=dates, y=y, m=m, expected=fit.expected, ar=ar,
         var_ar=var_ar, est=used, window=window, fit=fit, model_used=model_used, usable=usable,
-        notes=notes, log_returns=log_returns, convention=convention,
+        notes=notes, log_returns=log_returns, convention=convention, layout=layout,
     )
 
 
 def _panel(
-    series: list[EventSeries], lo: int, hi: int, model: str, est: Estimation, window: Window
+    layout: Layout, lo: int, hi: int, model: str, est: Estimation, window: Window
 ) -> tuple[np.ndarray, models.Inputs, np.ndarray, np.ndarray, models.Fit]:
     """The event-time panel over relative days lo..hi and the model fitted on it."""
     rel = np.arange(lo, hi + 1)
-    y = _gather(series, rel, "returns")
-    assert y is not None
+    y = layout.panel("returns", rel)
+    dates = layout.panel("dates", rel)
+    assert y is not None and dates is not None
     lagged = model in ("dimson", "scholes-williams")  # only these read the market a day apart
     inp = models.Inputs(
         y=y,
-        m=_gather(series, rel, "market"),
-        m_lag=_gather(series, rel, "market", -1) if lagged else None,
-        m_lead=_gather(series, rel, "market", +1) if lagged else None,
-        s=_gather(series, rel, "sector"),
+        m=layout.panel("market", rel),
+        m_lag=layout.panel("market", rel, -1) if lagged else None,
+        m_lead=layout.panel("market", rel, +1) if lagged else None,
+        s=layout.panel("sector", rel),
     )
-    dates = _gather_dates(series, rel)
-    est_mask = _estimation_mask(series, rel, dates, est)
+    est_mask = _estimation_mask(rel, dates, est)
     # An estimation window must never reach into the event window.
     est_mask &= ~((rel >= window.start) & (rel <= window.end))[None, :]
     return y, inp, dates, est_mask, models.fit(model, inp, est_mask)

@@ -47,20 +47,37 @@ class Fit:
         return self.n_obs - self.n_params
 
 
-def _batched_ols(y: np.ndarray, x: np.ndarray, use: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """OLS of y on x over the days in ``use``, for every event at once.
+def _batched_ols(y: np.ndarray, cols: list[np.ndarray], use: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """OLS of y on the regressor columns ``cols`` (each (n, K); the first is the constant) over the
+    days in ``use``, for every event at once.
 
-    Returns (beta (n,p), (X'X)^-1 (n,p,p), number of days (n,)).
+    Returns (beta (n,p), (X'X)^-1 (n,p,p), number of days (n,)). The cross products are inner
+    products of (n, K) columns (p is at most 4): no (n, K, p) temporary, no generic contraction.
     """
-    xw = np.where(use[..., None], x, 0.0)
+    xw = [np.where(use, c, 0.0) for c in cols]
     yw = np.where(use, y, 0.0)
-    # xw is already zero off the estimation days, so X'WX is xw'xw (no weighted copy of the panel).
-    xtx = np.einsum("nkp,nkq->npq", xw, xw)
-    xty = np.einsum("nkp,nk->np", xw, yw)
+    p = len(cols)
+    xtx = np.empty((len(y), p, p))
+    for a in range(p):
+        for b in range(a, p):
+            xtx[:, a, b] = xtx[:, b, a] = np.einsum("nk,nk->n", xw[a], xw[b])
+    xty = np.stack([np.einsum("nk,nk->n", xa, yw) for xa in xw], axis=1)
     # pinv rather than solve: rows with too few days are singular and are flagged by the caller.
     xtx_inv = np.linalg.pinv(xtx)
     beta = np.einsum("npq,nq->np", xtx_inv, xty)
     return beta, xtx_inv, use.sum(axis=1)
+
+
+def quad_form(design: np.ndarray, xtx_inv: np.ndarray) -> np.ndarray:
+    """(n, K): x_t' (X'X)^-1 x_t for every event and day, as sums of p^2 (n, K) products."""
+    p = design.shape[-1]
+    out = np.zeros(design.shape[:2])
+    for a in range(p):
+        row = xtx_inv[:, a, 0, None] * design[..., 0]
+        for b in range(1, p):
+            row += xtx_inv[:, a, b, None] * design[..., b]
+        out += design[..., a] * row
+    return out
 
 
 def _finite(*arrays: np.ndarray | None) -> np.ndarray:
@@ -75,14 +92,15 @@ def _linear(model: str, inp: Inputs, est: np.ndarray, regressors: list[np.ndarra
     y = inp.y
     n, k = y.shape
     cols = [np.ones((n, k)), *regressors]
-    x = np.stack(cols, axis=-1)
     use = est & _finite(y, *regressors)
-    beta, xtx_inv, n_obs = _batched_ols(y, x, use)
-    design = np.nan_to_num(x, copy=False)  # x is this function's own array: no second copy
-    expected = np.einsum("nkp,np->nk", design, beta)
+    beta, xtx_inv, n_obs = _batched_ols(y, cols, use)
+    design = np.nan_to_num(np.stack(cols, axis=-1), copy=False)  # the stack is new: no second copy
+    expected = np.repeat(beta[:, :1], k, axis=1)
+    for j in range(1, len(cols)):
+        expected += design[..., j] * beta[:, j, None]
     expected = np.where(_finite(*regressors), expected, np.nan) if regressors else expected
     resid = np.where(use, y - expected, 0.0)
-    p = x.shape[-1]
+    p = len(cols)
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = (resid**2).sum(axis=1) / (n_obs - p)
     params = {name: beta[:, j] for j, name in enumerate(["alpha", *names])}
@@ -160,9 +178,8 @@ def _scholes_williams(inp: Inputs, est: np.ndarray) -> Fit:
     resid = np.where(use, y - expected, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = (resid**2).sum(axis=1) / (n_obs - 2)
-    x = np.stack([np.ones_like(m), m], axis=-1)
-    _, xtx_inv, _ = _batched_ols(y, x, use)
+    _, xtx_inv, _ = _batched_ols(y, [np.ones_like(m), m], use)
     return Fit(
-        "scholes-williams", expected, np.nan_to_num(x), xtx_inv, s2, n_obs, 2,
+        "scholes-williams", expected, np.nan_to_num(np.stack([np.ones_like(m), m], axis=-1)), xtx_inv, s2, n_obs, 2,
         {"alpha": alpha, "beta": beta, "rho_market": rho},
     )

@@ -35,22 +35,43 @@ def row_ranks(x: np.ndarray) -> np.ndarray:
 
 
 def weighted_rank_sums_with_one_more(
-    ranks0: np.ndarray, values: np.ndarray, extra: np.ndarray, weights: np.ndarray, counts: np.ndarray
+    ranks0: np.ndarray, values: np.ndarray, extra: np.ndarray, ok: np.ndarray, weights: np.ndarray,
+    counts: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Append ``extra[i]`` to row ``i`` of ``values`` and re-rank: return, per column, the sum over
-    rows of ``weights[i] * new rank`` of the row's non-NaN values, and each appended value's rank.
+    """For each test ``g`` (a column of ``extra`` (n, G)): append ``extra[i, g]`` to row ``i`` of
+    ``values`` for the rows with ``ok[i, g]`` and re-rank. Return the (G, K) sums over those rows of
+    ``weights[i] * new rank`` of each column's non-NaN values, and the (n, G) appended values' ranks.
 
     ``ranks0`` is :func:`row_ranks` of ``values`` with NaN as 0, ``counts`` each row's number of
     non-NaN values. A value above the new one moves up by one rank, a tie by a half; the new value
-    ranks one above the values below it plus half the ties. Nothing of the panel's size is built
-    but two comparison masks: the sums are matrix-vector products. Rows with weight 0 drop out.
+    ranks one above the values below it plus half the ties. The ranks' weighted sums are taken once
+    for all tests; what each test adds are counts of values above its new value: integer sums
+    over the rows of each distinct weight (rows of one security history share one), not a
+    floating-point product with the whole comparison mask.
     """
-    e = extra[:, None]
-    above = values > e
-    tie = values == e
-    n_tie = tie.sum(axis=1)
-    sums = weights @ ranks0 + weights @ above
-    if n_tie.any():
-        sums += 0.5 * (weights @ tie)
-    below = counts - above.sum(axis=1) - n_tie
-    return sums, below + 1 + 0.5 * n_tie
+    n, k = values.shape
+    n_tests = extra.shape[1]
+    base = weights @ ranks0
+    levels, level_of = np.unique(weights, return_inverse=True)
+    by_level = [np.flatnonzero(level_of == j) for j in range(len(levels))] if len(levels) <= 8 else None
+    sums = np.empty((n_tests, k))
+    new = np.empty((n, n_tests))
+    for g in range(n_tests):
+        left_out = ~ok[:, g]
+        e = np.where(left_out, np.nan, extra[:, g])[:, None]  # NaN compares false: a left-out row adds nothing
+        above = values > e
+        tie = values == e
+        total = base - weights[left_out] @ ranks0[left_out] if left_out.any() else base.copy()
+        if by_level is None:
+            total += weights @ above
+        elif len(by_level) == 1:
+            total += levels[0] * np.add.reduce(above, axis=0, dtype=np.int64)
+        else:
+            for w, rows in zip(levels, by_level, strict=True):
+                total += w * np.add.reduce(above[rows], axis=0, dtype=np.int64)
+        n_tie = np.count_nonzero(tie, axis=1)
+        if n_tie.any():
+            total += 0.5 * (weights @ tie)
+        sums[g] = total
+        new[:, g] = counts - np.count_nonzero(above, axis=1) - n_tie + 1 + 0.5 * n_tie
+    return sums, new

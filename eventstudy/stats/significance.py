@@ -245,28 +245,33 @@ def grank_add(tests: list[_GrankTest], out: Output, rows: np.ndarray) -> None:
     est_days = finite.sum(axis=1)
     ranks0 = np.nan_to_num(row_ranks(est_sar), nan=0.0, copy=False)
     per_day_all = finite.sum(axis=0)
-    for g in tests:
-        ok, extra = g.event(rows)
-        if g.fast:
-            # The estimation days are ranked once for all tests; each test adds its event value.
-            # u = rank / (T_i + 1) - 1/2 with T_i = est_days + 1, summed per day over the events.
-            weights = np.where(ok, 1.0 / (est_days + 2), 0.0)
-            sums, new = weighted_rank_sums_with_one_more(ranks0, est_sar, extra, weights, est_days)
-            per_day = per_day_all if ok.all() else ok.astype(float) @ finite
-            u_new = new[ok] / (est_days[ok] + 2) - 0.5
-            g.sums.add(out.rel, np.vstack([sums, per_day]))
+    events = [g.event(rows) for g in tests]
+    fast = [j for j, g in enumerate(tests) if g.fast]
+    if fast:
+        # The estimation days are ranked once for all tests; each test adds its event value.
+        # u = rank / (T_i + 1) - 1/2 with T_i = est_days + 1, summed per day over the events.
+        oks = np.column_stack([events[j][0] for j in fast])
+        extras = np.column_stack([events[j][1] for j in fast])
+        sums, new = weighted_rank_sums_with_one_more(ranks0, est_sar, extras, oks, 1.0 / (est_days + 2), est_days)
+        for col, j in enumerate(fast):
+            g, ok = tests[j], oks[:, col]
+            per_day = per_day_all if ok.all() else per_day_all - finite[~ok].sum(axis=0)
+            u_new = new[ok, col] / (est_days[ok] + 2) - 0.5
+            g.sums.add(out.rel, np.vstack([sums[col], per_day]))
             g.new_sum += float(u_new.sum())
             g.new_cnt += len(u_new)
-        else:
-            series = np.concatenate([est_sar[ok], extra[ok][:, None]], axis=1)
-            ranks = row_ranks(series)
-            t_i = np.isfinite(series).sum(axis=1)
-            u = ranks / (t_i[:, None] + 1) - 0.5
-            cnt = np.isfinite(u).sum(axis=0)
-            total = np.nansum(u, axis=0)
-            g.sums.add(out.rel, np.vstack([total[:-1], cnt[:-1]]))
-            g.new_sum += float(total[-1])
-            g.new_cnt += int(cnt[-1])
+    for g, (ok, extra) in zip(tests, events, strict=True):
+        if g.fast:
+            continue
+        series = np.concatenate([est_sar[ok], extra[ok][:, None]], axis=1)
+        ranks = row_ranks(series)
+        t_i = np.isfinite(series).sum(axis=1)
+        u = ranks / (t_i[:, None] + 1) - 0.5
+        cnt = np.isfinite(u).sum(axis=0)
+        total = np.nansum(u, axis=0)
+        g.sums.add(out.rel, np.vstack([total[:-1], cnt[:-1]]))
+        g.new_sum += float(total[-1])
+        g.new_cnt += int(cnt[-1])
 
 
 def _grank_stat(g: _GrankTest) -> _Stat:

@@ -14,9 +14,9 @@ or a mapping of symbol -> Series when each security has its own benchmark.
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -28,6 +28,7 @@ from eventstudy.errors import UserError
 from eventstudy.stats import chunked, engine, evidence, significance
 from eventstudy.stats.diagnostics import residual_diagnostics
 from eventstudy.stats.models import MODELS
+from eventstudy.stats.panel import Layout
 from eventstudy.stats.returns import to_returns
 from eventstudy.stats.windows import DateWindow, Estimation, Window, default_cars
 
@@ -213,7 +214,7 @@ class EventStudy:
                    log_returns=log_returns, **kwargs)
 
     # -- building the event series ----------------------------------------------------------
-    def _series(self) -> tuple[list[engine.EventSeries], list[dict]]:
+    def _series(self) -> tuple[list[engine.EventSeries], list[dict], Layout]:
         rets = {str(k): v for k, v in self.returns.items()}
         ev = self.events
         missing = [c for c in ("symbol", "date") if c not in ev.columns]
@@ -222,35 +223,42 @@ class EventStudy:
         symbols = [str(x) for x in ev["symbol"]]
         whens = _event_dates(ev["date"])
         given = [str(x) for x in ev["event_id"]] if "event_id" in ev.columns else [""] * len(ev)
-        for k, symbol in enumerate(symbols):
-            if symbol not in rets:
-                raise UserError(f"event {k + 1}: no returns for {symbol!r}", field="symbol",
+        code, names = pd.factorize(np.asarray(symbols, dtype=object), use_na_sentinel=False)
+        for name in names:
+            if name not in rets:
+                k = symbols.index(name)
+                raise UserError(f"event {k + 1}: no returns for {name!r}", field="symbol",
                                 hint=f"series available: {', '.join(list(rets)[:12])}")
         # Each security's days, returns and benchmarks are prepared once and shared by its events;
-        # day 0 is found for all its events in one search.
-        by_symbol: dict[str, list[int]] = {}
-        for k, symbol in enumerate(symbols):
-            by_symbol.setdefault(symbol, []).append(k)
-        day0 = np.full(len(ev), -1, dtype=np.intp)
-        prepared = {}
+        # day 0 is found in one search per calendar (every security of a wide frame without gaps
+        # shares the frame's).
         wide = _Wide.of(self.returns)
-        for symbol, rows in by_symbol.items():
-            prepared[symbol] = self._security(rets, symbol, wide)
-            day0[rows] = locate_day0s(prepared[symbol][0], whens[rows], self.event_day)
+        prepared = [self._security(rets, str(name), wide) for name in names]
+        calendars: dict[int, list[int]] = {}
+        for j, p in enumerate(prepared):
+            calendars.setdefault(id(p[0]), []).append(j)
+        day0 = np.full(len(ev), -1, dtype=np.intp)
+        for members in calendars.values():
+            rows = np.flatnonzero(np.isin(code, members))
+            day0[rows] = locate_day0s(prepared[members[0]][0], whens[rows], self.event_day)
         ids = _event_ids(symbols, whens, given)
         built: list[engine.EventSeries] = []
         skipped: list[dict] = []
-        for k, symbol in enumerate(symbols):
-            event_id = ids[k]
-            if day0[k] < 0:
-                when = whens[k]
-                skipped.append({"event_id": event_id, "symbol": symbol, "date": when,
-                                "reason": f"no trading day for {when.date()} under the {self.event_day!r} rule"})
-                continue
-            dates, r, m, s, m_full = prepared[symbol]
-            built.append(engine.EventSeries(event_id=event_id, symbol=symbol, dates=dates, returns=r,
+        for k in np.flatnonzero(day0 < 0).tolist():
+            when = whens[k]
+            skipped.append({"event_id": ids[k], "symbol": symbols[k], "date": when,
+                            "reason": f"no trading day for {when.date()} under the {self.event_day!r} rule"})
+        placed = np.flatnonzero(day0 >= 0)
+        for k in placed.tolist():
+            dates, r, m, s, m_full = prepared[code[k]]
+            built.append(engine.EventSeries(event_id=ids[k], symbol=symbols[k], dates=dates, returns=r,
                                             day0=int(day0[k]), market=m, sector=s, market_full=m_full))
-        return built, skipped
+        # Where every event's arrays lie, built once: chunks and passes only index it.
+        day_values: dict[int, np.ndarray] = {}  # one array per calendar, however many securities share it
+        arrays = [{"returns": r, "market": m, "sector": s, "dates": day_values.setdefault(id(d), d.values)}
+                  for d, r, m, s, _ in prepared]
+        layout = Layout.of_securities(arrays, code[placed], day0[placed])
+        return built, skipped, layout
 
     def _security(
         self, rets: Mapping[str, pd.Series], symbol: str, wide: _Wide | None = None
@@ -303,10 +311,10 @@ class EventStudy:
                 "valid days", field="estimation",
                 hint=f"give --min-estimation {w.length} or less, or a longer --estimation window")
 
-    def _prepare(self) -> tuple[list[engine.EventSeries], list[dict], Window, list[Window], pd.DataFrame]:
+    def _prepare(self) -> tuple[list[engine.EventSeries], list[dict], Window, list[Window], pd.DataFrame, Layout]:
         self._check_model()
         self._check_estimation()
-        series, skipped = self._series()
+        series, skipped, layout = self._series()
         if not series:
             raise UserError("no event could be placed on its security's trading days",
                             hint="check the event dates and the --event-day rule")
@@ -317,18 +325,20 @@ class EventStudy:
             if c.start < window.start or c.end > window.end:
                 raise UserError(f"CAR window {c.label} lies outside the event window {window.label}",
                                 field="car", hint="widen --window or narrow --car")
-        return series, skipped, window, cars, _overlaps(series, window)
+        return series, skipped, window, cars, _overlaps(series, window), layout
 
-    def _run(self, series: list[engine.EventSeries], window: Window) -> engine.Output:
+    def _run(self, series: list[engine.EventSeries], window: Window, layout: Layout) -> engine.Output:
         return engine.run(series, model=self.model, estimation=self.estimation, window=window,
-                          fallback=self.fallback, log_returns=self.log_returns, convention=self.convention)
+                          fallback=self.fallback, log_returns=self.log_returns, convention=self.convention,
+                          layout=layout)
 
     def fit(self) -> StudyResult:
-        return self._fit(*self._prepare())
+        with _one_blas_thread():
+            return self._fit(*self._prepare())
 
     def _fit(self, series: list[engine.EventSeries], skipped: list[dict], window: Window, cars: list[Window],
-             overlaps: pd.DataFrame) -> StudyResult:
-        out = self._run(series, window)
+             overlaps: pd.DataFrame, layout: Layout) -> StudyResult:
+        out = self._run(series, window, layout)
         car_arrays = [out.car(w) for w in cars]
         tests, r, clustered = significance.test_table(
             out, car_arrays, clustered=self.clustered, bootstrap=self.bootstrap, seed=self.seed,
@@ -345,18 +355,25 @@ class EventStudy:
         only the event-window columns: its ``ar``, ``car``, ``tests``, ``estimates``, ``summary()``
         and ``to_csv()`` are those of :meth:`fit`; ``sq`` and the report's charts need :meth:`fit`.
         """
-        series, skipped, window, cars, overlaps = self._prepare()
-        day0 = engine.day0_dates(series)
+        with _one_blas_thread():
+            return self._fit_chunked(chunk_size)
+
+    def _fit_chunked(self, chunk_size: int | None) -> StudyResult:
+        series, skipped, window, cars, overlaps, layout = self._prepare()
+        day0 = layout.day0_values("dates")
         clustered = significance.is_clustered(day0, self.clustered)
         size = chunk_size or chunked.auto_chunk_size(self.estimation, window)
         # A caller's clustered=True makes all events one cluster: one chunk.
         plan = [np.arange(len(series))] if self.clustered else chunked.plan(day0, size)
         if len(plan) == 1:
-            return self._fit(series, skipped, window, cars, overlaps)
+            return self._fit(series, skipped, window, cars, overlaps, layout)
         sums = significance.EstimationSums()
-        collect = chunked.Collector(series)
-        run = functools.partial(self._run, window=window)
-        for out, rows in chunked.chunks_of(series, plan, run):
+        collect = chunked.Collector(series, layout)
+
+        def run(rows: np.ndarray) -> engine.Output:
+            return self._run([series[i] for i in rows], window, layout.take(rows))
+
+        for out, rows in chunked.chunks_of(plan, run):
             sums.add(out, clustered=clustered, force=False, estudy2=self.convention == "estudy2")
             collect.put(out, rows, [out.car(w) for w in cars], estimates_table(out, notes=False))
             del out
@@ -364,11 +381,20 @@ class EventStudy:
         car_arrays = collect.car_arrays(cars)
         tests, r, clustered = significance.test_table(
             compact, car_arrays, clustered=clustered, bootstrap=self.bootstrap, seed=self.seed,
-            convention=self.convention, sums=sums, panels=lambda: chunked.chunks_of(series, plan, run),
+            convention=self.convention, sums=sums, panels=lambda: chunked.chunks_of(plan, run),
         )
         result = StudyResult(compact, car_arrays, tests, r, clustered, pd.DataFrame(skipped), overlaps)
         result.estimate_numbers = collect.estimates_table()
         return result
+
+
+def _one_blas_thread() -> AbstractContextManager:
+    """The engine's matrix products are small (events x days by a vector, 2 x 2 inverses): BLAS
+    threads cost more in hand-offs than they save, and on a busy machine several times the time
+    (a 10,000-event study's GRANK: 0.3 s per chunk with 2 threads, 0.04 s with one)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def estimates_table(out: engine.Output, notes: bool = True) -> pd.DataFrame:
@@ -471,7 +497,7 @@ class StudyResult:
         if out.compact:
             # The chunked engine keeps neither returns nor expected returns: the series have the
             # former, the latter is return - AR (equal to the engine's to rounding, ~1e-16 of the return).
-            y, dates = engine.window_data(series, out.rel[cols])
+            y, dates = engine.window_data(out, rows, out.rel[cols])
             expected = y - ar
         else:
             y, dates, expected = out.y[rows][:, cols], out.dates[rows][:, cols], out.expected[rows][:, cols]

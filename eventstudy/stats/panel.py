@@ -1,0 +1,121 @@
+"""Event-time panels by index arithmetic: each event's arrays as one row of an (events x days) array.
+
+A security's arrays (returns, benchmarks and dates on its own trading days) are stored once, in
+flat arrays shared by all events; an event is its security's block plus the position of day 0. The
+layout is built once per study, so a chunk of events, or a second pass over it, only computes
+indices: no per-event Python and no copy of the securities' data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from eventstudy.stats.engine import EventSeries
+
+ARRAYS = ("returns", "market", "sector", "dates")
+_FILL = {"dates": np.datetime64("NaT", "ns")}
+
+
+@dataclass
+class Layout:
+    """Where each of n events' arrays lie: ``flats[name][start[name][i] + p]`` is position ``p`` of
+    event ``i``'s array ``name`` (``0 <= p < length[i]``); ``day0[i]`` is day 0's position.
+    ``flats[name]`` is None when some event has no such array (no sector index, say)."""
+
+    flats: dict[str, np.ndarray | None]
+    start: dict[str, np.ndarray]
+    length: np.ndarray
+    day0: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.day0)
+
+    @classmethod
+    def of_securities(cls, arrays: Sequence[dict[str, np.ndarray | None]], security: np.ndarray,
+                      day0: np.ndarray) -> Layout:
+        """From each security's arrays (same length within a security; ``dates`` datetime64) and each
+        event's security (index into ``arrays``) and day 0. Arrays shared by several securities (one
+        market index) are stored once."""
+        flats: dict[str, np.ndarray | None] = {}
+        start: dict[str, np.ndarray] = {}
+        for name in ARRAYS:
+            per = [a.get(name) for a in arrays]
+            if any(a is None for a in per):
+                flats[name] = None
+                continue
+            slot: dict[int, int] = {}
+            uniq: list[np.ndarray] = []
+            which = np.empty(len(per), dtype=np.intp)
+            for k, a in enumerate(per):
+                assert a is not None
+                j = slot.get(id(a))
+                if j is None:
+                    j = slot[id(a)] = len(uniq)
+                    uniq.append(a)
+                which[k] = j
+            dtype = "datetime64[ns]" if name == "dates" else float
+            parts = [np.asarray(a).astype(dtype, copy=False) for a in uniq]
+            offsets = np.concatenate([[0], np.cumsum([len(a) for a in parts])[:-1]]).astype(np.intp)
+            flats[name] = np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+            start[name] = offsets[which][security]
+        lengths = np.array([len(a["returns"]) for a in arrays], dtype=np.intp)  # type: ignore[arg-type]
+        return cls(flats, start, lengths[security], np.asarray(day0, dtype=np.intp))
+
+    @classmethod
+    def of(cls, series: Sequence[EventSeries]) -> Layout:
+        """From event series; events whose arrays are the same objects share their blocks."""
+        keys: dict[tuple[int, ...], int] = {}
+        arrays: list[dict[str, np.ndarray | None]] = []
+        security = np.empty(len(series), dtype=np.intp)
+        for i, s in enumerate(series):
+            key = (id(s.returns), id(s.market), id(s.sector), id(s.dates))
+            k = keys.get(key)
+            if k is None:
+                k = keys[key] = len(arrays)
+                arrays.append({"returns": s.returns, "market": s.market, "sector": s.sector,
+                               "dates": s.dates.values})
+            security[i] = k
+        day0 = np.fromiter((s.day0 for s in series), dtype=np.intp, count=len(series))
+        return cls.of_securities(arrays, security, day0)
+
+    def take(self, rows: np.ndarray) -> Layout:
+        """The layout of events ``rows`` (sharing the flat arrays)."""
+        return Layout(self.flats, {k: v[rows] for k, v in self.start.items()}, self.length[rows], self.day0[rows])
+
+    def panel(self, name: str, rel: np.ndarray, shift: int = 0) -> np.ndarray | None:
+        """(n, len(rel)) array ``name`` on relative days ``rel`` (consecutive) + ``shift``; NaN (NaT)
+        where an event's array has no such day; None when the events lack the array."""
+        flat = self.flats[name]
+        if flat is None:
+            return None
+        k = len(rel)
+        first = self.day0 + int(rel[0]) + shift
+        out = np.empty((self.n, k), dtype=flat.dtype)
+        inside = (first >= 0) & (first + k <= self.length)
+        # Rows wholly inside their array are contiguous slices of the flat array, copied whole.
+        if len(flat) >= k and inside.any():
+            out[inside] = np.lib.stride_tricks.sliding_window_view(flat, k)[self.start[name][inside] + first[inside]]
+        edge = np.flatnonzero(~inside)
+        if len(edge):
+            pos = first[edge, None] + np.arange(k)
+            ok = (pos >= 0) & (pos < self.length[edge, None])
+            at = self.start[name][edge, None] + np.where(ok, pos, 0)
+            out[edge] = np.where(ok, flat[np.minimum(at, max(len(flat) - 1, 0))] if len(flat) else _fill(name),
+                                 _fill(name))
+        return out
+
+    def day0_values(self, name: str = "dates") -> np.ndarray:
+        """Each event's array ``name`` at day 0 (its day-0 date by default)."""
+        flat = self.flats[name]
+        assert flat is not None
+        return flat[self.start[name] + self.day0]
+
+
+def _fill(name: str) -> np.ndarray:
+    return np.asarray(_FILL.get(name, np.nan))
