@@ -15,12 +15,17 @@ Memory is one chunk's panels plus the per-event columns of all events; time is l
 from __future__ import annotations
 
 import ctypes
+import itertools
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
 from eventstudy.stats import engine, models
+from eventstudy.stats.panel import Layout
 from eventstudy.stats.windows import Estimation, Window
 
 # A chunk's panels take about this many bytes per event and panel day (returns, benchmarks,
@@ -28,6 +33,9 @@ from eventstudy.stats.windows import Estimation, Window
 BYTES_PER_EVENT_DAY = 160
 CHUNK_MEMORY = 96 * 2**20
 MIN_CHUNK, MAX_CHUNK = 500, 50_000
+# Chunks worked on at once in threads, besides the one being added up.
+WORKERS = 2
+T = TypeVar("T")
 
 
 def auto_chunk_size(estimation: Estimation, window: Window) -> int:
@@ -75,8 +83,9 @@ def window_columns(out: engine.Output) -> engine.Output:
 class Collector:
     """The compact outputs and CAR arrays of all chunks, put in the events' own order."""
 
-    def __init__(self, series: list[engine.EventSeries]):
+    def __init__(self, series: list[engine.EventSeries], layout: Layout):
         self.series = series
+        self.layout = layout
         self.n = len(series)
         self.arrays: dict[str, np.ndarray] = {}
         self.params: dict[str, np.ndarray] = {}
@@ -133,7 +142,7 @@ class Collector:
             series=self.series, model=first.model, rel=first.rel, dates=empty.astype("datetime64[ns]"), y=empty, m=None,
             expected=fit.expected, ar=a["ar"], var_ar=a["var_ar"], est=np.zeros(a["ar"].shape, dtype=bool),
             window=first.window, fit=fit, model_used=self.model_used, usable=a["usable"], notes=self.notes,
-            log_returns=first.log_returns, convention=first.convention, compact=True,
+            log_returns=first.log_returns, convention=first.convention, compact=True, layout=self.layout,
         )
 
     def car_arrays(self, windows: list[Window]) -> list[engine.CarArrays]:
@@ -145,12 +154,33 @@ class Collector:
         return pd.DataFrame({c: self.estimates[c] if c in self.estimates else text[c] for c in self.estimate_columns})
 
 
-def chunks_of(series: list[engine.EventSeries], chunks: list[np.ndarray],
-              run: Callable[[list[engine.EventSeries]], engine.Output]) -> Iterator[tuple[engine.Output, np.ndarray]]:
-    """Each chunk's engine output with its events' positions among all events."""
-    for rows in chunks:
-        yield run([series[i] for i in rows]), rows
-        release_memory()
+def chunks_of(chunks: list[np.ndarray], work: Callable[[np.ndarray], T],
+              workers: int = WORKERS) -> Iterator[tuple[T, np.ndarray]]:
+    """``work`` of each chunk's event positions, with those positions, in chunk order.
+
+    Up to ``workers`` chunks are worked on in threads while the caller uses the one before: the
+    work is whole-array numpy, which releases the GIL, so other cores do it, at the cost of that
+    many more chunks' panels in memory. The results come in order, so whatever the caller adds up
+    is added in the same order as with no thread at all (``workers=0``)."""
+    if workers < 1 or len(chunks) < 2:
+        for rows in chunks:
+            yield work(rows), rows
+            release_memory()
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="eventstudy-chunk") as pool:
+        pending: deque[tuple[Future[T], np.ndarray]] = deque()
+        todo = iter(chunks)
+        for rows in itertools.islice(todo, workers):
+            pending.append((pool.submit(work, rows), rows))
+        while pending:
+            future, rows = pending.popleft()
+            result = future.result()
+            nxt = next(todo, None)
+            if nxt is not None:
+                pending.append((pool.submit(work, nxt), nxt))
+            yield result, rows
+            del result
+            release_memory()
 
 
 def release_memory() -> None:

@@ -30,13 +30,19 @@ def residual_diagnostics(resid: np.ndarray, used: np.ndarray) -> dict[str, np.nd
         jb = cnt / 6.0 * (skew**2 + 0.25 * (kurt - 3.0) ** 2)
         jb_p = np.exp(-0.5 * jb)  # chi-squared survival function with 2 degrees of freedom
     # Durbin-Watson: differences between each used day and the previous used day of the same row.
-    k = resid.shape[1]
-    last = np.maximum.accumulate(np.where(used, np.arange(k), -1), axis=1)
-    prev = np.full_like(last, -1)
-    prev[:, 1:] = last[:, :-1]
-    has_prev = used & (prev >= 0)
-    prev_val = np.take_along_axis(x, np.maximum(prev, 0), axis=1)
-    diff = np.where(has_prev, x - prev_val, 0.0)
+    both = used[:, 1:] & used[:, :-1]
+    if ((used[:, 1:] & ~used[:, :-1]).sum(axis=1) + used[:, 0] <= 1).all():
+        # Every row's used days are one run (no missing day inside): the previous used day is the
+        # previous column.
+        diff = np.where(both, x[:, 1:] - x[:, :-1], 0.0)
+    else:
+        k = resid.shape[1]
+        last = np.maximum.accumulate(np.where(used, np.arange(k), -1), axis=1)
+        prev = np.full_like(last, -1)
+        prev[:, 1:] = last[:, :-1]
+        has_prev = used & (prev >= 0)
+        prev_val = np.take_along_axis(x, np.maximum(prev, 0), axis=1)
+        diff = np.where(has_prev, x - prev_val, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         dw = (diff * diff).sum(axis=1) / (x * x).sum(axis=1)
     few = cnt < MIN_DAYS

@@ -218,7 +218,8 @@ def run(
             short = fit.n_obs < est.min_days
     rel = np.arange(lo, y.shape[1] + lo)
     m = inp.m
-    notes = [list(s.notes) for s in series]
+    # The events' own lists, shared: an event the engine notes gets a new list (_note).
+    notes = [s.notes for s in series]
     model_used = [model] * len(series)
     used = est_mask & np.isfinite(y) & np.isfinite(fit.expected)
     if short.any() and rule == "post-event":
@@ -289,6 +290,10 @@ def _estudy2_market_term(
         return 1.0 / n_obs[:, None] + (m - mbar[:, None]) ** 2 / smm[:, None]
 
 
+def _note(notes: list[list[str]], i: int, text: str) -> None:
+    notes[i] = [*notes[i], text]  # never the event's own list, which other runs share
+
+
 def _no_fallback(fit: models.Fit, short: np.ndarray, model: str, min_days: int, notes: list[list[str]]) -> None:
     """``--fallback none``: keep the requested model; without enough days to fit its parameters
     there is no expected return (never the zero that an empty fit would give)."""
@@ -296,10 +301,10 @@ def _no_fallback(fit: models.Fit, short: np.ndarray, model: str, min_days: int, 
     for i in np.flatnonzero(short):
         if estimated and fit.n_obs[i] < fit.n_params:
             fit.expected[i] = np.nan
-            notes[i].append(f"{model} not estimable ({int(fit.n_obs[i])} valid estimation days < {min_days}) "
+            _note(notes, i, f"{model} not estimable ({int(fit.n_obs[i])} valid estimation days < {min_days}) "
                             "and no fallback (--fallback none): no abnormal return")
         else:
-            notes[i].append(f"too few valid estimation days ({int(fit.n_obs[i])} < {min_days}) and no fallback "
+            _note(notes, i, f"too few valid estimation days ({int(fit.n_obs[i])} < {min_days}) and no fallback "
                             f"(--fallback none): {model} fitted on them, no test statistics")
 
 
@@ -354,7 +359,8 @@ def _apply_fallback(
         span = f" [{int(days.min()):+d},{int(days.max()):+d}]" if len(days) else ""
         pre_text = f"{n_pre} estimation-window days and " if n_pre else ""
         enough = "" if fb.n_obs[i] >= min_days else f"; fewer than {min_days}: no test statistics"
-        notes[i].append(
+        _note(
+            notes, i,
             f"estimation window too short ({int(fit.n_obs[i])} valid days < {min_days}): "
             f"{fb_model} returns (--fallback post-event), volatility from {pre_text}{len(days)} post-event "
             f"days{span}{enough}"

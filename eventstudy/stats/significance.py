@@ -110,6 +110,10 @@ class _ByRel:
         self.lo = 0
         self.v: np.ndarray | None = None
 
+    def merge(self, other: _ByRel) -> None:
+        if other.v is not None:
+            self.add(np.arange(other.lo, other.lo + other.v.shape[1]), other.v)
+
     def add(self, rel: np.ndarray, v: np.ndarray) -> None:
         lo = int(rel[0])
         if self.v is None:
@@ -172,6 +176,26 @@ class EstimationSums:
             total, pairs = _correlation_sums(out, est, force)
             self.corr_sum += total
             self.corr_pairs += pairs
+
+    @classmethod
+    def of(cls, out: Output, *, clustered: bool, force: bool, estudy2: bool) -> EstimationSums:
+        """The sums of one output (one chunk's): :meth:`merge` them in chunk order."""
+        sums = cls()
+        sums.add(out, clustered=clustered, force=force, estudy2=estudy2)
+        return sums
+
+    def merge(self, other: EstimationSums) -> None:
+        """Add another chunk's sums (in chunk order, the additions of adding its output here)."""
+        self.port.merge(other.port)
+        self.ranks.merge(other.ranks)
+        self.t_sum += other.t_sum
+        self.n_ok += other.n_ok
+        self.pos += other.pos
+        self.est_days += other.est_days
+        self.share_sum += other.share_sum
+        self.share_cnt += other.share_cnt
+        self.corr_sum += other.corr_sum
+        self.corr_pairs += other.corr_pairs
 
 
 def _correlation_sums(out: Output, est: np.ndarray, force: bool) -> tuple[float, int]:
@@ -236,14 +260,31 @@ class _GrankTest:
             return ok, np.where(ok, sa / self.scale, np.nan)
 
 
-def grank_add(tests: list[_GrankTest], out: Output, rows: np.ndarray) -> None:
+@dataclass
+class GrankPanel:
+    """What GRANK needs of one chunk's panel, the same for all its tests: the estimation SARs,
+    their ranks (the costly part, done once) and counts. Made apart from :func:`grank_add` so
+    that a worker thread can make the next chunk's while this one is added."""
+
+    rel: np.ndarray
+    est_sar: np.ndarray
+    finite: np.ndarray
+    est_days: np.ndarray
+    ranks0: np.ndarray
+
+    @classmethod
+    def of(cls, out: Output) -> GrankPanel:
+        est = out.est & out.usable[:, None]
+        est_sar = np.where(est, out.sar, np.nan)
+        finite = np.isfinite(est_sar)
+        ranks0 = np.nan_to_num(row_ranks(est_sar), nan=0.0, copy=False)
+        return cls(out.rel, est_sar, finite, finite.sum(axis=1), ranks0)
+
+
+def grank_add(tests: list[_GrankTest], panel: GrankPanel, rows: np.ndarray) -> None:
     """Add one chunk's estimation ranks to each GRANK test's sums; ``rows`` are the chunk's events'
     positions among all events."""
-    est = out.est & out.usable[:, None]
-    est_sar = np.where(est, out.sar, np.nan)
-    finite = np.isfinite(est_sar)
-    est_days = finite.sum(axis=1)
-    ranks0 = np.nan_to_num(row_ranks(est_sar), nan=0.0, copy=False)
+    est_sar, finite, est_days, ranks0 = panel.est_sar, panel.finite, panel.est_days, panel.ranks0
     per_day_all = finite.sum(axis=0)
     events = [g.event(rows) for g in tests]
     fast = [j for j, g in enumerate(tests) if g.fast]
@@ -257,7 +298,7 @@ def grank_add(tests: list[_GrankTest], out: Output, rows: np.ndarray) -> None:
             g, ok = tests[j], oks[:, col]
             per_day = per_day_all if ok.all() else per_day_all - finite[~ok].sum(axis=0)
             u_new = new[ok, col] / (est_days[ok] + 2) - 0.5
-            g.sums.add(out.rel, np.vstack([sums[col], per_day]))
+            g.sums.add(panel.rel, np.vstack([sums[col], per_day]))
             g.new_sum += float(u_new.sum())
             g.new_cnt += len(u_new)
     for g, (ok, extra) in zip(tests, events, strict=True):
@@ -269,7 +310,7 @@ def grank_add(tests: list[_GrankTest], out: Output, rows: np.ndarray) -> None:
         u = ranks / (t_i[:, None] + 1) - 0.5
         cnt = np.isfinite(u).sum(axis=0)
         total = np.nansum(u, axis=0)
-        g.sums.add(out.rel, np.vstack([total[:-1], cnt[:-1]]))
+        g.sums.add(panel.rel, np.vstack([total[:-1], cnt[:-1]]))
         g.new_sum += float(total[-1])
         g.new_cnt += int(cnt[-1])
 
@@ -526,7 +567,7 @@ def is_clustered(day0_dates: np.ndarray, clustered: bool | None) -> bool:
     return bool(len(np.unique(day0_dates)) < len(day0_dates)) if clustered is None else clustered
 
 
-Panels = Callable[[], Iterable[tuple[Output, np.ndarray]]]
+Panels = Callable[[], Iterable[tuple[GrankPanel, np.ndarray]]]
 
 
 def test_table(
@@ -546,8 +587,8 @@ def test_table(
     the cross-correlation-robust statistics come first.
 
     ``out`` is the full engine output, or (chunked engine) its event-window columns for all events
-    with ``sums`` added over the chunks and ``panels`` yielding each chunk's full output again with
-    its events' positions, for GRANK's second pass.
+    with ``sums`` added over the chunks and ``panels`` yielding each chunk's :class:`GrankPanel`
+    (from its full output, computed again) with its events' positions, for GRANK's second pass.
     """
     cars = list(cars)
     force = bool(clustered)  # the caller's True: all events form one cluster
@@ -558,7 +599,7 @@ def test_table(
         panels = None
     bat = Battery(out, sums, clustered=clustered, bootstrap=bootstrap, seed=seed, convention=convention)
     granks = bat.grank_tests(cars)
-    for chunk, where in (panels() if panels is not None else [(out, np.arange(out.n))]):
+    for chunk, where in (panels() if panels is not None else [(GrankPanel.of(out), np.arange(out.n))]):
         grank_add(granks, chunk, where)
     stats = [_grank_stat(g) for g in granks]
     rows: list[tuple[str, float, str, _Stat, float]] = []

@@ -369,23 +369,48 @@ class EventStudy:
             return self._fit(series, skipped, window, cars, overlaps, layout)
         sums = significance.EstimationSums()
         collect = chunked.Collector(series, layout)
+        estudy2 = self.convention == "estudy2"
 
         def run(rows: np.ndarray) -> engine.Output:
             return self._run([series[i] for i in rows], window, layout.take(rows))
 
-        for out, rows in chunked.chunks_of(plan, run):
-            sums.add(out, clustered=clustered, force=False, estudy2=self.convention == "estudy2")
-            collect.put(out, rows, [out.car(w) for w in cars], estimates_table(out, notes=False))
+        def first(rows: np.ndarray) -> tuple[engine.Output, significance.EstimationSums, list, pd.DataFrame]:
+            out = run(rows)
+            part = significance.EstimationSums.of(out, clustered=clustered, force=False, estudy2=estudy2)
+            return out, part, [out.car(w) for w in cars], estimates_table(out, notes=False)
+
+        def second(rows: np.ndarray) -> significance.GrankPanel:
+            return significance.GrankPanel.of(run(rows))
+
+        for (out, part, car_list, estimates), rows in chunked.chunks_of(plan, first):
+            sums.merge(part)
+            collect.put(out, rows, car_list, estimates)
             del out
         compact = collect.output()
         car_arrays = collect.car_arrays(cars)
         tests, r, clustered = significance.test_table(
             compact, car_arrays, clustered=clustered, bootstrap=self.bootstrap, seed=self.seed,
-            convention=self.convention, sums=sums, panels=lambda: chunked.chunks_of(plan, run),
+            convention=self.convention, sums=sums, panels=lambda: chunked.chunks_of(plan, second),
         )
         result = StudyResult(compact, car_arrays, tests, r, clustered, pd.DataFrame(skipped), overlaps)
         result.estimate_numbers = collect.estimates_table()
         return result
+
+
+def _text(values: list[str], times: int = 1) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """A text column of ``values``, each repeated ``times`` (the per-event tables repeat ids on every
+    day), made in arrow: pandas otherwise converts every row's Python string, most of the time of
+    building a large table."""
+    import pyarrow as pa
+
+    try:
+        dtype = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default text dtype since 3.0
+    except TypeError:  # pandas 2: text columns are objects
+        return np.repeat(np.array(values, dtype=object), times)
+    arr = pa.array(values, type=pa.string())
+    if times > 1:
+        arr = arr.take(pa.array(np.repeat(np.arange(len(values)), times)))
+    return pd.array(arr, dtype=dtype)
 
 
 def _one_blas_thread() -> AbstractContextManager:
@@ -503,8 +528,8 @@ class StudyResult:
             y, dates, expected = out.y[rows][:, cols], out.dates[rows][:, cols], out.expected[rows][:, cols]
         t, p = engine.t_test(ar, var, engine.degrees_of_freedom(out)[rows][:, None])
         return pd.DataFrame({
-            "event_id": np.repeat([s.event_id for s in series], w),
-            "symbol": np.repeat([s.symbol for s in series], w),
+            "event_id": _text([s.event_id for s in series], w),
+            "symbol": _text([s.symbol for s in series], w),
             "day": np.tile(out.rel[cols], n),
             "date": dates.ravel(),
             "return": y.ravel(),
@@ -513,7 +538,7 @@ class StudyResult:
             "sd": np.sqrt(var).ravel(),
             "t_stat": t.ravel(),
             "p_value": p.ravel(),
-            "model": np.repeat(out.model_used[rows], w),
+            "model": _text(out.model_used[rows], w),
         })
 
     @cached_property
@@ -525,8 +550,8 @@ class StudyResult:
         series = out.series[rows]
         t, p = engine.t_test(c.car[rows], c.var[rows], engine.degrees_of_freedom(out)[rows])
         return pd.DataFrame({
-            "event_id": [s.event_id for s in series],
-            "symbol": [s.symbol for s in series],
+            "event_id": _text([s.event_id for s in series]),
+            "symbol": _text([s.symbol for s in series]),
             "day0": out.day0_dates[rows],
             "window": c.window.label,
             "start": c.window.start,
@@ -538,9 +563,9 @@ class StudyResult:
             "sd": np.sqrt(c.var[rows]),
             "t_stat": t,
             "p_value": p,
-            "model": out.model_used[rows],
+            "model": _text(out.model_used[rows]),
             "estimation_days": out.fit.n_obs[rows].astype(int),
-            "note": ["; ".join(n) for n in out.notes[rows]],
+            "note": _text(["; ".join(n) for n in out.notes[rows]]),
         })
 
     def lead_statistic(self, window: str) -> pd.Series | None:
