@@ -290,7 +290,7 @@ def _estudy2_market_term(
         return 1.0 / n_obs[:, None] + (m - mbar[:, None]) ** 2 / smm[:, None]
 
 
-def _note(notes: list[list[str]], i: int, text: str) -> None:
+def _note(notes: list[list[str]], i: int | np.integer, text: str) -> None:
     notes[i] = [*notes[i], text]  # never the event's own list, which other runs share
 
 
