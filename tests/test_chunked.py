@@ -60,6 +60,26 @@ def test_chunked_equals_one_pass(seed: int, convention: str, model: str) -> None
     assert many.summary() == one.summary()
 
 
+@pytest.mark.parametrize("keep", [True, False])
+@pytest.mark.parametrize("workers", [0, 1, 2])
+def test_threads_and_kept_ranks_change_no_bit(monkeypatch: pytest.MonkeyPatch, keep: bool, workers: int) -> None:
+    """Chunks worked on in threads, and GRANK's ranks kept from pass 1 instead of a second pass,
+    give exactly the tables of one thread and two passes: sums are added in chunk order."""
+    frame, ev = problem(4)
+    st = EventStudy(frame, ev, market="MKT", estimation=Estimation(Window(-150, -11), min_days=60),
+                    window=Window(-5, 5), bootstrap=199)
+    monkeypatch.setattr(chunked, "WORKERS", 0)
+    monkeypatch.setattr(chunked, "GRANK_MEMORY", 0)
+    reference = st.fit_chunked(chunk_size=15)
+    monkeypatch.setattr(chunked, "WORKERS", workers)
+    monkeypatch.setattr(chunked, "GRANK_MEMORY", 2**40 if keep else 0)
+    assert chunked.keep_grank_panels(len(ev), st.estimation, st.window) == keep  # type: ignore[arg-type]
+    got = st.fit_chunked(chunk_size=15)
+    for name in ("ar", "car", "tests", "estimates"):
+        pd.testing.assert_frame_equal(getattr(reference, name), getattr(got, name), check_exact=True, obj=name)
+    assert got.mean_correlation == reference.mean_correlation
+
+
 def test_chunks_keep_date_clusters_whole() -> None:
     day0 = np.array(["2020-01-02", "2020-01-01", "2020-01-02", "2020-01-03", "2020-01-01"], dtype="datetime64[D]")
     parts = chunked.plan(day0, 2)

@@ -6,7 +6,8 @@ chunk and keeps only what is per event and small: the event-window columns of th
 variance (returns and dates are the series'; the expected return is return - AR, equal to rounding),
 the CAR arrays and the estimates' columns; the battery's estimation-window inputs
 are added up as :class:`significance.EstimationSums`. GRANK needs each test's cross-sectional
-standard deviation, known after pass 1: pass 2 runs each chunk again and adds its rank sums.
+standard deviation, known after pass 1: pass 2 runs each chunk again and adds its rank sums
+(unless all chunks' ranks fit :data:`GRANK_MEMORY`: then pass 1 keeps them).
 
 Memory is one chunk's panels plus the per-event columns of all events; time is linear in events
 (pass 2 repeats the engine, not the battery's other statistics).
@@ -33,20 +34,34 @@ from eventstudy.stats.windows import Estimation, Window
 BYTES_PER_EVENT_DAY = 160
 CHUNK_MEMORY = 96 * 2**20
 MIN_CHUNK, MAX_CHUNK = 500, 50_000
+# GRANK's inputs of a chunk (estimation SARs, their ranks, where they are finite), kept from pass 1
+# while all chunks' take at most GRANK_MEMORY: small studies need no second pass.
+GRANK_BYTES_PER_EVENT_DAY = 17
+GRANK_MEMORY = 128 * 2**20
 # Chunks worked on at once in threads, besides the one being added up.
 WORKERS = 2
 T = TypeVar("T")
+
+
+def panel_width(estimation: Estimation, window: Window) -> int:
+    """Days of a chunk's panels (without the fallback's post-event days)."""
+    if isinstance(estimation.window, Window):
+        return max(window.end, estimation.window.end) - min(window.start, estimation.window.start) + 1
+    return 2 * 250 + window.length  # a date window's reach in event time varies by security
 
 
 def auto_chunk_size(estimation: Estimation, window: Window) -> int:
     """Events per chunk so that a chunk's panels take about :data:`CHUNK_MEMORY` (96 MB): about
     2,300 events with a 250-day estimation window and a 21-day event window (small chunks cost
     little time: the work per chunk is whole-array)."""
-    if isinstance(estimation.window, Window):
-        width = max(window.end, estimation.window.end) - min(window.start, estimation.window.start) + 1
-    else:
-        width = 2 * 250 + window.length  # a date window's reach in event time varies by security
+    width = panel_width(estimation, window)
     return int(np.clip(CHUNK_MEMORY // (width * BYTES_PER_EVENT_DAY), MIN_CHUNK, MAX_CHUNK))
+
+
+def keep_grank_panels(n_events: int, estimation: Estimation, window: Window) -> bool:
+    """Whether GRANK's estimation ranks of all events fit :data:`GRANK_MEMORY` (then pass 1 keeps
+    them and there is no second pass; about 27,000 events with a 250-day estimation window)."""
+    return n_events * panel_width(estimation, window) * GRANK_BYTES_PER_EVENT_DAY <= GRANK_MEMORY
 
 
 def plan(day0_dates: np.ndarray, size: int) -> list[np.ndarray]:
@@ -155,13 +170,14 @@ class Collector:
 
 
 def chunks_of(chunks: list[np.ndarray], work: Callable[[np.ndarray], T],
-              workers: int = WORKERS) -> Iterator[tuple[T, np.ndarray]]:
+              workers: int | None = None) -> Iterator[tuple[T, np.ndarray]]:
     """``work`` of each chunk's event positions, with those positions, in chunk order.
 
     Up to ``workers`` chunks are worked on in threads while the caller uses the one before: the
     work is whole-array numpy, which releases the GIL, so other cores do it, at the cost of that
     many more chunks' panels in memory. The results come in order, so whatever the caller adds up
-    is added in the same order as with no thread at all (``workers=0``)."""
+    is added in the same order as with no thread at all (``workers=0``; default :data:`WORKERS`)."""
+    workers = WORKERS if workers is None else workers
     if workers < 1 or len(chunks) < 2:
         for rows in chunks:
             yield work(rows), rows

@@ -374,23 +374,31 @@ class EventStudy:
         def run(rows: np.ndarray) -> engine.Output:
             return self._run([series[i] for i in rows], window, layout.take(rows))
 
-        def first(rows: np.ndarray) -> tuple[engine.Output, significance.EstimationSums, list, pd.DataFrame]:
+        keep = chunked.keep_grank_panels(len(series), self.estimation, window)
+        kept: list[tuple[significance.GrankPanel, np.ndarray]] = []
+
+        def first(rows: np.ndarray) -> tuple[engine.Output, significance.EstimationSums, list, pd.DataFrame,
+                                             significance.GrankPanel | None]:
             out = run(rows)
             part = significance.EstimationSums.of(out, clustered=clustered, force=False, estudy2=estudy2)
-            return out, part, [out.car(w) for w in cars], estimates_table(out, notes=False)
+            grank = significance.GrankPanel.of(out) if keep else None
+            return out, part, [out.car(w) for w in cars], estimates_table(out, notes=False), grank
 
         def second(rows: np.ndarray) -> significance.GrankPanel:
             return significance.GrankPanel.of(run(rows))
 
-        for (out, part, car_list, estimates), rows in chunked.chunks_of(plan, first):
+        for (out, part, car_list, estimates, grank), rows in chunked.chunks_of(plan, first):
             sums.merge(part)
             collect.put(out, rows, car_list, estimates)
+            if grank is not None:
+                kept.append((grank, rows))
             del out
         compact = collect.output()
         car_arrays = collect.car_arrays(cars)
         tests, r, clustered = significance.test_table(
             compact, car_arrays, clustered=clustered, bootstrap=self.bootstrap, seed=self.seed,
-            convention=self.convention, sums=sums, panels=lambda: chunked.chunks_of(plan, second),
+            convention=self.convention, sums=sums,
+            panels=(lambda: kept) if keep else (lambda: chunked.chunks_of(plan, second)),
         )
         result = StudyResult(compact, car_arrays, tests, r, clustered, pd.DataFrame(skipped), overlaps)
         result.estimate_numbers = collect.estimates_table()
