@@ -69,14 +69,17 @@ def _batched_ols(y: np.ndarray, cols: list[np.ndarray], use: np.ndarray) -> tupl
 
 
 def quad_form(design: np.ndarray, xtx_inv: np.ndarray) -> np.ndarray:
-    """(n, K): x_t' (X'X)^-1 x_t for every event and day, as sums of p^2 (n, K) products."""
+    """(n, K): x_t' (X'X)^-1 x_t for every event and day, as p (p + 1) / 2 sums of (n, K) products
+    ((X'X)^-1 is symmetric: each cross term is taken once, doubled)."""
     p = design.shape[-1]
+    cols = [design[..., a] for a in range(p)]
     out = np.zeros(design.shape[:2])
     for a in range(p):
-        row = xtx_inv[:, a, 0, None] * design[..., 0]
-        for b in range(1, p):
-            row += xtx_inv[:, a, b, None] * design[..., b]
-        out += design[..., a] * row
+        row = xtx_inv[:, a, a, None] * cols[a]
+        for b in range(a + 1, p):
+            row += (xtx_inv[:, a, b] + xtx_inv[:, b, a])[:, None] * cols[b]
+        row *= cols[a]
+        out += row
     return out
 
 
