@@ -32,7 +32,7 @@ from eventstudy.stats.windows import Estimation, Window
 # A chunk's panels take about this many bytes per event and panel day (returns, benchmarks,
 # dates, expected, AR, variance, design, ranks and the battery's temporaries).
 BYTES_PER_EVENT_DAY = 160
-CHUNK_MEMORY = 96 * 2**20
+CHUNK_MEMORY = 48 * 2**20
 MIN_CHUNK, MAX_CHUNK = 500, 50_000
 # GRANK's inputs of a chunk (estimation SARs, their ranks, where they are finite), kept from pass 1
 # while all chunks' take at most GRANK_MEMORY: small studies need no second pass.
@@ -51,9 +51,10 @@ def panel_width(estimation: Estimation, window: Window) -> int:
 
 
 def auto_chunk_size(estimation: Estimation, window: Window) -> int:
-    """Events per chunk so that a chunk's panels take about :data:`CHUNK_MEMORY` (96 MB): about
-    2,300 events with a 250-day estimation window and a 21-day event window (small chunks cost
-    little time: the work per chunk is whole-array)."""
+    """Events per chunk so that a chunk's panels take about :data:`CHUNK_MEMORY` (48 MB): about
+    1,150 events with a 250-day estimation window and a 21-day event window (small chunks cost
+    little time: the work per chunk is whole-array; with :data:`WORKERS` threads, that many more
+    chunks are in memory at once)."""
     width = panel_width(estimation, window)
     return int(np.clip(CHUNK_MEMORY // (width * BYTES_PER_EVENT_DAY), MIN_CHUNK, MAX_CHUNK))
 

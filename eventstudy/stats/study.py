@@ -350,7 +350,7 @@ class EventStudy:
         """:meth:`fit` through the chunked engine (:mod:`eventstudy.stats.chunked`): the same tables
         (to floating-point summation order) in memory bounded by the chunk, for any number of events.
 
-        ``chunk_size`` events per chunk (default :func:`chunked.auto_chunk_size`, about 2,300 with a
+        ``chunk_size`` events per chunk (default :func:`chunked.auto_chunk_size`, about 1,150 with a
         250-day estimation window). With one chunk this is :meth:`fit`. Otherwise the result holds
         only the event-window columns: its ``ar``, ``car``, ``tests``, ``estimates``, ``summary()``
         and ``to_csv()`` are those of :meth:`fit`; ``sq`` and the report's charts need :meth:`fit`.
