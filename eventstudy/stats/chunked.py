@@ -118,8 +118,9 @@ class Collector:
             store[name] = np.full(shape, np.nan) if like.dtype.kind == "f" else np.zeros(shape, dtype=like.dtype)
         return store[name]
 
-    def put(self, out: engine.Output, rows: np.ndarray, cars: list[engine.CarArrays], estimates: pd.DataFrame) -> None:
-        small = window_columns(out)
+    def put(self, small: engine.Output, rows: np.ndarray, cars: list[engine.CarArrays],
+            estimates: pd.DataFrame) -> None:
+        """A chunk's compact output (:func:`window_columns`), CARs and estimates, for events ``rows``."""
         if self.first is None:
             self.first = small
         elif not np.array_equal(small.rel, self.first.rel):

@@ -15,11 +15,12 @@ or a mapping of symbol -> Series when each security has its own benchmark.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -346,7 +347,7 @@ class EventStudy:
         )
         return StudyResult(out, car_arrays, tests, r, clustered, pd.DataFrame(skipped), overlaps)
 
-    def fit_chunked(self, chunk_size: int | None = None) -> StudyResult:
+    def fit_chunked(self, chunk_size: int | None = None, map_chunks: MapChunks | None = None) -> StudyResult:
         """:meth:`fit` through the chunked engine (:mod:`eventstudy.stats.chunked`): the same tables
         (to floating-point summation order) in memory bounded by the chunk, for any number of events.
 
@@ -354,11 +355,15 @@ class EventStudy:
         250-day estimation window). With one chunk this is :meth:`fit`. Otherwise the result holds
         only the event-window columns: its ``ar``, ``car``, ``tests``, ``estimates``, ``summary()``
         and ``to_csv()`` are those of :meth:`fit`; ``sq`` and the report's charts need :meth:`fit`.
+
+        ``map_chunks(work, method, chunks)`` runs ``getattr(work, method)(rows)`` for each chunk's
+        event positions and gives the results in chunk order (default: :data:`chunked.WORKERS`
+        threads); a distributed engine's map goes here (benchmarks/dask_chunks.py: Dask).
         """
         with _one_blas_thread():
-            return self._fit_chunked(chunk_size)
+            return self._fit_chunked(chunk_size, map_chunks or _thread_map)
 
-    def _fit_chunked(self, chunk_size: int | None) -> StudyResult:
+    def _fit_chunked(self, chunk_size: int | None, map_chunks: MapChunks) -> StudyResult:
         series, skipped, window, cars, overlaps, layout = self._prepare()
         day0 = layout.day0_values("dates")
         clustered = significance.is_clustered(day0, self.clustered)
@@ -367,42 +372,77 @@ class EventStudy:
         plan = [np.arange(len(series))] if self.clustered else chunked.plan(day0, size)
         if len(plan) == 1:
             return self._fit(series, skipped, window, cars, overlaps, layout)
+        keep = chunked.keep_grank_panels(len(series), self.estimation, window)
+        work = ChunkWork(self, series, window, cars, layout, clustered, keep)
         sums = significance.EstimationSums()
         collect = chunked.Collector(series, layout)
-        estudy2 = self.convention == "estudy2"
-
-        def run(rows: np.ndarray) -> engine.Output:
-            return self._run([series[i] for i in rows], window, layout.take(rows))
-
-        keep = chunked.keep_grank_panels(len(series), self.estimation, window)
         kept: list[tuple[significance.GrankPanel, np.ndarray]] = []
-
-        def first(rows: np.ndarray) -> tuple[engine.Output, significance.EstimationSums, list, pd.DataFrame,
-                                             significance.GrankPanel | None]:
-            out = run(rows)
-            part = significance.EstimationSums.of(out, clustered=clustered, force=False, estudy2=estudy2)
-            grank = significance.GrankPanel.of(out) if keep else None
-            return out, part, [out.car(w) for w in cars], estimates_table(out, notes=False), grank
-
-        def second(rows: np.ndarray) -> significance.GrankPanel:
-            return significance.GrankPanel.of(run(rows))
-
-        for (out, part, car_list, estimates, grank), rows in chunked.chunks_of(plan, first):
-            sums.merge(part)
-            collect.put(out, rows, car_list, estimates)
-            if grank is not None:
-                kept.append((grank, rows))
-            del out
+        for rows, done in zip(plan, map_chunks(work, "first", plan), strict=True):
+            sums.merge(done.sums)
+            collect.put(done.output, rows, done.cars, done.estimates)
+            if done.grank is not None:
+                kept.append((done.grank, rows))
         compact = collect.output()
         car_arrays = collect.car_arrays(cars)
+
+        def second() -> Iterable[tuple[significance.GrankPanel, np.ndarray]]:
+            return zip(map_chunks(work, "second", plan), plan, strict=True)
+
         tests, r, clustered = significance.test_table(
             compact, car_arrays, clustered=clustered, bootstrap=self.bootstrap, seed=self.seed,
-            convention=self.convention, sums=sums,
-            panels=(lambda: kept) if keep else (lambda: chunked.chunks_of(plan, second)),
+            convention=self.convention, sums=sums, panels=(lambda: kept) if keep else second,
         )
         result = StudyResult(compact, car_arrays, tests, r, clustered, pd.DataFrame(skipped), overlaps)
         result.estimate_numbers = collect.estimates_table()
         return result
+
+
+@dataclass
+class FirstPass:
+    """What pass 1 of the chunked engine keeps of a chunk: its event-window columns, its share of
+    the battery's estimation sums, its CARs and estimates, and GRANK's ranks when they are kept."""
+
+    output: engine.Output
+    sums: significance.EstimationSums
+    cars: list[engine.CarArrays]
+    estimates: pd.DataFrame
+    grank: significance.GrankPanel | None
+
+
+@dataclass
+class ChunkWork:
+    """A chunk's work in the chunked engine's two passes, as one picklable object: a distributed
+    engine ships it to each worker once, then calls :meth:`first` (pass 1) and :meth:`second`
+    (GRANK's pass) with each chunk's event positions; the results are small (per event)."""
+
+    study: EventStudy
+    series: list[engine.EventSeries]
+    window: Window
+    cars: list[Window]
+    layout: Layout
+    clustered: bool
+    keep_grank: bool
+
+    def run(self, rows: np.ndarray) -> engine.Output:
+        return self.study._run([self.series[i] for i in rows], self.window, self.layout.take(rows))
+
+    def first(self, rows: np.ndarray) -> FirstPass:
+        out = self.run(rows)
+        sums = significance.EstimationSums.of(out, clustered=self.clustered, force=False,
+                                              estudy2=self.study.convention == "estudy2")
+        grank = significance.GrankPanel.of(out) if self.keep_grank else None
+        return FirstPass(chunked.window_columns(out), sums, [out.car(w) for w in self.cars],
+                         estimates_table(out, notes=False), grank)
+
+    def second(self, rows: np.ndarray) -> significance.GrankPanel:
+        return significance.GrankPanel.of(self.run(rows))
+
+
+MapChunks = Callable[[ChunkWork, str, list[np.ndarray]], Iterable[Any]]
+
+
+def _thread_map(work: ChunkWork, method: str, chunks: list[np.ndarray]) -> Iterator[Any]:
+    return (result for result, _ in chunked.chunks_of(chunks, getattr(work, method)))
 
 
 def _text(values: list[str], times: int = 1) -> pd.api.extensions.ExtensionArray | np.ndarray:
