@@ -431,8 +431,9 @@ class ChunkWork:
         sums = significance.EstimationSums.of(out, clustered=self.clustered, force=False,
                                               estudy2=self.study.convention == "estudy2")
         grank = significance.GrankPanel.of(out) if self.keep_grank else None
-        return FirstPass(chunked.window_columns(out), sums, [out.car(w) for w in self.cars],
-                         estimates_table(out, notes=False), grank)
+        small = chunked.window_columns(out)
+        small.series = []  # the collector has the events: a worker's result carries no price arrays back
+        return FirstPass(small, sums, [out.car(w) for w in self.cars], estimates_table(out, notes=False), grank)
 
     def second(self, rows: np.ndarray) -> significance.GrankPanel:
         return significance.GrankPanel.of(self.run(rows))
