@@ -4,13 +4,17 @@ Usage (from the repository root, with the package installed)::
 
     python benchmarks/bench_csv.py                   # 100,000 events, 5,000 per block
     python benchmarks/bench_csv.py --events 20000 --repeat 3
+    git show ec676fc:eventstudy/atomic.py > /tmp/old_atomic.py   # the writer before it was sped up
+    python benchmarks/bench_csv.py --atomic /tmp/old_atomic.py
 
 It builds, in memory and untimed, the blocks ``StudyResult.to_csv`` hands the writer: an ar-like
 table (21 rows an event: event_id like "S0255@2016-07-15", symbol, day, a midnight date, six float
 columns with a few NaN, the model) and a car-like table (three windows an event, the "[0,0]" window
 label with its comma, numbers, a note that is mostly empty), then times writing each to a temporary
-folder, ``--repeat`` times, and prints the best and median seconds with the file's size and SHA-256,
-so two versions of the writer can be compared for speed and for identical bytes.
+folder, ``--repeat`` times, and prints the best and median wall seconds (and the median CPU seconds of
+all threads, fsync included) with the file's size and SHA-256,
+so two versions of the writer (``--atomic``: another copy of ``eventstudy/atomic.py``) can be compared
+for speed and for identical bytes.
 It is a script, not a test: pytest does not collect it, and a loaded machine measures slower.
 """
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import statistics
 import tempfile
 import time
@@ -76,7 +81,15 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=100_000)
     ap.add_argument("--block", type=int, default=5_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--atomic", type=Path, help="time the write_table_csv_blocks of this atomic.py instead")
     args = ap.parse_args()
+    write = write_table_csv_blocks
+    if args.atomic:
+        spec = importlib.util.spec_from_file_location("atomic_under_test", args.atomic)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        write = module.write_table_csv_blocks
     rng = np.random.default_rng(7)
     starts = range(0, args.events, args.block)
     tables = {
@@ -85,15 +98,16 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory() as tmp:
         for name, blocks in tables.items():
-            times = []
+            times, cpu = [], []
             for _ in range(args.repeat):
-                t0 = time.perf_counter()
-                path = write_table_csv_blocks(iter(blocks), Path(tmp) / name)
+                t0, c0 = time.perf_counter(), time.process_time()
+                path = write(iter(blocks), Path(tmp) / name)
                 times.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
             data = path.read_bytes()
             rows = sum(len(b) for b in blocks)
             print(f"{name}: {rows:,} rows in {len(blocks)} blocks: best {min(times):.2f} s, "
-                  f"median {statistics.median(times):.2f} s; {len(data):,} bytes, "
+                  f"median {statistics.median(times):.2f} s (CPU {statistics.median(cpu):.2f} s); {len(data):,} bytes, "
                   f"sha256 {hashlib.sha256(data).hexdigest()[:16]}")
 
 
