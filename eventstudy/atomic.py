@@ -292,9 +292,12 @@ def _arrow_table(frame: pd.DataFrame) -> Any:  # a pyarrow Table (pyarrow is imp
     """``csv_safe(frame)`` as the arrow table the CSV writer formats, without copying the frame."""
     import pyarrow as pa
 
-    columns = {}  # keyed as before: names equal once neutralized keep one column
+    columns = {}
     for name, s in frame.items():
-        columns[str(_neutral(name))] = _arrow_column(s)
+        key = str(_neutral(name))
+        if key in columns:  # one would replace the other: rows shorter than the header
+            raise ValueError(f"two columns named {key!r}: a CSV table needs distinct column names")
+        columns[key] = _arrow_column(s)
     return pa.table(columns)
 
 
