@@ -142,6 +142,15 @@ def test_hostile_text_cells_in_str_and_object_columns(tmp_path: Path) -> None:
     assert got.splitlines()[1] == b"a,c,d,f,1.5"
 
 
+def test_each_hostile_cell_alone(tmp_path: Path) -> None:
+    # Alone among plain cells, so that no other cell sends its column down the careful path.
+    for value in HOSTILE:
+        for dtype in ("str", object):
+            frame = pd.DataFrame({"t": pd.Series(["plain", value, None], dtype=dtype), "n": [1, 2, 3]})
+            _same_bytes([frame], tmp_path / "t.csv")
+            _same_bytes([frame.iloc[1:]], tmp_path / "t.csv")
+
+
 def test_numbers_dates_bools_and_names(tmp_path: Path) -> None:
     midnight = pd.to_datetime(["2024-01-02", None, "1999-12-31", "2024-02-29"])
     frame = pd.DataFrame({
