@@ -141,11 +141,12 @@ _SLICE_ROWS = 25_000  # below this a block is formatted by one thread
 
 
 def write_table_csv_blocks(blocks: Iterable[pd.DataFrame], path: str | Path) -> Path:
-    """:func:`write_table_csv` of the concatenation of ``blocks`` (same columns), one block in memory
-    at a time: a table too large to hold whole is written as it is produced, still atomically.
+    """:func:`write_table_csv` of the concatenation of ``blocks`` (same columns), a few blocks in
+    memory at a time: a table too large to hold whole is written as it is produced, still atomically.
 
     pyarrow formats a block in worker threads (it releases the GIL) while the next block is built;
-    the pieces are written in order, so the file is the same as one thread would write."""
+    the pieces are written in order, so the file is the same as one thread would write. Text cells
+    are neutralized as :func:`csv_safe` does; two columns whose names read the same are refused."""
     import csv
     import io
     from collections import deque

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -159,7 +160,7 @@ def test_numbers_dates_bools_and_names(tmp_path: Path) -> None:
         "=name": [1, 2, -3, 2**53],
         "date": midnight,
         "stamp": midnight + pd.Timedelta("13:45:10"),
-        "tz": pd.to_datetime(["2024-01-02 09:30", None, "2024-01-03 00:00", "2024-01-04 00:00"]).tz_localize("Asia/Hong_Kong"),
+        "tz": pd.to_datetime(["2024-01-02 09:30", None, "2024-01-03 00:00", "2024-01-04 00:00"]).tz_localize("UTC"),
         "flag": [True, False, True, True],
         "maybe": pd.array([True, None, False, True], dtype="boolean"),
         "nint": pd.array([1, None, 3, 4], dtype="Int64"),
@@ -275,7 +276,7 @@ def _blocks(draw: st.DrawFn) -> list[pd.DataFrame]:
     frame = pd.DataFrame({name: draw(_column(n)) for name in names})
     cuts = sorted(draw(st.lists(st.integers(0, n), max_size=2)))
     edges = [0, *cuts, n]
-    return [frame.iloc[a:b].reset_index(drop=True) for a, b in zip(edges, edges[1:], strict=False)]
+    return [frame.iloc[a:b].reset_index(drop=True) for a, b in itertools.pairwise(edges)]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
