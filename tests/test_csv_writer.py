@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eventstudy.atomic import _neutral, _neutral_text, _quoting, write_table_csv, write_table_csv_blocks
-from eventstudy.formatting import clean
+from eventstudy.atomic import FORMULA_START, _neutral, _neutral_text, _quoting, write_table_csv, write_table_csv_blocks
+from eventstudy.formatting import CONTROL_PATTERN, clean
 
 # -- reference: the implementation before the speed-up (eventstudy/atomic.py at ec676fc) -----------
 
@@ -239,6 +240,17 @@ def test_helpers_read_null_slots_with_stray_bytes() -> None:
     chunked = pa.chunked_array([pa.array(["x", "\x00=y"]).slice(1), arr.slice(1)])
     assert _neutral_text(chunked).to_pylist() == ["'=y", "'=a", "b"]
     assert _quoting(pa.table({"a": pa.array(["a", None, "b,c"])})) == "needed"
+
+
+def test_byte_scan_premise_holds_for_every_character() -> None:
+    # _maybe_unsafe skips the careful path for ASCII text without controls: it relies on every
+    # character clean() changes being an ASCII control (tab and newline aside) or not ASCII at all.
+    everything = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    changed = {c for c in everything if clean(c) != c}
+    assert "\r" in changed and "\u202e" in changed
+    assert all((ord(c) < 0x20 and c not in "\t\n") or ord(c) >= 0x7F for c in changed)
+    assert set(re.findall(CONTROL_PATTERN, everything)) == changed  # the pattern RE2 is given
+    assert all(len(c.encode()) == 1 and c.isascii() for c in FORMULA_START)
 
 
 # -- property test ---------------------------------------------------------------------------------
