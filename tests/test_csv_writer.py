@@ -261,9 +261,13 @@ _text = st.one_of(st.none(), st.just(np.nan), st.text(alphabet=_ALPHABET, max_si
 
 @st.composite
 def _column(draw: st.DrawFn, n: int) -> pd.Series:
-    kind = draw(st.sampled_from(["str", "object", "repeats", "float", "int", "bool", "dates", "stamps"]))
+    kind = draw(st.sampled_from(["str", "object", "repeats", "values", "float", "int", "bool", "dates", "stamps"]))
     if kind in ("str", "object"):
         return pd.Series(draw(st.lists(_text, min_size=n, max_size=n)), dtype=kind)
+    if kind == "values":  # an object column of one kind of non-text value (or, rarely, a mix)
+        one = draw(st.sampled_from([st.booleans(), st.integers(-3, 3), st.floats(), _text]))
+        cells = st.one_of(st.none(), one) if draw(st.booleans()) else one
+        return pd.Series(draw(st.lists(cells, min_size=n, max_size=n)), dtype=object)
     if kind == "repeats":
         pool = draw(st.lists(_text, min_size=1, max_size=3))
         return pd.Series([pool[i] for i in draw(st.lists(st.integers(0, len(pool) - 1), min_size=n, max_size=n))],
@@ -282,7 +286,7 @@ def _column(draw: st.DrawFn, n: int) -> pd.Series:
 
 @st.composite
 def _blocks(draw: st.DrawFn) -> list[pd.DataFrame]:
-    n = draw(st.integers(0, 9))
+    n = draw(st.integers(0, 12))
     names = draw(st.lists(st.one_of(st.text(alphabet=_ALPHABET, max_size=3), st.integers(-2, 2)), min_size=1,
                           max_size=5, unique_by=lambda c: str(_neutral(c))))
     frame = pd.DataFrame({name: draw(_column(n)) for name in names})
