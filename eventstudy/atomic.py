@@ -136,7 +136,7 @@ def write_table_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     return write_table_csv_blocks([frame], path)
 
 
-_IN_FLIGHT = 2  # blocks being formatted while the next one is built: memory stays a few blocks
+_IN_FLIGHT = 1  # blocks formatted while the next one is built; each one more costs a block of memory
 _SLICE_ROWS = 25_000  # below this a block is formatted by one thread
 
 
