@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eventstudy.formatting import clean
+from eventstudy.formatting import CONTROL_PATTERN, clean
 
 if TYPE_CHECKING:  # pandas is imported where a CSV is written: the CLI's start stays light
     import pandas as pd
@@ -72,6 +72,7 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
 # tab is on OWASP's list because some programs strip it before parsing (so is carriage return,
 # which clean() has already turned into a line feed).
 FORMULA_START = ("=", "+", "-", "@", "\t")
+_FORMULA_START_BYTES = "".join(FORMULA_START).encode()
 
 
 def _neutral(value: object) -> object:
@@ -86,28 +87,37 @@ def _neutral(value: object) -> object:
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with text cells (values, index and header) that a spreadsheet would run as a formula
     prefixed with an apostrophe. Numbers are left alone: -0.05 in a float column is a number."""
-    import numpy as np
-    import pandas as pd
-    from pandas.api.types import is_string_dtype
-
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == object or is_string_dtype(out[col]):
-            # Each distinct value once: the per-event tables repeat ids and symbols on every row.
-            codes, uniques = pd.factorize(out[col], use_na_sentinel=True)
-            if len(uniques) * 2 < len(codes):
-                neutral = np.array([_neutral(u) for u in uniques] + [None], dtype=object)
-                values = neutral[codes]  # code -1 (a missing value) takes the None at the end
-                missing = codes < 0
-                if missing.any():
-                    values[missing] = out[col].to_numpy(dtype=object)[missing].tolist()
-                out[col] = pd.Series(values, index=out.index)  # dtype inferred, as map does
-            else:
-                out[col] = out[col].map(_neutral)
+        if _is_text(out[col]):
+            out[col] = _safe_column(out[col])
     if out.index.dtype == object:
         out.index = out.index.map(_neutral)
     out.columns = [_neutral(c) for c in out.columns]
     return out
+
+
+def _is_text(s: pd.Series) -> bool:
+    from pandas.api.types import is_string_dtype
+
+    return bool(s.dtype == object or is_string_dtype(s.dtype))
+
+
+def _safe_column(s: pd.Series) -> pd.Series:
+    """A text column of :func:`csv_safe`: its cells neutralized, its dtype inferred again."""
+    import numpy as np
+    import pandas as pd
+
+    # Each distinct value once: the per-event tables repeat ids and symbols on every row.
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    if len(uniques) * 2 >= len(codes):
+        return s.map(_neutral)
+    neutral = np.array([_neutral(u) for u in uniques] + [None], dtype=object)
+    values = neutral[codes]  # code -1 (a missing value) takes the None at the end
+    missing = codes < 0
+    if missing.any():
+        values[missing] = s.to_numpy(dtype=object)[missing].tolist()
+    return pd.Series(values, index=s.index)  # dtype inferred, as map does
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path, **kwargs) -> Path:
@@ -126,17 +136,27 @@ def write_table_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     return write_table_csv_blocks([frame], path)
 
 
+_IN_FLIGHT = 1  # blocks formatted while the next one is built; each one more costs a block of memory
+_SLICE_ROWS = 25_000  # below this a block is formatted by one thread
+
+
 def write_table_csv_blocks(blocks: Iterable[pd.DataFrame], path: str | Path) -> Path:
-    """:func:`write_table_csv` of the concatenation of ``blocks`` (same columns), one block in memory
-    at a time: a table too large to hold whole is written as it is produced, still atomically."""
+    """:func:`write_table_csv` of the concatenation of ``blocks`` (same columns), a few blocks in
+    memory at a time: a table too large to hold whole is written as it is produced, still atomically.
+
+    pyarrow formats a block in worker threads (it releases the GIL) while the next block is built;
+    the pieces are written in order, so the file is the same as one thread would write. Text cells
+    are neutralized as :func:`csv_safe` does; two columns whose names read the same are refused."""
     import csv
     import io
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
 
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
+    workers = min(4, os.cpu_count() or 1)
 
     def writer(p: Path) -> None:
-        with open(p, "wb") as fh:
+        with open(p, "wb") as fh, ThreadPoolExecutor(workers) as pool:
+            pending: deque[tuple[list[Any], str, list[Future]]] = deque()
             first = True
             for frame in blocks:
                 if first:
@@ -145,41 +165,173 @@ def write_table_csv_blocks(blocks: Iterable[pd.DataFrame], path: str | Path) -> 
                     fh.write(header.getvalue().encode())
                     first = False
                 table = _arrow_table(frame)
-                for quoting in ("none", "needed"):  # "none" refuses a value with a comma, quote or newline
-                    buf = io.BytesIO()
-                    try:
-                        pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False, quoting_style=quoting))
-                    except pa.ArrowInvalid:
-                        continue
-                    fh.write(buf.getbuffer())
-                    break
+                quoting = _quoting(table)
+                n = table.num_rows
+                k = max(1, min(workers, n // _SLICE_ROWS))
+                slices = [table.slice(i * n // k, (i + 1) * n // k - i * n // k) for i in range(k)]
+                pending.append((slices, quoting, [pool.submit(_csv_rows, s, quoting) for s in slices]))
+                while len(pending) > _IN_FLIGHT:
+                    _write_block(fh, *pending.popleft())
+            while pending:
+                _write_block(fh, *pending.popleft())
 
     return write_via(path, writer)
 
 
-def _arrow_table(frame: pd.DataFrame) -> Any:  # a pyarrow Table (pyarrow is imported lazily)
+def _write_block(fh: Any, slices: list[Any], quoting: str, jobs: list[Any]) -> None:
+    parts = [job.result() for job in jobs]
+    if any(part is None for part in parts):  # a column type _quoting does not read: as one block, quoted
+        parts = [_csv_rows(s, "needed") for s in slices]
+    for part in parts:
+        fh.write(part)
+
+
+def _csv_rows(table: Any, quoting: str) -> Any:
+    """``table``'s rows as CSV bytes (a pyarrow Buffer), or None when ``quoting`` "none" cannot write them."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    buf = pa.BufferOutputStream()
+    try:
+        pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False, quoting_style=quoting))
+    except pa.ArrowInvalid:
+        if quoting == "needed":
+            raise
+        return None
+    return buf.getvalue()
+
+
+_STRUCTURAL = b',"\r\n'  # what pyarrow's quoting "none" refuses in a value
+_STRUCTURAL_PATTERN = '[,"\r\n]'
+# A cell _neutral changes: a formula start, or a character clean() drops or rewrites.
+_UNSAFE_PATTERN = "^[" + "".join("\\-" if c == "-" else c for c in FORMULA_START) + "]|" + CONTROL_PATTERN
+
+
+def _quoting(table: Any) -> str:
+    """pyarrow's quoting style for a block: "none" unless a text cell holds a comma, quote or line
+    break. "needed" then quotes every text cell (pyarrow quotes all strings with it), as before."""
+    import pyarrow.compute as pc
+
+    for column in table.columns:
+        if not _is_arrow_text(column.type):
+            continue
+        for chunk in column.chunks:
+            if not _bytes_any(chunk, _STRUCTURAL):
+                continue
+            if chunk.null_count == 0 or pc.any(pc.match_substring_regex(chunk, _STRUCTURAL_PATTERN)).as_py():
+                return "needed"
+    return "none"
+
+
+def _is_arrow_text(t: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t))
+
+
+def _text_buffers(chunk: Any) -> tuple[Any, Any]:
+    """The offsets (one per value and one more) and the UTF-8 bytes of an arrow string array."""
     import numpy as np
     import pyarrow as pa
 
-    frame = csv_safe(frame)
+    _validity, offsets, data = chunk.buffers()
+    kind = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    off = np.frombuffer(offsets, dtype=kind)[chunk.offset : chunk.offset + len(chunk) + 1]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, dtype=np.uint8)
+    return off, raw
+
+
+def _bytes_any(chunk: Any, chars: bytes) -> bool:
+    """Whether any value of ``chunk`` may contain one of the ASCII ``chars``. Exact when there is no
+    null (a null's slot may hold stray bytes); never false when a value does contain one."""
+    import numpy as np
+
+    if not len(chunk):
+        return False
+    off, raw = _text_buffers(chunk)
+    body = raw[off[0] : off[-1]]
+    return bool(np.isin(body, np.frombuffer(chars, dtype=np.uint8)).any())
+
+
+def _maybe_unsafe(chunk: Any) -> bool:
+    """Whether any value of ``chunk`` may need :func:`_neutral` (never false when one does): only
+    ASCII text without control characters and without a formula start is surely left as it is."""
+    import numpy as np
+
+    if not len(chunk):
+        return False
+    off, raw = _text_buffers(chunk)
+    body = raw[off[0] : off[-1]]
+    # Every character clean() drops is an ASCII control or is not ASCII (its UTF-8 bytes are >= 0x80).
+    if ((body < 0x20) & (body != 0x09) & (body != 0x0A)).any() or (body >= 0x7F).any():
+        return True
+    starts = off[:-1][off[1:] > off[:-1]]
+    return bool(np.isin(raw[starts], np.frombuffer(_FORMULA_START_BYTES, dtype=np.uint8)).any())
+
+
+def _neutral_text(array: Any) -> Any:
+    """An arrow string array with :func:`_neutral` applied: in Python only to the cells it changes,
+    found by pyarrow (C++) after a numpy scan of the bytes has shown there may be some."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    if not any(_maybe_unsafe(c) for c in chunks):
+        return array
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    unsafe = pc.fill_null(pc.match_substring_regex(array, _UNSAFE_PATTERN), False)
+    rows = np.flatnonzero(unsafe.to_numpy(zero_copy_only=False))
+    if not len(rows):
+        return array
+    fixed = pa.array([_neutral(v) for v in array.take(rows).to_pylist()], type=array.type)
+    return pc.replace_with_mask(array, unsafe, fixed)
+
+
+def _arrow_table(frame: pd.DataFrame) -> Any:  # a pyarrow Table (pyarrow is imported lazily)
+    """``csv_safe(frame)`` as the arrow table the CSV writer formats, without copying the frame."""
+    import pyarrow as pa
+
     columns = {}
     for name, s in frame.items():
-        kind = s.dtype.kind
-        if kind == "f":
-            v = s.to_numpy(dtype=float)
-            columns[str(name)] = pa.array(v, mask=np.isnan(v))
-        elif kind == "M":
-            v = s.to_numpy(dtype="datetime64[ns]")
-            nat = np.isnat(v)
-            days = v.astype("datetime64[D]")
-            at_midnight = bool(((days == v) | nat).all())
-            text = days if at_midnight else np.datetime_as_string(v, unit="s")
-            columns[str(name)] = pa.array(text, mask=nat)
-        elif kind == "b":
-            columns[str(name)] = pa.array(s.map({True: "True", False: "False"}), from_pandas=True)
-        else:
-            columns[str(name)] = pa.array(s, from_pandas=True)
+        key = str(_neutral(name))
+        if key in columns:  # one would replace the other: rows shorter than the header
+            raise ValueError(f"two columns named {key!r}: a CSV table needs distinct column names")
+        columns[key] = _arrow_column(s)
     return pa.table(columns)
+
+
+def _arrow_column(s: pd.Series) -> Any:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if _is_text(s):
+        try:
+            array = pa.array(s, from_pandas=True)
+        except (pa.ArrowException, TypeError, ValueError):
+            array = None  # mixed values: csv_safe's path below gives the same result or error
+        if array is not None and pa.types.is_null(array.type):
+            return array
+        if array is not None and _is_arrow_text(array.type):
+            return _neutral_text(array)
+        # Not all text: csv_safe's values, whose inferred dtype decides the column's form.
+        s = _safe_column(s)
+    kind = s.dtype.kind
+    if kind == "f":
+        v = s.to_numpy(dtype=float)
+        return pa.array(v, mask=np.isnan(v))
+    if kind == "M":
+        v = s.to_numpy(dtype="datetime64[ns]")
+        nat = np.isnat(v)
+        days = v.astype("datetime64[D]")
+        at_midnight = bool(((days == v) | nat).all())
+        text = days if at_midnight else np.datetime_as_string(v, unit="s")
+        return pa.array(text, mask=nat)
+    if kind == "b":
+        return pc.if_else(pa.array(s, from_pandas=True), "True", "False")
+    return pa.array(s, from_pandas=True)
 
 
 # -- folders that change all at once ----------------------------------------------------------

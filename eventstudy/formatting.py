@@ -64,6 +64,7 @@ def md_cell(text: object) -> str:
 # C0 controls but tab and newline, DEL, C1 controls, and the bidirectional embedding, override and
 # isolate characters ("Trojan source"): a NUL or a bidi override can hide or reorder text in any output.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+CONTROL_PATTERN = _CONTROL.pattern  # also a valid RE2 pattern: pyarrow's vectorised matchers find the cells to clean
 
 
 def clean(text: object) -> str:
