@@ -1,20 +1,21 @@
-"""Per-event statistics on a local Dask cluster: one task per chunk of events, the returns shared.
+"""The chunked engine on a local Dask cluster: the whole study, battery included, one task per chunk.
 
 Usage (from the repository root; Dask is an optional extra, not a core dependency)::
 
     pip install -e '.[scale]'
-    python benchmarks/dask_chunks.py --events 20000 --chunk 5000 --workers 2 --check
+    python benchmarks/dask_chunks.py --events 20000 --workers 2 --check
 
-The returns panel is read once and scattered to every worker (``client.scatter(..., broadcast=True)``);
-the events are cut into chunks of whole securities, so that every event of a security, its repeated
-(security, date) pairs and its overlapping windows, lands in one task; each task runs
-``EventStudy(...).fit()`` on its chunk and sends back the per-event tables (``ar``, ``car``,
-``estimates``), which are concatenated in the original event order. These tables do not depend on
-the other events, so they equal a single-process run (``--check`` verifies it on the same events).
+``EventStudy.fit_chunked(map_chunks=...)`` hands each of its two passes to a map function. Here it
+is Dask's. The chunk work (:class:`eventstudy.stats.study.ChunkWork`: the study, its event series
+and the price layout) is scattered once to every worker per pass. Each task runs pass 1
+(``first``: the engine, the chunk's share of the battery's estimation sums, its CARs and
+estimates) or GRANK's pass (``second``) on one chunk of events, whole date clusters, and returns
+per-event columns and sums; the client adds them up in chunk order, as the threads of one process
+do. So every table, ``tests`` included, is the one-process run's: ``--check`` compares all four
+with ``fit_chunked()`` in this process, cell for cell.
 
-What does not distribute this way is the cross-sectional battery (``tests``): its statistics need
-every event at once (see docs/performance.md for the reduction it needs). Each task's own battery
-is returned as ``tests_by_chunk`` for inspection, not as the study's answer.
+At most ``2 x workers`` chunks are in flight, so the client holds a bounded number of results
+whatever the number of events.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections import deque
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,46 +34,57 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scale import EST, WIN, workload
 
-from eventstudy.stats.study import EventStudy
+from eventstudy.stats.study import ChunkWork, EventStudy
 from eventstudy.stats.windows import Estimation, Window
 
-TABLES = ("ar", "car", "estimates")
+TABLES = ("ar", "car", "estimates", "tests")
 
 
-def study_chunk(returns: pd.DataFrame, events: pd.DataFrame, bootstrap: int) -> dict[str, pd.DataFrame]:
-    result = EventStudy(returns, events, market="MKT", model="market", estimation=Estimation(Window(*EST)),
-                        window=Window(*WIN), bootstrap=bootstrap).fit()
-    return {"ar": result.ar, "car": result.car, "estimates": result.estimates, "tests": result.tests}
+def run_chunk(work: ChunkWork, method: str, rows: np.ndarray) -> Any:
+    """One task: ``work.first(rows)`` or ``work.second(rows)`` with one BLAS thread (as in-process)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return getattr(work, method)(rows)
 
 
-def chunks_by_security(events: pd.DataFrame, size: int) -> list[pd.DataFrame]:
-    """Chunks of about ``size`` events that never split a security; each keeps the events' order."""
-    counts = events.groupby("symbol", sort=True).size()
-    group = (counts.cumsum() - 1) // max(size, 1)
-    part = events["symbol"].map(group)
-    return [events[part == g] for g in sorted(part.unique())]
+def dask_map(client: Any, in_flight: int) -> Callable[[ChunkWork, str, list[np.ndarray]], Iterator[Any]]:
+    """A ``map_chunks`` for :meth:`EventStudy.fit_chunked` that runs the chunks on ``client``'s
+    workers and yields their results in chunk order."""
+
+    def map_chunks(work: ChunkWork, method: str, chunks: list[np.ndarray]) -> Iterator[Any]:
+        shared = client.scatter(work, broadcast=True, hash=False)  # the prices travel once per worker
+        pending: deque = deque()
+        todo = iter(chunks)
+        for rows in todo:
+            pending.append(client.submit(run_chunk, shared, method, rows, pure=False))
+            if len(pending) >= in_flight:
+                break
+        while pending:
+            future = pending.popleft()
+            nxt = next(todo, None)
+            if nxt is not None:
+                pending.append(client.submit(run_chunk, shared, method, nxt, pure=False))
+            yield future.result()
+            future.release()
+
+    return map_chunks
 
 
-def in_event_order(tables: list[pd.DataFrame], ids: pd.Series) -> pd.DataFrame:
-    """The chunks' rows in the single run's order: by CAR window first (car), then by event."""
-    frame = pd.concat(tables, ignore_index=True)
-    keys = {"_e": frame["event_id"].map({e: i for i, e in enumerate(ids)})}
-    if "window" in frame.columns:
-        windows = list(dict.fromkeys(tables[0]["window"]))
-        keys = {"_w": frame["window"].map({w: i for i, w in enumerate(windows)}), **keys}
-    frame = frame.assign(**keys).sort_values(list(keys), kind="stable")
-    return frame.drop(columns=list(keys)).reset_index(drop=True)
+def study(returns: pd.DataFrame, events: pd.DataFrame, bootstrap: int) -> EventStudy:
+    return EventStudy(returns, events, market="MKT", model="market", estimation=Estimation(Window(*EST)),
+                      window=Window(*WIN), bootstrap=bootstrap)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--events", type=int, default=20000)
-    ap.add_argument("--chunk", type=int, default=5000, help="events per task (whole securities)")
+    ap.add_argument("--chunk", type=int, default=None, help="events per task (default: the engine's own size)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--bootstrap", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "eventstudy-bench")
-    ap.add_argument("--check", action="store_true", help="compare with a single-process run")
+    ap.add_argument("--check", action="store_true", help="compare every table with a one-process run")
     args = ap.parse_args(argv)
     try:
         from dask.distributed import Client, LocalCluster
@@ -80,38 +95,24 @@ def main(argv: list[str] | None = None) -> int:
     returns_csv, events_csv = workload(args.cache, args.events, args.seed)
     returns = pd.read_csv(returns_csv, index_col=0, parse_dates=True)
     events = pd.read_csv(events_csv, dtype=str)
-    chunks = chunks_by_security(events, args.chunk)
-    print(f"{len(events):,} events in {len(chunks)} chunks on {args.workers} local worker(s)")
+    print(f"{len(events):,} events on {args.workers} local Dask worker(s)")
 
     with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True) as cluster, \
             Client(cluster) as client:
         t0 = time.perf_counter()
-        shared = client.scatter(returns, broadcast=True)  # the panel travels once per worker
-        futures = [client.submit(study_chunk, shared, c, args.bootstrap, pure=False) for c in chunks]
-        parts = client.gather(futures)
+        result = study(returns, events, args.bootstrap).fit_chunked(
+            args.chunk, map_chunks=dask_map(client, in_flight=2 * args.workers))
         elapsed = time.perf_counter() - t0
-    # Event ids are made per chunk; a security's events are all in one chunk, so they are the same
-    # as in one run. Put the rows back in the events file's order.
-    ids = pd.concat([p["estimates"]["event_id"] for p in parts], ignore_index=True)
-    rows = np.concatenate([c.index.to_numpy() for c in chunks])
-    assert len(rows) == len(ids), "an event was skipped: match rows by id instead"
-    order_ids = ids.iloc[np.argsort(rows, kind="stable")]
-    tables = {name: in_event_order([p[name] for p in parts], order_ids) for name in TABLES}
-    print(f"cluster: {elapsed:.1f} s wall for {len(events):,} events "
-          f"({len(tables['ar']):,} AR rows, {len(tables['car']):,} CAR rows)")
+    print(f"cluster: {elapsed:.1f} s wall: {len(result.ar):,} AR rows, {len(result.car):,} CAR rows, "
+          f"{len(result.tests):,} test rows")
 
     if args.check:
         t0 = time.perf_counter()
-        whole = study_chunk(returns, events, args.bootstrap)
-        print(f"single process: {time.perf_counter() - t0:.1f} s wall")
+        here = study(returns, events, args.bootstrap).fit_chunked(args.chunk)
+        print(f"one process: {time.perf_counter() - t0:.1f} s wall")
         for name in TABLES:
-            a, b = tables[name], whole[name]
-            assert list(a["event_id"]) == list(b["event_id"]), name
-            num = [c for c in a.columns if pd.api.types.is_float_dtype(a[c])]
-            np.testing.assert_allclose(a[num].to_numpy(float), b[num].to_numpy(float), rtol=1e-12, atol=0)
-            other = [c for c in a.columns if c not in num]
-            pd.testing.assert_frame_equal(a[other], b[other], check_dtype=False)
-        print("per-event tables equal to the single-process run (rtol 1e-12)")
+            pd.testing.assert_frame_equal(getattr(result, name), getattr(here, name), check_exact=True, obj=name)
+        print("ar, car, estimates and tests equal to the one-process run, cell for cell")
     return 0
 
 
