@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from eventstudy.stats import chunked
-from eventstudy.stats.study import EventStudy
+from eventstudy.stats.study import ChunkWork, EventStudy
 from eventstudy.stats.windows import Estimation, Window
 
 
@@ -60,24 +60,47 @@ def test_chunked_equals_one_pass(seed: int, convention: str, model: str) -> None
     assert many.summary() == one.summary()
 
 
-@pytest.mark.parametrize("keep", [True, False])
+@pytest.mark.parametrize("grank", ["keep", "spill", "spill-fails", "recompute"])
 @pytest.mark.parametrize("workers", [0, 1, 2])
-def test_threads_and_kept_ranks_change_no_bit(monkeypatch: pytest.MonkeyPatch, keep: bool, workers: int) -> None:
-    """Chunks worked on in threads, and GRANK's ranks kept from pass 1 instead of a second pass,
-    give exactly the tables of one thread and two passes: sums are added in chunk order."""
+def test_threads_and_grank_inputs_change_no_bit(monkeypatch: pytest.MonkeyPatch, grank: str, workers: int) -> None:
+    """Chunks worked on in threads, and GRANK's inputs kept from pass 1 (in memory, or in a spill
+    file, or neither when the disk fills up half way) instead of a second engine pass, give exactly
+    the tables of one thread and two passes: sums are added in chunk order."""
     frame, ev = problem(4)
     st = EventStudy(frame, ev, market="MKT", estimation=Estimation(Window(-150, -11), min_days=60),
                     window=Window(-5, 5), bootstrap=199)
     monkeypatch.setattr(chunked, "WORKERS", 0)
     monkeypatch.setattr(chunked, "GRANK_MEMORY", 0)
+    monkeypatch.setattr(chunked.GrankSpill, "open", classmethod(lambda cls: None))
     reference = st.fit_chunked(chunk_size=15)
+    monkeypatch.undo()
     monkeypatch.setattr(chunked, "WORKERS", workers)
-    monkeypatch.setattr(chunked, "GRANK_MEMORY", 2**40 if keep else 0)
-    assert chunked.keep_grank_panels(len(ev), st.estimation, st.window) == keep  # type: ignore[arg-type]
+    monkeypatch.setattr(chunked, "GRANK_MEMORY", 2**40 if grank == "keep" else 0)
+    assert chunked.keep_grank_panels(len(ev), st.estimation, st.window) == (grank == "keep")  # type: ignore[arg-type]
+    runs = {"second": 0, "put": 0}
+    second, put = ChunkWork.second, chunked.GrankSpill.put
+
+    def counted_second(self, rows):
+        runs["second"] += 1
+        return second(self, rows)
+
+    def counted_put(self, panel):
+        runs["put"] += 1
+        if grank == "spill-fails" and runs["put"] == 3:
+            raise OSError(28, "No space left on device")
+        return put(self, panel)
+
+    monkeypatch.setattr(ChunkWork, "second", counted_second)
+    monkeypatch.setattr(chunked.GrankSpill, "put", counted_put)
+    if grank == "recompute":
+        monkeypatch.setattr(chunked.GrankSpill, "open", classmethod(lambda cls: None))
     got = st.fit_chunked(chunk_size=15)
     for name in ("ar", "car", "tests", "estimates"):
         pd.testing.assert_frame_equal(getattr(reference, name), getattr(got, name), check_exact=True, obj=name)
     assert got.mean_correlation == reference.mean_correlation
+    # Which way GRANK's inputs came: no second engine pass unless there was no file to keep them in.
+    assert (runs["second"] > 0) == (grank in ("spill-fails", "recompute"))
+    assert (runs["put"] > 0) == (grank in ("spill", "spill-fails"))
 
 
 @pytest.mark.parametrize("keep", [True, False])

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import itertools
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,7 +26,7 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
-from eventstudy.stats import engine, models
+from eventstudy.stats import engine, models, significance
 from eventstudy.stats.panel import Layout
 from eventstudy.stats.windows import Estimation, Window
 
@@ -199,6 +200,44 @@ def chunks_of(chunks: list[np.ndarray], work: Callable[[np.ndarray], T],
             yield result, rows
             del result
             release_memory()
+
+
+class GrankSpill:
+    """GRANK's inputs of each chunk (:class:`significance.GrankPanel`) written in pass 1 to an
+    unnamed temporary file and read back for GRANK's pass, instead of running the engine on every
+    chunk again: 12 bytes per event and panel day on disk (the SARs, and their ranks as float32:
+    half-integers, exact), none in memory. The file is gone when closed (or when the process ends)."""
+
+    def __init__(self) -> None:
+        # Held open across both passes and closed by close(): not a with-block.
+        self.fh = tempfile.TemporaryFile(prefix="eventstudy-grank-")  # noqa: SIM115
+        self.index: list[tuple[int, tuple[int, int], np.ndarray]] = []
+
+    @classmethod
+    def open(cls) -> GrankSpill | None:
+        """A spill file, or None where none can be made (no writable temporary folder)."""
+        try:
+            return cls()
+        except OSError:
+            return None
+
+    def put(self, panel: significance.GrankPanel) -> None:
+        """Append a chunk's panel (raises OSError when the disk is full: the caller then recomputes)."""
+        self.index.append((self.fh.tell(), panel.est_sar.shape, panel.rel))
+        np.ascontiguousarray(panel.est_sar, dtype=np.float64).tofile(self.fh)
+        np.ascontiguousarray(panel.ranks0, dtype=np.float32).tofile(self.fh)
+
+    def panels(self, chunks: list[np.ndarray]) -> Iterator[tuple[significance.GrankPanel, np.ndarray]]:
+        for (offset, shape, rel), rows in zip(self.index, chunks, strict=True):
+            self.fh.seek(offset)
+            count = shape[0] * shape[1]
+            est_sar = np.fromfile(self.fh, dtype=np.float64, count=count).reshape(shape)
+            ranks0 = np.fromfile(self.fh, dtype=np.float32, count=count).reshape(shape).astype(np.float64)
+            finite = np.isfinite(est_sar)
+            yield significance.GrankPanel(rel, est_sar, finite, finite.sum(axis=1), ranks0), rows
+
+    def close(self) -> None:
+        self.fh.close()
 
 
 def release_memory() -> None:

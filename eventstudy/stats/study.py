@@ -372,26 +372,41 @@ class EventStudy:
         plan = [np.arange(len(series))] if self.clustered else chunked.plan(day0, size)
         if len(plan) == 1:
             return self._fit(series, skipped, window, cars, overlaps, layout)
+        # GRANK's inputs of every chunk: kept in memory when small, else (in this process) spilled to
+        # a temporary file, else made again by a second pass over the chunks.
         keep = chunked.keep_grank_panels(len(series), self.estimation, window)
-        work = ChunkWork(self, series, window, cars, layout, clustered, keep)
+        spill = None if keep or map_chunks is not _thread_map else chunked.GrankSpill.open()
+        work = ChunkWork(self, series, window, cars, layout, clustered, keep or spill is not None)
         sums = significance.EstimationSums()
         collect = chunked.Collector(series, layout)
         kept: list[tuple[significance.GrankPanel, np.ndarray]] = []
-        for rows, done in zip(plan, map_chunks(work, "first", plan), strict=True):
-            sums.merge(done.sums)
-            collect.put(done.output, rows, done.cars, done.estimates)
-            if done.grank is not None:
-                kept.append((done.grank, rows))
-        compact = collect.output()
-        car_arrays = collect.car_arrays(cars)
+        try:
+            for rows, done in zip(plan, map_chunks(work, "first", plan), strict=True):
+                sums.merge(done.sums)
+                collect.put(done.output, rows, done.cars, done.estimates)
+                if done.grank is not None and keep:
+                    kept.append((done.grank, rows))
+                elif done.grank is not None and spill is not None:
+                    try:
+                        spill.put(done.grank)
+                    except OSError:  # the temporary folder is full: GRANK's pass recomputes instead
+                        spill.close()
+                        spill = None
+            compact = collect.output()
+            car_arrays = collect.car_arrays(cars)
 
-        def second() -> Iterable[tuple[significance.GrankPanel, np.ndarray]]:
-            return zip(map_chunks(work, "second", plan), plan, strict=True)
+            def second() -> Iterable[tuple[significance.GrankPanel, np.ndarray]]:
+                if spill is not None:
+                    return spill.panels(plan)
+                return zip(map_chunks(work, "second", plan), plan, strict=True)
 
-        tests, r, clustered = significance.test_table(
-            compact, car_arrays, clustered=clustered, bootstrap=self.bootstrap, seed=self.seed,
-            convention=self.convention, sums=sums, panels=(lambda: kept) if keep else second,
-        )
+            tests, r, clustered = significance.test_table(
+                compact, car_arrays, clustered=clustered, bootstrap=self.bootstrap, seed=self.seed,
+                convention=self.convention, sums=sums, panels=(lambda: kept) if keep else second,
+            )
+        finally:
+            if spill is not None:
+                spill.close()
         result = StudyResult(compact, car_arrays, tests, r, clustered, pd.DataFrame(skipped), overlaps)
         result.estimate_numbers = collect.estimates_table()
         return result
