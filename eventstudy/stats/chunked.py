@@ -19,7 +19,7 @@ import ctypes
 import itertools
 import tempfile
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
@@ -108,7 +108,7 @@ class Collector:
         self.params: dict[str, np.ndarray] = {}
         self.cars: dict[Window, dict[str, np.ndarray]] = {}
         self.model_used: list[str] = [""] * self.n
-        self.notes: list[list[str]] = [[] for _ in range(self.n)]
+        self.notes: list[Sequence[str]] = [()] * self.n
         self.first: engine.Output | None = None
         self.estimates: dict[str, np.ndarray] = {}
         self.estimate_columns: list[str] = []

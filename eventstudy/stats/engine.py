@@ -10,7 +10,8 @@ abnormal returns (BHAR; Barber & Lyon 1997).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -50,7 +51,8 @@ class EventSeries:
     day0: int
     market: np.ndarray | None = None
     sector: np.ndarray | None = None
-    notes: list[str] = field(default_factory=list)
+    # A shared empty tuple until the event has a note (a million events need no million empty lists).
+    notes: Sequence[str] = ()
     # The benchmark on its own dates; only estudy2's convention needs market days the security lacks.
     market_full: pd.Series | None = None
 
@@ -77,7 +79,7 @@ class Output:
     fit: models.Fit
     model_used: list[str]  # per event: the model, or the fallback that replaced it
     usable: np.ndarray  # (n,) bool: enough estimation days for inference
-    notes: list[list[str]]
+    notes: list[Sequence[str]]
     log_returns: bool
     convention: str = "textbook"
     # True for the chunked engine's event-window columns (no estimation days, no design matrix):
@@ -290,11 +292,11 @@ def _estudy2_market_term(
         return 1.0 / n_obs[:, None] + (m - mbar[:, None]) ** 2 / smm[:, None]
 
 
-def _note(notes: list[list[str]], i: int | np.integer, text: str) -> None:
+def _note(notes: list[Sequence[str]], i: int | np.integer, text: str) -> None:
     notes[i] = [*notes[i], text]  # never the event's own list, which other runs share
 
 
-def _no_fallback(fit: models.Fit, short: np.ndarray, model: str, min_days: int, notes: list[list[str]]) -> None:
+def _no_fallback(fit: models.Fit, short: np.ndarray, model: str, min_days: int, notes: list[Sequence[str]]) -> None:
     """``--fallback none``: keep the requested model; without enough days to fit its parameters
     there is no expected return (never the zero that an empty fit would give)."""
     estimated = model != "market-adjusted"
@@ -317,7 +319,7 @@ def _apply_fallback(
     window: Window,
     est_len: int,
     min_days: int,
-    notes: list[list[str]],
+    notes: list[Sequence[str]],
     model_used: list[str],
     est_mask: np.ndarray,
 ) -> tuple[models.Fit, np.ndarray]:

@@ -221,10 +221,11 @@ class EventStudy:
         missing = [c for c in ("symbol", "date") if c not in ev.columns]
         if missing:
             raise UserError(f"events need columns symbol and date; missing {', '.join(missing)}")
-        symbols = [str(x) for x in ev["symbol"]]
+        code, uniques = pd.factorize(np.array([str(x) for x in ev["symbol"]], dtype=object), use_na_sentinel=False)
+        names = [str(u) for u in uniques]
+        symbols = [names[c] for c in code.tolist()]  # one string per security, shared by its events
         whens = _event_dates(ev["date"])
         given = [str(x) for x in ev["event_id"]] if "event_id" in ev.columns else [""] * len(ev)
-        code, names = pd.factorize(np.asarray(symbols, dtype=object), use_na_sentinel=False)
         for name in names:
             if name not in rets:
                 k = symbols.index(name)
@@ -234,7 +235,7 @@ class EventStudy:
         # day 0 is found in one search per calendar (every security of a wide frame without gaps
         # shares the frame's).
         wide = _Wide.of(self.returns)
-        prepared = [self._security(rets, str(name), wide) for name in names]
+        prepared = [self._security(rets, name, wide) for name in names]
         calendars: dict[int, list[int]] = {}
         for j, p in enumerate(prepared):
             calendars.setdefault(id(p[0]), []).append(j)
@@ -523,8 +524,8 @@ def _overlaps(series: list[engine.EventSeries], window: Window) -> pd.DataFrame:
             if apart <= window.end - window.start:
                 for name, value in zip(cols, (sym, a.event_id, b.event_id, apart), strict=True):
                     cols[name].append(value)
-                a.notes.append(f"event window overlaps event {b.event_id} ({apart} trading days later)")
-                b.notes.append(f"event window overlaps event {a.event_id} ({apart} trading days earlier)")
+                a.notes = [*a.notes, f"event window overlaps event {b.event_id} ({apart} trading days later)"]
+                b.notes = [*b.notes, f"event window overlaps event {a.event_id} ({apart} trading days earlier)"]
     return pd.DataFrame(cols, columns=list(cols))
 
 
