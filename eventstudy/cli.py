@@ -667,12 +667,19 @@ def _check_returns(data: pd.DataFrame, path: str, percent: bool) -> None:
 
     # All columns at once first (a column at a time through pandas is a second per 2,000 series);
     # the messages come from the per-column loop, from the first suspect column on.
-    arr = data.to_numpy(dtype=float)
-    count = (~np.isnan(arr)).sum(axis=0)
+    signed = data.to_numpy(dtype=float)
+    count = (~np.isnan(signed)).sum(axis=0)
+    positive = (signed > 0).sum(axis=0) / np.maximum(count, 1)
+    arr = np.abs(signed)  # a new array: to_numpy may be a view of the frame's own data
+    # Only whether the median passes a threshold matters: a column with fewer than half of its values
+    # above the lower one cannot, so the (slow) NaN-aware median is taken of the other columns only.
+    low = 1.5 if percent else 0.2
+    med = np.zeros(arr.shape[1])
+    maybe = (arr > low).sum(axis=0) >= count // 2
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing column's median
-        med = np.nanmedian(np.abs(arr), axis=0)
-        positive = (arr > 0).sum(axis=0) / np.maximum(count, 1)
+        if maybe.any():
+            med[maybe] = np.nanmedian(arr[:, maybe], axis=0)
     suspect = (count >= 5) & (((positive > 0.99) & (med > 1.5)) | ((not percent) & (med > 0.2)))
     if not suspect.any():
         return

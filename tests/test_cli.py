@@ -283,3 +283,60 @@ def test_study_input_mistakes_are_one_line_errors(peers_dir: Path, tmp_path: Pat
     code, _, err = run_cli([*base, "--market", market, "--window", "0:4"], capsys)
     assert code == 0, err
     assert set(pd.read_csv(tmp_path / "car.csv")["window"]) == {"[0,0]"}
+
+
+@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("percent", [False, True])
+def test_returns_check_flags_what_the_full_median_flags(seed: int, percent: bool) -> None:
+    """The returns check takes the NaN-aware median only of columns that could pass a threshold;
+    it must flag exactly the files the median of every column flags."""
+    import warnings
+
+    import numpy as np
+
+    from eventstudy.cli import _check_returns
+    from eventstudy.errors import UserError
+
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(3, 40)), int(rng.integers(1, 6))
+    scale = rng.choice([0.01, 0.15, 0.25, 1.0, 3.0, 100.0], size=k)
+    x = rng.normal(0, 1, (n, k)) * scale + rng.choice([0.0, 2.0, 150.0], size=k)
+    # Columns whose median sits at a threshold: values just either side of 0.2 and 1.5.
+    near = rng.random(k) < 0.6
+    levels = rng.choice([0.1, 0.19, 0.21, 0.3, 1.4, 1.49, 1.51, 2.0], size=(n, k))
+    signs = np.where(rng.random(k) < 0.5, 1.0, rng.choice([-1.0, 1.0], size=(n, k)))
+    x = np.where(near, levels * signs, x)
+    x[rng.random((n, k)) < rng.uniform(0, 0.6)] = np.nan
+    frame = pd.DataFrame(x, index=pd.bdate_range("2024-01-01", periods=n), columns=[f"S{j}" for j in range(k)])
+    count = (~np.isnan(x)).sum(axis=0)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing column's median
+        med = np.nanmedian(np.abs(x), axis=0)
+        positive = (x > 0).sum(axis=0) / np.maximum(count, 1)
+    expected = bool(((count >= 5) & (((positive > 0.99) & (med > 1.5)) | ((not percent) & (med > 0.2)))).any())
+    try:
+        _check_returns(frame, "r.csv", percent)
+        flagged = False
+    except UserError:
+        flagged = True
+    assert flagged == expected
+
+
+@pytest.mark.parametrize(("values", "percent", "flagged"), [
+    ([0.19, 0.3] * 3, False, True),  # exactly half above 0.2, the median (0.245) above it
+    ([0.19, 0.2] * 3, False, False),  # half above nothing: the median 0.195 is below
+    ([0.1, 0.19, 0.3, 0.31, 0.32], False, True),  # odd count, the middle value above
+    ([0.1, 0.19, 0.19, 0.31, 0.32], False, False),
+    ([1.4, 1.7] * 3, True, True),  # all positive, median 1.55: prices even with --percent
+    ([1.4, 1.5] * 3, True, False),
+])
+def test_returns_check_at_the_thresholds(values: list[float], percent: bool, flagged: bool) -> None:
+    from eventstudy.cli import _check_returns
+    from eventstudy.errors import UserError
+
+    frame = pd.DataFrame({"A": values}, index=pd.bdate_range("2024-01-01", periods=len(values)))
+    if flagged:
+        with pytest.raises(UserError):
+            _check_returns(frame, "r.csv", percent)
+    else:
+        _check_returns(frame, "r.csv", percent)
