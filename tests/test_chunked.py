@@ -60,12 +60,13 @@ def test_chunked_equals_one_pass(seed: int, convention: str, model: str) -> None
     assert many.summary() == one.summary()
 
 
-@pytest.mark.parametrize("grank", ["keep", "spill", "spill-fails", "recompute"])
+@pytest.mark.parametrize("grank", ["keep", "spill", "spill-late", "spill-fails", "lost-write", "recompute"])
 @pytest.mark.parametrize("workers", [0, 1, 2])
 def test_threads_and_grank_inputs_change_no_bit(monkeypatch: pytest.MonkeyPatch, grank: str, workers: int) -> None:
-    """Chunks worked on in threads, and GRANK's inputs kept from pass 1 (in memory, or in a spill
-    file, or neither when the disk fills up half way) instead of a second engine pass, give exactly
-    the tables of one thread and two passes: sums are added in chunk order."""
+    """Chunks worked on in threads, and GRANK's inputs kept from pass 1 (in memory; in a spill file,
+    from the start or once those kept outgrow the budget; or neither, when the disk fills up half
+    way or a write is lost) instead of a second engine pass, give exactly the tables of one thread
+    and two passes: sums are added in chunk order."""
     frame, ev = problem(4)
     st = EventStudy(frame, ev, market="MKT", estimation=Estimation(Window(-150, -11), min_days=60),
                     window=Window(-5, 5), bootstrap=199)
@@ -75,8 +76,11 @@ def test_threads_and_grank_inputs_change_no_bit(monkeypatch: pytest.MonkeyPatch,
     reference = st.fit_chunked(chunk_size=15)
     monkeypatch.undo()
     monkeypatch.setattr(chunked, "WORKERS", workers)
-    monkeypatch.setattr(chunked, "GRANK_MEMORY", 2**40 if grank == "keep" else 0)
-    assert chunked.keep_grank_panels(len(ev), st.estimation, st.window) == (grank == "keep")  # type: ignore[arg-type]
+    # spill-late: the estimate before pass 1 says they fit (it cannot see the fallback's wider panels),
+    # so the first chunks' inputs are kept, then written out with the rest once they outgrow it
+    monkeypatch.setattr(chunked, "GRANK_MEMORY", {"keep": 2**40, "spill-late": 120 * 156 * 17}.get(grank, 0))
+    estimate = chunked.keep_grank_panels(len(ev), st.estimation, st.window)  # type: ignore[arg-type]
+    assert estimate == (grank in ("keep", "spill-late"))
     runs = {"second": 0, "put": 0}
     second, put = ChunkWork.second, chunked.GrankSpill.put
 
@@ -88,7 +92,11 @@ def test_threads_and_grank_inputs_change_no_bit(monkeypatch: pytest.MonkeyPatch,
         runs["put"] += 1
         if grank == "spill-fails" and runs["put"] == 3:
             raise OSError(28, "No space left on device")
-        return put(self, panel)
+        put(self, panel)
+        if grank == "lost-write" and runs["put"] == 2:  # bytes the file never got, and no error said so
+            self.fh.flush()
+            self.fh.truncate(self.size - 100)
+            self.fh.seek(0, 2)
 
     monkeypatch.setattr(ChunkWork, "second", counted_second)
     monkeypatch.setattr(chunked.GrankSpill, "put", counted_put)
@@ -99,8 +107,8 @@ def test_threads_and_grank_inputs_change_no_bit(monkeypatch: pytest.MonkeyPatch,
         pd.testing.assert_frame_equal(getattr(reference, name), getattr(got, name), check_exact=True, obj=name)
     assert got.mean_correlation == reference.mean_correlation
     # Which way GRANK's inputs came: no second engine pass unless there was no file to keep them in.
-    assert (runs["second"] > 0) == (grank in ("spill-fails", "recompute"))
-    assert (runs["put"] > 0) == (grank in ("spill", "spill-fails"))
+    assert (runs["second"] > 0) == (grank in ("spill-fails", "lost-write", "recompute"))
+    assert (runs["put"] > 0) == (grank in ("spill", "spill-late", "spill-fails", "lost-write"))
 
 
 @pytest.mark.parametrize("keep", [True, False])

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import itertools
+import os
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -206,12 +207,17 @@ class GrankSpill:
     """GRANK's inputs of each chunk (:class:`significance.GrankPanel`) written in pass 1 to an
     unnamed temporary file and read back for GRANK's pass, instead of running the engine on every
     chunk again: 12 bytes per event and panel day on disk (the SARs, and their ranks as float32:
-    half-integers, exact), none in memory. The file is gone when closed (or when the process ends)."""
+    half-integers, exact), none in memory. The file is gone when closed (or when the process ends).
+
+    Writes go through Python's file object, which raises on any failed write or flush; :meth:`done`
+    checks the file's size before GRANK's pass relies on it, and a read that comes back short raises
+    rather than give zeros."""
 
     def __init__(self) -> None:
         # Held open across both passes and closed by close(): not a with-block.
         self.fh = tempfile.TemporaryFile(prefix="eventstudy-grank-")  # noqa: SIM115
         self.index: list[tuple[int, tuple[int, int], np.ndarray]] = []
+        self.size = 0
 
     @classmethod
     def open(cls) -> GrankSpill | None:
@@ -223,18 +229,34 @@ class GrankSpill:
 
     def put(self, panel: significance.GrankPanel) -> None:
         """Append a chunk's panel (raises OSError when the disk is full: the caller then recomputes)."""
-        self.index.append((self.fh.tell(), panel.est_sar.shape, panel.rel))
-        np.ascontiguousarray(panel.est_sar, dtype=np.float64).tofile(self.fh)
-        np.ascontiguousarray(panel.ranks0, dtype=np.float32).tofile(self.fh)
+        self.index.append((self.size, panel.est_sar.shape, panel.rel))
+        for part in (np.ascontiguousarray(panel.est_sar, dtype=np.float64),
+                     np.ascontiguousarray(panel.ranks0, dtype=np.float32)):
+            self.fh.write(part.data.cast("B"))
+            self.size += part.nbytes
+
+    def done(self) -> bool:
+        """Everything written reached the file (flushed; the size is the sum of what was put)."""
+        try:
+            self.fh.flush()
+            return os.fstat(self.fh.fileno()).st_size == self.size
+        except OSError:
+            return False
 
     def panels(self, chunks: list[np.ndarray]) -> Iterator[tuple[significance.GrankPanel, np.ndarray]]:
         for (offset, shape, rel), rows in zip(self.index, chunks, strict=True):
             self.fh.seek(offset)
-            count = shape[0] * shape[1]
-            est_sar = np.fromfile(self.fh, dtype=np.float64, count=count).reshape(shape)
-            ranks0 = np.fromfile(self.fh, dtype=np.float32, count=count).reshape(shape).astype(np.float64)
+            est_sar = self._read(shape, np.float64)
+            ranks0 = self._read(shape, np.float32).astype(np.float64)
             finite = np.isfinite(est_sar)
             yield significance.GrankPanel(rel, est_sar, finite, finite.sum(axis=1), ranks0), rows
+
+    def _read(self, shape: tuple[int, int], dtype: type) -> np.ndarray:
+        out: np.ndarray = np.empty(shape, dtype=dtype)
+        got = self.fh.readinto(out.data.cast("B"))
+        if got != out.nbytes:
+            raise OSError(f"GRANK's temporary file came back short ({got} of {out.nbytes} bytes)")
+        return out
 
     def close(self) -> None:
         self.fh.close()

@@ -170,7 +170,7 @@ def window_data(out: Output, rows: slice | np.ndarray, rel: np.ndarray) -> tuple
 
 
 def day0_dates(series: list[EventSeries], layout: Layout | None = None) -> np.ndarray:
-    """Each event's day 0 as datetime64[ns], without building a Timestamp per event."""
+    """Each event's day 0 (in its dates' own unit), without building a Timestamp per event."""
     if not series:
         return np.array([], dtype="datetime64[ns]")
     return (layout or Layout.of(series)).day0_values("dates")

@@ -31,6 +31,9 @@ class Layout:
     start: dict[str, np.ndarray]
     length: np.ndarray
     day0: np.ndarray
+    # The dates are stored as datetime64[ns] (the panels' unit); day 0 is given back in the
+    # securities' own unit when they share one (pandas 3 makes microseconds, say).
+    date_unit: str = "ns"
 
     @property
     def n(self) -> int:
@@ -44,6 +47,7 @@ class Layout:
         market index) are stored once."""
         flats: dict[str, np.ndarray | None] = {}
         start: dict[str, np.ndarray] = {}
+        units = {np.datetime_data(np.asarray(a["dates"]).dtype)[0] for a in arrays if a.get("dates") is not None}
         for name in ARRAYS:
             per = [a.get(name) for a in arrays]
             if any(a is None for a in per):
@@ -65,7 +69,8 @@ class Layout:
             flats[name] = np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
             start[name] = offsets[which][security]
         lengths = np.array([len(a["returns"]) for a in arrays], dtype=np.intp)  # type: ignore[arg-type]
-        return cls(flats, start, lengths[security], np.asarray(day0, dtype=np.intp))
+        unit = units.pop() if len(units) == 1 else "ns"
+        return cls(flats, start, lengths[security], np.asarray(day0, dtype=np.intp), unit)
 
     @classmethod
     def of(cls, series: Sequence[EventSeries]) -> Layout:
@@ -86,7 +91,8 @@ class Layout:
 
     def take(self, rows: np.ndarray) -> Layout:
         """The layout of events ``rows`` (sharing the flat arrays)."""
-        return Layout(self.flats, {k: v[rows] for k, v in self.start.items()}, self.length[rows], self.day0[rows])
+        return Layout(self.flats, {k: v[rows] for k, v in self.start.items()}, self.length[rows], self.day0[rows],
+                      self.date_unit)
 
     def panel(self, name: str, rel: np.ndarray, shift: int = 0) -> np.ndarray | None:
         """(n, len(rel)) array ``name`` on relative days ``rel`` (consecutive) + ``shift``; NaN (NaT)
@@ -111,10 +117,11 @@ class Layout:
         return out
 
     def day0_values(self, name: str = "dates") -> np.ndarray:
-        """Each event's array ``name`` at day 0 (its day-0 date by default)."""
+        """Each event's array ``name`` at day 0 (its day-0 date, in the securities' own unit, by default)."""
         flat = self.flats[name]
         assert flat is not None
-        return flat[self.start[name] + self.day0]
+        values = flat[self.start[name] + self.day0]
+        return values.astype(f"datetime64[{self.date_unit}]") if name == "dates" else values
 
 
 def _fill(name: str) -> np.ndarray:

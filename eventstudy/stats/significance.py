@@ -302,6 +302,10 @@ class GrankPanel:
     est_days: np.ndarray
     ranks0: np.ndarray
 
+    @property
+    def nbytes(self) -> int:
+        return self.est_sar.nbytes + self.finite.nbytes + self.est_days.nbytes + self.ranks0.nbytes
+
     @classmethod
     def of(cls, out: Output) -> GrankPanel:
         est = out.est & out.usable[:, None]

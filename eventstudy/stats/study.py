@@ -14,6 +14,7 @@ or a mapping of symbol -> Series when each security has its own benchmark.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -236,13 +237,16 @@ class EventStudy:
         # shares the frame's).
         wide = _Wide.of(self.returns)
         prepared = [self._security(rets, name, wide) for name in names]
-        calendars: dict[int, list[int]] = {}
-        for j, p in enumerate(prepared):
-            calendars.setdefault(id(p[0]), []).append(j)
+        calendar_of: dict[int, int] = {}  # one number per distinct calendar (index object)
+        calendar = np.array([calendar_of.setdefault(id(p[0]), len(calendar_of)) for p in prepared], dtype=np.intp)
+        firsts = np.unique(calendar, return_index=True)[1]  # a security on each calendar
         day0 = np.full(len(ev), -1, dtype=np.intp)
-        for members in calendars.values():
-            rows = np.flatnonzero(np.isin(code, members))
-            day0[rows] = locate_day0s(prepared[members[0]][0], whens[rows], self.event_day)
+        event_calendar = calendar[code]
+        order = np.argsort(event_calendar, kind="stable")
+        bounds = np.searchsorted(event_calendar[order], np.arange(len(calendar_of) + 1))
+        for c in range(len(calendar_of)):
+            rows = order[bounds[c] : bounds[c + 1]]
+            day0[rows] = locate_day0s(prepared[firsts[c]][0], whens[rows], self.event_day)
         ids = _event_ids(symbols, whens, given)
         built: list[engine.EventSeries] = []
         skipped: list[dict] = []
@@ -373,37 +377,55 @@ class EventStudy:
         plan = [np.arange(len(series))] if self.clustered else chunked.plan(day0, size)
         if len(plan) == 1:
             return self._fit(series, skipped, window, cars, overlaps, layout)
-        # GRANK's inputs of every chunk: kept in memory when small, else (in this process) spilled to
-        # a temporary file, else made again by a second pass over the chunks.
+        # GRANK's inputs of every chunk: kept in memory while all of them take at most
+        # chunked.GRANK_MEMORY, else (in this process) spilled to a temporary file, else made again by
+        # a second pass over the chunks.
         keep = chunked.keep_grank_panels(len(series), self.estimation, window)
-        spill = None if keep or map_chunks is not _thread_map else chunked.GrankSpill.open()
-        work = ChunkWork(self, series, window, cars, layout, clustered, keep or spill is not None)
+        local = map_chunks is _thread_map
+        work = ChunkWork(self, series, window, cars, layout, clustered, keep or local)
         sums = significance.EstimationSums()
         collect = chunked.Collector(series, layout)
-        kept: list[tuple[significance.GrankPanel, np.ndarray]] = []
+        kept: list[significance.GrankPanel] = []
+        kept_bytes = 0
+        spill: chunked.GrankSpill | None = None
         try:
             for rows, done in zip(plan, map_chunks(work, "first", plan), strict=True):
                 sums.merge(done.sums)
                 collect.put(done.output, rows, done.cars, done.estimates)
-                if done.grank is not None and keep:
-                    kept.append((done.grank, rows))
-                elif done.grank is not None and spill is not None:
+                if done.grank is None or not work.keep_grank:
+                    continue
+                kept.append(done.grank)
+                kept_bytes += done.grank.nbytes
+                if not keep or spill is not None or kept_bytes > chunked.GRANK_MEMORY:
+                    # Spilled from the start when the estimate says they will not fit, else once they
+                    # outgrow it (the estimate can be short: date windows and the fallback widen panels).
+                    spill = spill or chunked.GrankSpill.open()
                     try:
-                        spill.put(done.grank)
-                    except OSError:  # the temporary folder is full: GRANK's pass recomputes instead
-                        spill.close()
-                        spill = None
+                        if spill is None:
+                            raise OSError("no temporary file")
+                        for panel in kept:
+                            spill.put(panel)
+                    except OSError:  # no room on disk: GRANK's pass recomputes instead
+                        if spill is not None:
+                            spill.close()
+                        spill, work.keep_grank = None, False
+                    kept = []
+            if spill is not None and not spill.done():  # a write lost without an error: recompute
+                spill.close()
+                spill, work.keep_grank = None, False
             compact = collect.output()
             car_arrays = collect.car_arrays(cars)
 
-            def second() -> Iterable[tuple[significance.GrankPanel, np.ndarray]]:
+            def grank_inputs() -> Iterable[tuple[significance.GrankPanel, np.ndarray]]:
                 if spill is not None:
                     return spill.panels(plan)
+                if work.keep_grank and len(kept) == len(plan):
+                    return zip(kept, plan, strict=True)
                 return zip(map_chunks(work, "second", plan), plan, strict=True)
 
             tests, r, clustered = significance.test_table(
                 compact, car_arrays, clustered=clustered, bootstrap=self.bootstrap, seed=self.seed,
-                convention=self.convention, sums=sums, panels=(lambda: kept) if keep else second,
+                convention=self.convention, sums=sums, panels=grank_inputs,
             )
         finally:
             if spill is not None:
@@ -465,17 +487,24 @@ def _thread_map(work: ChunkWork, method: str, chunks: list[np.ndarray]) -> Itera
 def _text(values: list[str], times: int = 1) -> pd.api.extensions.ExtensionArray | np.ndarray:
     """A text column of ``values``, each repeated ``times`` (the per-event tables repeat ids on every
     day), made in arrow: pandas otherwise converts every row's Python string, most of the time of
-    building a large table."""
+    building a large table. Its dtype is the one pandas gives text itself."""
     import pyarrow as pa
 
-    try:
-        dtype = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default text dtype since 3.0
-    except TypeError:  # pandas 2: text columns are objects
+    dtype = _text_dtype()
+    if dtype is None:  # pandas without string inference: text columns are objects
         return np.repeat(np.array(values, dtype=object), times)
     arr = pa.array(values, type=pa.string())
     if times > 1:
         arr = arr.take(pa.array(np.repeat(np.arange(len(values)), times)))
     return pd.array(arr, dtype=dtype)
+
+
+@functools.cache
+def _text_dtype() -> pd.StringDtype | None:
+    """pandas' dtype for a column of text: ``str`` since pandas 3 (or with its future.infer_string
+    option), else None (object)."""
+    dtype = pd.Series(["a"]).dtype
+    return dtype if isinstance(dtype, pd.StringDtype) else None
 
 
 def _one_blas_thread() -> AbstractContextManager:
