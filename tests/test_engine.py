@@ -551,3 +551,27 @@ def test_estimation_window_shorter_than_the_minimum_is_a_user_error() -> None:
     events = pd.DataFrame({"symbol": ["S0"], "date": [rets["S0"].index[250]]})
     with pytest.raises(UserError, match=r"has 20 trading days, fewer than the minimum of 30"):
         study(rets, events, m, estimation=Estimation(Window(-30, -11), min_days=30)).fit()
+
+
+@pytest.mark.parametrize("model", ["constant-mean", "market-adjusted", "market", "two-index", "dimson",
+                                   "scholes-williams"])
+def test_valid_days_are_the_fits_days(model: str) -> None:
+    """The engine decides which events need the fallback from models.valid_days, before fitting:
+    it must count exactly the days each model's fit uses, with returns, market, its lag and lead and
+    the sector index missing or infinite here and there."""
+    from eventstudy.stats import models
+
+    rng = np.random.default_rng(7)
+    n, k = 40, 120
+
+    def noisy() -> np.ndarray:
+        x = rng.normal(0, 0.01, (n, k))
+        x[rng.random((n, k)) < 0.08] = np.nan
+        x[rng.random((n, k)) < 0.01] = np.inf
+        return x
+
+    inp = models.Inputs(y=noisy(), m=noisy(), m_lag=noisy(), m_lead=noisy(), s=noisy())
+    est = rng.random((n, k)) < 0.8
+    np.testing.assert_array_equal(models.valid_days(model, inp, est), models.fit(model, inp, est).n_obs)
+    with pytest.raises(ValueError, match="unknown model"):
+        models.valid_days("capm-ish", inp, est)

@@ -210,14 +210,17 @@ def run(
     # The panel covers the post-event days only when some event needs the fallback, and then only
     # as far as those events have data: the fallback's days are the same, the panel narrower.
     lo, hi = _rel_range(series, est, window)
-    y, inp, dates, est_mask, fit = _panel(layout, lo, hi, model, est, window)
-    short = fit.n_obs < est.min_days
+    y, inp, dates, est_mask = _panel(layout, lo, hi, model, est, window)
+    # Which events the model cannot be estimated for is known from the valid days, before fitting:
+    # a wider panel for the fallback is gathered first and the model fitted once.
+    short = models.valid_days(model, inp, est_mask) < est.min_days
     if short.any() and rule == "post-event":
         reach = int((layout.length - 1 - layout.day0)[short].max())
         hi_fb = max(hi, min(window.end + est_len, reach))
         if hi_fb > hi:
-            y, inp, dates, est_mask, fit = _panel(layout, lo, hi_fb, model, est, window)
-            short = fit.n_obs < est.min_days
+            y, inp, dates, est_mask = _panel(layout, lo, hi_fb, model, est, window)
+    fit = models.fit(model, inp, est_mask)
+    short = fit.n_obs < est.min_days
     rel = np.arange(lo, y.shape[1] + lo)
     m = inp.m
     # The events' own lists, shared: an event the engine notes gets a new list (_note).
@@ -248,8 +251,9 @@ def run(
 
 def _panel(
     layout: Layout, lo: int, hi: int, model: str, est: Estimation, window: Window
-) -> tuple[np.ndarray, models.Inputs, np.ndarray, np.ndarray, models.Fit]:
-    """The event-time panel over relative days lo..hi and the model fitted on it."""
+) -> tuple[np.ndarray, models.Inputs, np.ndarray, np.ndarray]:
+    """The event-time panel over relative days lo..hi: returns, the model's inputs, dates and the
+    estimation days."""
     rel = np.arange(lo, hi + 1)
     y = layout.panel("returns", rel)
     dates = layout.panel("dates", rel)
@@ -265,7 +269,7 @@ def _panel(
     est_mask = _estimation_mask(rel, dates, est)
     # An estimation window must never reach into the event window.
     est_mask &= ~((rel >= window.start) & (rel <= window.end))[None, :]
-    return y, inp, dates, est_mask, models.fit(model, inp, est_mask)
+    return y, inp, dates, est_mask
 
 
 def _sample_variance(x: np.ndarray) -> np.ndarray:

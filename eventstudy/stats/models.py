@@ -123,6 +123,18 @@ def _no_estimation(model: str, inp: Inputs, est: np.ndarray, expected: np.ndarra
     return Fit(model, expected, np.zeros((n, k, 1)), np.zeros((n, 1, 1)), s2, n_obs, 1, {})
 
 
+def valid_days(model: str, inp: Inputs, est: np.ndarray) -> np.ndarray:
+    """(n,) the estimation days :func:`fit` of ``model`` would use for each event (its ``n_obs``):
+    those with the return and every input the model reads, without fitting."""
+    needs = {
+        "constant-mean": [], "market-adjusted": [inp.m], "market": [inp.m], "two-index": [inp.m, inp.s],
+        "dimson": [inp.m_lag, inp.m, inp.m_lead], "scholes-williams": [inp.m, inp.m_lag, inp.m_lead],
+    }
+    if model not in needs:
+        raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    return (est & _finite(inp.y, *needs[model])).sum(axis=1)
+
+
 def fit(model: str, inp: Inputs, est: np.ndarray) -> Fit:
     """Fit ``model`` on the estimation days ``est`` (n, K) of every event at once."""
     if model == "constant-mean":
