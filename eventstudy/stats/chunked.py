@@ -20,7 +20,7 @@ import itertools
 import os
 import tempfile
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
@@ -260,6 +260,59 @@ class GrankSpill:
 
     def close(self) -> None:
         self.fh.close()
+
+
+class GrankInputs:
+    """Where each chunk's GRANK inputs wait between pass 1 and GRANK's pass: in memory while all
+    of them take at most :data:`GRANK_MEMORY` (counted by their real size: date windows and the
+    fallback widen panels past :func:`keep_grank_panels`' estimate), else in a :class:`GrankSpill`
+    (from the start when the estimate says they will not fit), else nowhere: without a temporary
+    file, when the disk fills up or a write is lost, GRANK's pass makes them again."""
+
+    def __init__(self, fits: bool, wanted: bool):
+        self.fits = fits
+        self.wanted = wanted  # pass 1 should make them (False once they can be kept nowhere)
+        self.kept: list[significance.GrankPanel] = []
+        self.kept_bytes = 0
+        self.spill: GrankSpill | None = None
+
+    def add(self, panel: significance.GrankPanel) -> None:
+        """A chunk's inputs, in chunk order."""
+        if not self.wanted:
+            return
+        self.kept.append(panel)
+        self.kept_bytes += panel.nbytes
+        if self.fits and self.spill is None and self.kept_bytes <= GRANK_MEMORY:
+            return
+        self.spill = self.spill or GrankSpill.open()
+        try:
+            if self.spill is None:
+                raise OSError("no temporary file")
+            for p in self.kept:
+                self.spill.put(p)
+        except OSError:  # no room: GRANK's pass recomputes
+            self._give_up()
+        self.kept = []
+
+    def panels(self, chunks: list[np.ndarray], recompute: Callable[[], Iterable[significance.GrankPanel]]
+               ) -> Iterable[tuple[significance.GrankPanel, np.ndarray]]:
+        """Each chunk's inputs with its events' positions: kept, read back, or made again."""
+        if self.spill is not None and not self.spill.done():  # a write lost without an error
+            self._give_up()
+        if self.spill is not None:
+            return self.spill.panels(chunks)
+        if self.wanted and len(self.kept) == len(chunks):
+            return zip(self.kept, chunks, strict=True)
+        return zip(recompute(), chunks, strict=True)
+
+    def _give_up(self) -> None:
+        if self.spill is not None:
+            self.spill.close()
+        self.spill, self.wanted, self.kept = None, False, []
+
+    def close(self) -> None:
+        if self.spill is not None:
+            self.spill.close()
 
 
 def release_memory() -> None:

@@ -377,59 +377,29 @@ class EventStudy:
         plan = [np.arange(len(series))] if self.clustered else chunked.plan(day0, size)
         if len(plan) == 1:
             return self._fit(series, skipped, window, cars, overlaps, layout)
-        # GRANK's inputs of every chunk: kept in memory while all of them take at most
-        # chunked.GRANK_MEMORY, else (in this process) spilled to a temporary file, else made again by
-        # a second pass over the chunks.
-        keep = chunked.keep_grank_panels(len(series), self.estimation, window)
-        local = map_chunks is _thread_map
-        work = ChunkWork(self, series, window, cars, layout, clustered, keep or local)
+        # GRANK's inputs of every chunk: kept in memory while they fit, else (in this process)
+        # spilled to a temporary file, else made again by a second pass over the chunks.
+        fits = chunked.keep_grank_panels(len(series), self.estimation, window)
+        grank = chunked.GrankInputs(fits, wanted=fits or map_chunks is _thread_map)
+        work = ChunkWork(self, series, window, cars, layout, clustered, grank.wanted)
         sums = significance.EstimationSums()
         collect = chunked.Collector(series, layout)
-        kept: list[significance.GrankPanel] = []
-        kept_bytes = 0
-        spill: chunked.GrankSpill | None = None
         try:
             for rows, done in zip(plan, map_chunks(work, "first", plan), strict=True):
                 sums.merge(done.sums)
                 collect.put(done.output, rows, done.cars, done.estimates)
-                if done.grank is None or not work.keep_grank:
-                    continue
-                kept.append(done.grank)
-                kept_bytes += done.grank.nbytes
-                if not keep or spill is not None or kept_bytes > chunked.GRANK_MEMORY:
-                    # Spilled from the start when the estimate says they will not fit, else once they
-                    # outgrow it (the estimate can be short: date windows and the fallback widen panels).
-                    spill = spill or chunked.GrankSpill.open()
-                    try:
-                        if spill is None:
-                            raise OSError("no temporary file")
-                        for panel in kept:
-                            spill.put(panel)
-                    except OSError:  # no room on disk: GRANK's pass recomputes instead
-                        if spill is not None:
-                            spill.close()
-                        spill, work.keep_grank = None, False
-                    kept = []
-            if spill is not None and not spill.done():  # a write lost without an error: recompute
-                spill.close()
-                spill, work.keep_grank = None, False
+                if done.grank is not None:
+                    grank.add(done.grank)
+                    work.keep_grank = grank.wanted
             compact = collect.output()
             car_arrays = collect.car_arrays(cars)
-
-            def grank_inputs() -> Iterable[tuple[significance.GrankPanel, np.ndarray]]:
-                if spill is not None:
-                    return spill.panels(plan)
-                if work.keep_grank and len(kept) == len(plan):
-                    return zip(kept, plan, strict=True)
-                return zip(map_chunks(work, "second", plan), plan, strict=True)
-
             tests, r, clustered = significance.test_table(
                 compact, car_arrays, clustered=clustered, bootstrap=self.bootstrap, seed=self.seed,
-                convention=self.convention, sums=sums, panels=grank_inputs,
+                convention=self.convention, sums=sums,
+                panels=lambda: grank.panels(plan, lambda: map_chunks(work, "second", plan)),
             )
         finally:
-            if spill is not None:
-                spill.close()
+            grank.close()
         result = StudyResult(compact, car_arrays, tests, r, clustered, pd.DataFrame(skipped), overlaps)
         result.estimate_numbers = collect.estimates_table()
         return result
