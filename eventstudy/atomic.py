@@ -39,19 +39,57 @@ def write_via(path: str | Path, writer: Callable[[Path], None]) -> Path:
     """Call ``writer(tmp)`` on a temporary file beside ``path``, fsync it, then rename it over
     ``path``. On any failure the temporary file is removed and ``path`` is untouched."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = temp_file(path.parent, f".{path.name}.")
-    os.close(fd)
-    try:
-        writer(tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        rename_point(f"replace {path.name}")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    files = FileSet(path.parent)
+    files.write(path.name, writer)
+    return files.commit()[0]
+
+
+class FileSet:
+    """Files of one folder that change together: each is written to a temporary file beside its
+    place and fsynced (:meth:`write`, from any thread), and all are renamed into place at the end
+    (:meth:`commit`). Until then every old file is as it was; a failure (:meth:`discard`) leaves no
+    new file and no temporary one. The renames come one after another, so only a crash in the
+    microseconds between them could leave a mix; a report folder that must switch whole is a
+    generation (:func:`new_generation`)."""
+
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.staged: dict[str, Path] = {}
+        self._lock = threading.Lock()
+
+    def write(self, name: str, writer: Callable[[Path], None]) -> None:
+        fd, tmp = temp_file(self.directory, f".{name}.")
+        os.close(fd)
+        try:
+            writer(tmp)
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        with self._lock:
+            self.staged[name] = tmp
+
+    def commit(self, order: Iterable[str] = ()) -> list[Path]:
+        """Rename every staged file into place (those named in ``order`` first, in that order, then
+        the others in the order written); their final paths."""
+        names = [n for n in order if n in self.staged]
+        names += [n for n in self.staged if n not in names]
+        done = []
+        try:
+            for name in names:
+                rename_point(f"replace {name}")
+                os.replace(self.staged.pop(name), self.directory / name)
+                done.append(self.directory / name)
+        finally:
+            self.discard()
+        return done
+
+    def discard(self) -> None:
+        for tmp in self.staged.values():
+            tmp.unlink(missing_ok=True)
+        self.staged.clear()
 
 
 def write_text(path: str | Path, text: str) -> Path:
@@ -147,6 +185,11 @@ def write_table_csv_blocks(blocks: Iterable[pd.DataFrame], path: str | Path) -> 
     pyarrow formats a block in worker threads (it releases the GIL) while the next block is built;
     the pieces are written in order, so the file is the same as one thread would write. Text cells
     are neutralized as :func:`csv_safe` does; two columns whose names read the same are refused."""
+    return write_via(path, table_csv_writer(blocks))
+
+
+def table_csv_writer(blocks: Iterable[pd.DataFrame]) -> Callable[[Path], None]:
+    """The writer of :func:`write_table_csv_blocks`, for :func:`write_via` or :meth:`FileSet.write`."""
     import csv
     import io
     from collections import deque
@@ -175,7 +218,7 @@ def write_table_csv_blocks(blocks: Iterable[pd.DataFrame], path: str | Path) -> 
             while pending:
                 _write_block(fh, *pending.popleft())
 
-    return write_via(path, writer)
+    return writer
 
 
 def _write_block(fh: Any, slices: list[Any], quoting: str, jobs: list[Any]) -> None:

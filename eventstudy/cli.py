@@ -750,7 +750,7 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
     """An event study on any data set: wide returns or prices, events as symbol,date."""
     import pandas as pd
 
-    from eventstudy.stats.study import EventStudy
+    from eventstudy.stats.study import CSV_FILES, EventStudy
     from eventstudy.stats.windows import Estimation, parse_relative, parse_window
 
     if bool(returns_path) == bool(prices_path):
@@ -788,10 +788,10 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
             data, events, market=data[mkt] if isinstance(mkt, str) else mkt,
             sector=data[sec] if isinstance(sec, str) else sec, missing=missing, log_returns=log_returns, **kwargs,
         )
-    result = st.fit_chunked(chunk_size)  # bounded memory for any number of events
-    paths = result.to_csv(out)
+    # Bounded memory for any number of events; the four CSVs written as the study goes.
+    result = st.fit_chunked(chunk_size, csv_dir=out)
     click.echo(result.summary())
-    click.echo(f"wrote {', '.join(p.name for p in paths)} to {out}/")
+    click.echo(f"wrote {', '.join(CSV_FILES)} to {out}/")
 
 
 # -- registry and events -------------------------------------------------------------------

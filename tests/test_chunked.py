@@ -139,6 +139,61 @@ def test_a_distributed_map_gives_the_same_tables(monkeypatch: pytest.MonkeyPatch
     assert firsts and all(not f.output.series for f in firsts)  # type: ignore[attr-defined]
 
 
+def test_csvs_written_during_the_battery_are_to_csvs(tmp_path) -> None:
+    """fit_chunked(csv_dir=...) writes ar, car and estimates while the battery runs: the same four
+    files, byte for byte, as to_csv of the result."""
+    frame, ev = problem(6)
+    st = EventStudy(frame, ev, market="MKT", estimation=Estimation(Window(-150, -11), min_days=60),
+                    window=Window(-5, 5), bootstrap=199)
+    result = st.fit_chunked(chunk_size=15, csv_dir=tmp_path / "during")
+    result.to_csv(tmp_path / "after")
+    for name in ("ar.csv", "car.csv", "tests.csv", "estimates.csv"):
+        assert (tmp_path / "during" / name).read_bytes() == (tmp_path / "after" / name).read_bytes(), name
+    one_chunk = st.fit_chunked(chunk_size=10_000, csv_dir=tmp_path / "one")  # one chunk: fit()
+    assert not one_chunk.output.compact
+    one_chunk.to_csv(tmp_path / "one-after")
+    for name in ("ar.csv", "car.csv", "tests.csv", "estimates.csv"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "one-after" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("fails", ["battery", "writer"])
+def test_a_failing_study_leaves_the_old_csvs(tmp_path, monkeypatch: pytest.MonkeyPatch, fails: str) -> None:
+    """The four CSVs change together: a study that fails in its battery, or while writing a table,
+    leaves the folder's old files as they were and no temporary file."""
+    from eventstudy import atomic
+    from eventstudy.stats import significance
+
+    frame, ev = problem(7)
+    st = EventStudy(frame, ev, market="MKT", estimation=Estimation(Window(-150, -11), min_days=60),
+                    window=Window(-5, 5), bootstrap=199)
+    for name in ("ar.csv", "car.csv", "tests.csv", "estimates.csv"):
+        (tmp_path / name).write_text("old " + name)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError(f"the {fails} broke")
+
+    if fails == "battery":
+        monkeypatch.setattr(significance, "test_table", broken)
+    else:
+        real = atomic.table_csv_writer
+
+        def writer(blocks):
+            inner = real(blocks)
+
+            def write(p):
+                inner(p)
+                if p.name.startswith(".car.csv"):
+                    broken()
+            return write
+
+        monkeypatch.setattr(atomic, "table_csv_writer", writer)
+    with pytest.raises(RuntimeError, match=f"the {fails} broke"):
+        st.fit_chunked(chunk_size=15, csv_dir=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ar.csv", "car.csv", "estimates.csv", "tests.csv"]
+    for name in ("ar.csv", "car.csv", "tests.csv", "estimates.csv"):
+        assert (tmp_path / name).read_text() == "old " + name
+
+
 def test_chunks_keep_date_clusters_whole() -> None:
     day0 = np.array(["2020-01-02", "2020-01-01", "2020-01-02", "2020-01-03", "2020-01-01"], dtype="datetime64[D]")
     parts = chunked.plan(day0, 2)

@@ -17,11 +17,12 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,11 @@ from eventstudy.stats.panel import Layout
 from eventstudy.stats.returns import to_returns
 from eventstudy.stats.windows import DateWindow, Estimation, Window, default_cars
 
+if TYPE_CHECKING:
+    from eventstudy.atomic import FileSet
+
 EVENT_DAY = ("previous", "next", "skip")
+CSV_FILES = ("ar.csv", "car.csv", "tests.csv", "estimates.csv")  # what to_csv writes, in this order
 MAX_NOTES = 50  # notes a summary prints; the tables have them all
 SeriesLike = pd.Series | Mapping[str, pd.Series] | str | None
 
@@ -352,7 +357,8 @@ class EventStudy:
         )
         return StudyResult(out, car_arrays, tests, r, clustered, pd.DataFrame(skipped), overlaps)
 
-    def fit_chunked(self, chunk_size: int | None = None, map_chunks: MapChunks | None = None) -> StudyResult:
+    def fit_chunked(self, chunk_size: int | None = None, map_chunks: MapChunks | None = None,
+                    csv_dir: str | Path | None = None) -> StudyResult:
         """:meth:`fit` through the chunked engine (:mod:`eventstudy.stats.chunked`): the same tables
         (to floating-point summation order) in memory bounded by the chunk, for any number of events.
 
@@ -364,11 +370,28 @@ class EventStudy:
         ``map_chunks(work, method, chunks)`` runs ``getattr(work, method)(rows)`` for each chunk's
         event positions and gives the results in chunk order (default: :data:`chunked.WORKERS`
         threads); a distributed engine's map goes here (benchmarks/dask_chunks.py: Dask).
-        """
-        with _one_blas_thread():
-            return self._fit_chunked(chunk_size, map_chunks or _thread_map)
 
-    def _fit_chunked(self, chunk_size: int | None, map_chunks: MapChunks) -> StudyResult:
+        ``csv_dir``: also write the four CSVs there, as :meth:`StudyResult.to_csv` does (the same
+        files, changing together); ar, car and estimates need only pass 1, so they are written while
+        the battery's GRANK pass runs.
+        """
+        from eventstudy.atomic import FileSet
+
+        files = FileSet(csv_dir) if csv_dir is not None else None
+        try:
+            with _one_blas_thread():
+                result = self._fit_chunked(chunk_size, map_chunks or _thread_map, files)
+            if files is not None:
+                result.write_tests(files)
+        except BaseException:
+            if files is not None:
+                files.discard()
+            raise
+        if files is not None:
+            files.commit(CSV_FILES)
+        return result
+
+    def _fit_chunked(self, chunk_size: int | None, map_chunks: MapChunks, files: FileSet | None) -> StudyResult:
         series, skipped, window, cars, overlaps, layout = self._prepare()
         day0 = layout.day0_values("dates")
         clustered = significance.is_clustered(day0, self.clustered)
@@ -376,7 +399,10 @@ class EventStudy:
         # A caller's clustered=True makes all events one cluster: one chunk.
         plan = [np.arange(len(series))] if self.clustered else chunked.plan(day0, size)
         if len(plan) == 1:
-            return self._fit(series, skipped, window, cars, overlaps, layout)
+            result = self._fit(series, skipped, window, cars, overlaps, layout)
+            if files is not None:
+                result.write_event_tables(files)
+            return result
         # GRANK's inputs of every chunk: kept in memory while they fit, else (in this process)
         # spilled to a temporary file, else made again by a second pass over the chunks.
         fits = chunked.keep_grank_panels(len(series), self.estimation, window)
@@ -391,17 +417,23 @@ class EventStudy:
                 if done.grank is not None:
                     grank.add(done.grank)
                     work.keep_grank = grank.wanted
-            compact = collect.output()
-            car_arrays = collect.car_arrays(cars)
-            tests, r, clustered = significance.test_table(
-                compact, car_arrays, clustered=clustered, bootstrap=self.bootstrap, seed=self.seed,
-                convention=self.convention, sums=sums,
-                panels=lambda: grank.panels(plan, lambda: map_chunks(work, "second", plan)),
-            )
+            result = StudyResult(collect.output(), collect.car_arrays(cars), pd.DataFrame(), np.nan, clustered,
+                                 pd.DataFrame(skipped), overlaps)
+            result.estimate_numbers = collect.estimates_table()
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventstudy-csv") as pool:
+                # The per-event tables need only pass 1: written while the battery runs.
+                writing = pool.submit(result.write_event_tables, files) if files is not None else None
+                try:
+                    result.tests, result.mean_correlation, result.clustered = significance.test_table(
+                        result.output, result.car_arrays, clustered=clustered, bootstrap=self.bootstrap,
+                        seed=self.seed, convention=self.convention, sums=sums,
+                        panels=lambda: grank.panels(plan, lambda: map_chunks(work, "second", plan)),
+                    )
+                finally:
+                    if writing is not None:
+                        writing.result()  # its error, if any, is this call's
         finally:
             grank.close()
-        result = StudyResult(compact, car_arrays, tests, r, clustered, pd.DataFrame(skipped), overlaps)
-        result.estimate_numbers = collect.estimates_table()
         return result
 
 
@@ -639,17 +671,33 @@ class StudyResult:
 
     def to_csv(self, directory: str | Path, block: int = 5_000) -> list[Path]:
         """Write ar.csv, car.csv, tests.csv and estimates.csv; return their paths. The per-event
-        tables are built and written ``block`` events at a time (the same files)."""
-        from eventstudy.atomic import write_table_csv, write_table_csv_blocks
+        tables are built and written ``block`` events at a time (the same files). The four change
+        together: each is written beside its place and all are renamed in at the end, so a failure
+        leaves the old set as it was (:class:`eventstudy.atomic.FileSet`)."""
+        from eventstudy.atomic import FileSet
 
-        d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
+        files = FileSet(directory)
+        try:
+            self.write_event_tables(files, block)
+            self.write_tests(files)
+        except BaseException:
+            files.discard()
+            raise
+        return files.commit(CSV_FILES)
+
+    def write_event_tables(self, files: FileSet, block: int = 5_000) -> None:
+        """Stage ar.csv, car.csv and estimates.csv (they need no test statistic) in ``files``."""
+        from eventstudy.atomic import table_csv_writer
+
         spans = [slice(i, i + block) for i in range(0, self.output.n, block)]
-        ar = (self._ar_block(r) for r in spans)
-        car = (self._car_block(c, r) for c in self.car_arrays for r in spans)
-        estimates = (self._estimates_block(r) for r in spans)
-        return [write_table_csv_blocks(ar, d / "ar.csv"), write_table_csv_blocks(car, d / "car.csv"),
-                write_table_csv(self.tests, d / "tests.csv"), write_table_csv_blocks(estimates, d / "estimates.csv")]
+        files.write("ar.csv", table_csv_writer(self._ar_block(r) for r in spans))
+        files.write("car.csv", table_csv_writer(self._car_block(c, r) for c in self.car_arrays for r in spans))
+        files.write("estimates.csv", table_csv_writer(self._estimates_block(r) for r in spans))
+
+    def write_tests(self, files: FileSet) -> None:
+        from eventstudy.atomic import table_csv_writer
+
+        files.write("tests.csv", table_csv_writer([self.tests]))
 
     def summary(self) -> str:
         out = self.output
