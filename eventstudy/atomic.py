@@ -53,12 +53,12 @@ class FileSet:
     generation (:func:`new_generation`)."""
 
     def __init__(self, directory: str | Path):
-        self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory = Path(directory)  # made by the first write: a study that fails early leaves none
         self.staged: dict[str, Path] = {}
         self._lock = threading.Lock()
 
     def write(self, name: str, writer: Callable[[Path], None]) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
         fd, tmp = temp_file(self.directory, f".{name}.")
         os.close(fd)
         try:
