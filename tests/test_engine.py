@@ -575,3 +575,27 @@ def test_valid_days_are_the_fits_days(model: str) -> None:
     np.testing.assert_array_equal(models.valid_days(model, inp, est), models.fit(model, inp, est).n_obs)
     with pytest.raises(ValueError, match="unknown model"):
         models.valid_days("capm-ish", inp, est)
+
+
+def test_an_event_between_two_overlaps_has_both_notes_in_order() -> None:
+    """The overlap notes are made into text when read: the earlier neighbour's note first, then the
+    later one's, the words of the tables; equal to the list of those texts, and they survive pickling
+    (a distributed engine ships them) and a fallback note added after them."""
+    import pickle
+
+    from eventstudy.stats.study import OverlapNotes
+
+    rets, m, _ = make_data()
+    idx = rets["S0"].index
+    events = pd.DataFrame({"symbol": ["S0", "S0", "S0"], "date": [idx[250], idx[255], idx[262]],
+                           "event_id": ["a", "b", "c"]})
+    res = study(rets, events, m).fit()
+    notes = res.estimates.set_index("event_id")["note"]
+    assert notes["b"] == ("event window overlaps event a (5 trading days earlier); "
+                          "event window overlaps event c (7 trading days later)")
+    assert notes["a"] == "event window overlaps event b (5 trading days later)"
+    middle = res.output.notes[1]
+    assert isinstance(middle, OverlapNotes) and len(middle) == 2
+    assert middle == [notes["b"].split("; ")[0], notes["b"].split("; ")[1]] and middle[-1].endswith("later)")
+    assert pickle.loads(pickle.dumps(middle)) == list(middle)
+    assert [*middle, "fallback"][-1] == "fallback" and middle != "not a list"
