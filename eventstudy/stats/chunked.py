@@ -88,13 +88,16 @@ def window_columns(out: engine.Output) -> engine.Output:
     fit = out.fit
     params = {k: v for k, v in fit.params.items() if k != "df"}
     params["df"] = engine.degrees_of_freedom(out).astype(float)
-    small = models.Fit(fit.model, fit.expected[:, cols], np.zeros((out.n, len(cols), 0)), np.zeros((out.n, 0, 0)),
+    small = models.Fit(fit.model, np.empty((out.n, 0)), np.zeros((out.n, 0, 0)), np.zeros((out.n, 0, 0)),
                        fit.s2, fit.n_obs, fit.n_params, params)
+    # Returns, dates and expected returns are not kept: the layout has the first two, and the third
+    # is return - AR when written.
+    empty = np.empty((out.n, 0))
     return engine.Output(
-        series=out.series, model=out.model, rel=out.rel[cols], dates=out.dates[:, cols], y=out.y[:, cols], m=None,
-        expected=small.expected, ar=out.ar[:, cols], var_ar=out.var_ar[:, cols],
-        est=np.zeros((out.n, len(cols)), dtype=bool), window=out.window, fit=small, model_used=out.model_used,
-        usable=out.usable, notes=out.notes, log_returns=out.log_returns, convention=out.convention, compact=True,
+        series=out.series, model=out.model, rel=out.rel[cols], dates=empty.astype("datetime64[ns]"), y=empty, m=None,
+        expected=empty, ar=out.ar[:, cols], var_ar=out.var_ar[:, cols], est=np.zeros(empty.shape, dtype=bool),
+        window=out.window, fit=small, model_used=out.model_used, usable=out.usable, notes=out.notes,
+        log_returns=out.log_returns, convention=out.convention, compact=True,
     )
 
 
@@ -121,7 +124,7 @@ class Collector:
         return store[name]
 
     def put(self, small: engine.Output, rows: np.ndarray, cars: list[engine.CarArrays],
-            estimates: pd.DataFrame) -> None:
+            estimates: dict[str, np.ndarray | None]) -> None:
         """A chunk's compact output (:func:`window_columns`), CARs and estimates, for events ``rows``."""
         if self.first is None:
             self.first = small
@@ -143,12 +146,11 @@ class Collector:
             # The engine's copy of an event's notes only when it added one (a fallback's).
             own = self.series[i].notes
             self.notes[i] = own if small.notes[j] == own else small.notes[j]
-        # The numeric columns go into arrays; the text ones (ids, symbols, models) are the events'.
-        self.estimate_columns = [str(c) for c in estimates.columns]
-        for label, col in estimates.items():
-            if col.dtype.kind in "fiubM":
-                values = col.to_numpy()
-                self._slot(self.estimates, str(label), values)[rows] = values
+        # The numeric columns go into arrays; the text ones (None: ids, symbols, models, notes) are the events'.
+        self.estimate_columns = [c for c in estimates if c != "note"]
+        for label, values in estimates.items():
+            if values is not None:
+                self._slot(self.estimates, label, np.asarray(values))[rows] = values
 
     def output(self) -> engine.Output:
         first = self.first

@@ -56,9 +56,6 @@ class EventSeries:
     # The benchmark on its own dates; only estudy2's convention needs market days the security lacks.
     market_full: pd.Series | None = None
 
-    @property
-    def day0_date(self) -> pd.Timestamp:
-        return self.dates[self.day0]
 
 
 @dataclass
@@ -110,8 +107,9 @@ class Output:
 
     @cached_property
     def day0_dates(self) -> np.ndarray:
-        """(n,) datetime64: each event's day 0."""
-        return day0_dates(self.series, self.layout)
+        """(n,) datetime64: each event's day 0 (in its dates' own unit)."""
+        assert self.layout is not None  # an engine output's; a chunk's compact columns are not asked
+        return self.layout.day0_values("dates")
 
     def car(self, w: Window) -> CarArrays:
         if self.compact:
@@ -169,13 +167,6 @@ def window_data(out: Output, rows: slice | np.ndarray, rel: np.ndarray) -> tuple
     return y, dates
 
 
-def day0_dates(series: list[EventSeries], layout: Layout | None = None) -> np.ndarray:
-    """Each event's day 0 (in its dates' own unit), without building a Timestamp per event."""
-    if not series:
-        return np.array([], dtype="datetime64[ns]")
-    return (layout or Layout.of(series)).day0_values("dates")
-
-
 def run(
     series: list[EventSeries],
     *,
@@ -185,7 +176,7 @@ def run(
     fallback: bool | str = DEFAULT_FALLBACK,
     log_returns: bool = False,
     convention: str = "textbook",
-    layout: Layout | None = None,
+    layout: Layout,
 ) -> Output:
     """Fit ``model`` for every event and compute abnormal returns and their variances.
 
@@ -204,7 +195,6 @@ def run(
     if not series:
         raise ValueError("no events to study")
     rule = fallback_rule(fallback)
-    layout = layout or Layout.of(series)
     est = estimation or Estimation()
     est_len = est.window.length if isinstance(est.window, Window) else 250
     # The panel covers the post-event days only when some event needs the fallback, and then only

@@ -123,43 +123,48 @@ def _no_estimation(model: str, inp: Inputs, est: np.ndarray, expected: np.ndarra
     return Fit(model, expected, np.zeros((n, k, 1)), np.zeros((n, 1, 1)), s2, n_obs, 1, {})
 
 
+# The inputs besides the return each model reads, in its regressors' order: what fit() regresses
+# on, and what valid_days() requires.
+READS = {
+    "constant-mean": (), "market-adjusted": ("m",), "market": ("m",), "two-index": ("m", "s"),
+    "dimson": ("m_lag", "m", "m_lead"), "scholes-williams": ("m", "m_lag", "m_lead"),
+}
+
+
+def _reads(model: str, inp: Inputs) -> list[np.ndarray]:
+    if model not in READS:
+        raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    if READS[model] and inp.m is None:
+        raise ValueError(f"model {model!r} needs a market return")
+    if model == "two-index" and inp.s is None:
+        raise ValueError("the two-index model needs a sector index")
+    arrays = [getattr(inp, name) for name in READS[model]]
+    assert all(a is not None for a in arrays)  # the engine gathers the lagged market for the models reading it
+    return arrays
+
+
 def valid_days(model: str, inp: Inputs, est: np.ndarray) -> np.ndarray:
     """(n,) the estimation days :func:`fit` of ``model`` would use for each event (its ``n_obs``):
     those with the return and every input the model reads, without fitting."""
-    needs = {
-        "constant-mean": [], "market-adjusted": [inp.m], "market": [inp.m], "two-index": [inp.m, inp.s],
-        "dimson": [inp.m_lag, inp.m, inp.m_lead], "scholes-williams": [inp.m, inp.m_lag, inp.m_lead],
-    }
-    if model not in needs:
-        raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
-    return (est & _finite(inp.y, *needs[model])).sum(axis=1)
+    return (est & _finite(inp.y, *_reads(model, inp))).sum(axis=1)
 
 
 def fit(model: str, inp: Inputs, est: np.ndarray) -> Fit:
     """Fit ``model`` on the estimation days ``est`` (n, K) of every event at once."""
-    if model == "constant-mean":
-        return _linear(model, inp, est, [], [])
-    if inp.m is None:
-        raise ValueError(f"model {model!r} needs a market return")
+    reads = _reads(model, inp)
     if model == "market-adjusted":
-        return _no_estimation(model, inp, est, inp.m.copy())
-    if model == "market":
-        return _linear(model, inp, est, [inp.m], ["beta"])
-    if model == "two-index":
-        if inp.s is None:
-            raise ValueError("the two-index model needs a sector index")
-        return _linear(model, inp, est, [inp.m, inp.s], ["beta", "beta_sector"])
+        return _no_estimation(model, inp, est, reads[0].copy())
+    if model == "scholes-williams":
+        return _scholes_williams(inp, est)
+    names = {"constant-mean": [], "market": ["beta"], "two-index": ["beta", "beta_sector"],
+             "dimson": ["beta_lag", "beta_0", "beta_lead"]}[model]
+    f = _linear(model, inp, est, reads, names)
     if model == "dimson":
         # Dimson (1979): lagged, synchronous and leading market returns; the expected return is the
         # full regression's fit, so the prediction-error variance stays exact. ``beta`` is the
         # Dimson aggregate (sum of the three slopes).
-        assert inp.m_lag is not None and inp.m_lead is not None
-        f = _linear(model, inp, est, [inp.m_lag, inp.m, inp.m_lead], ["beta_lag", "beta_0", "beta_lead"])
         f.params["beta"] = f.params["beta_lag"] + f.params["beta_0"] + f.params["beta_lead"]
-        return f
-    if model == "scholes-williams":
-        return _scholes_williams(inp, est)
-    raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    return f
 
 
 def _slope(y: np.ndarray, x: np.ndarray, use: np.ndarray) -> np.ndarray:

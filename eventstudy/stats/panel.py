@@ -10,12 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from eventstudy.stats.engine import EventSeries
 
 ARRAYS = ("returns", "market", "sector", "dates")
 _FILL = {"dates": np.datetime64("NaT", "ns")}
@@ -71,23 +67,6 @@ class Layout:
         lengths = np.array([len(a["returns"]) for a in arrays], dtype=np.intp)  # type: ignore[arg-type]
         unit = units.pop() if len(units) == 1 else "ns"
         return cls(flats, start, lengths[security], np.asarray(day0, dtype=np.intp), unit)
-
-    @classmethod
-    def of(cls, series: Sequence[EventSeries]) -> Layout:
-        """From event series; events whose arrays are the same objects share their blocks."""
-        keys: dict[tuple[int, ...], int] = {}
-        arrays: list[dict[str, np.ndarray | None]] = []
-        security = np.empty(len(series), dtype=np.intp)
-        for i, s in enumerate(series):
-            key = (id(s.returns), id(s.market), id(s.sector), id(s.dates))
-            k = keys.get(key)
-            if k is None:
-                k = keys[key] = len(arrays)
-                arrays.append({"returns": s.returns, "market": s.market, "sector": s.sector,
-                               "dates": s.dates.values})
-            security[i] = k
-        day0 = np.fromiter((s.day0 for s in series), dtype=np.intp, count=len(series))
-        return cls.of_securities(arrays, security, day0)
 
     def take(self, rows: np.ndarray) -> Layout:
         """The layout of events ``rows`` (sharing the flat arrays)."""

@@ -445,7 +445,7 @@ class FirstPass:
     output: engine.Output
     sums: significance.EstimationSums
     cars: list[engine.CarArrays]
-    estimates: pd.DataFrame
+    estimates: dict[str, Any]  # estimate_columns(text=False)
     grank: significance.GrankPanel | None
 
 
@@ -473,7 +473,7 @@ class ChunkWork:
         grank = significance.GrankPanel.of(out) if self.keep_grank else None
         small = chunked.window_columns(out)
         small.series = []  # the collector has the events: a worker's result carries no price arrays back
-        return FirstPass(small, sums, [out.car(w) for w in self.cars], estimates_table(out, notes=False), grank)
+        return FirstPass(small, sums, [out.car(w) for w in self.cars], estimate_columns(out, text=False), grank)
 
     def second(self, rows: np.ndarray) -> significance.GrankPanel:
         return significance.GrankPanel.of(self.run(rows))
@@ -518,18 +518,24 @@ def _one_blas_thread() -> AbstractContextManager:
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def estimates_table(out: engine.Output, notes: bool = True) -> pd.DataFrame:
-    """One row per event: the model's estimates, estimation span and residual diagnostics (and the
-    notes, unless ``notes=False``: the chunked engine joins them when it writes)."""
+def estimates_table(out: engine.Output) -> pd.DataFrame:
+    """One row per event: the model's estimates, estimation span and residual diagnostics, and notes."""
+    return pd.DataFrame(estimate_columns(out, text=True))
+
+
+def estimate_columns(out: engine.Output, text: bool) -> dict[str, Any]:
+    """:func:`estimates_table`'s columns in order; with ``text=False`` the text ones (ids, symbols,
+    models, notes) are None, for the chunked engine, which has them per event already."""
     est = out.est
     stamps = out.dates.view("i8")
     has = est.any(axis=1)
     first = np.where(est, stamps, np.iinfo(np.int64).max).min(axis=1)
     last = np.where(est, stamps, np.iinfo(np.int64).min).max(axis=1)
     nat = np.datetime64("NaT", "ns")
-    cols: dict[str, object] = {
-        "event_id": [s.event_id for s in out.series], "symbol": [s.symbol for s in out.series],
-        "day0": out.day0_dates, "model": out.model_used,
+    cols: dict[str, Any] = {
+        "event_id": [s.event_id for s in out.series] if text else None,
+        "symbol": [s.symbol for s in out.series] if text else None,
+        "day0": out.day0_dates, "model": out.model_used if text else None,
         "estimation_days": out.fit.n_obs.astype(int), "df": engine.degrees_of_freedom(out).astype(float),
         "estimation_start": np.where(has, first.view("datetime64[ns]"), nat),
         "estimation_end": np.where(has, last.view("datetime64[ns]"), nat),
@@ -537,9 +543,8 @@ def estimates_table(out: engine.Output, notes: bool = True) -> pd.DataFrame:
     }
     cols.update({k: np.asarray(v, dtype=float) for k, v in out.fit.params.items() if k != "df"})
     cols.update(residual_diagnostics(out.ar, est))
-    if notes:
-        cols["note"] = ["; ".join(n) for n in out.notes]
-    return pd.DataFrame(cols)
+    cols["note"] = ["; ".join(n) for n in out.notes] if text else None
+    return cols
 
 
 def _overlaps(series: list[engine.EventSeries], window: Window) -> pd.DataFrame:
@@ -607,6 +612,9 @@ class OverlapNotes(Sequence[str]):
         return iter(self._texts())
 
     def __eq__(self, other: object) -> bool:
+        if isinstance(other, OverlapNotes):  # without making the texts (the chunked engine compares per event)
+            return (self.earlier, self.earlier_apart, self.later, self.later_apart) == (
+                other.earlier, other.earlier_apart, other.later, other.later_apart)
         return isinstance(other, Sequence) and not isinstance(other, str) and list(self) == list(other)
 
     __hash__ = None  # type: ignore[assignment]  # equal to lists, like them unhashable
@@ -777,10 +785,9 @@ class StudyResult:
             lines.append(f"  CAR{label}: mean {mean:+.4%} over {valid} event(s){stat}")
         shown = 0
         for i, notes in enumerate(out.notes):
-            for note in notes:
-                if shown < MAX_NOTES:
-                    lines.append(f"  note {out.series[i].symbol}: {note}")
-                shown += 1
+            if shown < MAX_NOTES:  # the rest are only counted (a million events' notes are not made into text)
+                lines += [f"  note {out.series[i].symbol}: {note}" for note in notes][: MAX_NOTES - shown]
+            shown += len(notes)
         if shown > MAX_NOTES:
             lines.append(f"  ... and {shown - MAX_NOTES} more note(s): see the note columns of car.csv, estimates.csv")
         return "\n".join(lines)
