@@ -34,7 +34,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scale import EST, WIN, workload
 
-from eventstudy.stats.study import ChunkWork, EventStudy
+from eventstudy.stats.study import ChunkWork, EventStudy, one_blas_thread
 from eventstudy.stats.windows import Estimation, Window
 
 TABLES = ("ar", "car", "estimates", "tests")
@@ -42,9 +42,7 @@ TABLES = ("ar", "car", "estimates", "tests")
 
 def run_chunk(work: ChunkWork, method: str, rows: np.ndarray) -> Any:
     """One task: ``work.first(rows)`` or ``work.second(rows)`` with one BLAS thread (as in-process)."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         return getattr(work, method)(rows)
 
 

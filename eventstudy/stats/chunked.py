@@ -36,8 +36,9 @@ from eventstudy.stats.windows import Estimation, Window
 BYTES_PER_EVENT_DAY = 160
 CHUNK_MEMORY = 48 * 2**20
 MIN_CHUNK, MAX_CHUNK = 500, 50_000
-# GRANK's inputs of a chunk (estimation SARs, their ranks, where they are finite), kept from pass 1
-# while all chunks' take at most GRANK_MEMORY: small studies need no second pass.
+# GRANK's inputs of a chunk (estimation SARs and their ranks, 16 bytes, and the finite mask made
+# from them while they are used), kept from pass 1 while all chunks' take at most GRANK_MEMORY:
+# small studies need no second pass.
 GRANK_BYTES_PER_EVENT_DAY = 17
 GRANK_MEMORY = 128 * 2**20
 # Chunks worked on at once in threads, besides the one being added up.
@@ -250,8 +251,7 @@ class GrankSpill:
             self.fh.seek(offset)
             est_sar = self._read(shape, np.float64)
             ranks0 = self._read(shape, np.float32).astype(np.float64)
-            finite = np.isfinite(est_sar)
-            yield significance.GrankPanel(rel, est_sar, finite, finite.sum(axis=1), ranks0), rows
+            yield significance.GrankPanel(rel, est_sar, ranks0), rows
 
     def _read(self, shape: tuple[int, int], dtype: type) -> np.ndarray:
         out: np.ndarray = np.empty(shape, dtype=dtype)

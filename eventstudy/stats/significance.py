@@ -292,33 +292,32 @@ class _GrankTest:
 
 @dataclass
 class GrankPanel:
-    """What GRANK needs of one chunk's panel, the same for all its tests: the estimation SARs,
-    their ranks (the costly part, done once) and counts. Made apart from :func:`grank_add` so
-    that a worker thread can make the next chunk's while this one is added."""
+    """What GRANK needs of one chunk's panel, the same for all its tests: the estimation SARs
+    (NaN off the estimation days) and their ranks (the costly part, done once; NaN as 0). Made
+    apart from :func:`grank_add` so that a worker thread can make the next chunk's while this one
+    is added."""
 
     rel: np.ndarray
     est_sar: np.ndarray
-    finite: np.ndarray
-    est_days: np.ndarray
     ranks0: np.ndarray
 
     @property
     def nbytes(self) -> int:
-        return self.est_sar.nbytes + self.finite.nbytes + self.est_days.nbytes + self.ranks0.nbytes
+        return self.est_sar.nbytes + self.ranks0.nbytes
 
     @classmethod
     def of(cls, out: Output) -> GrankPanel:
         est = out.est & out.usable[:, None]
         est_sar = np.where(est, out.sar, np.nan)
-        finite = np.isfinite(est_sar)
-        ranks0 = np.nan_to_num(row_ranks(est_sar), nan=0.0, copy=False)
-        return cls(out.rel, est_sar, finite, finite.sum(axis=1), ranks0)
+        return cls(out.rel, est_sar, np.nan_to_num(row_ranks(est_sar), nan=0.0, copy=False))
 
 
 def grank_add(tests: list[_GrankTest], panel: GrankPanel, rows: np.ndarray) -> None:
     """Add one chunk's estimation ranks to each GRANK test's sums; ``rows`` are the chunk's events'
     positions among all events."""
-    est_sar, finite, est_days, ranks0 = panel.est_sar, panel.finite, panel.est_days, panel.ranks0
+    est_sar, ranks0 = panel.est_sar, panel.ranks0
+    finite = np.isfinite(est_sar)
+    est_days = finite.sum(axis=1)
     per_day_all = finite.sum(axis=0)
     events = [g.event(rows) for g in tests]
     fast = [j for j, g in enumerate(tests) if g.fast]
@@ -640,13 +639,12 @@ def test_table(
     for j, col in enumerate(out.win_cols):
         a = out.ar[:, col]
         ok = bat.ok & np.isfinite(a)
-        for s in bat.day(col, stats[j]):
-            mean = float(a[ok].mean()) if ok.any() else np.nan
-            rows.append(("day", int(out.rel[col]), f"[{_sgn(out.rel[col])}]", s, mean))
+        mean = float(a[ok].mean()) if ok.any() else np.nan
+        rows += [("day", int(out.rel[col]), f"[{_sgn(out.rel[col])}]", s, mean) for s in bat.day(col, stats[j])]
     for k, c in enumerate(cars):
         ok = bat.ok & np.isfinite(c.car)
-        for s in bat.window(c, stats[len(out.win_cols) + k]):
-            rows.append(("window", np.nan, c.window.label, s, float(c.car[ok].mean()) if ok.any() else np.nan))
+        mean = float(c.car[ok].mean()) if ok.any() else np.nan
+        rows += [("window", np.nan, c.window.label, s, mean) for s in bat.window(c, stats[len(out.win_cols) + k])]
     table = pd.DataFrame(
         [
             {

@@ -344,7 +344,7 @@ class EventStudy:
                           layout=layout)
 
     def fit(self) -> StudyResult:
-        with _one_blas_thread():
+        with one_blas_thread():
             return self._fit(*self._prepare())
 
     def _fit(self, series: list[engine.EventSeries], skipped: list[dict], window: Window, cars: list[Window],
@@ -379,7 +379,7 @@ class EventStudy:
 
         files = FileSet(csv_dir) if csv_dir is not None else None
         try:
-            with _one_blas_thread():
+            with one_blas_thread():
                 result = self._fit_chunked(chunk_size, map_chunks or _thread_map, files)
             if files is not None:
                 result.write_tests(files)
@@ -509,7 +509,7 @@ def _text_dtype() -> pd.StringDtype | None:
     return dtype if isinstance(dtype, pd.StringDtype) else None
 
 
-def _one_blas_thread() -> AbstractContextManager:
+def one_blas_thread() -> AbstractContextManager:
     """The engine's matrix products are small (events x days by a vector, 2 x 2 inverses): BLAS
     threads cost more in hand-offs than they save, and on a busy machine several times the time
     (a 10,000-event study's GRANK: 0.3 s per chunk with 2 threads, 0.04 s with one)."""
