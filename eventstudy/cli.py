@@ -202,8 +202,8 @@ def prices_status(ctx: _Ctx, show_issues: bool) -> None:
     import pandas as pd
 
     store = ctx.store()
-    problems = store.verify()
-    status = store.status()
+    problems, good = store.check()  # every file read once, for all that follows
+    status = store.status(good)
     for problem in problems:
         click.echo(f"damaged: {problem.line()}", err=True)
     if status.empty:
@@ -214,11 +214,8 @@ def prices_status(ctx: _Ctx, show_issues: bool) -> None:
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 60):
         click.echo(status.to_string(index=False))
     kinds: dict[str, int] = {}
-    damaged = {p.symbol for p in problems}
-    for sym in store.symbols():
-        if sym in damaged:
-            continue
-        for issue in store.meta(sym).get("issues") or []:
+    for sym, (_, meta) in good.items():
+        for issue in meta.get("issues") or []:
             kinds[issue.get("kind", "?")] = kinds.get(issue.get("kind", "?"), 0) + 1
             if show_issues:
                 where = f" [{issue['source']}]" if issue.get("source") else ""

@@ -16,8 +16,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import filelock
-
 
 class LockHeld(Exception):
     """Another process holds the lock and the wait (if any) ran out; ``holder`` describes it."""
@@ -52,6 +50,8 @@ def hold(
 
     When the lock is busy, a line on stderr says who holds it and that we wait; on time-out
     :class:`LockHeld` is raised. Re-entrant within one process."""
+    import filelock  # here, not at import: the CLI's start (every --help) does without it
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # filelock takes a lock file it cannot create (a read-only folder) for a busy lock and would

@@ -96,14 +96,6 @@ class PriceLimits:
                     free[inside] = r.free_days_after_listing
         return limit, free
 
-    def rule_on(self, sec: Security, date: pd.Timestamp) -> LimitRule | None:
-        date = pd.Timestamp(date)
-        own = [r for r in self.rules if r.symbol == sec.symbol and r.start <= date <= r.end]
-        if own:
-            return own[0]
-        board = self.board_of(sec)
-        return next((r for r in self.rules if not r.symbol and r.board == board and r.start <= date <= r.end), None)
-
 
 @functools.cache
 def shipped() -> PriceLimits:

@@ -261,10 +261,14 @@ class PriceStore:
             raise self._damaged(symbol, path, _short(exc)) from None
 
     def meta(self, symbol: str) -> dict[str, Any]:
+        """The metadata alone, from the file's footer (one open: a switch cannot tear it either)."""
         path = self.path(symbol)
-        data = self._bytes(symbol)
+        if path.is_dir():
+            raise self._damaged(symbol, path, "a folder, not a file")
         try:
-            return _decode_meta(pq.read_schema(pa.BufferReader(data)).metadata)
+            return _decode_meta(pq.read_schema(path).metadata)
+        except FileNotFoundError:
+            raise self._missing(symbol) from None
         except (OSError, pa.ArrowException, ValueError, TypeError) as exc:
             raise self._damaged(symbol, path, _short(exc)) from None
 
@@ -278,10 +282,11 @@ class PriceStore:
 
     def verify(self) -> list[StoreProblem]:
         """Every stored file checked against its checksum and read back; one problem per bad file."""
-        return self._check()[0]
+        return self.check()[0]
 
-    def _check(self) -> tuple[list[StoreProblem], dict[str, tuple[pd.DataFrame, dict[str, Any]]]]:
-        """:meth:`verify`'s problems and the bars and metadata of every good file, each file read once."""
+    def check(self) -> tuple[list[StoreProblem], dict[str, tuple[pd.DataFrame, dict[str, Any]]]]:
+        """:meth:`verify`'s problems and the bars and metadata of every good file, each file read once
+        (for :meth:`status` and whatever else needs them)."""
         problems: list[StoreProblem] = []
         good: dict[str, tuple[pd.DataFrame, dict[str, Any]]] = {}
         manifest = self.manifest()
@@ -311,12 +316,13 @@ class PriceStore:
                 problems.append(StoreProblem(str(entry.get("symbol", name)), self.dir / name, "missing from the store"))
         return problems, good
 
-    def status(self) -> pd.DataFrame:
+    def status(self, good: Mapping[str, tuple[pd.DataFrame, dict[str, Any]]] | None = None) -> pd.DataFrame:
         """One row per readable stored security: where it came from, what it covers, how healthy it is.
 
-        Damaged files are left out here; :meth:`verify` names them."""
+        Damaged files are left out here; :meth:`verify` names them. ``good``: :meth:`check`'s files
+        already read."""
         rows = []
-        for symbol, (frame, meta) in self._check()[1].items():
+        for symbol, (frame, meta) in (self.check()[1] if good is None else good).items():
             dates = pd.DatetimeIndex(frame.index)
             final = frame["final"].to_numpy(dtype=bool)
             rows.append(
