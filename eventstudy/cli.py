@@ -110,7 +110,8 @@ def prices_import(ctx: _Ctx, files: Sequence[str], symbol: str | None, exchange:
 def _plan_imports(ctx: _Ctx, files: Sequence[str], symbol: str | None, exchange: str | None,
                   sources_path: str | None = None) -> tuple[dict[str, tuple[pd.DataFrame, dict[str, Any]]], list[str]]:
     """Read and check every file, merged with what is stored, before anything is written; each
-    source file's SHA-256 is kept in the metadata, so a refresh can tell when it changed."""
+    source file's SHA-256 (of the bytes read) is kept in the metadata, so a refresh can tell when it
+    changed."""
     import pandas as pd
 
     from eventstudy.data.sources import load_rules, plan_import
@@ -121,15 +122,7 @@ def _plan_imports(ctx: _Ctx, files: Sequence[str], symbol: str | None, exchange:
         return store.read_with_meta(sym) if store.has(sym) else None
 
     plan = plan_import(files, ctx.registry(), stored, load_rules(sources_path), symbol=symbol, exchange=exchange)
-    items = plan.items(pd.Timestamp.now(tz="UTC").isoformat())
-    digests = {str(Path(f).resolve()): _file_digest(Path(f)) for f in files}
-    for _frame, meta in items.values():
-        for src in meta.get("sources") or []:
-            if src.get("path") in digests:
-                src["sha256"] = digests[src["path"]]
-        if meta.get("source") in digests:
-            meta["source_sha256"] = digests[meta["source"]]
-    return items, plan.lines
+    return plan.items(pd.Timestamp.now(tz="UTC").isoformat()), plan.lines
 
 
 def _source_files(meta: dict[str, Any]) -> list[tuple[str, str | None]]:

@@ -168,6 +168,22 @@ def test_importing_a_second_file_merges_with_the_store(tmp_path: Path, home: Pat
     assert len(again) == len(DAYS)
 
 
+def test_every_source_keeps_its_digest_across_imports(tmp_path: Path, home: Path) -> None:
+    """Each source file's SHA-256 is the one of the bytes the importer read, kept in the store's
+    metadata through later imports of other files for the symbol (a refresh re-imports a file only
+    when its digest changes)."""
+    import hashlib
+
+    c = closes(len(DAYS))
+    a = yahoo_file(tmp_path, "2513.HK.csv", DAYS, c)
+    b = tushare_file(tmp_path, "2513.HK.tushare.csv", DAYS, c)
+    main(["prices", "import", str(a)])
+    assert PriceStore(home).meta("2513.HK")["source_sha256"] == hashlib.sha256(a.read_bytes()).hexdigest()
+    main(["prices", "import", str(b)])
+    digests = {s["label"]: s.get("sha256") for s in PriceStore(home).meta("2513.HK")["sources"]}
+    assert digests == {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (a, b)}
+
+
 def test_same_file_name_twice_for_one_symbol_is_refused(tmp_path: Path) -> None:
     c = closes(3)
     (tmp_path / "x").mkdir()

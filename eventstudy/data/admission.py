@@ -40,9 +40,11 @@ def check_symbol(symbol: str, *, file: str | Path | None = None, field: str = "-
     return symbol
 
 
-def check_size(path: Path) -> None:
-    """Refuse a file with more rows than daily bars can have, before reading it into memory."""
+def read_bounded(path: Path) -> bytes:
+    """The file's bytes, refused once it has more rows than daily bars can have (read in pieces, so
+    a minute-bar file is refused without being held whole)."""
     lines = 0
+    parts = []
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):
             lines += chunk.count(b"\n")
@@ -52,6 +54,8 @@ def check_size(path: Path) -> None:
                     file=path, line=MAX_ROWS + 4, field="rows",
                     hint="aggregate the file to one row per session first",
                 )
+            parts.append(chunk)
+    return b"".join(parts)
 
 
 def check_daily(path: Path, data: list[tuple[int, list[str]]], date_col: int, date_name: str) -> None:

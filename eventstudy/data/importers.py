@@ -7,6 +7,7 @@ name, never by position: baostock writes ``close`` before ``high``.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -92,6 +93,7 @@ class ImportedSeries:
     issues: list[QualityIssue] = field(default_factory=list)
     adjusted: str = "unknown"
     exchange: str | None = None
+    sha256: str = ""  # of the bytes read: a refresh re-imports the file when it changes
 
 
 @dataclass
@@ -149,9 +151,7 @@ def read_price_file(
     from the symbol (see :func:`infer_exchange`).
     """
     path = Path(path)
-    if path.is_file():
-        admission.check_size(path)
-    rows = _read_rows(path)
+    rows, sha256 = _read_rows(path)
     parsed = _detect(path, rows)
     data = rows[parsed.header_lines :]
     if not data:
@@ -180,6 +180,7 @@ def read_price_file(
         issues=issues,
         adjusted=parsed.adjusted,
         exchange=exch,
+        sha256=sha256,
     )
 
 
@@ -187,12 +188,13 @@ def _date_name(parsed: _Parsed) -> str:
     return parsed.header_names[parsed.date_col] if parsed.date_col < len(parsed.header_names) else "date"
 
 
-def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
+def _read_rows(path: Path) -> tuple[list[tuple[int, list[str]]], str]:
+    """The file's non-empty rows (with their line numbers) and the SHA-256 of its bytes, one read."""
     if not path.exists():
         raise UserError("price file not found", file=path, hint="check the path")
     if path.is_dir():
         raise UserError("expected a price file, found a directory", file=path)
-    raw = path.read_bytes()
+    raw = admission.read_bounded(path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -213,7 +215,7 @@ def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
         raise UserError(f"not a readable CSV file: {exc}", file=path, line=reader.line_num) from exc
     if not rows:
         raise UserError("the file is empty", file=path, hint="export the prices again")
-    return rows
+    return rows, hashlib.sha256(raw).hexdigest()
 
 
 def _unknown(path: Path, header: list[str], extra: str = "") -> UserError:

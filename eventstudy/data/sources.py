@@ -146,6 +146,7 @@ class Source:
     frame: pd.DataFrame
     issues: list[QualityIssue] = field(default_factory=list)
     stored: bool = False  # split back out of the store: holds only the bars it won there
+    sha256: str | None = None  # of the file when imported (None: Yahoo, or stored before digests)
 
     def suspect(self) -> pd.DatetimeIndex:
         return pd.DatetimeIndex([i.date for i in self.issues if i.kind in _SUSPECT and i.date is not None])
@@ -154,7 +155,8 @@ class Source:
 def from_import(series: ImportedSeries) -> Source:
     label = Path(series.source).name
     issues = [_tag(i, label) for i in series.issues]
-    return Source(label, str(Path(series.source).resolve()), series.layout, series.adjusted, series.frame, issues)
+    return Source(label, str(Path(series.source).resolve()), series.layout, series.adjusted, series.frame, issues,
+                  sha256=series.sha256 or None)
 
 
 def _tag(issue: QualityIssue, source: str | None) -> QualityIssue:
@@ -180,13 +182,14 @@ def from_store(frame: pd.DataFrame, meta: Mapping[str, Any]) -> tuple[list[Sourc
         label = src if src == "yahoo" else Path(src).name
         own = [_tag(i, label) for i in issues if i.kind not in _RECOMPUTED]
         layout = str(meta.get("layout") or "unknown")
-        return [Source(label, src, layout, str(meta.get("adjusted") or "unknown"), bars, own, stored=True)], []
+        return [Source(label, src, layout, str(meta.get("adjusted") or "unknown"), bars, own, stored=True,
+                       sha256=meta.get("source_sha256"))], []
     out = []
     for label, info in listed.items():
         part = bars[frame["source"].to_numpy() == label]  # may be empty: it won no bar, but it was read
         own = [i for i in issues if i.source == label and i.kind not in _RECOMPUTED]
         out.append(Source(label, str(info.get("path", label)), str(info.get("layout", "unknown")),
-                          str(info.get("adjusted", "unknown")), part, own, stored=True))
+                          str(info.get("adjusted", "unknown")), part, own, stored=True, sha256=info.get("sha256")))
     between = [i for i in issues if i.source and _PAIR in i.source]
     return out, between
 
@@ -206,7 +209,7 @@ class Merged:
         used = self.frame["source"].value_counts()
         kinds = {s.adjusted for s in self.sources}
         one = len(self.sources) == 1
-        return {
+        meta: dict[str, Any] = {
             "source": self.sources[0].path if one else " + ".join(s.label for s in self.sources),
             "layout": self.sources[0].layout if one else "merged",
             "adjusted": kinds.pop() if len(kinds) == 1 else "mixed",
@@ -216,11 +219,15 @@ class Merged:
             "sources": [
                 {"label": s.label, "path": s.path, "layout": s.layout, "adjusted": s.adjusted,
                  "first": _day(s.frame.index.min()), "last": _day(s.frame.index.max()),
-                 "rows": len(s.frame), "bars_used": int(used.get(s.label, 0))}
+                 "rows": len(s.frame), "bars_used": int(used.get(s.label, 0)),
+                 **({"sha256": s.sha256} if s.sha256 else {})}
                 for s in self.sources
             ],
             "merge_rule": {"prefer": list(self.rule.prefer), "tolerance": self.rule.tolerance},
         }
+        if one and self.sources[0].sha256:
+            meta["source_sha256"] = self.sources[0].sha256
+        return meta
 
 
 def merge(
