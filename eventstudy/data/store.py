@@ -387,12 +387,15 @@ class PriceStore:
                     if entry.name in old:
                         files[entry.name] = old[entry.name]
                     elif entry.is_file():
-                        files[entry.name] = _describe(decode_symbol(Path(entry.name).stem), entry)
+                        files[entry.name] = _describe(decode_symbol(Path(entry.name).stem), entry.read_bytes())
             for symbol, table in tables.items():
                 target = staged / self.path(symbol).name
                 atomic.rename_point(f"stage {target.name}")
-                pq.write_table(table, target)
-                files[target.name] = _describe(symbol, target)
+                buf = pa.BufferOutputStream()  # written from memory and hashed there, not read back
+                pq.write_table(table, buf)
+                data = buf.getvalue().to_pybytes()
+                target.write_bytes(data)
+                files[target.name] = _describe(symbol, data)
             (staged / MANIFEST).write_text(json.dumps({"version": 1, "files": files}, indent=1, sort_keys=True),
                                            encoding="utf-8")
 
@@ -427,8 +430,7 @@ def _short(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}"[:200]
 
 
-def _describe(symbol: str, path: Path) -> dict[str, Any]:
-    data = path.read_bytes()
+def _describe(symbol: str, data: bytes) -> dict[str, Any]:
     return {"symbol": symbol, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
 
 
