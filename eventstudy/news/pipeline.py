@@ -125,6 +125,8 @@ class RunResult:
     settings: Settings
     all_events: list[Event]
     series: dict[str, SeriesInfo] = field(default_factory=dict)  # every series read, securities and benchmarks
+    # The run's reads, kept for the verdicts (they rest on the same bars and metadata).
+    data: Prices | None = field(default=None, repr=False, compare=False)
 
     def results_frame(self) -> pd.DataFrame:
         """results.csv: one row per event x security x CAR window (returns as fractions)."""
@@ -194,9 +196,10 @@ def _limit_text(s: Sample, car: pd.DataFrame) -> list[str]:
     return out
 
 
-class _Prices:
+class Prices:
     """Reads of one run: every security's bars and returns are read and computed once, however
-    many events and samples use them (a benchmark serves every security of its market)."""
+    many events and samples use them (a benchmark serves every security of its market), and the
+    claims' verdicts read the same bars and metadata again without another read of the store."""
 
     def __init__(self, store: PriceStore, missing: str):
         self.store = store
@@ -268,7 +271,7 @@ class _Context:
     """What every sample of a run shares: prices, registry, settings, listings and the studies
     already computed (an identical study is computed once)."""
 
-    data: _Prices
+    data: Prices
     registry: Registry
     settings: Settings
     listings: dict[str, pd.Timestamp]
@@ -351,7 +354,7 @@ def _limit_flags(secs: list[Security], day0: dict[str, pd.Timestamp], ctx: _Cont
     return out
 
 
-def _price_slice(sec: Security, bench: Security, data: _Prices, d0: pd.Timestamp, days: int) -> pd.DataFrame:
+def _price_slice(sec: Security, bench: Security, data: Prices, d0: pd.Timestamp, days: int) -> pd.DataFrame:
     """Closes of the security and its benchmark from ``days`` sessions before day 0 to after."""
     s, b = data.bars(sec.symbol), data.bars(bench.symbol)
     pos = int(s.index.searchsorted(d0))
@@ -512,7 +515,7 @@ def run(events: Sequence[Event], store: PriceStore, registry: Registry, settings
             raise DataError(f"unknown event id(s): {', '.join(unknown)}",
                             hint=f"events are: {', '.join(e.id for e in events)}")
     listings = {e.targets[0]: pd.Timestamp(e.date) for e in events if e.is_listing}
-    ctx = _Context(_Prices(store, st.missing), registry, st, listings)
+    ctx = _Context(Prices(store, st.missing), registry, st, listings)
     analyses = [analyse_event(e, events, ctx) for e in chosen]
     _link_identical(analyses)
-    return RunResult(analyses, st, list(events), ctx.data.info())
+    return RunResult(analyses, st, list(events), ctx.data.info(), ctx.data)
