@@ -91,11 +91,15 @@ class Overlap:
 class EventAnalysis:
     event: Event
     samples: list[Sample]
-    confounders: list[tuple[Event, str]]  # other events inside this one's window, with how
     prices: dict[str, pd.DataFrame]  # symbol -> adj close of security and benchmark around day 0
     quality: dict[str, str]  # symbol -> one-line quality summary of its stored prices
     window_end: dict[str, pd.Timestamp] = field(default_factory=dict)  # symbol -> last session of the window
-    overlaps: list[Overlap] = field(default_factory=list)  # the confounders as data
+    overlaps: list[Overlap] = field(default_factory=list)  # other events inside this one's window
+
+    @property
+    def confounders(self) -> list[tuple[Event, str]]:
+        """The overlaps as (other event, how it overlaps: its day and the securities shared)."""
+        return [(o.event, _how(o)) for o in self.overlaps]
 
     @property
     def confounder_days(self) -> dict[str, int]:
@@ -509,10 +513,9 @@ def analyse_event(event: Event, all_events: Sequence[Event], ctx: _Context) -> E
         if first is not None:
             day0 = {first.symbol: calendars.day_zero(first.exchange, event.announced_at, event.time_known)}
     overlaps = _overlaps(event, day0, all_events, registry, settings.window)
-    confounders = [(o.event, _how(o)) for o in overlaps]
     window_end = {sym: end for s in samples for sym, d in s.day0.items()
                   if (end := _window_end(registry.get(sym).exchange, d, settings.window)) is not None}
-    return EventAnalysis(event, samples, confounders, prices, quality, window_end, overlaps)
+    return EventAnalysis(event, samples, prices, quality, window_end, overlaps)
 
 
 def _link_identical(analyses: list[EventAnalysis]) -> None:
