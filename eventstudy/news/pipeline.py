@@ -91,11 +91,15 @@ class Overlap:
 class EventAnalysis:
     event: Event
     samples: list[Sample]
-    confounders: list[tuple[Event, str]]  # other events inside this one's window, with how
     prices: dict[str, pd.DataFrame]  # symbol -> adj close of security and benchmark around day 0
     quality: dict[str, str]  # symbol -> one-line quality summary of its stored prices
     window_end: dict[str, pd.Timestamp] = field(default_factory=dict)  # symbol -> last session of the window
-    overlaps: list[Overlap] = field(default_factory=list)  # the confounders as data
+    overlaps: list[Overlap] = field(default_factory=list)  # other events inside this one's window
+
+    @property
+    def confounders(self) -> list[tuple[Event, str]]:
+        """The overlaps as (other event, how it overlaps: its day and the securities shared)."""
+        return [(o.event, _how(o)) for o in self.overlaps]
 
     @property
     def confounder_days(self) -> dict[str, int]:
@@ -125,6 +129,8 @@ class RunResult:
     settings: Settings
     all_events: list[Event]
     series: dict[str, SeriesInfo] = field(default_factory=dict)  # every series read, securities and benchmarks
+    # The run's reads, kept for the verdicts (they rest on the same bars and metadata).
+    data: Prices | None = field(default=None, repr=False, compare=False)
 
     def results_frame(self) -> pd.DataFrame:
         """results.csv: one row per event x security x CAR window (returns as fractions)."""
@@ -194,9 +200,10 @@ def _limit_text(s: Sample, car: pd.DataFrame) -> list[str]:
     return out
 
 
-class _Prices:
+class Prices:
     """Reads of one run: every security's bars and returns are read and computed once, however
-    many events and samples use them (a benchmark serves every security of its market)."""
+    many events and samples use them (a benchmark serves every security of its market), and the
+    claims' verdicts read the same bars and metadata again without another read of the store."""
 
     def __init__(self, store: PriceStore, missing: str):
         self.store = store
@@ -204,6 +211,7 @@ class _Prices:
         self._bars: dict[str, pd.DataFrame] = {}
         self._meta: dict[str, dict] = {}
         self._returns: dict[str, pd.Series] = {}
+        self._limits: dict[tuple[str, pd.Timestamp | None], pd.Series] = {}
 
     def has(self, symbol: str | None) -> bool:
         return bool(symbol) and self.store.has(str(symbol))
@@ -234,6 +242,14 @@ class _Prices:
             prices = bars["adj_close"].mask(stale_mask(bars["close"]))
             self._returns[sec.symbol] = to_returns(prices, missing=self.missing, sessions=sessions)
         return self._returns[sec.symbol]
+
+    def limits(self, sec: Security, listed: pd.Timestamp | None) -> pd.Series:
+        """Closes at the daily price limit over the whole history (the sessions after a listing
+        count from the listing, not from a slice), once per security however many events use it."""
+        key = (sec.symbol, listed)
+        if key not in self._limits:
+            self._limits[key] = limit_closes(sec, self.bars(sec.symbol), listed=listed)
+        return self._limits[key]
 
 
 def _quality_line(stored: list[dict]) -> str:
@@ -268,7 +284,7 @@ class _Context:
     """What every sample of a run shares: prices, registry, settings, listings and the studies
     already computed (an identical study is computed once)."""
 
-    data: _Prices
+    data: Prices
     registry: Registry
     settings: Settings
     listings: dict[str, pd.Timestamp]
@@ -278,7 +294,11 @@ class _Context:
 def _study_sample(
     event: Event, target: str, secs: list[Security], ctx: _Context, st: Settings | None = None,
     bench_override: dict[str, str] | None = None,
-) -> tuple[Sample, dict[str, pd.DataFrame], dict[str, str]]:
+) -> tuple[Sample, dict[str, Security]]:
+    """The study of one target: the securities with prices, their days 0, the study (computed once
+    per identical key) and why the others could not be studied; with each studied security's
+    benchmark. The pages' extras (:func:`_page_extras`) are left to the event's own samples: the
+    robustness variants and the index line use only the study."""
     st = st or ctx.settings
     data, registry = ctx.data, ctx.registry
     returns: dict[str, pd.Series] = {}
@@ -286,9 +306,7 @@ def _study_sample(
     sector: dict[str, pd.Series] = {}
     missing: dict[str, str] = {}
     day0: dict[str, pd.Timestamp] = {}
-    prices: dict[str, pd.DataFrame] = {}
-    quality: dict[str, str] = {}
-    bench_of: dict[str, str] = {}
+    bench_of: dict[str, Security] = {}
     rows = []
     for sec in secs:
         bench = _benchmark(registry, sec, bench_override)
@@ -310,15 +328,13 @@ def _study_sample(
             continue
         returns[sec.symbol] = r
         market[sec.symbol] = data.returns(bench)
-        bench_of[sec.symbol] = bench.symbol
+        bench_of[sec.symbol] = bench
         if st.model == "two-index" and sec.sector_index:
             sector[sec.symbol] = data.returns(registry.get(sec.sector_index))
         day0[sec.symbol] = d0
         rows.append({"symbol": sec.symbol, "date": d0, "event_id": event.id})
-        prices[sec.symbol] = _price_slice(sec, bench, data, d0, st.chart_days)
-        quality[sec.symbol] = _quality_line(data.meta(sec.symbol).get("issues") or [])
     # Same securities, days 0, benchmarks and settings: the same study, whichever event asks.
-    key = (st, tuple((sym, d0, bench_of[sym]) for sym, d0 in day0.items()))
+    key = (st, tuple((sym, d0, bench_of[sym].symbol) for sym, d0 in day0.items()))
     if rows and key not in ctx.cache:
         study = EventStudy(
             returns, pd.DataFrame(rows), market=market, sector=sector or None, model=st.model,
@@ -328,9 +344,24 @@ def _study_sample(
         )
         ctx.cache[key] = study.fit()
     result = ctx.cache.get(key) if rows else None
-    sample = Sample(target, secs, day0, result, missing)
-    sample.limits = _limit_flags(secs, day0, ctx, st.window)
-    return sample, prices, quality
+    return Sample(target, secs, day0, result, missing), bench_of
+
+
+def _page_extras(sample: Sample, bench_of: dict[str, Security],
+                 ctx: _Context) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """What the event's pages and results.csv show beside the study: each studied security's closes
+    around day 0 with its benchmark's, its stored quality in one line, and its limit closes in the
+    event window (set on the sample)."""
+    st, data = ctx.settings, ctx.data
+    prices: dict[str, pd.DataFrame] = {}
+    quality: dict[str, str] = {}
+    for sec in sample.securities:
+        if sec.symbol in sample.day0:
+            prices[sec.symbol] = _price_slice(sec, bench_of[sec.symbol], data, sample.day0[sec.symbol],
+                                              st.chart_days)
+            quality[sec.symbol] = _quality_line(data.meta(sec.symbol).get("issues") or [])
+    sample.limits = _limit_flags(sample.securities, sample.day0, ctx, st.window)
+    return prices, quality
 
 
 def _limit_flags(secs: list[Security], day0: dict[str, pd.Timestamp], ctx: _Context,
@@ -343,15 +374,14 @@ def _limit_flags(secs: list[Security], day0: dict[str, pd.Timestamp], ctx: _Cont
         bars = ctx.data.bars(sec.symbol)
         pos = int(bars.index.searchsorted(day0[sec.symbol]))
         lo, hi = max(0, pos + window.start - 1), min(len(bars), pos + window.end + 1)
-        # The whole history: the sessions after a listing count from the listing, not from the slice.
-        flags = limit_closes(sec, bars, listed=ctx.listings.get(sec.symbol)).iloc[lo:hi]
+        flags = ctx.data.limits(sec, ctx.listings.get(sec.symbol)).iloc[lo:hi]
         hits = {pd.Timestamp(str(d)): str(f) for d, f in flags.items() if f}
         if hits:
             out[sec.symbol] = hits
     return out
 
 
-def _price_slice(sec: Security, bench: Security, data: _Prices, d0: pd.Timestamp, days: int) -> pd.DataFrame:
+def _price_slice(sec: Security, bench: Security, data: Prices, d0: pd.Timestamp, days: int) -> pd.DataFrame:
     """Closes of the security and its benchmark from ``days`` sessions before day 0 to after."""
     s, b = data.bars(sec.symbol), data.bars(bench.symbol)
     pos = int(s.index.searchsorted(d0))
@@ -417,7 +447,7 @@ def _index_line(event: Event, sample: Sample, ctx: _Context) -> IndexLine | None
         return IndexLine(symbol, symbol, bench or "", None, f"{symbol} is not in the registry")
     index = ctx.registry.get(symbol)
     as_member = Security(index.symbol, index.name, index.exchange, index.currency, benchmark=bench)
-    s, _, _ = _study_sample(event, symbol, [as_member], ctx, replace(ctx.settings, model="market"))
+    s, _ = _study_sample(event, symbol, [as_member], ctx, replace(ctx.settings, model="market"))
     why = "; ".join(s.missing.values())
     return IndexLine(symbol, index.name, bench or "", s.result, why)
 
@@ -441,7 +471,7 @@ def _robustness(event: Event, sample: Sample, ctx: _Context) -> pd.DataFrame:
             override = {k: a for k, a in alts.items() if a}
             bench = ", ".join(sorted(set(override.values()))) or "(none)"
         try:
-            s, _, _ = _study_sample(event, sample.target, sample.securities, ctx,
+            s, _ = _study_sample(event, sample.target, sample.securities, ctx,
                                     _variant_settings(st, v), override)
         except UserError as exc:
             rows.append({"variant": v.label, "model": v.model, "benchmark": bench,
@@ -467,7 +497,8 @@ def analyse_event(event: Event, all_events: Sequence[Event], ctx: _Context) -> E
     claimed = {c.target for c in event.claims}
     for target in event.targets:
         secs = [s for s in registry.resolve([target]) if not s.is_index]
-        sample, p, q = _study_sample(event, target, secs, ctx)
+        sample, bench_of = _study_sample(event, target, secs, ctx)
+        p, q = _page_extras(sample, bench_of, ctx)
         if sample.result is not None:
             sample.index_line = _index_line(event, sample, ctx)
             if target in claimed:
@@ -482,10 +513,9 @@ def analyse_event(event: Event, all_events: Sequence[Event], ctx: _Context) -> E
         if first is not None:
             day0 = {first.symbol: calendars.day_zero(first.exchange, event.announced_at, event.time_known)}
     overlaps = _overlaps(event, day0, all_events, registry, settings.window)
-    confounders = [(o.event, _how(o)) for o in overlaps]
     window_end = {sym: end for s in samples for sym, d in s.day0.items()
                   if (end := _window_end(registry.get(sym).exchange, d, settings.window)) is not None}
-    return EventAnalysis(event, samples, confounders, prices, quality, window_end, overlaps)
+    return EventAnalysis(event, samples, prices, quality, window_end, overlaps)
 
 
 def _link_identical(analyses: list[EventAnalysis]) -> None:
@@ -512,7 +542,7 @@ def run(events: Sequence[Event], store: PriceStore, registry: Registry, settings
             raise DataError(f"unknown event id(s): {', '.join(unknown)}",
                             hint=f"events are: {', '.join(e.id for e in events)}")
     listings = {e.targets[0]: pd.Timestamp(e.date) for e in events if e.is_listing}
-    ctx = _Context(_Prices(store, st.missing), registry, st, listings)
+    ctx = _Context(Prices(store, st.missing), registry, st, listings)
     analyses = [analyse_event(e, events, ctx) for e in chosen]
     _link_identical(analyses)
-    return RunResult(analyses, st, list(events), ctx.data.info())
+    return RunResult(analyses, st, list(events), ctx.data.info(), ctx.data)

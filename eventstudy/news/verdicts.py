@@ -48,7 +48,7 @@ from eventstudy.data.store import PriceStore
 from eventstudy.formatting import pct, pvalue
 from eventstudy.news import robustness
 from eventstudy.news.events import Claim, Event, listing_event
-from eventstudy.news.pipeline import EventAnalysis, IndexLine, RunResult, Sample
+from eventstudy.news.pipeline import EventAnalysis, IndexLine, Prices, RunResult, Sample
 from eventstudy.stats import evidence
 
 SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE, CANNOT_TELL = "supported", "not supported", "inconclusive", "cannot tell"
@@ -158,7 +158,7 @@ def _direction(c: Claim) -> int:
 
 
 # -- attributable: shared by every kind -------------------------------------------------------------
-def _attributable(a: EventAnalysis, symbols: Sequence[str], store: PriceStore, days: Sequence[pd.Timestamp],
+def _attributable(a: EventAnalysis, symbols: Sequence[str], data: Prices, days: Sequence[pd.Timestamp],
                   *, lo_offset: int = 0, exclude: Sequence[str] = ()) -> tuple[Statement, list[str], dict]:
     """Confounders sharing a studied security with day 0 in [lo_offset, 0], the announcement time,
     and stored quality problems of the securities on the days the claim rests on."""
@@ -177,7 +177,7 @@ def _attributable(a: EventAnalysis, symbols: Sequence[str], store: PriceStore, d
         badges.append("uncertain time")
         when = "time of day unknown" if not e.time_known else "announcement time uncertain"
         parts.append(f"{when}" + (f": {e.uncertain}" if e.uncertain else ""))
-    problems = _quality_problems(store, syms, days)
+    problems = _quality_problems(data, syms, days)
     if problems:
         badges.append("data problems")
         parts.append("data problems: " + "; ".join(problems))
@@ -188,15 +188,15 @@ def _attributable(a: EventAnalysis, symbols: Sequence[str], store: PriceStore, d
             {"confounders": "; ".join(o.event.id for o in conf)})
 
 
-def _quality_problems(store: PriceStore, symbols: set[str], days: Sequence[pd.Timestamp]) -> list[str]:
+def _quality_problems(data: Prices, symbols: set[str], days: Sequence[pd.Timestamp]) -> list[str]:
     if not days:
         return []
     lo, hi = min(days), max(days)
     out = []
     for sym in sorted(symbols):
-        if not store.has(sym):
+        if not data.has(sym):
             continue
-        for issue in store.meta(sym).get("issues") or []:
+        for issue in data.meta(sym).get("issues") or []:
             when = pd.Timestamp(issue["date"]) if issue.get("date") else None
             if when is not None and lo <= when <= hi and issue.get("severity") in ("warning", "error"):
                 out.append(f"{sym} {issue.get('kind')} on {when.date()}")
@@ -213,8 +213,8 @@ def _limit_days(sample: Sample, symbols: Sequence[str], days: Sequence[pd.Timest
     return out
 
 
-def _previous_session(store: PriceStore, symbol: str, d0: pd.Timestamp) -> list[pd.Timestamp]:
-    idx = store.read(symbol).index
+def _previous_session(bars: pd.DataFrame, d0: pd.Timestamp) -> list[pd.Timestamp]:
+    idx = bars.index
     pos = int(idx.searchsorted(d0))
     return [pd.Timestamp(idx[pos - 1]), d0] if pos > 0 else [d0]
 
@@ -254,7 +254,7 @@ def _sq(sample: Sample, symbol: str) -> tuple[pd.Series, float]:
     return sq, evidence.sq_mde(res.output.ar[i, res.output.est[i]])
 
 
-def _session_return(a: EventAnalysis, c: Claim, store: PriceStore) -> Verdict:
+def _session_return(a: EventAnalysis, c: Claim, data: Prices) -> Verdict:
     found = _day0_ar(a, c.target)
     if found is None:
         return _no_data(a, c, f"no prices for {c.target} around day 0")
@@ -262,7 +262,7 @@ def _session_return(a: EventAnalysis, c: Claim, store: PriceStore) -> Verdict:
     raw = float(row["return"])
     if not np.isfinite(raw):
         return _no_data(a, c, f"no close-to-close return for {c.target} on day 0")
-    bars = store.read(c.target)
+    bars = data.bars(c.target)
     d0 = pd.Timestamp(row["date"])
     pos = int(bars.index.searchsorted(d0))
     prev_close, close = float(bars["close"].iloc[pos - 1]), float(bars["close"].iloc[pos])
@@ -281,8 +281,8 @@ def _session_return(a: EventAnalysis, c: Claim, store: PriceStore) -> Verdict:
         f"abnormal return {pct(ar0)} ({row['model']}); SQ test p = {pvalue(sq['sq_p'])} (the day-0 abnormal return "
         f"is above {sq['sq_quantile']:.0%} of the {int(sq['sq_days'])} days it rests on); time-series t = "
         f"{row['t_stat']:.2f}, p = {pvalue(row['p_value'])}{power}"))
-    days = _previous_session(store, c.target, d0)
-    attributable, more, conf = _attributable(a, [c.target], store, days)
+    days = _previous_session(bars, d0)
+    attributable, more, conf = _attributable(a, [c.target], data, days)
     badges += more
     limits = _limit_days(sample, [c.target], [d0])
     if limits:
@@ -295,15 +295,15 @@ def _session_return(a: EventAnalysis, c: Claim, store: PriceStore) -> Verdict:
 
 
 # -- since_listing ----------------------------------------------------------------------------------
-def _since_listing(a: EventAnalysis, c: Claim, events: Sequence[Event], store: PriceStore) -> Verdict:
+def _since_listing(a: EventAnalysis, c: Claim, events: Sequence[Event], data: Prices) -> Verdict:
     listing = listing_event(events, c.target)
     if listing is None or listing.offer_price is None:
         return _no_data(a, c, f"no listing event with an offer price for {c.target}")
     found = _day0_ar(a, c.target)
-    if found is None or not store.has(c.target):
+    if found is None or not data.has(c.target):
         return _no_data(a, c, f"no prices for {c.target} on day 0")
     sample, row = found
-    bars = store.read(c.target)
+    bars = data.bars(c.target)
     d0 = pd.Timestamp(row["date"])
     listed = bars[(bars.index >= pd.Timestamp(listing.date)) & (bars.index <= d0)]
     if listed.empty:
@@ -318,9 +318,9 @@ def _since_listing(a: EventAnalysis, c: Claim, events: Sequence[Event], store: P
         f"close {close:.2f} on {d0.date()} vs offer price {listing.offer_price:.2f}: {pct(from_offer)}, which "
         f"{'meets' if holds else 'does not meet'} {c.op} {pct(c.threshold)}; {also} from the first close "
         f"{first_close:.2f} on {listed.index[0].date()}: {pct(from_first)}"))
-    unusual, badges, numbers, table = _period_unusual(sample, c, store, listed, from_offer, float(row["sd"]))
+    unusual, badges, numbers, table = _period_unusual(sample, c, data, listed, from_offer, float(row["sd"]))
     days = [pd.Timestamp(d) for d in listed.index]
-    attributable, more, conf = _attributable(a, [c.target], store, days, lo_offset=-len(days),
+    attributable, more, conf = _attributable(a, [c.target], data, days, lo_offset=-len(days),
                                              exclude=[listing.id])
     badges += more
     limits = _limit_days(sample, [c.target], days)
@@ -343,13 +343,13 @@ class _PeriodTest:
     mde: float
 
 
-def _period_test(store: PriceStore, bench: str | None, listed: pd.DataFrame, from_offer: float, sd: float,
+def _period_test(data: Prices, bench: str | None, listed: pd.DataFrame, from_offer: float, sd: float,
                  df: float) -> _PeriodTest | str:
     """The return from the offer price beyond ``bench``'s over the same sessions (from the close
     before the listing), as a t against ``sd``; or why it cannot be computed."""
-    if not bench or not store.has(bench):
+    if not bench or not data.has(bench):
         return f"no prices stored for the benchmark {bench or '(none)'}"
-    b = store.read(bench)["adj_close"]
+    b = data.bars(bench)["adj_close"]
     before, at_end = b[b.index < listed.index[0]], b[b.index <= listed.index[-1]]
     if before.empty or at_end.empty or not np.isfinite(sd) or df <= 0:
         return f"no {bench} prices or no volatility over the period"
@@ -361,7 +361,7 @@ def _period_test(store: PriceStore, bench: str | None, listed: pd.DataFrame, fro
     return _PeriodTest(bench, market, excess, t, p, mde)
 
 
-def _period_unusual(sample: Sample, c: Claim, store: PriceStore, listed: pd.DataFrame, from_offer: float,
+def _period_unusual(sample: Sample, c: Claim, data: Prices, listed: pd.DataFrame, from_offer: float,
                     sd_day: float) -> tuple[Statement, list[str], dict[str, object], pd.DataFrame]:
     """The return from the offer price beyond the benchmark's over the same sessions, against the
     security's daily abnormal-return volatility scaled to that many sessions (t with the volatility's
@@ -374,7 +374,7 @@ def _period_unusual(sample: Sample, c: Claim, store: PriceStore, listed: pd.Data
     sd = sd_day * np.sqrt(n)
     benches = [("own benchmark", sec.benchmark if sec else None),
                ("alternative benchmark", limits_shipped().alt_benchmark(sec) if sec else None)]
-    tests = [(label, b, _period_test(store, b, listed, from_offer, sd, float(est["df"]))) for label, b in benches]
+    tests = [(label, b, _period_test(data, b, listed, from_offer, sd, float(est["df"]))) for label, b in benches]
     table = pd.DataFrame([
         {"variant": label, "model": "market-adjusted (period)", "benchmark": b or "(none)",
          "estimation": f"volatility: {int(est['estimation_days'])} days",
@@ -393,7 +393,7 @@ def _period_unusual(sample: Sample, c: Claim, store: PriceStore, listed: pd.Data
 
 
 # -- group_rally ------------------------------------------------------------------------------------
-def _group_rally(a: EventAnalysis, c: Claim, store: PriceStore) -> Verdict:
+def _group_rally(a: EventAnalysis, c: Claim, data: Prices) -> Verdict:
     sample = a.sample(c.target)
     members = len(sample.securities) if sample is not None else 0
     if sample is None or sample.result is None:
@@ -440,8 +440,8 @@ def _group_rally(a: EventAnalysis, c: Claim, store: PriceStore) -> Verdict:
         + (f"; {index_text}" if index_text else "")))
     d0 = pd.Timestamp(ar["date"].iloc[0])
     syms = [str(s) for s in ar["symbol"]]
-    days = _previous_session(store, syms[0], d0)
-    attributable, more, conf = _attributable(a, syms, store, days)
+    days = _previous_session(data.bars(syms[0]), d0)
+    attributable, more, conf = _attributable(a, syms, data, days)
     if sample.same_study:
         twins = "; ".join(f"{e.id} ({e.title})" for e in sample.same_study)
         attributable = Statement("attributable", attributable.answer,
@@ -473,12 +473,12 @@ def _index_text(line: IndexLine | None) -> tuple[str, dict[str, object]]:
 
 
 # -- all claims -----------------------------------------------------------------------------------
-def _provenance(store: PriceStore, symbols: Sequence[str]) -> dict[str, dict[str, str]]:
+def _provenance(data: Prices, symbols: Sequence[str]) -> dict[str, dict[str, str]]:
     out = {}
     for sym in symbols:
-        if store.has(sym):
-            bars, meta = store.read_with_meta(sym)
-            idx = bars.index
+        if data.has(sym):
+            meta = data.meta(sym)
+            idx = data.bars(sym).index
             out[sym] = {"source": str(meta.get("source", "")), "layout": str(meta.get("layout", "")),
                         "last_price_date": str(idx.max().date()) if len(idx) else ""}
     return out
@@ -520,19 +520,21 @@ def adjust(verdicts: Sequence[Verdict]) -> None:
 
 
 def evaluate(run: RunResult, store: PriceStore) -> list[Verdict]:
-    """Every claim of every analysed event, in events.csv order."""
+    """Every claim of every analysed event, in events.csv order. The verdicts read the run's own
+    bars and metadata (each series read once for the whole run) when the run read ``store``."""
+    data = run.data if run.data is not None and run.data.store is store else Prices(store, run.settings.missing)
     out = []
     for a in run.analyses:
         for c in a.event.claims:
             if c.kind == "session_return":
-                v = _session_return(a, c, store)
+                v = _session_return(a, c, data)
             elif c.kind == "since_listing":
-                v = _since_listing(a, c, run.all_events, store)
+                v = _since_listing(a, c, run.all_events, data)
             elif c.kind == "group_rally":
-                v = _group_rally(a, c, store)
+                v = _group_rally(a, c, data)
             else:  # events.py rejects unknown kinds; this guards a new kind added there only
                 v = _no_data(a, c, f"no rule for claim kind {c.kind!r}")
-            v.provenance = _provenance(store, _symbols(a, c))
+            v.provenance = _provenance(data, _symbols(a, c))
             out.append(v)
     adjust(out)
     return out
