@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from eventstudy.formatting import pct, pvalue, slug
 from eventstudy.news.events import Event
 from eventstudy.news.pipeline import EventAnalysis, RunResult, Settings
@@ -168,28 +166,24 @@ def _fingerprint(a: EventAnalysis) -> tuple:
                  for s in a.samples)
 
 
-def _same_results(a: EventAnalysis, b: EventAnalysis) -> bool:
-    for sa, sb in zip(a.samples, b.samples, strict=True):
-        if (sa.result is None) != (sb.result is None):
-            return False
-        if sa.result is not None and sb.result is not None:
-            x, y = sa.result.output.ar, sb.result.output.ar
-            if x.shape != y.shape or not np.array_equal(x, y, equal_nan=True):
-                return False
-    return True
-
-
 def group_identical(analyses: Sequence[EventAnalysis]) -> list[list[EventAnalysis]]:
-    """Analyses in order, those with an identical study together (first occurrence first)."""
+    """Analyses in order, those with an identical study together (first occurrence first).
+
+    The pipeline computes an identical study once and hands every event that asks for it the same
+    result object (news.pipeline: its cache, ``Sample.same_study``), so identity of the results,
+    with the same securities and days 0, says the studies are the same without comparing arrays."""
     groups: list[list[EventAnalysis]] = []
+    homes: dict[tuple, list[EventAnalysis]] = {}
     for a in analyses:
-        key = _fingerprint(a)
-        has_day0 = any(s.day0 for s in a.samples)
-        home = next((g for g in groups if has_day0 and _fingerprint(g[0]) == key and _same_results(g[0], a)), None)
+        if not any(s.day0 for s in a.samples):
+            groups.append([a])  # studied nothing: a page of its own
+            continue
+        key = (_fingerprint(a), tuple(id(s.result) for s in a.samples))
+        home = homes.get(key)
         if home is None:
-            groups.append([a])
-        else:
-            home.append(a)
+            home = homes[key] = []
+            groups.append(home)
+        home.append(a)
     return groups
 
 
