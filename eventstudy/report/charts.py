@@ -32,10 +32,9 @@ CONFIDENCE = 0.95
 
 @dataclass(frozen=True)
 class Chart:
-    """One chart: ``name`` is its anchor on the page; ``key`` the symbol or group it shows."""
+    """One chart: ``name`` is its anchor on the page."""
 
     name: str
-    key: str
     kind: str  # price | ar | car | group | timeline
     title: str
     caption: str
@@ -265,7 +264,7 @@ def _chart(base: str, key: str, kind: str, plot: Plot | None) -> Chart | None:
     if plot is None:
         return None
     spec = SPECS[kind]
-    return Chart(f"chart-{base}-{kind}", key, kind, f"{key}: {spec.title}", plot.caption or spec.caption,
+    return Chart(f"chart-{base}-{kind}", kind, f"{key}: {spec.title}", plot.caption or spec.caption,
                  plot.render())
 
 
