@@ -241,21 +241,20 @@ def timeline_chart(analysis: EventAnalysis, window: Window, offsets: dict[str, i
 
 @dataclass(frozen=True)
 class _Spec:
-    kind: str
     title: str
     caption: str
 
 
 SPECS = {
-    "price": _Spec("price", "price and benchmark", "Adjusted close of the security and of its benchmark, rebased "
+    "price": _Spec("price and benchmark", "Adjusted close of the security and of its benchmark, rebased "
                    "to 100 at day -1; the dashed line marks day 0, a grey cross a session without a price."),
-    "ar": _Spec("ar", "daily abnormal returns", "Abnormal return on each day of the event window; whiskers: the "
+    "ar": _Spec("daily abnormal returns", "Abnormal return on each day of the event window; whiskers: the "
                 "95% interval of the day's time-series t test (crossing zero means not significant at 5%)."),
-    "car": _Spec("car", "cumulative abnormal return", "CAR from the start of the event window with the 95% band "
+    "car": _Spec("cumulative abnormal return", "CAR from the start of the event window with the 95% band "
                  "of its t test, whose variance includes the model's estimation error."),
-    "group": _Spec("group", "members and their mean", "Each member's abnormal return (grey dots) beside the "
+    "group": _Spec("members and their mean", "Each member's abnormal return (grey dots) beside the "
                    "mean (bars); whiskers: the 95% interval implied by the deciding test's p-value."),
-    "timeline": _Spec("timeline", "other events in the window", "Other announcements inside the event window, "
+    "timeline": _Spec("other events in the window", "Other announcements inside the event window, "
                       "by trading day relative to day 0: their effects cannot be told apart from this one's."),
 }
 
