@@ -296,16 +296,15 @@ def _sample_charts(base: str, sample: Sample, done: set[str], analysis: EventAna
     return [c for c in found if c is not None]
 
 
-def event_charts(analysis: EventAnalysis, window: Window | None = None) -> list[Chart]:
-    """Every chart of one event: per sample its securities then its group, then the timeline."""
+def event_charts(analysis: EventAnalysis, window: Window) -> list[Chart]:
+    """Every chart of one event: per sample its securities then its group, then the timeline of the
+    other events inside ``window``."""
     done: set[str] = set()
     charts: list[Chart] = []
     base = slug(analysis.event.id)
     for sample in analysis.samples:
         charts.extend(_sample_charts(base, sample, done, analysis))
-    if window is not None:
-        tl = _chart(base, analysis.event.id, "timeline",
-                    timeline_chart(analysis, window, analysis.confounder_days))
-        if tl is not None:
-            charts.append(tl)
+    tl = _chart(base, analysis.event.id, "timeline", timeline_chart(analysis, window, analysis.confounder_days))
+    if tl is not None:
+        charts.append(tl)
     return charts
