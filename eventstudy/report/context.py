@@ -209,7 +209,8 @@ def _toc(p: Page) -> list[tuple[str, str]]:
     return items
 
 
-def _page(group: list[EventAnalysis], settings: Settings, verdicts: Sequence[Verdict], pages: dict[str, str]) -> Page:
+def _page(group: list[EventAnalysis], settings: Settings, verdicts: Sequence[Verdict], pages: dict[str, str],
+          headers: dict[str, EventHeader]) -> Page:
     first = group[0]
     stem = pages[first.event.id]
     studied = any(s.result is not None for s in first.samples)
@@ -219,7 +220,7 @@ def _page(group: list[EventAnalysis], settings: Settings, verdicts: Sequence[Ver
     title = first.event.title if len(group) == 1 else (
         f"{len(group)} announcements, one study: " + ", ".join(a.event.id for a in group))
     page = Page(
-        stem=stem, title=title, events=[_header(a.event, stem) for a in group],
+        stem=stem, title=title, events=[headers[a.event.id] for a in group],
         cards=[_card(v, stem) for v in verdicts if v.event_id in ids],
         studied=studied, missing=tables.not_studied(first) if not studied else [],
         day0=tables.day0_table(first), cars=tables.cars_table(first),
@@ -237,11 +238,12 @@ CSV_FILES = ["results.csv", "claims.csv", "tests.csv"]
 def build(run: RunResult, verdicts: Sequence[Verdict], title: str, generated_at: str, version: str) -> ReportView:
     groups = group_identical(run.analyses)
     pages = {a.event.id: slug(g[0].event.id) for g in groups for a in g}
-    page_views = [_page(g, run.settings, verdicts, pages) for g in groups]
+    # One header per event, on its study's page and in the index alike (a group's events share its stem).
+    headers = {a.event.id: _header(a.event, pages[a.event.id]) for a in run.analyses}
+    page_views = [_page(g, run.settings, verdicts, pages, headers) for g in groups]
     cards = [c for p in page_views for c in p.cards]
     order = {a.event.id: k for k, a in enumerate(run.analyses)}
     cards.sort(key=lambda c: order.get(c.event_id, len(order)))  # events.csv order, as claims.csv
-    headers = [_header(a.event, pages[a.event.id]) for a in run.analyses]
-    index = IndexView(title, cards, headers, provenance(run, generated_at, version), methods(run.settings),
-                      REFERENCES, CSV_FILES)
+    index = IndexView(title, cards, [headers[a.event.id] for a in run.analyses],
+                      provenance(run, generated_at, version), methods(run.settings), REFERENCES, CSV_FILES)
     return ReportView(index, page_views)
