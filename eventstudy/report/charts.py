@@ -32,10 +32,9 @@ CONFIDENCE = 0.95
 
 @dataclass(frozen=True)
 class Chart:
-    """One chart: ``name`` is its anchor on the page; ``key`` the symbol or group it shows."""
+    """One chart: ``name`` is its anchor on the page."""
 
     name: str
-    key: str
     kind: str  # price | ar | car | group | timeline
     title: str
     caption: str
@@ -89,18 +88,15 @@ def _tcrit(df: float) -> float:
     return float(special.stdtrit(df, 0.5 + CONFIDENCE / 2)) if np.isfinite(df) and df > 0 else np.nan
 
 
-def _rows(result: StudyResult, symbol: str) -> list[int]:
-    return [i for i, s in enumerate(result.output.series) if s.symbol == symbol]
-
-
-def ar_chart(result: StudyResult, i: int) -> Plot | None:
-    """Daily abnormal returns by relative day, whiskers the 95% interval of each day's t test."""
+def ar_chart(result: StudyResult, i: int, df: float) -> Plot | None:
+    """Daily abnormal returns by relative day, whiskers the 95% interval of each day's t test
+    (``df``: the estimation's degrees of freedom of row ``i``)."""
     out = result.output
     cols = out.win_cols
     days, ar = out.rel[cols].astype(float), out.ar[i, cols]
     if not np.isfinite(ar).any():
         return None
-    half = _tcrit(float(degrees_of_freedom(out)[i])) * np.sqrt(out.var_ar[i, cols])
+    half = _tcrit(df) * np.sqrt(out.var_ar[i, cols])
     lo, hi = ar - half, ar + half
     sym = out.series[i].symbol
     has_band = bool(np.isfinite(half[np.isfinite(ar)]).any())
@@ -123,21 +119,32 @@ def ar_chart(result: StudyResult, i: int) -> Plot | None:
     return p
 
 
-def car_path(result: StudyResult, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CAR from the event window's start to each day, and its variance (estimation error included)."""
+@dataclass(frozen=True)
+class CarPath:
+    """CAR from the event window's start to each of its days, and its variance (estimation error
+    included), for every series of one study: ``car`` and ``var`` are (days, series)."""
+
+    days: np.ndarray
+    car: np.ndarray
+    var: np.ndarray
+
+
+def car_path(result: StudyResult) -> CarPath:
+    # One pass over all series per day of the window, shared by every security charted from this study.
     out = result.output
     w = out.window
     days = np.arange(w.start, w.end + 1)
     cars = [out.car(Window(w.start, int(d))) for d in days]
-    return days, np.array([c.car[i] for c in cars]), np.array([c.var[i] for c in cars])
+    return CarPath(days, np.array([c.car for c in cars]), np.array([c.var for c in cars]))
 
 
-def car_chart(result: StudyResult, i: int) -> Plot | None:
-    days, car, var = car_path(result, i)
+def car_chart(result: StudyResult, i: int, path: CarPath, df: float) -> Plot | None:
+    """Row ``i``'s CAR path with the 95% band of its t test (``df``: its degrees of freedom)."""
+    days, car, var = path.days, path.car[:, i], path.var[:, i]
     out = result.output
     if not np.isfinite(car).any():
         return None
-    half = _tcrit(float(degrees_of_freedom(out)[i])) * np.sqrt(var)
+    half = _tcrit(df) * np.sqrt(var)
     sym = out.series[i].symbol
     has_band = bool(np.isfinite(half).any())
     band = "95% band of the CAR's t test" if has_band else "no band: too few estimation days"
@@ -234,21 +241,20 @@ def timeline_chart(analysis: EventAnalysis, window: Window, offsets: dict[str, i
 
 @dataclass(frozen=True)
 class _Spec:
-    kind: str
     title: str
     caption: str
 
 
 SPECS = {
-    "price": _Spec("price", "price and benchmark", "Adjusted close of the security and of its benchmark, rebased "
+    "price": _Spec("price and benchmark", "Adjusted close of the security and of its benchmark, rebased "
                    "to 100 at day -1; the dashed line marks day 0, a grey cross a session without a price."),
-    "ar": _Spec("ar", "daily abnormal returns", "Abnormal return on each day of the event window; whiskers: the "
+    "ar": _Spec("daily abnormal returns", "Abnormal return on each day of the event window; whiskers: the "
                 "95% interval of the day's time-series t test (crossing zero means not significant at 5%)."),
-    "car": _Spec("car", "cumulative abnormal return", "CAR from the start of the event window with the 95% band "
+    "car": _Spec("cumulative abnormal return", "CAR from the start of the event window with the 95% band "
                  "of its t test, whose variance includes the model's estimation error."),
-    "group": _Spec("group", "members and their mean", "Each member's abnormal return (grey dots) beside the "
+    "group": _Spec("members and their mean", "Each member's abnormal return (grey dots) beside the "
                    "mean (bars); whiskers: the 95% interval implied by the deciding test's p-value."),
-    "timeline": _Spec("timeline", "other events in the window", "Other announcements inside the event window, "
+    "timeline": _Spec("other events in the window", "Other announcements inside the event window, "
                       "by trading day relative to day 0: their effects cannot be told apart from this one's."),
 }
 
@@ -257,7 +263,7 @@ def _chart(base: str, key: str, kind: str, plot: Plot | None) -> Chart | None:
     if plot is None:
         return None
     spec = SPECS[kind]
-    return Chart(f"chart-{base}-{kind}", key, kind, f"{key}: {spec.title}", plot.caption or spec.caption,
+    return Chart(f"chart-{base}-{kind}", kind, f"{key}: {spec.title}", plot.caption or spec.caption,
                  plot.render())
 
 
@@ -266,33 +272,39 @@ def _sample_charts(base: str, sample: Sample, done: set[str], analysis: EventAna
     if res is None:
         return []
     found: list[Chart | None] = []
+    first_row: dict[str, int] = {}
+    for i, s in enumerate(res.output.series):
+        first_row.setdefault(s.symbol, i)
+    df: np.ndarray | None = None
+    path: CarPath | None = None
     for sym in sample.day0:
         # A symbol targeted alone and inside a group of the same event is studied the same way in
         # both samples, so it is drawn once.
-        rows = _rows(res, sym)
-        if sym in done or not rows:
+        row = first_row.get(sym)
+        if sym in done or row is None:
             continue
         done.add(sym)
+        if df is None or path is None:
+            df, path = degrees_of_freedom(res.output), car_path(res)
         key = f"{base}-{slug(sym)}"
         prices = analysis.prices.get(sym)
         found.append(_chart(key, sym, "price", price_chart(prices) if prices is not None else None))
-        found.append(_chart(key, sym, "ar", ar_chart(res, rows[0])))
-        found.append(_chart(key, sym, "car", car_chart(res, rows[0])))
+        found.append(_chart(key, sym, "ar", ar_chart(res, row, float(df[row]))))
+        found.append(_chart(key, sym, "car", car_chart(res, row, path, float(df[row]))))
     if sample.is_group:
         found.append(_chart(f"{base}-{slug(sample.target)}", sample.target, "group", group_chart(res, sample.target)))
     return [c for c in found if c is not None]
 
 
-def event_charts(analysis: EventAnalysis, window: Window | None = None) -> list[Chart]:
-    """Every chart of one event: per sample its securities then its group, then the timeline."""
+def event_charts(analysis: EventAnalysis, window: Window) -> list[Chart]:
+    """Every chart of one event: per sample its securities then its group, then the timeline of the
+    other events inside ``window``."""
     done: set[str] = set()
     charts: list[Chart] = []
     base = slug(analysis.event.id)
     for sample in analysis.samples:
         charts.extend(_sample_charts(base, sample, done, analysis))
-    if window is not None:
-        tl = _chart(base, analysis.event.id, "timeline",
-                    timeline_chart(analysis, window, analysis.confounder_days))
-        if tl is not None:
-            charts.append(tl)
+    tl = _chart(base, analysis.event.id, "timeline", timeline_chart(analysis, window, analysis.confounder_days))
+    if tl is not None:
+        charts.append(tl)
     return charts

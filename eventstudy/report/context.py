@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from eventstudy.formatting import pct, pvalue, slug
 from eventstudy.news.events import Event
 from eventstudy.news.pipeline import EventAnalysis, RunResult, Settings
@@ -168,28 +166,24 @@ def _fingerprint(a: EventAnalysis) -> tuple:
                  for s in a.samples)
 
 
-def _same_results(a: EventAnalysis, b: EventAnalysis) -> bool:
-    for sa, sb in zip(a.samples, b.samples, strict=True):
-        if (sa.result is None) != (sb.result is None):
-            return False
-        if sa.result is not None and sb.result is not None:
-            x, y = sa.result.output.ar, sb.result.output.ar
-            if x.shape != y.shape or not np.array_equal(x, y, equal_nan=True):
-                return False
-    return True
-
-
 def group_identical(analyses: Sequence[EventAnalysis]) -> list[list[EventAnalysis]]:
-    """Analyses in order, those with an identical study together (first occurrence first)."""
+    """Analyses in order, those with an identical study together (first occurrence first).
+
+    The pipeline computes an identical study once and hands every event that asks for it the same
+    result object (news.pipeline: its cache, ``Sample.same_study``), so identity of the results,
+    with the same securities and days 0, says the studies are the same without comparing arrays."""
     groups: list[list[EventAnalysis]] = []
+    homes: dict[tuple, list[EventAnalysis]] = {}
     for a in analyses:
-        key = _fingerprint(a)
-        has_day0 = any(s.day0 for s in a.samples)
-        home = next((g for g in groups if has_day0 and _fingerprint(g[0]) == key and _same_results(g[0], a)), None)
+        if not any(s.day0 for s in a.samples):
+            groups.append([a])  # studied nothing: a page of its own
+            continue
+        key = (_fingerprint(a), tuple(id(s.result) for s in a.samples))
+        home = homes.get(key)
         if home is None:
-            groups.append([a])
-        else:
-            home.append(a)
+            home = homes[key] = []
+            groups.append(home)
+        home.append(a)
     return groups
 
 
@@ -215,7 +209,8 @@ def _toc(p: Page) -> list[tuple[str, str]]:
     return items
 
 
-def _page(group: list[EventAnalysis], settings: Settings, verdicts: Sequence[Verdict], pages: dict[str, str]) -> Page:
+def _page(group: list[EventAnalysis], settings: Settings, verdicts: Sequence[Verdict], pages: dict[str, str],
+          headers: dict[str, EventHeader]) -> Page:
     first = group[0]
     stem = pages[first.event.id]
     studied = any(s.result is not None for s in first.samples)
@@ -225,7 +220,7 @@ def _page(group: list[EventAnalysis], settings: Settings, verdicts: Sequence[Ver
     title = first.event.title if len(group) == 1 else (
         f"{len(group)} announcements, one study: " + ", ".join(a.event.id for a in group))
     page = Page(
-        stem=stem, title=title, events=[_header(a.event, stem) for a in group],
+        stem=stem, title=title, events=[headers[a.event.id] for a in group],
         cards=[_card(v, stem) for v in verdicts if v.event_id in ids],
         studied=studied, missing=tables.not_studied(first) if not studied else [],
         day0=tables.day0_table(first), cars=tables.cars_table(first),
@@ -243,11 +238,12 @@ CSV_FILES = ["results.csv", "claims.csv", "tests.csv"]
 def build(run: RunResult, verdicts: Sequence[Verdict], title: str, generated_at: str, version: str) -> ReportView:
     groups = group_identical(run.analyses)
     pages = {a.event.id: slug(g[0].event.id) for g in groups for a in g}
-    page_views = [_page(g, run.settings, verdicts, pages) for g in groups]
+    # One header per event, on its study's page and in the index alike (a group's events share its stem).
+    headers = {a.event.id: _header(a.event, pages[a.event.id]) for a in run.analyses}
+    page_views = [_page(g, run.settings, verdicts, pages, headers) for g in groups]
     cards = [c for p in page_views for c in p.cards]
     order = {a.event.id: k for k, a in enumerate(run.analyses)}
     cards.sort(key=lambda c: order.get(c.event_id, len(order)))  # events.csv order, as claims.csv
-    headers = [_header(a.event, pages[a.event.id]) for a in run.analyses]
-    index = IndexView(title, cards, headers, provenance(run, generated_at, version), methods(run.settings),
-                      REFERENCES, CSV_FILES)
+    index = IndexView(title, cards, [headers[a.event.id] for a in run.analyses],
+                      provenance(run, generated_at, version), methods(run.settings), REFERENCES, CSV_FILES)
     return ReportView(index, page_views)

@@ -204,9 +204,6 @@ class Plot:
             if kind == "line":
                 out.append(f'<line x1="{fmt(x)}" x2="{fmt(x + 14)}" y1="{y - 4}" y2="{y - 4}" stroke="{color}" '
                            'stroke-width="2.5"/>')
-            elif kind == "dash":
-                out.append(f'<line x1="{fmt(x)}" x2="{fmt(x + 14)}" y1="{y - 4}" y2="{y - 4}" stroke="{color}" '
-                           'stroke-width="2" stroke-dasharray="4 2"/>')
             elif kind == "cross":
                 out.append(f'<path d="M{fmt(x + 3)},{y - 8}l8,8m0,-8l-8,8" stroke="{color}" stroke-width="1.5"/>')
             else:  # a filled swatch (bands, bars, dots)
