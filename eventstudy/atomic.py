@@ -36,8 +36,16 @@ def temp_file(directory: Path, prefix: str) -> tuple[int, Path]:
 
 def write_via(path: str | Path, writer: Callable[[Path], None]) -> Path:
     """Call ``writer(tmp)`` on a temporary file beside ``path``, fsync it, then rename it over
-    ``path``. On any failure the temporary file is removed and ``path`` is untouched."""
+    ``path``. On any failure the temporary file is removed and ``path`` is untouched.
+
+    Inside a folder that :func:`new_generation` is filling, ``writer`` writes ``path`` directly:
+    that folder is switched in whole and flushed to disk before (or removed on a failure), so a
+    temporary file, its fsync and its rename would each be done twice."""
     path = Path(path)
+    if _staging and any(parent in _staging for parent in path.absolute().parents):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer(path)
+        return path
     files = FileSet(path.parent)
     files.write(path.name, writer)
     return files.commit()[0]
@@ -507,6 +515,10 @@ def switch_dir(staged: Path, target: Path) -> None:
     fsync_dir(target.parent)
 
 
+# Folders new_generation is filling: write_via writes into them directly (see there).
+_staging: set[Path] = set()
+
+
 @contextlib.contextmanager
 def new_generation(target: str | Path) -> Iterator[Path]:
     """Write a folder's next content in a hidden sibling, then switch it in all at once.
@@ -518,9 +530,12 @@ def new_generation(target: str | Path) -> Iterator[Path]:
     recover_dir(target)
     staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     os.chmod(staged, 0o777 & ~_umask())
+    _staging.add(staged.absolute())
     try:
         yield staged
         switch_dir(staged, target)
     except BaseException:
         _remove_tree(staged)
         raise
+    finally:
+        _staging.discard(staged.absolute())

@@ -85,3 +85,26 @@ def test_a_file_set_changes_together_or_not_at_all(tmp_path: Path) -> None:
     failed.discard()
     assert (tmp_path / "a.csv").read_text() == "new a"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.csv", "c.csv"]
+
+
+def test_files_written_into_a_generation_are_written_once(tmp_path: Path, monkeypatch) -> None:
+    """Inside a folder new_generation fills, write_text writes the file itself (no temporary file,
+    fsync and rename of its own: the folder is flushed and switched whole); outside, as before."""
+    from eventstudy import atomic
+
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "old.txt").write_text("old")
+
+    def no_temp(*args, **kwargs):
+        raise AssertionError("a temporary file inside a generation")
+
+    with monkeypatch.context() as m:
+        m.setattr(atomic, "temp_file", no_temp)
+        with atomic.new_generation(target) as staged:
+            atomic.write_text(staged / "sub" / "a.txt", "new")
+            assert not (target / "sub").exists()  # nothing in place before the switch
+    assert (target / "sub" / "a.txt").read_text() == "new" and not (target / "old.txt").exists()
+    assert not atomic._staging
+    atomic.write_text(tmp_path / "plain.txt", "x")  # outside a generation: the atomic path
+    assert (tmp_path / "plain.txt").read_text() == "x"
