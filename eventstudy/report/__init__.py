@@ -58,9 +58,10 @@ def write_reports(run: RunResult, verdicts: list[Verdict], out_dir: Path, *, tit
     """Write results.csv, claims.csv, claims.json, tests.csv, index.html, index.md and
     events/<page>.html + .md into ``out_dir`` and nothing elsewhere.
 
-    Every file is written atomically (into a folder being staged whole, directly). Event pages and files of the earlier layout (report.md,
-    report.html, charts/*.png) that this run does not produce are removed, so the folder never links
-    or holds a stale page. Returns the paths written: the CSVs, the index, then the event pages.
+    Every file is written atomically (into a folder being staged whole, directly). Event pages and
+    files of the earlier layout (report.md, report.html, charts/*.png) that this run does not produce
+    are removed, so the folder never links or holds a stale page. Returns the paths written: the
+    CSVs, the index, then the event pages.
     """
     out_dir = Path(out_dir)
     view = build_view(run, verdicts, title=title)
