@@ -366,13 +366,18 @@ REPORT_MARKERS = ("report.md", "report.html", "results.csv", "claims.csv", "test
 MAX_WINDOW_DAYS = 1000
 
 
-def _check_out(out: str) -> Path:
-    """The output folder, refused up front (exit 2) when it cannot or must not be replaced."""
+def _check_out(out: str, markers: Sequence[str] = REPORT_MARKERS, what: str = "a report") -> Path:
+    """The output folder, refused up front (exit 2) when it cannot or must not be replaced: it is
+    replaced as a whole, so it must be new, empty or ``what`` (holding one of ``markers``)."""
     path = Path(out)
     if path.exists() and not path.is_dir():
         raise UserError("--out is a file, not a folder", file=out, field="--out")
-    if path.is_dir() and any(path.iterdir()) and not any((path / m).exists() for m in REPORT_MARKERS):
-        raise UserError("the folder holds files that are not a report; it would be replaced as a whole",
+    here = Path.cwd().resolve()
+    if path.resolve() == here or path.resolve() in here.parents:
+        raise UserError("--out is the current folder (or holds it); it would be replaced as a whole", file=out,
+                        field="--out", hint="choose a new folder, e.g. --out out")
+    if path.is_dir() and any(path.iterdir()) and not any((path / m).exists() for m in markers):
+        raise UserError(f"the folder holds files that are not {what}; it would be replaced as a whole",
                         file=out, field="--out", hint="choose an empty or new folder")
     parent = path.resolve().parent
     probe = parent
@@ -730,7 +735,8 @@ def _series_option(spec: str | None, data: pd.DataFrame, what: str) -> pd.Series
               help="Bootstrap draws (seeded).")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--out", default="study-output", show_default=True, type=click.Path(file_okay=False),
-              help="Directory for ar.csv, car.csv, tests.csv, estimates.csv.")
+              help="Folder for ar.csv, car.csv, tests.csv, estimates.csv: new, empty or a previous study's "
+              "output (it is replaced as a whole).")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=None, hidden=True,
               help="Events per chunk of the chunked engine (default: sized for about 256 MB per chunk).")
 def study_cmd(returns_path: str | None, prices_path: str | None, events_path: str, market: str | None,
@@ -748,6 +754,7 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
     est_window = parse_window(estimation, what="--estimation")
     event_window = parse_window(window, what="--window")
     _check_windows(est_window, event_window, min_estimation)
+    out_dir = _check_out(out, CSV_FILES, "a study's output")
     data = _read_wide(returns_path or prices_path or "", "--returns" if returns_path else "--prices")
     events = _read_events(events_path)
     for i, sym in enumerate(events["symbol"]):
@@ -778,8 +785,9 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
             data, events, market=data[mkt] if isinstance(mkt, str) else mkt,
             sector=data[sec] if isinstance(sec, str) else sec, missing=missing, log_returns=log_returns, **kwargs,
         )
-    # Bounded memory for any number of events; the four CSVs written as the study goes.
-    result = st.fit_chunked(chunk_size, csv_dir=out)
+    # Bounded memory for any number of events; the four CSVs written as the study goes, into a
+    # new generation of the folder that replaces the old one in one switch.
+    result = _publish(out_dir, lambda staged: st.fit_chunked(chunk_size, csv_dir=staged))
     click.echo(result.summary())
     click.echo(f"wrote {', '.join(CSV_FILES)} to {out}/")
 

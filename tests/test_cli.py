@@ -340,3 +340,47 @@ def test_returns_check_at_the_thresholds(values: list[float], percent: bool, fla
             _check_returns(frame, "r.csv", percent)
     else:
         _check_returns(frame, "r.csv", percent)
+
+
+def _small_study(base: Path) -> list[str]:
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    days = pd.bdate_range("2023-01-02", periods=300)
+    mkt = rng.normal(0, 0.01, len(days))
+    wide = {"MKT": mkt, **{f"S{k}": 0.8 * mkt + rng.normal(0, 0.01, len(days)) for k in range(3)}}
+    pd.DataFrame(wide, index=days.rename("date")).to_csv(base / "returns.csv", float_format="%.6f")
+    (base / "events.csv").write_text("symbol,date\nS0,2023-12-01\nS1,2023-12-04\n", encoding="utf-8")
+    return ["study", "--returns", str(base / "returns.csv"), "--events", str(base / "events.csv"), "--market", "MKT",
+            "--estimation", "-120:-11", "--window", "-3:3", "--bootstrap", "20"]
+
+
+def test_study_output_folder_is_replaced_whole_and_only_when_it_is_a_study(
+        tmp_path: Path, capsys, monkeypatch) -> None:
+    args = _small_study(tmp_path)
+    out = tmp_path / "out"
+    code, _, err = run_cli([*args, "--out", str(out)], capsys)
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["ar.csv", "car.csv", "estimates.csv", "tests.csv"]
+    first = (out / "ar.csv").read_bytes()
+    # A previous study's folder is replaced whole: a stale file in it goes, no staging sibling is left.
+    (out / "stale.txt").write_text("old", encoding="utf-8")
+    (tmp_path / "events.csv").write_text("symbol,date\nS2,2023-11-01\n", encoding="utf-8")
+    code, _, err = run_cli([*args, "--out", str(out)], capsys)
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["ar.csv", "car.csv", "estimates.csv", "tests.csv"]
+    assert (out / "ar.csv").read_bytes() != first
+    assert set(pd.read_csv(out / "ar.csv")["symbol"]) == {"S2"}
+    assert not [p.name for p in tmp_path.iterdir() if ".out.new-" in p.name or ".out.old-" in p.name]
+    # A folder of other files, or the current folder, is refused before any work, and left alone.
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "notes.txt").write_text("keep", encoding="utf-8")
+    code, _, err = run_cli([*args, "--out", str(other)], capsys)
+    assert code == 2 and "not a study's output" in err and err.count("\n") == 1, err
+    assert [p.name for p in other.iterdir()] == ["notes.txt"]
+    monkeypatch.chdir(other)
+    code, _, err = run_cli([*args, "--out", "."], capsys)
+    assert code == 2 and "current folder" in err, err
+    code, _, err = run_cli([*args, "--out", str(out / "ar.csv")], capsys)
+    assert code == 2 and "is a file" in err, err

@@ -1,4 +1,4 @@
-"""SIGKILL harness: `prices import`, `refresh` and `run` killed at every rename point and at seeded
+"""SIGKILL harness: `prices import`, `refresh`, `run` and `study` killed at every rename point and at seeded
 random moments, as child processes. After each kill the store must read back completely as the old or
 the new state, the report folder must hold the previous or the new complete set, and the next
 writer must clean what the killed one left.
@@ -122,6 +122,7 @@ class Scenario:
     name: str
     base: Path
     args: list[str]
+    out: str = "reports"  # the output folder that must switch whole
 
 
 def _world(base: Path) -> None:
@@ -172,6 +173,25 @@ def refresh_scenario(root: Path) -> Scenario:
     return Scenario("refresh", base, ["refresh", "--offline", "--out", "reports"])
 
 
+def study_scenario(root: Path) -> Scenario:
+    """`study` replacing a previous study's four CSVs (written during the battery) with a new set."""
+    base = root / "study"
+    base.mkdir()
+    _world(base)
+    rng = np.random.default_rng(SEED)
+    days = pd.bdate_range("2023-01-02", periods=400)
+    mkt = rng.normal(0, 0.01, len(days))
+    wide = {"MKT": mkt, **{f"S{k}": 0.9 * mkt + rng.normal(0, 0.01, len(days)) for k in range(6)}}
+    pd.DataFrame(wide, index=days.rename("date")).to_csv(base / "returns.csv", float_format="%.6f")
+    args = ["study", "--returns", "returns.csv", "--events", "events-study.csv", "--market", "MKT",
+            "--estimation", "-120:-11", "--window", "-5:5", "--bootstrap", "50", "--out", "study-output"]
+    (base / "events-study.csv").write_text("symbol,date\nS0,2024-03-04\nS1,2024-03-04\n", encoding="utf-8")
+    assert _cli(base, args).returncode == 0
+    (base / "events-study.csv").write_text("symbol,date\nS2,2024-04-01\nS3,2024-04-02\nS4,2024-05-06\n",
+                                           encoding="utf-8")
+    return Scenario("study", base, args, out="study-output")
+
+
 def _trial(sc: Scenario, root: Path, label: str, extra: dict[str, str]) -> tuple[str, str, str, str]:
     trial = root / f"{sc.name}-{label}"
     shutil.copytree(sc.base, trial, symlinks=True)
@@ -179,10 +199,10 @@ def _trial(sc: Scenario, root: Path, label: str, extra: dict[str, str]) -> tuple
     killed = proc.returncode == -signal.SIGKILL
     assert killed or proc.returncode == 0, (label, proc.returncode, proc.stderr)
     # What a reader sees right after the kill, before anyone cleans up.
-    store, report = store_state(trial / "home"), report_state(trial / "reports")
+    store, report = store_state(trial / "home"), report_state(trial / sc.out)
     # The next writer cleans the killed one's leftovers.
     PriceStore(trial / "home").write_many({})
-    recover_dir(trial / "reports")
+    recover_dir(trial / sc.out)
     leftovers = [p.name for d in (trial, trial / "home") for p in d.iterdir() if ".new-" in p.name
                  or ".old-" in p.name or ".ready-" in p.name]
     assert leftovers == [], (label, leftovers)
@@ -200,18 +220,18 @@ def _points(sc: Scenario, root: Path) -> tuple[int, float, str, str]:
     took = time.monotonic() - started
     assert proc.returncode == 0, proc.stderr
     n = sum(1 for line in proc.stderr.splitlines() if line.startswith("rename point "))
-    new = store_state(trial / "home"), report_state(trial / "reports")
+    new = store_state(trial / "home"), report_state(trial / sc.out)
     shutil.rmtree(trial)
     return n, took, *new
 
 
-@pytest.mark.parametrize("make", [import_scenario, run_scenario, refresh_scenario],
-                         ids=["import", "run", "refresh"])
+@pytest.mark.parametrize("make", [import_scenario, run_scenario, refresh_scenario, study_scenario],
+                         ids=["import", "run", "refresh", "study"])
 def test_sigkill_at_every_rename_and_at_random_leaves_old_or_new(
     tmp_path: Path, make: Callable[[Path], Scenario]
 ) -> None:
     sc = make(tmp_path)
-    old = store_state(sc.base / "home"), report_state(sc.base / "reports")
+    old = store_state(sc.base / "home"), report_state(sc.base / sc.out)
     n, took, *new = _points(sc, tmp_path)
     assert n >= 2, "every command passes at least one switch"
     rng = random.Random(f"{SEED}-{sc.name}")
