@@ -103,3 +103,53 @@ def test_cluster_matrix_on_one_calendar_equals_the_date_grid() -> None:
     expected = np.full((len(grid), m), np.nan)
     expected[day.ravel(), who] = ar[who, col]
     np.testing.assert_array_equal(_cluster_matrix(est, shifted, ar), expected)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_layout_of_pieces_of_one_array_shares_it_and_equals_copies(order: str) -> None:
+    """Contiguous pieces of one array (a frame's columns; rows of a C array) are stored as that
+    array's memory (no copy); the panels are those of a layout built from copies (the
+    concatenating path). Strided pieces are copied."""
+    from eventstudy.stats.panel import Layout
+
+    rng = np.random.default_rng(11)
+    days, k = 60, 7
+    if order == "F":
+        block = np.asfortranarray(rng.normal(size=(days, k)))
+        piece = lambda j: block[:, j]  # noqa: E731
+    else:
+        block = np.ascontiguousarray(rng.normal(size=(k, days)))
+        piece = lambda j: block[j]  # noqa: E731
+    dates = pd.bdate_range("2020-01-01", periods=days).values
+    market = rng.normal(size=days)
+    cols = [0, 3, 3, 6, 1]  # a piece twice: stored once either way
+    views = [{"returns": piece(j), "market": market, "sector": None, "dates": dates} for j in cols]
+    copies = [{**a, "returns": a["returns"].copy()} for a in views]
+    security = rng.integers(0, len(cols), 40)
+    day0 = rng.integers(-5, days + 5, 40)  # windows off both ends of the data too
+    shared = Layout.of_securities(views, security, day0)
+    copied = Layout.of_securities(copies, security, day0)
+    flat = shared.flats["returns"]
+    assert flat is not None and np.shares_memory(flat, block)
+    assert not np.shares_memory(copied.flats["returns"], block)
+    rel = np.arange(-8, 9)
+    for name in ("returns", "market", "dates"):
+        a, b = shared.panel(name, rel), copied.panel(name, rel)
+        assert a is not None and b is not None
+        np.testing.assert_array_equal(a, b)
+    strided = [{**views[0], "returns": piece(0)[::2]}, views[1]]
+    lay = Layout.of_securities(strided, np.array([0, 1]), np.array([3, 3]))
+    assert not np.shares_memory(lay.flats["returns"], block)
+    np.testing.assert_array_equal(lay.panel("returns", np.arange(-3, 3))[0], piece(0)[::2][:6])
+
+
+def test_wide_frame_without_a_copy_equals_copied_series() -> None:
+    frame = panel(seed=5)
+    ev = events(frame, [200, 250, 250, 300, 390], ["S0", "S1", "S2", "S3", "S4"])
+    kw = dict(market="MKT", estimation=EST, window=Window(-5, 5), bootstrap=99)
+    for on_sessions in (True, False):
+        fast = EventStudy(frame, ev, returns_on_sessions=on_sessions, **kw).fit_chunked(2)  # type: ignore[arg-type]
+        plain = EventStudy({c: frame[c].copy() for c in frame.columns}, ev, returns_on_sessions=on_sessions,
+                           **kw).fit_chunked(2)  # type: ignore[arg-type]
+        for name, table in tables(fast).items():
+            pd.testing.assert_frame_equal(table, tables(plain)[name], check_exact=True, obj=name)

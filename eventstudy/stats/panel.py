@@ -61,8 +61,12 @@ class Layout:
                 which[k] = j
             dtype = "datetime64[ns]" if name == "dates" else float
             parts = [np.asarray(a).astype(dtype, copy=False) for a in uniq]
-            offsets = np.concatenate([[0], np.cumsum([len(a) for a in parts])[:-1]]).astype(np.intp)
-            flats[name] = np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+            shared = _in_one_buffer(parts)
+            if shared is not None:
+                flats[name], offsets = shared
+            else:
+                offsets = np.concatenate([[0], np.cumsum([len(a) for a in parts])[:-1]]).astype(np.intp)
+                flats[name] = np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
             start[name] = offsets[which][security]
         lengths = np.array([len(a["returns"]) for a in arrays], dtype=np.intp)  # type: ignore[arg-type]
         unit = units.pop() if len(units) == 1 else "ns"
@@ -101,6 +105,32 @@ class Layout:
         assert flat is not None
         values = flat[self.start[name] + self.day0]
         return values.astype(f"datetime64[{self.date_unit}]") if name == "dates" else values
+
+
+def _in_one_buffer(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    """When every array is a contiguous piece of one contiguous array's memory (the columns of a
+    wide frame), that memory as a flat view and each piece's offset in it; else None. A wide
+    frame's securities are then stored without a copy (48 MB at 2,000 x 3,000)."""
+    if len(parts) < 2:
+        return None
+    owner = parts[0].base
+    while isinstance(owner, np.ndarray) and owner.base is not None:
+        owner = owner.base
+    if not isinstance(owner, np.ndarray) or not (owner.flags.c_contiguous or owner.flags.f_contiguous):
+        return None
+    item = owner.itemsize
+    begin = owner.__array_interface__["data"][0]
+    offsets = np.empty(len(parts), dtype=np.intp)
+    for k, a in enumerate(parts):
+        root = a.base
+        while isinstance(root, np.ndarray) and root.base is not None:
+            root = root.base
+        at = a.__array_interface__["data"][0] - begin
+        if (root is not owner or a.dtype != owner.dtype or a.ndim != 1 or (len(a) > 1 and a.strides[0] != item)
+                or at % item or at < 0 or at + a.nbytes > owner.nbytes):
+            return None
+        offsets[k] = at // item
+    return owner.ravel(order="K"), offsets
 
 
 def _fill(name: str) -> np.ndarray:

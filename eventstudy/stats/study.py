@@ -79,6 +79,36 @@ def locate_day0s(dates: pd.DatetimeIndex, whens: pd.DatetimeIndex, rule: str) ->
     return np.where(exact, pos, other)
 
 
+class _ByName(Mapping[str, pd.Series]):
+    """The returns' series by their names as text, each made when first asked for (and kept, so a
+    benchmark is one object): all 2,000 series of a wide frame made up front took 0.07 s."""
+
+    def __init__(self, returns: pd.DataFrame | Mapping[str, pd.Series]):
+        self._returns = returns
+        if isinstance(returns, pd.DataFrame):  # a repeated name means its last column, as items() gave
+            self._where: dict[str, Any] = {str(c): j for j, c in enumerate(returns.columns)}
+        else:
+            self._where = {str(k): k for k in returns}
+        self._made: dict[str, pd.Series] = {}
+
+    def __getitem__(self, name: str) -> pd.Series:
+        got = self._made.get(name)
+        if got is None:
+            where = self._where[name]
+            r = self._returns
+            got = self._made[name] = r.iloc[:, where] if isinstance(r, pd.DataFrame) else r[where]
+        return got
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._where
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+
 class _Wide:
     """A wide returns frame on one sorted calendar, as one float array: each security's days and
     values, and any benchmark's values on them, by position instead of per-event pandas alignment."""
@@ -222,7 +252,7 @@ class EventStudy:
 
     # -- building the event series ----------------------------------------------------------
     def _series(self) -> tuple[list[engine.EventSeries], list[dict], Layout]:
-        rets = {str(k): v for k, v in self.returns.items()}
+        rets = _ByName(self.returns)
         ev = self.events
         missing = [c for c in ("symbol", "date") if c not in ev.columns]
         if missing:
