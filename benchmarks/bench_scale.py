@@ -25,8 +25,9 @@ resident memory come from ``os.wait4``. ``eventstudy study`` runs the chunked en
 2,300 events here), so its memory grows only with the per-event tables (about 1.7 KB per event on this
 workload); a size that would not fit in this machine's available memory is skipped with a message
 rather than run into swap on a shared machine (``--force`` runs it anyway).
-On a shared machine the ratios are what counts: the runs of one size follow each other, and
-``--repeat`` keeps each system's fastest run.
+On a shared machine the ratios are what counts. ``--repeat N`` runs N rounds, each running every
+system once, one after the other; the table keeps each system's fastest run, and below it the median
+(and range) over the rounds of each round's own ratios, which compare runs made under the same load.
 """
 
 from __future__ import annotations
@@ -201,36 +202,58 @@ def available_mb() -> float:
 
 
 def run_size(n: int, systems: list[str], cache: Path, seed: int, repeat: int, extra: list[str],
-             force: bool = False) -> list[Run]:
+             force: bool = False) -> tuple[list[Run], list[dict[str, Run]]]:
+    """Each system's fastest run of ``repeat``, and the rounds: the systems run one after the other
+    in each round (ours, peer, floor, then again), so a round's ratios compare runs made under the
+    same load, and their median is what a shared machine's noise disturbs least."""
     returns, events = workload(cache, n, seed)
-    runs = []
-    for system in systems:
-        need = OURS_MB[0] + OURS_MB[1] * n
-        if system == "ours" and not force and need > 0.8 * available_mb():
-            print(f"  {system:<6} {n:>9,} events  skipped: needs about {need:,.0f} MB, "
-                  f"{available_mb():,.0f} MB available (--force to run anyway)", flush=True)
-            continue
-        best: Run | None = None
-        for _ in range(repeat):
+    need = OURS_MB[0] + OURS_MB[1] * n
+    if "ours" in systems and not force and need > 0.8 * available_mb():
+        print(f"  {'ours':<6} {n:>9,} events  skipped: needs about {need:,.0f} MB, "
+              f"{available_mb():,.0f} MB available (--force to run anyway)", flush=True)
+        systems = [s for s in systems if s != "ours"]
+    rounds: list[dict[str, Run]] = []
+    for _ in range(repeat):
+        done: dict[str, Run] = {}
+        for system in systems:
             with tempfile.TemporaryDirectory(prefix=f"bench-{system}-") as out:
                 if system == "ours":
-                    cmd = run_ours(returns, events, Path(out), extra)
+                    cmd = run_ours(returns, events, Path(out) / "study", extra)  # not the current folder
                 elif system == "peer":
                     cmd = [str(peer_python(cache)), "-c", PEER_SCRIPT, str(returns), str(events), out]
                 else:
                     cmd = [sys.executable, "-c", FLOOR_SCRIPT, str(returns), str(events), out]
                 # The peer's import name clashes with ours: run it where ours cannot shadow it.
                 wall, cpu, peak, err = measure(cmd, cwd=Path(out))
-                produced = len(list(Path(out).glob("*.csv")))
-            run = Run(system, n, wall, cpu, peak, not err and produced > 0, err.strip().splitlines()[-1] if err else "")
-            if best is None or (run.ok and run.wall < best.wall):
-                best = run
-        assert best is not None
+                produced = len(list(Path(out).rglob("*.csv")))
+            done[system] = Run(system, n, wall, cpu, peak, not err and produced > 0,
+                               err.strip().splitlines()[-1] if err else "")
+        rounds.append(done)
+    runs = []
+    for system in systems:
+        tries = [r[system] for r in rounds]
+        best = min((t for t in tries if t.ok), key=lambda t: t.wall, default=tries[0])
         runs.append(best)
         status = "" if best.ok else f"  FAILED: {best.note}"
         print(f"  {system:<6} {n:>9,} events  {best.wall:8.2f} s wall  {best.cpu:8.2f} s CPU  "
               f"{best.peak_mb:8.0f} MB{status}", flush=True)
-    return runs
+    return runs, rounds
+
+
+def paired(rounds_by_size: dict[int, list[dict[str, Run]]]) -> list[str]:
+    """Per size, the median (and range) over the rounds of each round's own ratios, wall time."""
+    import statistics
+
+    lines = []
+    for n, rounds in sorted(rounds_by_size.items()):
+        parts = []
+        for label, a, b in (("peer/ours", "peer", "ours"), ("ours/floor", "ours", "numpy")):
+            ratios = [r[a].wall / r[b].wall for r in rounds if a in r and b in r and r[a].ok and r[b].ok]
+            if ratios:
+                parts.append(f"{label} {statistics.median(ratios):.2f}x [{min(ratios):.2f}-{max(ratios):.2f}]")
+        if parts and len(rounds) > 1:
+            lines.append(f"  {n:>9,} events, {len(rounds)} rounds: " + "; ".join(parts))
+    return lines
 
 
 def table(runs: list[Run]) -> str:
@@ -293,7 +316,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--events", type=int, nargs="+", default=[1000, 10000, 100000], help="sizes to run")
     ap.add_argument("--systems", default="ours,peer,numpy", help="comma-separated: ours, peer, numpy")
-    ap.add_argument("--repeat", type=int, default=1, help="runs per system and size; the fastest counts")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="rounds per size (each runs every system once); the table keeps the fastest run, "
+                    "the paired ratios take the median over the rounds")
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--cache", type=Path, default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
                     / "eventstudy-bench", help="workload files and the peer's virtualenv")
@@ -321,11 +346,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     runs: list[Run] = []
+    rounds: dict[int, list[dict[str, Run]]] = {}
     for n in args.events:
         print(f"{n:,} events:", flush=True)
-        runs += run_size(n, systems, args.cache, args.seed, max(1, args.repeat), args.ours_args.split(), args.force)
+        best, rounds[n] = run_size(n, systems, args.cache, args.seed, max(1, args.repeat), args.ours_args.split(),
+                                   args.force)
+        runs += best
     print()
     print(table(runs))
+    if lines := paired(rounds):
+        print()
+        print("paired ratios, wall time (median [range] of each round's own ratio; the systems of a round run "
+              "one after the other):")
+        print("\n".join(lines))
     return 0 if all(r.ok for r in runs) else 1
 
 
