@@ -113,24 +113,27 @@ def _in_one_buffer(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | N
     frame's securities are then stored without a copy (48 MB at 2,000 x 3,000)."""
     if len(parts) < 2:
         return None
-    owner = parts[0].base
-    while isinstance(owner, np.ndarray) and owner.base is not None:
-        owner = owner.base
+    owner = _memory_owner(parts[0])
     if not isinstance(owner, np.ndarray) or not (owner.flags.c_contiguous or owner.flags.f_contiguous):
         return None
     item = owner.itemsize
     begin = owner.__array_interface__["data"][0]
     offsets = np.empty(len(parts), dtype=np.intp)
     for k, a in enumerate(parts):
-        root = a.base
-        while isinstance(root, np.ndarray) and root.base is not None:
-            root = root.base
         at = a.__array_interface__["data"][0] - begin
-        if (root is not owner or a.dtype != owner.dtype or a.ndim != 1 or (len(a) > 1 and a.strides[0] != item)
-                or at % item or at < 0 or at + a.nbytes > owner.nbytes):
+        if (_memory_owner(a) is not owner or a.dtype != owner.dtype or a.ndim != 1
+                or (len(a) > 1 and a.strides[0] != item) or at % item or at < 0 or at + a.nbytes > owner.nbytes):
             return None
         offsets[k] = at // item
     return owner.ravel(order="K"), offsets
+
+
+def _memory_owner(a: np.ndarray) -> object:
+    """The last array of ``a``'s chain of bases (its memory's array), or whatever else owns it."""
+    owner: object = a.base
+    while isinstance(owner, np.ndarray) and owner.base is not None:
+        owner = owner.base
+    return owner
 
 
 def _fill(name: str) -> np.ndarray:
