@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import json
 import sys
 import tempfile
 import time
@@ -328,7 +329,7 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
     from eventstudy.report import write_reports
     from eventstudy.stats.windows import Estimation, default_cars, parse_relative
 
-    out_dir = _check_out(out)
+    out_dir = _check_out(out, "report", inputs=(events_path, ctx._securities))
     event_window = parse_relative(window, what="--window")
     est_window = parse_relative(estimation, what="--estimation")
     _check_windows(est_window, event_window, min_estimation)
@@ -360,27 +361,63 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
     click.echo(f"wrote {len(paths)} file(s) to {out}/")
 
 
-# The files that make a folder recognisably ours; a folder with none of them is never replaced.
-REPORT_MARKERS = ("report.md", "report.html", "results.csv", "claims.csv", "tests.csv", "ar.csv", "car.csv")
+# Every output folder generation holds this file, naming what wrote it: only such a folder (or a new
+# or empty one) is ever replaced, so a folder of the user's own files is never swept away.
+OUTPUT_MARKER = ".eventstudy-output"
+_KIND_WHAT = {"report": "a report", "study": "a study's output"}
 # Longest event or estimation window: two years of sessions, beyond which nothing is an event study.
 MAX_WINDOW_DAYS = 1000
 
 
-def _check_out(out: str, markers: Sequence[str] = REPORT_MARKERS, what: str = "a report") -> Path:
-    """The output folder, refused up front (exit 2) when it cannot or must not be replaced: it is
-    replaced as a whole, so it must be new, empty or ``what`` (holding one of ``markers``)."""
+def _written_before_marker(path: Path, kind: str) -> bool:
+    """An output folder of a version that wrote no marker: a report's index.html and claims.json,
+    or (study) nothing but the four CSVs and the temporary files of a killed write."""
+    if kind == "report":
+        return (path / "index.html").is_file() and (path / "claims.json").is_file()
+    from eventstudy.stats.study import CSV_FILES
+
+    return all(p.name in CSV_FILES or (p.name.startswith(tuple(f".{n}." for n in CSV_FILES)) and p.suffix == ".tmp")
+               for p in path.iterdir())
+
+
+def _check_out(out: str, kind: str = "report", inputs: Sequence[str | None] = ()) -> Path:
+    """The output folder, refused up front (exit 2) when it cannot or must not be replaced, as the
+    path to write (symbolic links followed). It is replaced as a whole, so it must be new, empty or
+    an earlier output of the same kind, must not be (or hold) the current folder, and must not hold
+    an input (``inputs``)."""
     path = Path(out)
-    if path.exists() and not path.is_dir():
+    what = _KIND_WHAT[kind]
+    try:
+        target, here = path.resolve(), Path.cwd().resolve()
+        if target.is_symlink():  # what Python 3.13 gives back for a loop, where 3.11 raises
+            raise RuntimeError(f"symbolic link loop: {target}")
+    except (OSError, RuntimeError) as exc:
+        raise UserError(f"cannot follow the path ({exc})", file=out, field="--out", hint="choose another folder") \
+            from None
+    if target.exists() and not target.is_dir():
         raise UserError("--out is a file, not a folder", file=out, field="--out")
-    here = Path.cwd().resolve()
-    if path.resolve() == here or path.resolve() in here.parents:
+    if target == here or target in here.parents:
         raise UserError("--out is the current folder (or holds it); it would be replaced as a whole", file=out,
                         field="--out", hint="choose a new folder, e.g. --out out")
-    if path.is_dir() and any(path.iterdir()) and not any((path / m).exists() for m in markers):
-        raise UserError(f"the folder holds files that are not {what}; it would be replaced as a whole",
-                        file=out, field="--out", hint="choose an empty or new folder")
-    parent = path.resolve().parent
-    probe = parent
+    for given in inputs:
+        if given and Path(given).resolve().is_relative_to(target):
+            raise UserError(f"the input {given} lies inside --out, which is replaced as a whole", file=out,
+                            field="--out", hint="choose another output folder")
+    if target.is_dir() and any(target.iterdir()):
+        marker = target / OUTPUT_MARKER
+        if marker.is_file():
+            try:
+                found = json.loads(marker.read_text(encoding="utf-8")).get("kind")
+            except (OSError, ValueError, AttributeError):
+                found = None
+            if found != kind:
+                raise UserError(f"the folder holds {_KIND_WHAT.get(str(found), 'something else')}, not {what}; "
+                                "it would be replaced as a whole", file=out, field="--out",
+                                hint="choose an empty or new folder")
+        elif not _written_before_marker(target, kind):
+            raise UserError(f"the folder holds files that are not {what}; it would be replaced as a whole",
+                            file=out, field="--out", hint="choose an empty or new folder")
+    probe = target.parent
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     try:
@@ -392,7 +429,7 @@ def _check_out(out: str, markers: Sequence[str] = REPORT_MARKERS, what: str = "a
     except OSError as exc:
         raise UserError(f"cannot write in {probe} ({exc.strerror or exc})", file=out, field="--out",
                         hint="choose a folder you can write to") from None
-    return path
+    return target
 
 
 def _check_windows(estimation: Any, window: Any, min_estimation: int) -> None:
@@ -417,12 +454,15 @@ def _check_windows(estimation: Any, window: Any, min_estimation: int) -> None:
                         hint="end the estimation window before the event window starts")
 
 
-def _publish(out: Path, fill: Callable[[Path], T], *, wait: float = 600.0) -> T:
-    """Write a whole output folder: ``fill`` writes into a fresh sibling that replaces ``out`` in
-    one switch, under the folder's lock; a crash or a failure leaves the previous folder as it was."""
-    lock = out.resolve().parent / f".{out.resolve().name}.lock"
+def _publish(out: Path, fill: Callable[[Path], T], kind: str = "report", *, wait: float = 600.0) -> T:
+    """Write a whole output folder (``out`` as :func:`_check_out` gives it): ``fill`` writes into a
+    fresh sibling, marked as ``kind``'s output, that replaces ``out`` in one switch, under the
+    folder's lock; a crash or a failure leaves the previous folder as it was."""
+    lock = out.parent / f".{out.name}.lock"
     with locks.hold(lock, f"the output folder {out}", timeout=wait), atomic.new_generation(out) as staged:
-        return fill(staged)
+        done = fill(staged)
+        atomic.write_text(staged / OUTPUT_MARKER, json.dumps({"kind": kind}) + "\n")
+        return done
 
 
 OFFLINE_HINT = ("without a network, load files and run offline: eventstudy prices import FILE... "
@@ -496,7 +536,7 @@ def _refresh(ctx: _Ctx, events_path: str, out: Path, offline: bool, proxy: str |
     from eventstudy.news.events import load_events
 
     code = EXIT_OK
-    _check_out(str(out))
+    target = _check_out(str(out), "report", inputs=(events_path, ctx._securities))
     registry = ctx.registry()
     events = load_events(events_path, registry)
     if not events:
@@ -548,7 +588,7 @@ def _refresh(ctx: _Ctx, events_path: str, out: Path, offline: bool, proxy: str |
         doc = schedule.changes_document(changes, stale, schedule.now_iso())
         return [*paths, atomic.write_text(staged / schedule.CHANGES_FILE, doc)]
 
-    paths = _publish(out, fill)
+    paths = _publish(target, fill)
     schedule.save_state(ctx.home, out, digest)
     record["changed"] = changes
     record["reports"] = "rewritten"
@@ -754,7 +794,7 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
     est_window = parse_window(estimation, what="--estimation")
     event_window = parse_window(window, what="--window")
     _check_windows(est_window, event_window, min_estimation)
-    out_dir = _check_out(out, CSV_FILES, "a study's output")
+    out_dir = _check_out(out, "study", inputs=(returns_path, prices_path, events_path, market, sector))
     data = _read_wide(returns_path or prices_path or "", "--returns" if returns_path else "--prices")
     events = _read_events(events_path)
     for i, sym in enumerate(events["symbol"]):
@@ -787,7 +827,7 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
         )
     # Bounded memory for any number of events; the four CSVs written as the study goes, into a
     # new generation of the folder that replaces the old one in one switch.
-    result = _publish(out_dir, lambda staged: st.fit_chunked(chunk_size, csv_dir=staged))
+    result = _publish(out_dir, lambda staged: st.fit_chunked(chunk_size, csv_dir=staged), "study")
     click.echo(result.summary())
     click.echo(f"wrote {', '.join(CSV_FILES)} to {out}/")
 

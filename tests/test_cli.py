@@ -357,30 +357,63 @@ def _small_study(base: Path) -> list[str]:
 
 def test_study_output_folder_is_replaced_whole_and_only_when_it_is_a_study(
         tmp_path: Path, capsys, monkeypatch) -> None:
+    from eventstudy.cli import OUTPUT_MARKER
+
     args = _small_study(tmp_path)
     out = tmp_path / "out"
+    tables = ["ar.csv", "car.csv", "estimates.csv", "tests.csv"]
+
+    def listing(folder: Path) -> list[str]:
+        return sorted(p.name for p in folder.iterdir())
+
     code, _, err = run_cli([*args, "--out", str(out)], capsys)
     assert code == 0, err
-    assert sorted(p.name for p in out.iterdir()) == ["ar.csv", "car.csv", "estimates.csv", "tests.csv"]
+    assert listing(out) == sorted([OUTPUT_MARKER, *tables])
+    assert json.loads((out / OUTPUT_MARKER).read_text(encoding="utf-8")) == {"kind": "study"}
     first = (out / "ar.csv").read_bytes()
     # A previous study's folder is replaced whole: a stale file in it goes, no staging sibling is left.
     (out / "stale.txt").write_text("old", encoding="utf-8")
     (tmp_path / "events.csv").write_text("symbol,date\nS2,2023-11-01\n", encoding="utf-8")
     code, _, err = run_cli([*args, "--out", str(out)], capsys)
     assert code == 0, err
-    assert sorted(p.name for p in out.iterdir()) == ["ar.csv", "car.csv", "estimates.csv", "tests.csv"]
+    assert listing(out) == sorted([OUTPUT_MARKER, *tables])
     assert (out / "ar.csv").read_bytes() != first
     assert set(pd.read_csv(out / "ar.csv")["symbol"]) == {"S2"}
     assert not [p.name for p in tmp_path.iterdir() if ".out.new-" in p.name or ".out.old-" in p.name]
-    # A folder of other files, or the current folder, is refused before any work, and left alone.
-    other = tmp_path / "mine"
-    other.mkdir()
-    (other / "notes.txt").write_text("keep", encoding="utf-8")
-    code, _, err = run_cli([*args, "--out", str(other)], capsys)
-    assert code == 2 and "not a study's output" in err and err.count("\n") == 1, err
-    assert [p.name for p in other.iterdir()] == ["notes.txt"]
-    monkeypatch.chdir(other)
-    code, _, err = run_cli([*args, "--out", "."], capsys)
-    assert code == 2 and "current folder" in err, err
-    code, _, err = run_cli([*args, "--out", str(out / "ar.csv")], capsys)
-    assert code == 2 and "is a file" in err, err
+    # Through a symbolic link the real folder is replaced and the link stays a link.
+    link = tmp_path / "link"
+    link.symlink_to(out, target_is_directory=True)
+    (tmp_path / "events.csv").write_text("symbol,date\nS0,2023-11-02\n", encoding="utf-8")
+    code, _, err = run_cli([*args, "--out", str(link)], capsys)
+    assert code == 0, err
+    assert link.is_symlink() and set(pd.read_csv(out / "ar.csv")["symbol"]) == {"S0"}
+    # A study folder from before the marker (the four tables only) is still a study's output.
+    (out / OUTPUT_MARKER).unlink()
+    code, _, err = run_cli([*args, "--out", str(out)], capsys)
+    assert code == 0 and (out / OUTPUT_MARKER).is_file(), err
+
+    def refused(target: str, needle: str) -> None:
+        before = {p: p.read_bytes() for p in Path(target).rglob("*") if p.is_file()} if Path(target).is_dir() else {}
+        code, _, err = run_cli([*args, "--out", target], capsys)
+        assert code == 2 and needle in err and err.count("\n") == 1 and "Traceback" not in err, (target, err)
+        after = {p: p.read_bytes() for p in Path(target).rglob("*") if p.is_file()} if Path(target).is_dir() else {}
+        assert after == before, target
+
+    # A folder of the user's own files, even one named like a table, is refused before any work.
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "tests.csv").write_text("my,own\n", encoding="utf-8")
+    (mine / "notes.txt").write_text("keep", encoding="utf-8")
+    refused(str(mine), "not a study's output")
+    # The folder holding the inputs, a report's folder, a loop of links, a file, the current folder.
+    refused(str(tmp_path), "lies inside --out")
+    report = tmp_path / "report"
+    report.mkdir()
+    (report / OUTPUT_MARKER).write_text('{"kind": "report"}\n', encoding="utf-8")
+    (report / "index.html").write_text("<p>a report</p>", encoding="utf-8")
+    refused(str(report), "holds a report, not a study's output")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    refused(str(tmp_path / "loop"), "cannot follow the path")
+    refused(str(out / "ar.csv"), "is a file")
+    monkeypatch.chdir(mine)
+    refused(".", "current folder")

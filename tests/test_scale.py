@@ -127,10 +127,12 @@ def test_layout_of_pieces_of_one_array_shares_it_and_equals_copies(order: str) -
     copies = [{**a, "returns": a["returns"].copy()} for a in views]
     security = rng.integers(0, len(cols), 40)
     day0 = rng.integers(-5, days + 5, 40)  # windows off both ends of the data too
-    shared = Layout.of_securities(views, security, day0)
-    copied = Layout.of_securities(copies, security, day0)
+    shared = Layout.of_securities(views, security, day0, anchor=block)
+    copied = Layout.of_securities(copies, security, day0, anchor=block)
+    unanchored = Layout.of_securities(views, security, day0)  # nothing keeps the memory: copied
+    assert not np.shares_memory(unanchored.flats["returns"], block)
     flat = shared.flats["returns"]
-    assert flat is not None and np.shares_memory(flat, block)
+    assert flat is not None and np.shares_memory(flat, block) and not flat.flags.writeable
     assert not np.shares_memory(copied.flats["returns"], block)
     rel = np.arange(-8, 9)
     for name in ("returns", "market", "dates"):
@@ -138,7 +140,7 @@ def test_layout_of_pieces_of_one_array_shares_it_and_equals_copies(order: str) -
         assert a is not None and b is not None
         np.testing.assert_array_equal(a, b)
     strided = [{**views[0], "returns": piece(0)[::2]}, views[1]]
-    lay = Layout.of_securities(strided, np.array([0, 1]), np.array([3, 3]))
+    lay = Layout.of_securities(strided, np.array([0, 1]), np.array([3, 3]), anchor=block)
     assert not np.shares_memory(lay.flats["returns"], block)
     np.testing.assert_array_equal(lay.panel("returns", np.arange(-3, 3))[0], piece(0)[::2][:6])
 
@@ -153,3 +155,45 @@ def test_wide_frame_without_a_copy_equals_copied_series() -> None:
                            **kw).fit_chunked(2)  # type: ignore[arg-type]
         for name, table in tables(fast).items():
             pd.testing.assert_frame_equal(table, tables(plain)[name], check_exact=True, obj=name)
+
+
+def test_layout_shares_only_a_span_mostly_covered_and_pickles_without_the_rest() -> None:
+    """Two columns of a wide array are copied (sharing would keep, and pickle, all of it); pieces
+    covering most of their span share just that span."""
+    import pickle
+
+    from eventstudy.stats.panel import Layout
+
+    block = np.asfortranarray(np.random.default_rng(2).normal(size=(50, 40)))
+    dates = pd.bdate_range("2020-01-01", periods=50).values
+
+    def lay(cols: list[int]) -> Layout:
+        arrays = [{"returns": block[:, j], "market": None, "sector": None, "dates": dates} for j in cols]
+        return Layout.of_securities(arrays, np.arange(len(cols)), np.full(len(cols), 20), anchor=block)
+
+    few = lay([3, 30])
+    assert not np.shares_memory(few.flats["returns"], block) and len(few.flats["returns"]) == 100
+    most = lay([10, 11, 13, 14])
+    assert np.shares_memory(most.flats["returns"], block) and len(most.flats["returns"]) == 5 * 50
+    back = pickle.loads(pickle.dumps(most))
+    assert back.anchor is None and len(back.flats["returns"]) == 5 * 50
+    np.testing.assert_array_equal(back.panel("returns", np.arange(-5, 5)), most.panel("returns", np.arange(-5, 5)))
+
+
+def test_a_fitted_chunked_study_does_not_change_when_the_frame_does() -> None:
+    """The layout shares the frame's memory; a change to the frame after the fit must not reach the
+    result's tables (they are built from the layout when read)."""
+    gappy = panel(seed=9).fillna(0.0)
+    # One float block without gaps: every column is a piece of the frame's own memory.
+    frame = pd.DataFrame(gappy.to_numpy(), index=gappy.index, columns=gappy.columns)
+    ev = events(frame, [200, 250, 300], ["S0", "S1", "S2"])
+    # No benchmark: nothing else of the study holds a pandas object over the frame's memory.
+    study = EventStudy(frame, ev, model="constant-mean", estimation=EST, window=Window(-5, 5), bootstrap=0)
+    flat = study._series()[2].flats["returns"]
+    assert np.shares_memory(flat, frame.to_numpy()), "the case this test is about: the layout shares the frame"
+    result = study.fit_chunked(1)
+    expected = EventStudy(frame.copy(), ev, model="constant-mean", estimation=EST, window=Window(-5, 5),
+                          bootstrap=0).fit_chunked(1).ar
+    frame.iloc[190:260, :] = 0.5
+    frame["S1"] = 0.25
+    pd.testing.assert_frame_equal(result.ar, expected, check_exact=True)

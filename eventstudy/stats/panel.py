@@ -9,7 +9,7 @@ indices: no per-event Python and no copy of the securities' data.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,17 +30,29 @@ class Layout:
     # The dates are stored as datetime64[ns] (the panels' unit); day 0 is given back in the
     # securities' own unit when they share one (pandas 3 makes microseconds, say).
     date_unit: str = "ns"
+    # What keeps shared memory as it was when the layout was made (see of_securities); a pickled
+    # layout carries copies of its arrays instead, so it is not pickled.
+    anchor: object = field(default=None, repr=False, compare=False)
 
     @property
     def n(self) -> int:
         return len(self.day0)
 
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "anchor": None}
+
     @classmethod
     def of_securities(cls, arrays: Sequence[dict[str, np.ndarray | None]], security: np.ndarray,
-                      day0: np.ndarray) -> Layout:
+                      day0: np.ndarray, anchor: object = None) -> Layout:
         """From each security's arrays (same length within a security; ``dates`` datetime64) and each
         event's security (index into ``arrays``) and day 0. Arrays shared by several securities (one
-        market index) are stored once."""
+        market index) are stored once.
+
+        With an ``anchor`` (an object whose life keeps the arrays' memory from changing: a shallow
+        copy of a pandas frame under copy-on-write), arrays that are pieces of one array's memory,
+        covering most of it, are kept as a read-only view of it instead of a copy; without one
+        they are always copied, so that a later change to the caller's data cannot reach the
+        layout."""
         flats: dict[str, np.ndarray | None] = {}
         start: dict[str, np.ndarray] = {}
         units = {np.datetime_data(np.asarray(a["dates"]).dtype)[0] for a in arrays if a.get("dates") is not None}
@@ -61,7 +73,7 @@ class Layout:
                 which[k] = j
             dtype = "datetime64[ns]" if name == "dates" else float
             parts = [np.asarray(a).astype(dtype, copy=False) for a in uniq]
-            shared = _in_one_buffer(parts)
+            shared = _in_one_buffer(parts) if anchor is not None else None
             if shared is not None:
                 flats[name], offsets = shared
             else:
@@ -70,12 +82,12 @@ class Layout:
             start[name] = offsets[which][security]
         lengths = np.array([len(a["returns"]) for a in arrays], dtype=np.intp)  # type: ignore[arg-type]
         unit = units.pop() if len(units) == 1 else "ns"
-        return cls(flats, start, lengths[security], np.asarray(day0, dtype=np.intp), unit)
+        return cls(flats, start, lengths[security], np.asarray(day0, dtype=np.intp), unit, anchor)
 
     def take(self, rows: np.ndarray) -> Layout:
         """The layout of events ``rows`` (sharing the flat arrays)."""
         return Layout(self.flats, {k: v[rows] for k, v in self.start.items()}, self.length[rows], self.day0[rows],
-                      self.date_unit)
+                      self.date_unit, self.anchor)
 
     def panel(self, name: str, rel: np.ndarray, shift: int = 0) -> np.ndarray | None:
         """(n, len(rel)) array ``name`` on relative days ``rel`` (consecutive) + ``shift``; NaN (NaT)
@@ -109,8 +121,10 @@ class Layout:
 
 def _in_one_buffer(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
     """When every array is a contiguous piece of one contiguous array's memory (the columns of a
-    wide frame), that memory as a flat view and each piece's offset in it; else None. A wide
-    frame's securities are then stored without a copy (48 MB at 2,000 x 3,000)."""
+    wide frame) and together they cover at least half of the span they lie in, that span as a
+    read-only flat view and each piece's offset in it; else None. A wide frame's securities are
+    then stored without a copy (48 MB at 2,000 x 3,000), and a few columns of a large frame are
+    copied rather than keeping (or shipping, pickled) all of it."""
     if len(parts) < 2:
         return None
     owner = _memory_owner(parts[0])
@@ -125,7 +139,13 @@ def _in_one_buffer(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | N
                 or (len(a) > 1 and a.strides[0] != item) or at % item or at < 0 or at + a.nbytes > owner.nbytes):
             return None
         offsets[k] = at // item
-    return owner.ravel(order="K"), offsets
+    lo = int(offsets.min())
+    hi = int(max(o + len(a) for o, a in zip(offsets.tolist(), parts, strict=True)))
+    if 2 * sum(len(a) for a in parts) < hi - lo:
+        return None
+    flat = owner.ravel(order="K")[lo:hi]
+    flat.flags.writeable = False
+    return flat, offsets - lo
 
 
 def _memory_owner(a: np.ndarray) -> object:

@@ -79,6 +79,13 @@ def locate_day0s(dates: pd.DatetimeIndex, whens: pd.DatetimeIndex, rule: str) ->
     return np.where(exact, pos, other)
 
 
+def _copy_on_write() -> bool:
+    """Whether pandas copies shared data before a write (always from pandas 3; an option in 2.x)."""
+    if int(pd.__version__.split(".")[0]) >= 3:
+        return True
+    return pd.options.mode.copy_on_write is True
+
+
 class _ByName(Mapping[str, pd.Series]):
     """The returns' series by their names as text, each made when first asked for (and kept, so a
     benchmark is one object): all 2,000 series of a wide frame made up front took 0.07 s."""
@@ -298,7 +305,12 @@ class EventStudy:
         day_values: dict[int, np.ndarray] = {}  # one array per calendar, however many securities share it
         arrays = [{"returns": r, "market": m, "sector": s, "dates": day_values.setdefault(id(d), d.values)}
                   for d, r, m, s, _ in prepared]
-        layout = Layout.of_securities(arrays, code[placed], day0[placed])
+        # A wide frame's columns can be laid out in its own memory: a shallow copy, held by the
+        # layout, makes copy-on-write copy the frame's block before the caller's next change to it.
+        frame = self.returns
+        anchor = frame.copy(deep=False) if isinstance(frame, pd.DataFrame) and wide is not None and _copy_on_write() \
+            else None
+        layout = Layout.of_securities(arrays, code[placed], day0[placed], anchor=anchor)
         return built, skipped, layout
 
     def _security(
