@@ -36,67 +36,84 @@ def temp_file(directory: Path, prefix: str) -> tuple[int, Path]:
 
 def write_via(path: str | Path, writer: Callable[[Path], None]) -> Path:
     """Call ``writer(tmp)`` on a temporary file beside ``path``, fsync it, then rename it over
-    ``path``. On any failure the temporary file is removed and ``path`` is untouched.
-
-    Inside a folder that :func:`new_generation` is filling, ``writer`` writes ``path`` directly:
-    that folder is switched in whole and flushed to disk before (or removed on a failure), so a
-    temporary file, its fsync and its rename would each be done twice."""
+    ``path``. On any failure the temporary file is removed and ``path`` is untouched (inside a
+    folder :func:`new_generation` is filling, ``path`` is written directly: see :class:`FileSet`)."""
     path = Path(path)
-    if _staging and any(parent in _staging for parent in path.absolute().parents):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        writer(path)
-        return path
-    files = FileSet(path.parent)
-    files.write(path.name, writer)
-    return files.commit()[0]
+    with FileSet(path.parent) as files:
+        files.write(path.name, writer)
+    return files.committed[0]
 
 
 class FileSet:
     """Files of one folder that change together: each is written to a temporary file beside its
     place and fsynced (:meth:`write`, from any thread), and all are renamed into place at the end
-    (:meth:`commit`). Until then every old file is as it was; a failure (:meth:`discard`) leaves no
-    new file and no temporary one. The renames come one after another, so only a crash in the
-    microseconds between them could leave a mix; a report folder that must switch whole is a
-    generation (:func:`new_generation`)."""
+    (:meth:`commit`; those named in ``order`` first). Until then every old file is as it was; a
+    failure (:meth:`discard`) leaves no new file and no temporary one. The renames come one after
+    another, so only a crash in the microseconds between them could leave a mix; a folder that must
+    switch whole is a generation (:func:`new_generation`).
 
-    def __init__(self, directory: str | Path):
+    Inside a folder that :func:`new_generation` is filling, files are written in place: that folder
+    is flushed and switched in whole (or removed on a failure), so a temporary file, its fsync and
+    its rename would each be done twice. As a context manager: committed when the block ends (the
+    paths in :attr:`committed`), discarded when it raises."""
+
+    def __init__(self, directory: str | Path, order: Iterable[str] = ()):
         self.directory = Path(directory)  # made by the first write: a study that fails early leaves none
+        self.order = tuple(order)
         self.staged: dict[str, Path] = {}
+        self.committed: list[Path] = []
         self._lock = threading.Lock()
 
     def write(self, name: str, writer: Callable[[Path], None]) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = temp_file(self.directory, f".{name}.")
-        os.close(fd)
-        try:
-            writer(tmp)
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        target = self.directory / name
+        if _staging and any(parent in _staging for parent in target.absolute().parents):
+            tmp = target
+            writer(target)
+        else:
+            fd, tmp = temp_file(self.directory, f".{name}.")
+            os.close(fd)
+            try:
+                writer(tmp)
+                with open(tmp, "rb") as fh:
+                    os.fsync(fh.fileno())
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
         with self._lock:
             self.staged[name] = tmp
 
-    def commit(self, order: Iterable[str] = ()) -> list[Path]:
-        """Rename every staged file into place (those named in ``order`` first, in that order, then
-        the others in the order written); their final paths."""
-        names = [n for n in order if n in self.staged]
+    def commit(self, order: Iterable[str] | None = None) -> list[Path]:
+        """Rename every staged file into place (those named in ``order``, default the set's, first, in
+        that order, then the others in the order written); their final paths."""
+        names = [n for n in (self.order if order is None else order) if n in self.staged]
         names += [n for n in self.staged if n not in names]
         done = []
         try:
             for name in names:
-                rename_point(f"replace {name}")
-                os.replace(self.staged.pop(name), self.directory / name)
-                done.append(self.directory / name)
+                tmp, target = self.staged.pop(name), self.directory / name
+                if tmp != target:
+                    rename_point(f"replace {name}")
+                    os.replace(tmp, target)
+                done.append(target)
         finally:
             self.discard()
+        self.committed = done
         return done
 
     def discard(self) -> None:
         for tmp in self.staged.values():
             tmp.unlink(missing_ok=True)
         self.staged.clear()
+
+    def __enter__(self) -> FileSet:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()
 
 
 def write_text(path: str | Path, text: str) -> Path:
@@ -515,7 +532,7 @@ def switch_dir(staged: Path, target: Path) -> None:
     fsync_dir(target.parent)
 
 
-# Folders new_generation is filling: write_via writes into them directly (see there).
+# Folders new_generation is filling: a FileSet (write_via) writes into them directly (see there).
 _staging: set[Path] = set()
 
 

@@ -778,7 +778,7 @@ def _series_option(spec: str | None, data: pd.DataFrame, what: str) -> pd.Series
               help="Folder for ar.csv, car.csv, tests.csv, estimates.csv: new, empty or a previous study's "
               "output (it is replaced as a whole).")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=None, hidden=True,
-              help="Events per chunk of the chunked engine (default: sized for about 256 MB per chunk).")
+              help="Events per chunk of the chunked engine (default: sized for about 48 MB of panels per chunk).")
 def study_cmd(returns_path: str | None, prices_path: str | None, events_path: str, market: str | None,
               sector: str | None, model: str, estimation: str, min_estimation: int, window: str,
               cars: Sequence[str], event_day: str, log_returns: bool, percent: bool, missing: str, convention: str,

@@ -6,16 +6,17 @@ chunk and keeps only what is per event and small: the event-window columns of th
 variance (returns and dates are the series'; the expected return is return - AR, equal to rounding),
 the CAR arrays and the estimates' columns; the battery's estimation-window inputs
 are added up as :class:`significance.EstimationSums`. GRANK needs each test's cross-sectional
-standard deviation, known after pass 1: pass 2 runs each chunk again and adds its rank sums
-(unless all chunks' ranks fit :data:`GRANK_MEMORY`: then pass 1 keeps them).
+standard deviation, known after pass 1: GRANK's pass then adds each chunk's rank sums, from inputs
+pass 1 kept in memory (up to :data:`GRANK_MEMORY`) or spilled to a temporary file, or, failing
+both, from running the engine on the chunk again (:class:`GrankInputs`).
 
-Memory is one chunk's panels plus the per-event columns of all events; time is linear in events
-(pass 2 repeats the engine, not the battery's other statistics).
+Memory is a few chunks' panels plus the per-event columns of all events; time is linear in events.
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import itertools
 import os
 import tempfile
@@ -320,9 +321,15 @@ class GrankInputs:
 def release_memory() -> None:
     """Give the freed chunk's memory back to the system (glibc keeps large freed blocks in its heap,
     where they would count as the process's memory while the per-event tables grow)."""
+    libc = _glibc()
+    if libc is not None:  # not glibc: nothing to trim
+        libc.malloc_trim(0)
+
+
+@functools.cache
+def _glibc() -> ctypes.CDLL | None:
     try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc: nothing to trim
-        return
-    libc.malloc_trim(0)
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
 

@@ -34,7 +34,7 @@ All p-values are two-sided.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
@@ -186,16 +186,12 @@ class EstimationSums:
 
     def merge(self, other: EstimationSums) -> None:
         """Add another chunk's sums (in chunk order, the additions of adding its output here)."""
-        self.port.merge(other.port)
-        self.ranks.merge(other.ranks)
-        self.t_sum += other.t_sum
-        self.n_ok += other.n_ok
-        self.pos += other.pos
-        self.est_days += other.est_days
-        self.share_sum += other.share_sum
-        self.share_cnt += other.share_cnt
-        self.corr_sum += other.corr_sum
-        self.corr_pairs += other.corr_pairs
+        for f in fields(self):
+            mine = getattr(self, f.name)
+            if isinstance(mine, _ByRel):
+                mine.merge(getattr(other, f.name))
+            else:
+                setattr(self, f.name, mine + getattr(other, f.name))
 
 
 def _correlation_sums(out: Output, est: np.ndarray, force: bool) -> tuple[float, int]:
@@ -621,7 +617,8 @@ def test_table(
 
     ``out`` is the full engine output, or (chunked engine) its event-window columns for all events
     with ``sums`` added over the chunks and ``panels`` yielding each chunk's :class:`GrankPanel`
-    (from its full output, computed again) with its events' positions, for GRANK's second pass.
+    (kept from pass 1, read back from disk, or made again) with its events' positions, for GRANK's
+    pass.
     """
     cars = list(cars)
     force = bool(clustered)  # the caller's True: all events form one cluster

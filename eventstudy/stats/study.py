@@ -14,6 +14,7 @@ or a mapping of symbol -> Series when each security has its own benchmark.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -419,18 +420,12 @@ class EventStudy:
         """
         from eventstudy.atomic import FileSet
 
-        files = FileSet(csv_dir) if csv_dir is not None else None
-        try:
+        files = FileSet(csv_dir, CSV_FILES) if csv_dir is not None else None
+        with files or contextlib.nullcontext():
             with one_blas_thread():
                 result = self._fit_chunked(chunk_size, map_chunks or _thread_map, files)
             if files is not None:
                 result.write_tests(files)
-        except BaseException:
-            if files is not None:
-                files.discard()
-            raise
-        if files is not None:
-            files.commit(CSV_FILES)
         return result
 
     def _fit_chunked(self, chunk_size: int | None, map_chunks: MapChunks, files: FileSet | None) -> StudyResult:
@@ -781,14 +776,10 @@ class StudyResult:
         leaves the old set as it was (:class:`eventstudy.atomic.FileSet`)."""
         from eventstudy.atomic import FileSet
 
-        files = FileSet(directory)
-        try:
+        with FileSet(directory, CSV_FILES) as files:
             self.write_event_tables(files, block)
             self.write_tests(files)
-        except BaseException:
-            files.discard()
-            raise
-        return files.commit(CSV_FILES)
+        return files.committed
 
     def write_event_tables(self, files: FileSet, block: int = 5_000) -> None:
         """Stage ar.csv, car.csv and estimates.csv (they need no test statistic) in ``files``."""
