@@ -22,8 +22,8 @@ on the 250 days [-260, -11] and studies the event window [-10, +10]:
 
 Each system runs in its own process; wall time, CPU time (user + system, children included) and peak
 resident memory come from ``os.wait4``. ``eventstudy study`` runs the chunked engine (chunks of about
-2,300 events here), so its memory grows only with the per-event tables (about 1.7 KB per event on this
-workload); a size that would not fit in this machine's available memory is skipped with a message
+1,150 events here), so its memory grows only with the per-event tables (about 1.2 KB per event on this
+workload, docs/performance.md); a size that would not fit in this machine's available memory is skipped with a message
 rather than run into swap on a shared machine (``--force`` runs it anyway).
 On a shared machine the ratios are what counts. ``--repeat N`` runs N rounds, each running every
 system once, one after the other; the table keeps each system's fastest run, and below it the median

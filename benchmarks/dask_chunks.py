@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scale import EST, WIN, workload
 
+from eventstudy.stats.chunked import in_order
 from eventstudy.stats.study import ChunkWork, EventStudy, one_blas_thread
 from eventstudy.stats.windows import Estimation, Window
 
@@ -52,19 +52,9 @@ def dask_map(client: Any, in_flight: int) -> Callable[[ChunkWork, str, list[np.n
 
     def map_chunks(work: ChunkWork, method: str, chunks: list[np.ndarray]) -> Iterator[Any]:
         shared = client.scatter(work, broadcast=True, hash=False)  # the prices travel once per worker
-        pending: deque = deque()
-        todo = iter(chunks)
-        for rows in todo:
-            pending.append(client.submit(run_chunk, shared, method, rows, pure=False))
-            if len(pending) >= in_flight:
-                break
-        while pending:
-            future = pending.popleft()
-            nxt = next(todo, None)
-            if nxt is not None:
-                pending.append(client.submit(run_chunk, shared, method, nxt, pure=False))
-            yield future.result()
-            future.release()
+        submit = lambda rows: client.submit(run_chunk, shared, method, rows, pure=False)  # noqa: E731
+        for result, _ in in_order(submit, chunks, in_flight):
+            yield result
 
     return map_chunks
 

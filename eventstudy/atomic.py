@@ -296,8 +296,9 @@ def _is_arrow_text(t: Any) -> bool:
     return bool(pa.types.is_string(t) or pa.types.is_large_string(t))
 
 
-def _text_buffers(chunk: Any) -> tuple[Any, Any]:
-    """The offsets (one per value and one more) and the UTF-8 bytes of an arrow string array."""
+def _text_buffers(chunk: Any) -> tuple[Any, Any, Any]:
+    """The offsets (one per value and one more) and the UTF-8 bytes of a non-empty arrow string
+    array, and the part of the bytes its values span."""
     import numpy as np
     import pyarrow as pa
 
@@ -305,7 +306,7 @@ def _text_buffers(chunk: Any) -> tuple[Any, Any]:
     kind = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
     off = np.frombuffer(offsets, dtype=kind)[chunk.offset : chunk.offset + len(chunk) + 1]
     raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, dtype=np.uint8)
-    return off, raw
+    return off, raw, raw[off[0] : off[-1]]
 
 
 def _bytes_any(chunk: Any, chars: bytes) -> bool:
@@ -315,8 +316,7 @@ def _bytes_any(chunk: Any, chars: bytes) -> bool:
 
     if not len(chunk):
         return False
-    off, raw = _text_buffers(chunk)
-    body = raw[off[0] : off[-1]]
+    _, _, body = _text_buffers(chunk)
     return bool(np.isin(body, np.frombuffer(chars, dtype=np.uint8)).any())
 
 
@@ -327,8 +327,7 @@ def _maybe_unsafe(chunk: Any) -> bool:
 
     if not len(chunk):
         return False
-    off, raw = _text_buffers(chunk)
-    body = raw[off[0] : off[-1]]
+    off, raw, body = _text_buffers(chunk)
     # Every character clean() drops is an ASCII control or is not ASCII (its UTF-8 bytes are >= 0x80).
     if ((body < 0x20) & (body != 0x09) & (body != 0x0A)).any() or (body >= 0x7F).any():
         return True

@@ -352,7 +352,7 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
         raise _empty_store(store)
     result = pipeline.run(events, store, registry, settings, only=list(only) or None)
     verdicts = evaluate_claims(result, store)
-    paths = _publish(out_dir, lambda staged: write_reports(result, verdicts, staged))
+    paths = _publish(out_dir, lambda staged: write_reports(result, verdicts, staged), "report")
     for v in verdicts:
         click.echo(f"[{v.verdict}] {v.event_id}: {v.claim.text}: measured {pct(v.measured)}")
         for st in v.statements:
@@ -380,7 +380,7 @@ def _written_before_marker(path: Path, kind: str) -> bool:
                for p in path.iterdir())
 
 
-def _check_out(out: str, kind: str = "report", inputs: Sequence[str | None] = ()) -> Path:
+def _check_out(out: str, kind: str, inputs: Sequence[str | None] = ()) -> Path:
     """The output folder, refused up front (exit 2) when it cannot or must not be replaced, as the
     path to write (symbolic links followed). It is replaced as a whole, so it must be new, empty or
     an earlier output of the same kind, must not be (or hold) the current folder, and must not hold
@@ -454,7 +454,7 @@ def _check_windows(estimation: Any, window: Any, min_estimation: int) -> None:
                         hint="end the estimation window before the event window starts")
 
 
-def _publish(out: Path, fill: Callable[[Path], T], kind: str = "report", *, wait: float = 600.0) -> T:
+def _publish(out: Path, fill: Callable[[Path], T], kind: str, *, wait: float = 600.0) -> T:
     """Write a whole output folder (``out`` as :func:`_check_out` gives it): ``fill`` writes into a
     fresh sibling, marked as ``kind``'s output, that replaces ``out`` in one switch, under the
     folder's lock; a crash or a failure leaves the previous folder as it was."""
@@ -588,7 +588,7 @@ def _refresh(ctx: _Ctx, events_path: str, out: Path, offline: bool, proxy: str |
         doc = schedule.changes_document(changes, stale, schedule.now_iso())
         return [*paths, atomic.write_text(staged / schedule.CHANGES_FILE, doc)]
 
-    paths = _publish(target, fill)
+    paths = _publish(target, fill, "report")
     schedule.save_state(ctx.home, out, digest)
     record["changed"] = changes
     record["reports"] = "rewritten"

@@ -22,8 +22,8 @@ import os
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -87,19 +87,27 @@ def plan(day0_dates: np.ndarray, size: int) -> list[np.ndarray]:
 def window_columns(out: engine.Output) -> engine.Output:
     """``out`` cut to its event-window columns (a compact output): what stays of a chunk."""
     cols = out.win_cols
-    fit = out.fit
-    params = {k: v for k, v in fit.params.items() if k != "df"}
+    params = {k: v for k, v in out.fit.params.items() if k != "df"}
     params["df"] = engine.degrees_of_freedom(out).astype(float)
-    small = models.Fit(fit.model, np.empty((out.n, 0)), np.zeros((out.n, 0, 0)), np.zeros((out.n, 0, 0)),
-                       fit.s2, fit.n_obs, fit.n_params, params)
-    # Returns, dates and expected returns are not kept: the layout has the first two, and the third
-    # is return - AR when written.
-    empty = np.empty((out.n, 0))
+    return _compact(out, out.series, out.rel[cols], out.ar[:, cols], out.var_ar[:, cols], out.usable, out.fit.s2,
+                    out.fit.n_obs, params, out.model_used, out.notes)
+
+
+def _compact(like: engine.Output, series: list[engine.EventSeries], rel: np.ndarray, ar: np.ndarray,
+             var_ar: np.ndarray, usable: np.ndarray, s2: np.ndarray, n_obs: np.ndarray, params: dict[str, np.ndarray],
+             model_used: list[str], notes: list[Sequence[str]], layout: Layout | None = None) -> engine.Output:
+    """A compact output (event-window columns only) of ``like``'s model and settings. Returns, dates
+    and expected returns are not kept: the layout has the first two, and the third is return - AR
+    when written; nor is the design, which only the engine's CARs read (per chunk)."""
+    n = len(ar)
+    empty = np.empty((n, 0))
+    fit = models.Fit(like.fit.model, empty, np.zeros((n, len(rel), 0)), np.zeros((n, 0, 0)), s2, n_obs,
+                     like.fit.n_params, params)
     return engine.Output(
-        series=out.series, model=out.model, rel=out.rel[cols], dates=empty.astype("datetime64[ns]"), y=empty, m=None,
-        expected=empty, ar=out.ar[:, cols], var_ar=out.var_ar[:, cols], est=np.zeros(empty.shape, dtype=bool),
-        window=out.window, fit=small, model_used=out.model_used, usable=out.usable, notes=out.notes,
-        log_returns=out.log_returns, convention=out.convention, compact=True,
+        series=series, model=like.model, rel=rel, dates=empty.astype("datetime64[ns]"), y=empty, m=None,
+        expected=empty, ar=ar, var_ar=var_ar, est=np.zeros(ar.shape, dtype=bool), window=like.window, fit=fit,
+        model_used=model_used, usable=usable, notes=notes, log_returns=like.log_returns, convention=like.convention,
+        compact=True, layout=layout,
     )
 
 
@@ -158,15 +166,8 @@ class Collector:
         first = self.first
         assert first is not None
         a = self.arrays
-        fit = models.Fit(first.fit.model, np.empty((self.n, 0)), np.zeros((self.n, len(first.rel), 0)),
-                         np.zeros((self.n, 0, 0)), a["s2"], a["n_obs"], first.fit.n_params, self.params)
-        empty = np.empty((self.n, 0))
-        return engine.Output(
-            series=self.series, model=first.model, rel=first.rel, dates=empty.astype("datetime64[ns]"), y=empty, m=None,
-            expected=fit.expected, ar=a["ar"], var_ar=a["var_ar"], est=np.zeros(a["ar"].shape, dtype=bool),
-            window=first.window, fit=fit, model_used=self.model_used, usable=a["usable"], notes=self.notes,
-            log_returns=first.log_returns, convention=first.convention, compact=True, layout=self.layout,
-        )
+        return _compact(first, self.series, first.rel, a["ar"], a["var_ar"], a["usable"], a["s2"], a["n_obs"],
+                        self.params, self.model_used, self.notes, self.layout)
 
     def car_arrays(self, windows: list[Window]) -> list[engine.CarArrays]:
         return [engine.CarArrays(w, **self.cars[w]) for w in windows]
@@ -192,19 +193,30 @@ def chunks_of(chunks: list[np.ndarray], work: Callable[[np.ndarray], T],
             release_memory()
         return
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="eventstudy-chunk") as pool:
-        pending: deque[tuple[Future[T], np.ndarray]] = deque()
-        todo = iter(chunks)
-        for rows in itertools.islice(todo, workers):
-            pending.append((pool.submit(work, rows), rows))
-        while pending:
-            future, rows = pending.popleft()
-            result = future.result()
-            nxt = next(todo, None)
-            if nxt is not None:
-                pending.append((pool.submit(work, nxt), nxt))
+        for result, rows in in_order(lambda rows: pool.submit(work, rows), chunks, workers):
             yield result, rows
             del result
             release_memory()
+
+
+def in_order(submit: Callable[[np.ndarray], Any], chunks: Iterable[np.ndarray],
+             in_flight: int) -> Iterator[tuple[Any, np.ndarray]]:
+    """Each chunk's result with its event positions, in chunk order, keeping ``in_flight`` chunks
+    submitted ahead of the one the caller uses: ``submit(rows)`` starts one and gives a future
+    (whose ``result()`` waits for it), a thread pool's here, a distributed engine's in
+    benchmarks/dask_chunks.py."""
+    pending: deque[tuple[Any, np.ndarray]] = deque()
+    todo = iter(chunks)
+    for rows in itertools.islice(todo, max(in_flight, 1)):
+        pending.append((submit(rows), rows))
+    while pending:
+        future, rows = pending.popleft()
+        result = future.result()
+        del future  # a distributed engine lets a task's result go with its last future
+        nxt = next(todo, None)
+        if nxt is not None:
+            pending.append((submit(nxt), nxt))
+        yield result, rows
 
 
 class GrankSpill:

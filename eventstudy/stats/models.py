@@ -129,6 +129,9 @@ READS = {
     "constant-mean": (), "market-adjusted": ("m",), "market": ("m",), "two-index": ("m", "s"),
     "dimson": ("m_lag", "m", "m_lead"), "scholes-williams": ("m", "m_lag", "m_lead"),
 }
+# The slopes' names of the models fitted by one regression on READS, in the same order.
+_SLOPES = {"constant-mean": [], "market": ["beta"], "two-index": ["beta", "beta_sector"],
+           "dimson": ["beta_lag", "beta_0", "beta_lead"]}
 
 
 def _reads(model: str, inp: Inputs) -> list[np.ndarray]:
@@ -156,9 +159,7 @@ def fit(model: str, inp: Inputs, est: np.ndarray) -> Fit:
         return _no_estimation(model, inp, est, reads[0].copy())
     if model == "scholes-williams":
         return _scholes_williams(inp, est)
-    names = {"constant-mean": [], "market": ["beta"], "two-index": ["beta", "beta_sector"],
-             "dimson": ["beta_lag", "beta_0", "beta_lead"]}[model]
-    f = _linear(model, inp, est, reads, names)
+    f = _linear(model, inp, est, reads, _SLOPES[model])
     if model == "dimson":
         # Dimson (1979): lagged, synchronous and leading market returns; the expected return is the
         # full regression's fit, so the prediction-error variance stays exact. ``beta`` is the
@@ -198,8 +199,9 @@ def _scholes_williams(inp: Inputs, est: np.ndarray) -> Fit:
     resid = np.where(use, y - expected, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = (resid**2).sum(axis=1) / (n_obs - 2)
-    _, xtx_inv, _ = _batched_ols(y, [np.ones_like(m), m], use)
+    cols = [np.ones_like(m), m]
+    _, xtx_inv, _ = _batched_ols(y, cols, use)
     return Fit(
-        "scholes-williams", expected, np.nan_to_num(np.stack([np.ones_like(m), m], axis=-1)), xtx_inv, s2, n_obs, 2,
+        "scholes-williams", expected, np.nan_to_num(np.stack(cols, axis=-1), copy=False), xtx_inv, s2, n_obs, 2,
         {"alpha": alpha, "beta": beta, "rho_market": rho},
     )
