@@ -649,8 +649,9 @@ def _read_wide(path: str, what: str) -> pd.DataFrame:
                         hint="write dates as YYYY-MM-DD")
     frame = frame.drop(columns=date_col)
     frame.index = pd.DatetimeIndex(dates, name="date")
-    for c in frame.columns:
-        if not pd.api.types.is_numeric_dtype(frame[c]):
+    # The dtypes, not the columns: taking 2,000 columns one by one costs 30 ms of a 10k-event study.
+    for c, dtype in frame.dtypes.items():
+        if not pd.api.types.is_numeric_dtype(dtype):
             num = pd.to_numeric(frame[c], errors="coerce")
             i = int((num.isna() & frame[c].notna()).to_numpy().argmax())
             raise UserError(f"not a number: {frame[c].iloc[i]!r}", file=path, line=i + 2, field=str(c))
@@ -703,18 +704,21 @@ def _check_returns(data: pd.DataFrame, path: str, percent: bool) -> None:
     # All columns at once first (a column at a time through pandas is a second per 2,000 series);
     # the messages come from the per-column loop, from the first suspect column on.
     signed = data.to_numpy(dtype=float)
-    count = (~np.isnan(signed)).sum(axis=0)
-    positive = (signed > 0).sum(axis=0) / np.maximum(count, 1)
-    arr = np.abs(signed)  # a new array: to_numpy may be a view of the frame's own data
+
+    def per_column(mask: np.ndarray) -> np.ndarray:  # counted as bytes: a third of the time of bools
+        return mask.view(np.uint8).sum(axis=0, dtype=np.int64)
+
+    count = len(signed) - per_column(np.isnan(signed))
+    positive = per_column(signed > 0) / np.maximum(count, 1)
     # Only whether the median passes a threshold matters: a column with fewer than half of its values
-    # above the lower one cannot, so the (slow) NaN-aware median is taken of the other columns only.
+    # beyond the lower one cannot, so the (slow) NaN-aware median is taken of the other columns only.
     low = 1.5 if percent else 0.2
-    med = np.zeros(arr.shape[1])
-    maybe = (arr > low).sum(axis=0) >= count // 2
+    med = np.zeros(signed.shape[1])
+    maybe = per_column(signed > low) + per_column(signed < -low) >= count // 2
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing column's median
         if maybe.any():
-            med[maybe] = np.nanmedian(arr[:, maybe], axis=0)
+            med[maybe] = np.nanmedian(np.abs(signed[:, maybe]), axis=0)
     suspect = (count >= 5) & (((positive > 0.99) & (med > 1.5)) | ((not percent) & (med > 0.2)))
     if not suspect.any():
         return
@@ -786,6 +790,7 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
     """An event study on any data set: wide returns or prices, events as symbol,date."""
     import pandas as pd
 
+    from eventstudy.stats import heap
     from eventstudy.stats.study import CSV_FILES, EventStudy
     from eventstudy.stats.windows import Estimation, parse_relative, parse_window
 
@@ -795,12 +800,14 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
     event_window = parse_window(window, what="--window")
     _check_windows(est_window, event_window, min_estimation)
     out_dir = _check_out(out, "study", inputs=(returns_path, prices_path, events_path, market, sector))
+    heap.reuse_freed_memory()  # from the parse on: its freed buffers serve the engine's arrays
     data = _read_wide(returns_path or prices_path or "", "--returns" if returns_path else "--prices")
     events = _read_events(events_path)
-    for i, sym in enumerate(events["symbol"]):
-        if sym not in data.columns:
-            raise UserError(f"no series {sym!r} in the data file", file=events_path, line=i + 2, field="symbol",
-                            hint=f"columns: {', '.join(map(str, data.columns[:12]))}")
+    unknown = ~events["symbol"].isin(data.columns).to_numpy()
+    if unknown.any():
+        i = int(unknown.argmax())
+        raise UserError(f"no series {events['symbol'].iloc[i]!r} in the data file", file=events_path, line=i + 2,
+                        field="symbol", hint=f"columns: {', '.join(map(str, data.columns[:12]))}")
     if returns_path:
         _check_returns(data, returns_path, percent)
     mkt = _series_option(market, data, "--market")

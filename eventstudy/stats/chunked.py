@@ -15,8 +15,6 @@ Memory is a few chunks' panels plus the per-event columns of all events; time is
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import itertools
 import os
 import tempfile
@@ -28,7 +26,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from eventstudy.stats import engine, models, significance
+from eventstudy.stats import engine, heap, models, significance
 from eventstudy.stats.panel import Layout
 from eventstudy.stats.windows import Estimation, Window
 
@@ -187,16 +185,17 @@ def chunks_of(chunks: list[np.ndarray], work: Callable[[np.ndarray], T],
     many more chunks' panels in memory. The results come in order, so whatever the caller adds up
     is added in the same order as with no thread at all (``workers=0``; default :data:`WORKERS`)."""
     workers = WORKERS if workers is None else workers
+    heap.reuse_freed_memory()
     if workers < 1 or len(chunks) < 2:
         for rows in chunks:
             yield work(rows), rows
-            release_memory()
+            heap.release_memory()
         return
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="eventstudy-chunk") as pool:
         for result, rows in in_order(lambda rows: pool.submit(work, rows), chunks, workers):
             yield result, rows
             del result
-            release_memory()
+            heap.release_memory()
 
 
 def in_order(submit: Callable[[np.ndarray], Any], chunks: Iterable[np.ndarray],
@@ -329,19 +328,4 @@ class GrankInputs:
         if self.spill is not None:
             self.spill.close()
 
-
-def release_memory() -> None:
-    """Give the freed chunk's memory back to the system (glibc keeps large freed blocks in its heap,
-    where they would count as the process's memory while the per-event tables grow)."""
-    libc = _glibc()
-    if libc is not None:  # not glibc: nothing to trim
-        libc.malloc_trim(0)
-
-
-@functools.cache
-def _glibc() -> ctypes.CDLL | None:
-    try:
-        return ctypes.CDLL("libc.so.6")
-    except OSError:
-        return None
 

@@ -265,7 +265,7 @@ class EventStudy:
         missing = [c for c in ("symbol", "date") if c not in ev.columns]
         if missing:
             raise UserError(f"events need columns symbol and date; missing {', '.join(missing)}")
-        code, uniques = pd.factorize(np.array([str(x) for x in ev["symbol"]], dtype=object), use_na_sentinel=False)
+        code, uniques = pd.factorize(ev["symbol"].astype(str).to_numpy(dtype=object), use_na_sentinel=False)
         names = [str(u) for u in uniques]
         symbols = [names[c] for c in code.tolist()]  # one string per security, shared by its events
         whens = _event_dates(ev["date"])
