@@ -54,3 +54,22 @@ def test_public_api_still_resolves_lazily() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "EventStudy", "[-1,+1]", "True"]
+
+
+def test_numpy_tools_scipy_walks_past_load_only_when_used() -> None:
+    """The statistics' import leaves numpy.f2py and numpy.testing unloaded (scipy's array-API layer
+    would load them, 65 ms); they still work, loaded on first use, by name and by attribute."""
+    code = (
+        "import sys\n"
+        "import eventstudy.stats.study\n"
+        "import scipy.special\n"
+        "deferred = [m for m in ('numpy.f2py.crackfortran', 'numpy.testing._private.utils') if m in sys.modules]\n"
+        "import numpy as np\n"
+        "np.testing.assert_allclose([1.0], [1.0 + 1e-12])\n"
+        "from numpy.testing import assert_array_equal\n"
+        "import numpy.f2py\n"
+        "loaded = callable(numpy.f2py.run_main) and 'numpy.f2py.crackfortran' in sys.modules\n"
+        "print(deferred, loaded, type(np.testing).__name__, sys.modules['numpy.testing'] is np.testing)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["[]", "True", "module", "True"], done.stdout + done.stderr
