@@ -73,3 +73,33 @@ def test_numpy_tools_scipy_walks_past_load_only_when_used() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["[]", "True", "module", "True"], done.stdout + done.stderr
+
+
+def test_the_cli_asks_for_one_blas_thread_unless_told_otherwise(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from eventstudy import cli
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "4")
+    cli.one_blas_thread_per_process()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    assert os.environ["MKL_NUM_THREADS"] == "4"  # the user's own setting stays
+
+
+def test_a_study_process_runs_one_blas_thread(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Through the real entry point in a fresh process: numpy's OpenBLAS starts with one thread."""
+    code = (
+        "import os, sys\n"
+        "os.environ.pop('OPENBLAS_NUM_THREADS', None)\n"
+        "from eventstudy import cli\n"
+        "try:\n"
+        "    cli.main(['study', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "import numpy, threadpoolctl\n"
+        "blas = [i for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas']\n"
+        "print('THREADS', sorted({i['num_threads'] for i in blas}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert done.stdout.strip().splitlines()[-1] == "THREADS [1]", done.stdout + done.stderr
