@@ -24,7 +24,7 @@ Each system runs in its own process; wall time, CPU time (user + system, childre
 resident memory come from ``os.wait4``. Every system runs with its byte code cached, as an installed
 package does (under the cache, even where PYTHONDONTWRITEBYTECODE is set; :func:`child_env`), after
 one unmeasured run on 1,000 events. ``eventstudy study`` runs the chunked engine (chunks of about
-1,150 events here), so its memory grows only with the per-event tables (about 1.2 KB per event on this
+1,150 events here), so its memory grows only with the per-event tables (about 1.3 KB per event on this
 workload, docs/performance.md); a size that would not fit in this machine's available memory is skipped with a message
 rather than run into swap on a shared machine (``--force`` runs it anyway).
 On a shared machine the ratios are what counts. ``--repeat N`` runs N rounds, each running every
