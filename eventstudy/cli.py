@@ -323,6 +323,7 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
             estimation: str, missing: str, min_estimation: int, window: str, cars: Sequence[str],
             fallback: str, proxy: str | None) -> None:
     """Study every event in the events file, evaluate its claims, and write the reports."""
+    _before_statistics()
     from eventstudy.formatting import pct
     from eventstudy.news import pipeline
     from eventstudy.news.events import load_events
@@ -576,6 +577,7 @@ def _refresh(ctx: _Ctx, events_path: str, out: Path, offline: bool, proxy: str |
         click.echo(f"nothing changed: the reports in {out}/ are current")
         return code
     # The study machinery (statsmodels, matplotlib) is loaded only when there is something to compute.
+    _before_statistics()
     from eventstudy.news import pipeline
     from eventstudy.news.verdicts import evaluate as evaluate_claims
     from eventstudy.report import write_reports
@@ -704,18 +706,16 @@ def _check_returns(data: pd.DataFrame, path: str, percent: bool) -> None:
 
     # All columns at once first (a column at a time through pandas is a second per 2,000 series);
     # the messages come from the per-column loop, from the first suspect column on.
+    from eventstudy.stats.counts import count_true
+
     signed = data.to_numpy(dtype=float)
-
-    def per_column(mask: np.ndarray) -> np.ndarray:  # counted as bytes: a third of the time of bools
-        return mask.view(np.uint8).sum(axis=0, dtype=np.int64)
-
-    count = len(signed) - per_column(np.isnan(signed))
-    positive = per_column(signed > 0) / np.maximum(count, 1)
+    count = len(signed) - count_true(np.isnan(signed), 0)
+    positive = count_true(signed > 0, 0) / np.maximum(count, 1)
     # Only whether the median passes a threshold matters: a column with fewer than half of its values
     # beyond the lower one cannot, so the (slow) NaN-aware median is taken of the other columns only.
     low = 1.5 if percent else 0.2
     med = np.zeros(signed.shape[1])
-    maybe = per_column(signed > low) + per_column(signed < -low) >= count // 2
+    maybe = count_true(signed > low, 0) + count_true(signed < -low, 0) >= count // 2
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing column's median
         if maybe.any():
@@ -789,6 +789,7 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
               cars: Sequence[str], event_day: str, log_returns: bool, percent: bool, missing: str, convention: str,
               fallback: str, bootstrap: int, seed: int, out: str, chunk_size: int | None) -> None:
     """An event study on any data set: wide returns or prices, events as symbol,date."""
+    _before_statistics()
     import numpy as np
     import pandas as pd
 
@@ -979,6 +980,7 @@ def claims_extract(ctx: _Ctx, articles: Sequence[str], date: str | None, aliases
 def check_cmd(ctx: _Ctx, article: str, date: str | None, aliases: str | None, events_path: str | None,
               min_confidence: float, source_url: str | None) -> None:
     """Read ARTICLE's claims and give each a verdict from the stored prices, in one step."""
+    _before_statistics()
     from eventstudy.formatting import pct
     from eventstudy.news import pipeline
     from eventstudy.news.extract.claims import threshold_percent
@@ -1003,6 +1005,13 @@ def check_cmd(ctx: _Ctx, article: str, date: str | None, aliases: str | None, ev
     result = pipeline.run([*reference, *events], store, registry, only=[e.id for e in events])
     for v in evaluate_claims(result, store):
         click.echo(f"[{v.verdict}] {v.claim.format()}\n    measured {pct(v.measured)}: {v.reason}")
+
+
+def _before_statistics() -> None:
+    """The computing commands' start, before their first statistics import (``stats.startup``)."""
+    from eventstudy.stats.startup import defer_numpy_tools
+
+    defer_numpy_tools()
 
 
 def one_blas_thread_per_process() -> None:

@@ -57,10 +57,13 @@ def test_public_api_still_resolves_lazily() -> None:
 
 
 def test_numpy_tools_scipy_walks_past_load_only_when_used() -> None:
-    """The statistics' import leaves numpy.f2py and numpy.testing unloaded (scipy's array-API layer
-    would load them, 65 ms); they still work, loaded on first use, by name and by attribute."""
+    """After the CLI's start, the statistics' import leaves numpy.f2py and numpy.testing unloaded
+    (scipy's array-API layer would load them, 65 ms); they still work, loaded on first use, by name
+    and by attribute."""
     code = (
         "import sys\n"
+        "from eventstudy.stats.startup import defer_numpy_tools\n"
+        "defer_numpy_tools()\n"
         "import eventstudy.stats.study\n"
         "import scipy.special\n"
         "deferred = [m for m in ('numpy.f2py.crackfortran', 'numpy.testing._private.utils') if m in sys.modules]\n"
@@ -103,3 +106,23 @@ def test_a_study_process_runs_one_blas_thread(tmp_path) -> None:  # type: ignore
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert done.stdout.strip().splitlines()[-1] == "THREADS [1]", done.stdout + done.stderr
+
+
+def test_a_library_import_changes_nothing_of_numpy() -> None:
+    """Only the command line defers numpy's tools: a host process's threads may use numpy.testing."""
+    code = ("import eventstudy.stats.study, numpy\n"
+            "print(type(numpy.testing).__name__, type(numpy.f2py).__name__)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["module", "module"]  # no lazy module: _LazyModule after the CLI's start
+
+
+def test_a_study_command_defers_numpy_tools(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code = ("import sys\n"
+            "from eventstudy import cli\n"
+            "try:\n"
+            "    cli.main(['study', '--returns', 'none.csv', '--events', 'none.csv'])\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            "print('numpy' in sys.modules, 'numpy.f2py.crackfortran' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert done.stdout.split()[-2:] == ["True", "False"], done.stdout + done.stderr

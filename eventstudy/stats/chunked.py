@@ -185,7 +185,6 @@ def chunks_of(chunks: list[np.ndarray], work: Callable[[np.ndarray], T],
     many more chunks' panels in memory. The results come in order, so whatever the caller adds up
     is added in the same order as with no thread at all (``workers=0``; default :data:`WORKERS`)."""
     workers = WORKERS if workers is None else workers
-    heap.reuse_freed_memory()
     if workers < 1 or len(chunks) < 2:
         for rows in chunks:
             yield work(rows), rows

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from eventstudy.stats.counts import count_true
+
 
 def row_ranks(x: np.ndarray) -> np.ndarray:
     """Average ranks (ties share the mean of their positions, 1-based) of each row's finite and
@@ -86,9 +88,8 @@ def weighted_rank_sums_with_one_more(
     levels, level_of = np.unique(weights, return_inverse=True)
     by_level = [np.flatnonzero(level_of == j) for j in range(len(levels))] if len(levels) <= 8 else None
     # Column-major, the comparisons with each row's one value and the counts along both axes run
-    # about twice as fast (the 24 tests of a 10,000-event study: 0.2 s of CPU before, 0.08 s);
-    # the counts are 0/1 bytes summed as 32-bit integers (exact; a row or a column of a chunk is
-    # far below 2**31), so every sum is as before.
+    # faster (19 to 14 ms for the 24 tests of a 1,150-event chunk); the counts are integers, so
+    # every sum is as before.
     if by_level is not None:
         values = np.asfortranarray(values)  # (a product with the weights is faster row-major)
     sums = np.empty((n_tests, k))
@@ -97,20 +98,19 @@ def weighted_rank_sums_with_one_more(
         left_out = ~ok[:, g]
         e = np.where(left_out, np.nan, extra[:, g])[:, None]  # NaN compares false: a left-out row adds nothing
         above = values > e
-        ones = above.view(np.uint8)
         total = base - weights[left_out] @ ranks0[left_out] if left_out.any() else base.copy()
         if by_level is None:
             total += weights @ above
         elif len(by_level) == 1:
-            total += levels[0] * ones.sum(axis=0, dtype=np.int32)
+            total += levels[0] * count_true(above, 0)
         else:
             for w, rows in zip(levels, by_level, strict=True):
-                total += w * ones[rows].sum(axis=0, dtype=np.int32)
-        n_above = ones.sum(axis=1, dtype=np.int32)
+                total += w * count_true(above[rows], 0)
+        n_above = count_true(above, 1)
         # Ties with the new value are rare (stale prices): counted along the rows only when present.
         tie = values == e
         if np.count_nonzero(tie):
-            n_tie = tie.view(np.uint8).sum(axis=1, dtype=np.int32)
+            n_tie = count_true(tie, 1)
             total += 0.5 * (weights @ tie)
             new[:, g] = counts - n_above - n_tie + 1 + 0.5 * n_tie
         else:
