@@ -36,7 +36,6 @@ def row_ranks(x: np.ndarray) -> np.ndarray:
 
 
 _SIGN = np.uint64(1 << 63)
-_ALL = np.uint64((1 << 64) - 1)
 
 
 def _row_order(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -53,12 +52,17 @@ def _row_order(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         order = np.argsort(x, axis=1, kind="stable")
         return order, np.take_along_axis(x, order, axis=1)
     u = np.where(np.isnan(x), np.nan, x).view(np.uint64)  # one NaN pattern, above +inf once mapped
-    key = u ^ np.where(u & _SIGN, _ALL, _SIGN)  # negative floats reversed, all below the positive ones
+    # Negative floats' bits all flipped (reversed, below the positive ones), the positive ones' sign
+    # bit set: the sign spread by an arithmetic shift, not np.where on unsigned scalars (1.2 ms of
+    # a 1,150 x 271 chunk's 7 ms; now 0.16 ms).
+    key = (u.view(np.int64) >> 63).view(np.uint64)
+    key |= _SIGN
+    key ^= u
     low = np.uint64((1 << bits) - 1)
     key &= ~low
     key |= np.arange(k, dtype=np.uint64)
     key.sort(axis=1)
-    order = (key & low).astype(np.intp)
+    order = key.view(np.intp) & int(low)
     xs = np.take_along_axis(x, order, axis=1)
     bad = np.flatnonzero((xs[:, 1:] < xs[:, :-1]).any(axis=1))
     if len(bad):
