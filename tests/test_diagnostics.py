@@ -54,6 +54,7 @@ values = arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 12)),
 def test_row_ranks_equal_pandas_average_ranks(x: np.ndarray) -> None:
     expected = pd.DataFrame(x).rank(axis=1, method="average").to_numpy()
     np.testing.assert_array_equal(row_ranks(x), expected)
+    np.testing.assert_array_equal(row_ranks(x, missing=0.0), np.nan_to_num(expected, nan=0.0))
 
 
 def test_row_ranks_exact_for_values_equal_but_in_their_lowest_bits() -> None:

@@ -7,10 +7,11 @@ import numpy as np
 from eventstudy.stats.counts import count_true
 
 
-def row_ranks(x: np.ndarray) -> np.ndarray:
+def row_ranks(x: np.ndarray, missing: float = np.nan) -> np.ndarray:
     """Average ranks (ties share the mean of their positions, 1-based) of each row's finite and
-    infinite values; NaN stays NaN. Equal to ``pandas.DataFrame(x).rank(axis=1)`` and to
-    ``scipy.stats.rankdata(row, nan_policy="omit")`` row by row, for every row in one sort."""
+    infinite values; NaN gets ``missing`` (NaN by default). Equal to
+    ``pandas.DataFrame(x).rank(axis=1)`` and to ``scipy.stats.rankdata(row, nan_policy="omit")``
+    row by row, for every row in one sort."""
     n, k = x.shape
     if k == 0:
         return np.empty((n, 0))
@@ -31,7 +32,7 @@ def row_ranks(x: np.ndarray) -> np.ndarray:
         sorted_ranks[tied] = (first + last) / 2 + 1
     ranks = np.empty((n, k))
     np.put_along_axis(ranks, order, sorted_ranks, axis=1)
-    ranks[np.isnan(x)] = np.nan
+    ranks[np.isnan(x)] = missing
     return ranks
 
 

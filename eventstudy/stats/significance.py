@@ -305,7 +305,7 @@ class GrankPanel:
     def of(cls, out: Output) -> GrankPanel:
         est = out.est & out.usable[:, None]
         est_sar = np.where(est, out.sar, np.nan)
-        return cls(out.rel, est_sar, np.nan_to_num(row_ranks(est_sar), nan=0.0, copy=False))
+        return cls(out.rel, est_sar, row_ranks(est_sar, missing=0.0))
 
 
 def grank_add(tests: list[_GrankTest], panel: GrankPanel, rows: np.ndarray) -> None:
