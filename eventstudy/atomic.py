@@ -83,10 +83,10 @@ class FileSet:
         with self._lock:
             self.staged[name] = tmp
 
-    def commit(self, order: Iterable[str] | None = None) -> list[Path]:
-        """Rename every staged file into place (those named in ``order``, default the set's, first, in
-        that order, then the others in the order written); their final paths."""
-        names = [n for n in (self.order if order is None else order) if n in self.staged]
+    def commit(self) -> list[Path]:
+        """Rename every staged file into place (those named in the set's ``order`` first, in that
+        order, then the others in the order written); their final paths."""
+        names = [n for n in self.order if n in self.staged]
         names += [n for n in self.staged if n not in names]
         done = []
         try:

@@ -12,7 +12,6 @@ import contextlib
 import errno
 import hashlib
 import json
-import os
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ import click
 from eventstudy import atomic, locks
 from eventstudy.errors import EnvironmentFailure, UserError
 from eventstudy.paths import data_home
+from eventstudy.stats import startup  # numpy-free: the process's start, before any statistics
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -323,7 +323,7 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
             estimation: str, missing: str, min_estimation: int, window: str, cars: Sequence[str],
             fallback: str, proxy: str | None) -> None:
     """Study every event in the events file, evaluate its claims, and write the reports."""
-    _before_statistics()
+    startup.defer_numpy_tools()
     from eventstudy.formatting import pct
     from eventstudy.news import pipeline
     from eventstudy.news.events import load_events
@@ -577,7 +577,7 @@ def _refresh(ctx: _Ctx, events_path: str, out: Path, offline: bool, proxy: str |
         click.echo(f"nothing changed: the reports in {out}/ are current")
         return code
     # The study machinery (statsmodels, matplotlib) is loaded only when there is something to compute.
-    _before_statistics()
+    startup.defer_numpy_tools()
     from eventstudy.news import pipeline
     from eventstudy.news.verdicts import evaluate as evaluate_claims
     from eventstudy.report import write_reports
@@ -789,7 +789,7 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
               cars: Sequence[str], event_day: str, log_returns: bool, percent: bool, missing: str, convention: str,
               fallback: str, bootstrap: int, seed: int, out: str, chunk_size: int | None) -> None:
     """An event study on any data set: wide returns or prices, events as symbol,date."""
-    _before_statistics()
+    startup.defer_numpy_tools()
     import numpy as np
     import pandas as pd
 
@@ -980,7 +980,7 @@ def claims_extract(ctx: _Ctx, articles: Sequence[str], date: str | None, aliases
 def check_cmd(ctx: _Ctx, article: str, date: str | None, aliases: str | None, events_path: str | None,
               min_confidence: float, source_url: str | None) -> None:
     """Read ARTICLE's claims and give each a verdict from the stored prices, in one step."""
-    _before_statistics()
+    startup.defer_numpy_tools()
     from eventstudy.formatting import pct
     from eventstudy.news import pipeline
     from eventstudy.news.extract.claims import threshold_percent
@@ -1007,27 +1007,10 @@ def check_cmd(ctx: _Ctx, article: str, date: str | None, aliases: str | None, ev
         click.echo(f"[{v.verdict}] {v.claim.format()}\n    measured {pct(v.measured)}: {v.reason}")
 
 
-def _before_statistics() -> None:
-    """The computing commands' start, before their first statistics import (``stats.startup``)."""
-    from eventstudy.stats.startup import defer_numpy_tools
-
-    defer_numpy_tools()
-
-
-def one_blas_thread_per_process() -> None:
-    """One BLAS thread for the whole process, unless the environment says otherwise, set before
-    numpy loads. The engine's products are small and run with one thread anyway (threadpoolctl,
-    ``stats.study.one_blas_thread``); OpenBLAS would still start a thread per core at import, whose
-    spinning takes CPU from pandas' CSV parse and the chunk workers (about 0.2 s of a 10,000-event
-    study's 2.1-2.3 s)."""
-    for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(name, "1")
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: user errors become one line on stderr and exit code 2, a failing machine exit 1."""
     atomic.arm_crash_timer()
-    one_blas_thread_per_process()
+    startup.one_blas_thread_per_process()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="eventstudy", standalone_mode=False)
     except click.exceptions.Abort:

@@ -70,13 +70,13 @@ def test_a_file_set_changes_together_or_not_at_all(tmp_path: Path) -> None:
 
     for name in ("a.csv", "b.csv", "c.csv"):
         (tmp_path / name).write_text("old")
-    files = FileSet(tmp_path)
+    files = FileSet(tmp_path, ["a.csv", "b.csv"])
     files.write("b.csv", lambda p: p.write_text("new b"))
     files.write("a.csv", lambda p: p.write_text("new a"))
     assert (tmp_path / "a.csv").read_text() == "old" and (tmp_path / "b.csv").read_text() == "old"
     with pytest.raises(RuntimeError):
         files.write("c.csv", lambda p: (p.write_text("half"), (_ for _ in ()).throw(RuntimeError("disk"))))
-    assert [p.name for p in files.commit(["a.csv", "b.csv"])] == ["a.csv", "b.csv"]
+    assert [p.name for p in files.commit()] == ["a.csv", "b.csv"]
     assert [(tmp_path / n).read_text() for n in ("a.csv", "b.csv", "c.csv")] == ["new a", "new b", "old"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.csv", "c.csv"]  # no temporary left
 

@@ -81,11 +81,11 @@ def test_numpy_tools_scipy_walks_past_load_only_when_used() -> None:
 def test_the_cli_asks_for_one_blas_thread_unless_told_otherwise(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import os
 
-    from eventstudy import cli
+    from eventstudy.stats.startup import one_blas_thread_per_process
 
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     monkeypatch.setenv("MKL_NUM_THREADS", "4")
-    cli.one_blas_thread_per_process()
+    one_blas_thread_per_process()
     assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
     assert os.environ["MKL_NUM_THREADS"] == "4"  # the user's own setting stays
 

@@ -319,8 +319,7 @@ class GrankInputs:
         return zip(recompute(), chunks, strict=True)
 
     def _give_up(self) -> None:
-        if self.spill is not None:
-            self.spill.close()
+        self.close()
         self.spill, self.wanted, self.kept = None, False, []
 
     def close(self) -> None:

@@ -57,7 +57,6 @@ class EventSeries:
     market_full: pd.Series | None = None
 
 
-
 @dataclass
 class Output:
     """Everything the statistics and the tables need, as event-time arrays."""
