@@ -21,7 +21,7 @@ import shutil
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +30,7 @@ import pandas as pd
 import pytest
 import synthetic
 
-from eventstudy import atomic, cli
+from eventstudy import atomic, cli, locks
 from eventstudy.atomic import recover_dir
 from eventstudy.data.store import PriceStore
 
@@ -48,8 +48,9 @@ class Outcome:
     stderr: str
 
 
-def _start(base: Path, args: list[str], **extra: str) -> tuple[int, int]:
-    """Fork a child running the CLI with ``extra`` in its environment: (pid, read end of its stderr)."""
+def _start(base: Path, args: list[str], before: Callable[[], None] | None = None, **extra: str) -> tuple[int, int]:
+    """Fork a child running the CLI with ``extra`` in its environment: (pid, read end of its stderr).
+    ``before`` runs in the child first (to patch it)."""
     argv = ["--securities", str(base / "securities.csv"), *args]
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -65,6 +66,8 @@ def _start(base: Path, args: list[str], **extra: str) -> tuple[int, int]:
             os.chdir(base)
             os.environ.update(EVENTSTUDY_HOME=str(base / "home"), MPLBACKEND="Agg", **extra)
             atomic._points[0] = 0
+            if before is not None:
+                before()
             try:
                 cli.main(argv)
                 code = 0
@@ -254,11 +257,36 @@ def test_sigkill_at_every_rename_and_at_random_leaves_old_or_new(
     assert len(states) >= 2, states
 
 
+def _pause_inside_refresh_lock(held: Path, go: Path) -> Callable[[], None]:
+    """A child patch: once the refresh lock is held, say so (``held``) and wait for ``go``, so
+    that a second refresh meets the lock however fast the first one's work is."""
+    def patch() -> None:
+        real = locks.hold
+
+        @contextlib.contextmanager
+        def hold(path: str | Path, what: str, *, timeout: float) -> Iterator[None]:
+            with real(path, what, timeout=timeout):
+                if Path(path).name == ".refresh.lock":
+                    held.touch()
+                    deadline = time.monotonic() + 60
+                    while not go.exists() and time.monotonic() < deadline:
+                        time.sleep(0.01)
+                yield
+
+        locks.hold = hold  # type: ignore[assignment]
+    return patch
+
+
 def test_two_refreshes_started_together_one_works_the_other_exits_3(tmp_path: Path) -> None:
     sc = refresh_scenario(tmp_path)
-    first = _start(sc.base, sc.args)
-    time.sleep(0.3)  # the first holds the lock within milliseconds; its work takes longer than this
+    held, go = tmp_path / "held", tmp_path / "go"
+    first = _start(sc.base, sc.args, before=_pause_inside_refresh_lock(held, go))
+    deadline = time.monotonic() + 60
+    while not held.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert held.exists(), "the first refresh never took its lock"
     second = _cli(sc.base, sc.args)
+    go.touch()
     done = _finish(*first)
     assert done.returncode == 0, done.stderr
     assert second.returncode == 3, second.stderr

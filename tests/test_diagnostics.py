@@ -13,7 +13,7 @@ from statsmodels.stats.stattools import durbin_watson, jarque_bera
 
 from eventstudy.stats.diagnostics import MIN_DAYS, residual_diagnostics
 from eventstudy.stats.ranks import row_ranks, weighted_rank_sums_with_one_more
-from eventstudy.stats.significance import wilcoxon_p
+from eventstudy.stats.signed_rank import wilcoxon_p
 
 
 @pytest.mark.parametrize("gaps", [True, False])
@@ -110,3 +110,37 @@ def test_wilcoxon_p_equals_scipy(n: int, decimals: int | None) -> None:
         assert wilcoxon_p(x) == stats.wilcoxon(x).pvalue
     small = rng.normal(0, 1, 20)
     assert wilcoxon_p(small) == stats.wilcoxon(small).pvalue
+
+
+@settings(max_examples=400, deadline=None)
+@given(n=st.integers(1, 60), levels=st.sampled_from([None, 3, 6, 12, 40]), shift=st.floats(-1.5, 1.5),
+       seed=st.integers(0, 2**32 - 1))
+def test_wilcoxon_p_small_samples_equal_scipy(n: int, levels: int | None, shift: float, seed: int) -> None:
+    """Up to 50 values scipy takes its exact distribution (no ties), its exact sign-flip test (ties,
+    up to 13 values) or the normal approximation (ties, 14-50): each written out without
+    scipy.stats, each scipy's p-value to the bit."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(shift, 1, n)
+    if levels is not None:
+        x = np.round(x * levels / 4) / levels  # ties; zeros possible
+        x = x[x != 0]
+        if not len(x):
+            return
+    assert wilcoxon_p(x) == stats.wilcoxon(x).pvalue
+
+
+@pytest.mark.parametrize("x", [
+    [1.0], [-2.0], [1.0, -1.0], [1.0, 1.0, 1.0], [-1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0],
+    [0.5, -0.5, 1.5, -1.5, 2.5, 2.5, -3.5, 4.0, 4.0, 4.0, -4.0, 5.0, 6.0],  # 13 with ties: sign flips
+    [0.5, -0.5, 1.5, -1.5, 2.5, 2.5, -3.5, 4.0, 4.0, 4.0, -4.0, 5.0, 6.0, 7.0],  # 14: the approximation
+    list(range(1, 51)), [-v for v in range(1, 51)],  # the exact tails at their ends
+])
+def test_wilcoxon_p_edges_equal_scipy(x: list[float]) -> None:
+    a = np.array(x, dtype=float)
+    assert wilcoxon_p(a) == stats.wilcoxon(a).pvalue
+
+
+def test_wilcoxon_p_leaves_missing_and_zero_values_to_scipy() -> None:
+    for x in ([1.0, np.nan, -2.0], [0.0, 1.0, 2.0, -3.0]):
+        a = np.array(x)
+        np.testing.assert_equal(wilcoxon_p(a), stats.wilcoxon(a).pvalue)

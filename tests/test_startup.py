@@ -126,3 +126,28 @@ def test_a_study_command_defers_numpy_tools(tmp_path) -> None:  # type: ignore[n
             "print('numpy' in sys.modules, 'numpy.f2py.crackfortran' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert done.stdout.split()[-2:] == ["True", "False"], done.stdout + done.stderr
+
+
+def test_a_small_study_and_its_adjusted_p_values_load_neither_scipy_stats_nor_statsmodels() -> None:
+    """scipy.stats (through statsmodels' multipletests, and scipy's exact Wilcoxon test for a group
+    of up to 50) was a third of a warm `eventstudy run`: the battery and the verdicts' Holm and
+    Benjamini-Hochberg adjustments give the same numbers without it (tests/test_diagnostics.py,
+    tests/test_multiple.py)."""
+    code = """
+import sys, types
+import numpy as np, pandas as pd
+from eventstudy import EventStudy, Window
+from eventstudy.news import verdicts
+rng = np.random.default_rng(3)
+dates = pd.bdate_range("2024-01-01", periods=400)
+data = pd.DataFrame(rng.normal(0, 0.01, (400, 9)), index=dates, columns=[f"S{i}" for i in range(8)] + ["MKT"])
+events = pd.DataFrame({"symbol": [f"S{i}" for i in range(8)], "date": [dates[350]] * 8})
+result = EventStudy(data, events, market="MKT", window=Window(-1, 1)).fit()
+names = set(result.tests["statistic"])
+vs = [types.SimpleNamespace(extra={"p_value": p}) for p in (0.01, 0.2, float("nan"), 0.04)]
+verdicts.adjust(vs)
+print("Wilcoxon signed-rank" in names, vs[0].extra["p_holm"] == 0.03,
+      [m for m in ("scipy.stats", "statsmodels") if m in sys.modules])
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[-2] == "True True []", done.stdout + done.stderr

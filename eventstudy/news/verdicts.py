@@ -49,7 +49,7 @@ from eventstudy.formatting import pct, pvalue
 from eventstudy.news import robustness
 from eventstudy.news.events import Claim, Event, listing_event
 from eventstudy.news.pipeline import EventAnalysis, IndexLine, Prices, RunResult, Sample
-from eventstudy.stats import evidence
+from eventstudy.stats import evidence, multiple
 
 SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE, CANNOT_TELL = "supported", "not supported", "inconclusive", "cannot tell"
 OUTCOMES = (SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE, CANNOT_TELL)
@@ -509,10 +509,8 @@ def adjust(verdicts: Sequence[Verdict]) -> None:
     holm = np.full(len(ps), np.nan)
     bh = np.full(len(ps), np.nan)
     if ok.any():
-        from statsmodels.stats.multitest import multipletests  # a heavy import, needed only here
-
-        holm[ok] = multipletests(ps[ok], alpha=ALPHA, method="holm")[1]
-        bh[ok] = multipletests(ps[ok], alpha=ALPHA, method="fdr_bh")[1]
+        holm[ok] = multiple.holm(ps[ok])
+        bh[ok] = multiple.benjamini_hochberg(ps[ok])
     for v, h, b in zip(verdicts, holm, bh, strict=True):
         v.extra["p_holm"] = float(h)
         v.extra["p_bh"] = float(b)

@@ -42,6 +42,7 @@ from scipy import special
 
 from eventstudy.stats.engine import CarArrays, Output, degrees_of_freedom
 from eventstudy.stats.ranks import row_ranks, weighted_rank_sums_with_one_more
+from eventstudy.stats.signed_rank import wilcoxon_p
 
 ASSUMPTIONS = {
     "KP-adjusted BMP": "robust to cross-correlation on a shared date and to event-induced variance",
@@ -70,28 +71,6 @@ def _normal_p(z: float) -> float:
 
 def _t_p(t: float, df: float) -> float:
     return float(2 * special.stdtr(df, -abs(t))) if np.isfinite(t) and df > 0 else np.nan
-
-
-def wilcoxon_p(nz: np.ndarray, ranks: np.ndarray | None = None) -> float:
-    """Two-sided p-value of the Wilcoxon signed-rank test of non-zero differences, as
-    ``scipy.stats.wilcoxon(nz).pvalue``: above 50 values its normal approximation with the tie
-    correction (written out here, equal to scipy's to the bit; tests/test_diagnostics.py), up to
-    50 scipy's exact or permutation p-value."""
-    n = len(nz)
-    if n <= 50:
-        from scipy import stats
-
-        return float(stats.wilcoxon(nz).pvalue)
-    d = np.asarray(nz, dtype=float)
-    r = ranks if ranks is not None else row_ranks(np.abs(d)[None, :])[0]
-    r_plus = np.sum((d > 0).astype(float) * r)
-    count = float(n)
-    ties = np.unique(np.abs(d), return_counts=True)[1].astype(float)
-    mean = count * (count + 1.0) * 0.25
-    var = count * (count + 1.0) * (2.0 * count + 1.0)
-    se = np.sqrt((var - np.sum(ties**3 - ties) / 2) / 24)
-    z = (r_plus - mean) / se
-    return float(2 * special.ndtr(-np.abs(z)))
 
 
 @dataclass
