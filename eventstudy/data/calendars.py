@@ -68,9 +68,9 @@ def _calendar(code: str) -> xc.ExchangeCalendar:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", FutureWarning)
-        # One calendar built, not two (0.1 s each for Hong Kong's or New York's, whatever the
-        # range): only where the exchange's holidays do not reach back to EARLIEST does it refuse,
-        # and then a default instance tells us the class's own earliest valid start.
+        # Built once where the exchange's holidays reach back to EARLIEST (Hong Kong, New York: 0.1 s
+        # per build, whatever the range); where they do not (Shanghai, Shenzhen: cheap), the first
+        # try is refused and a default instance tells us the class's own earliest valid start.
         try:
             return xc.get_calendar(code, start=EARLIEST)
         except ValueError:

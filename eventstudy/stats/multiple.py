@@ -17,7 +17,7 @@ def holm(p: np.ndarray) -> np.ndarray:
     p = np.asarray(p, dtype=float)
     order = np.argsort(p)
     adjusted = np.maximum.accumulate(p[order] * np.arange(len(p), 0, -1))
-    return _capped_in_place(adjusted, order)
+    return _capped_in_input_order(adjusted, order)
 
 
 def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
@@ -26,10 +26,10 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
     order = np.argsort(p)
     ecdf = np.arange(1, len(p) + 1) / float(len(p))
     adjusted = np.minimum.accumulate((p[order] / ecdf)[::-1])[::-1]
-    return _capped_in_place(adjusted, order)
+    return _capped_in_input_order(adjusted, order)
 
 
-def _capped_in_place(adjusted: np.ndarray, order: np.ndarray) -> np.ndarray:
+def _capped_in_input_order(adjusted: np.ndarray, order: np.ndarray) -> np.ndarray:
     adjusted[adjusted > 1] = 1
     out = np.empty_like(adjusted)
     out[order] = adjusted
