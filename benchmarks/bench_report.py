@@ -28,6 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_scale import child_env  # beside this script, as benchmarks/dask_chunks.py reads it
+
 TARGET_S = 3.0
 REPO = Path(__file__).resolve().parents[1]
 
@@ -57,12 +60,8 @@ def main() -> int:
         print(f"no price files in {args.shared}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "EVENTSTUDY_HOME": str(Path(tmp) / "home")}
-        # The warm-up writes byte code that the timed runs read, as an installed package's are, also
-        # where PYTHONDONTWRITEBYTECODE is set (as on our machines and CI): else every run compiles
-        # the package's modules again (bench_scale.child_env does the same).
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
+        # The warm-up writes byte code that the timed runs read, as an installed package's are.
+        env = child_env({**os.environ, "EVENTSTUDY_HOME": str(Path(tmp) / "home")}, Path(tmp) / "pycache")
         cli = _eventstudy()
         subprocess.run([*cli, "prices", "import", *files], env=env, check=True, stdout=subprocess.DEVNULL)
         run = [*cli, "run", "--offline", "--out", str(Path(tmp) / "reports")]

@@ -72,8 +72,9 @@ class Run:
 BYTECODE: Path | None = None
 
 
-def child_env(env: dict | None = None) -> dict:
-    """Every system runs as an installed package runs: its byte code compiled once, then read.
+def child_env(env: dict | None = None, bytecode: Path | None = None) -> dict:
+    """Every system runs as an installed package runs: its byte code compiled once, then read
+    (under ``bytecode``, by default :data:`BYTECODE`).
 
     A machine that sets PYTHONDONTWRITEBYTECODE=1 (ours do, and CI) would otherwise have each run of
     ``eventstudy`` compile the package's 10,000 lines from source, 40-60 ms of a 10k-event run that
@@ -81,9 +82,10 @@ def child_env(env: dict | None = None) -> dict:
     byte code on first import). The byte code goes under the cache (PYTHONPYCACHEPREFIX), not into
     the source tree; :func:`warm_up` fills it before anything is measured."""
     env = dict(os.environ if env is None else env)
-    if BYTECODE is not None:
+    bytecode = bytecode or BYTECODE
+    if bytecode is not None:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = str(BYTECODE)
+        env["PYTHONPYCACHEPREFIX"] = str(bytecode)
     return env
 
 

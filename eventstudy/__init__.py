@@ -20,7 +20,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 # Imported on first use (PEP 562), so that `eventstudy --help` and light commands do not pay for
-# pandas, scipy and statsmodels: `import eventstudy.cli` runs this file first.
+# pandas and scipy: `import eventstudy.cli` runs this file first.
 _LAZY = {
     "read_price_file": "eventstudy.data.importers",
     "Registry": "eventstudy.data.securities",

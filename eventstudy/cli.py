@@ -29,8 +29,8 @@ from eventstudy.stats import startup  # numpy-free: the process's start, before 
 if TYPE_CHECKING:
     import pandas as pd
 
-# pandas, scipy and statsmodels are imported inside the commands that use them: `--help` and the
-# light commands stay fast (tests/test_cli.py checks that importing this module loads none of them).
+# pandas and scipy are imported inside the commands that use them: `--help` and the light commands
+# stay fast (tests/test_startup.py checks that importing this module loads neither).
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -576,7 +576,7 @@ def _refresh(ctx: _Ctx, events_path: str, out: Path, offline: bool, proxy: str |
     if out.is_dir() and schedule.load_state(ctx.home).get(str(out.resolve())) == digest:
         click.echo(f"nothing changed: the reports in {out}/ are current")
         return code
-    # The study machinery (statsmodels, matplotlib) is loaded only when there is something to compute.
+    # The study machinery (pandas, scipy) is loaded only when there is something to compute.
     startup.defer_numpy_tools()
     from eventstudy.news import pipeline
     from eventstudy.news.verdicts import evaluate as evaluate_claims
@@ -790,7 +790,6 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
               fallback: str, bootstrap: int, seed: int, out: str, chunk_size: int | None) -> None:
     """An event study on any data set: wide returns or prices, events as symbol,date."""
     startup.defer_numpy_tools()
-    import numpy as np
     import pandas as pd
 
     from eventstudy.stats import heap
@@ -807,9 +806,8 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
     data = _read_wide(returns_path or prices_path or "", "--returns" if returns_path else "--prices")
     events = _read_events(events_path)
     columns = set(data.columns)  # a set lookup per event: pandas' isin takes ten times as long
-    unknown = np.array([sym not in columns for sym in events["symbol"].tolist()], dtype=bool)
-    if unknown.any():
-        i = int(unknown.argmax())
+    i = next((k for k, sym in enumerate(events["symbol"].tolist()) if sym not in columns), None)
+    if i is not None:
         raise UserError(f"no series {events['symbol'].iloc[i]!r} in the data file", file=events_path, line=i + 2,
                         field="symbol", hint=f"columns: {', '.join(map(str, data.columns[:12]))}")
     if returns_path:
