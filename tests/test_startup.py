@@ -151,3 +151,72 @@ print("Wilcoxon signed-rank" in names, vs[0].extra["p_holm"] == 0.03,
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split("\n")[-2] == "True True []", done.stdout + done.stderr
+
+
+def test_heavy_imports_pause_the_collector_then_freeze_what_they_loaded() -> None:
+    """The imports run without cyclic collections and what they made is frozen afterwards (no later
+    collection walks it again); release() gives it back, and a host's own freeze is left alone."""
+    import gc
+
+    from eventstudy.stats import startup
+
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    try:
+        with startup.heavy_imports():
+            during = gc.isenabled()
+            made = [[i] for i in range(1000)]  # tracked objects alive when the block ends
+        frozen = gc.get_freeze_count()
+        assert not during and gc.isenabled()
+        assert frozen >= len(made)
+        startup.release()
+        assert gc.get_freeze_count() == 0
+        startup.release()  # twice: nothing more to give back
+        gc.freeze()  # a host that froze its own objects
+        host = gc.get_freeze_count()
+        with startup.heavy_imports():
+            pass
+        startup.release()
+        assert gc.get_freeze_count() == host  # neither frozen further nor unfrozen by us
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+def test_heavy_imports_restore_a_host_s_disabled_collector() -> None:
+    import gc
+
+    from eventstudy.stats import startup
+
+    gc.disable()
+    try:
+        with startup.heavy_imports():
+            pass
+        assert not gc.isenabled()
+    finally:
+        startup.release()
+        gc.enable()
+
+
+STUDY_GC_PROBE = """
+import gc, sys
+import numpy as np, pandas as pd
+dates = pd.bdate_range("2024-01-01", periods=300)
+rng = np.random.default_rng(1)
+frame = pd.DataFrame(rng.normal(0, 0.01, (300, 3)), index=dates, columns=["A", "B", "MKT"])
+frame.index.name = "date"
+frame.to_csv("r.csv")
+pd.DataFrame({"symbol": ["A", "B"], "date": [dates[280].date()] * 2}).to_csv("e.csv", index=False)
+from eventstudy import cli
+args = ["study", "--returns", "r.csv", "--events", "e.csv", "--market", "MKT", "--out", "o"]
+cli.main(args)  # in-process, argv given: the collector is given back as it was
+after_in_process = gc.get_freeze_count()
+sys.argv = ["eventstudy", *args]
+cli.main()  # the process's own command line: it exits next, frozen
+print("FROZEN", after_in_process, gc.get_freeze_count() > 50_000, gc.isenabled())
+"""
+
+
+def test_a_study_command_freezes_its_imports_only_as_the_process_s_own_command(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    done = subprocess.run([sys.executable, "-c", STUDY_GC_PROBE], capture_output=True, text=True, check=True,
+                          cwd=tmp_path)
+    assert done.stdout.strip().splitlines()[-1] == "FROZEN 0 True True", done.stdout + done.stderr

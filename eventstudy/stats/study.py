@@ -126,6 +126,7 @@ class _Wide:
         self.values = values
         self.cols = {str(c): j for j, c in enumerate(frame.columns)}
         self._aligned: dict[int, np.ndarray] = {}
+        self._gaps: np.ndarray | None = None
 
     @classmethod
     def of(cls, returns: object) -> _Wide | None:
@@ -144,13 +145,16 @@ class _Wide:
     def column(self, symbol: str, on_sessions: bool) -> tuple[np.ndarray | None, pd.DatetimeIndex, np.ndarray]:
         """Where the security has days (None: every day of the frame), those days and its returns.
         Securities with every day share the frame's calendar and benchmarks instead of copies."""
-        v = self.values[:, self.cols[symbol]]
+        j = self.cols[symbol]
+        v = self.values[:, j]
         if on_sessions:
             return None, self.index, v
-        keep = ~np.isnan(v)  # own trading days (the first return may be NaN)
-        keep[0] = True
-        if keep.all():
+        if self._gaps is None:  # whole columns at once: one pass instead of one per security
+            self._gaps = np.isnan(self.values[1:]).any(axis=0)  # own trading days: the first return may be NaN
+        if not self._gaps[j]:
             return None, self.index, v
+        keep = ~np.isnan(v)
+        keep[0] = True
         return keep, self.index[keep], v[keep]
 
     def on(self, series: pd.Series | None, keep: np.ndarray | None) -> np.ndarray | None:
@@ -306,10 +310,11 @@ class EventStudy:
             skipped.append({"event_id": ids[k], "symbol": symbols[k], "date": when,
                             "reason": f"no trading day for {when.date()} under the {self.event_day!r} rule"})
         placed = np.flatnonzero(day0 >= 0)
+        codes, days = code.tolist(), day0.tolist()  # Python ints: numpy scalars cost more per event
         for k in placed.tolist():
-            dates, r, m, s, m_full = prepared[code[k]]
+            dates, r, m, s, m_full = prepared[codes[k]]
             built.append(engine.EventSeries(event_id=ids[k], symbol=symbols[k], dates=dates, returns=r,
-                                            day0=int(day0[k]), market=m, sector=s, market_full=m_full))
+                                            day0=days[k], market=m, sector=s, market_full=m_full))
         # Where every event's arrays lie, built once: chunks and passes only index it.
         day_values: dict[int, np.ndarray] = {}  # one array per calendar, however many securities share it
         arrays = [{"returns": r, "market": m, "sector": s, "dates": day_values.setdefault(id(d), d.values)}
