@@ -15,7 +15,7 @@ def row_ranks(x: np.ndarray, missing: float = np.nan) -> np.ndarray:
     n, k = x.shape
     if k == 0:
         return np.empty((n, 0))
-    order, xs = _row_order(x)
+    positions, xs = _row_order(x)
     idx = np.arange(k)
     starts = np.ones((n, k), dtype=bool)
     starts[:, 1:] = xs[:, 1:] != xs[:, :-1]
@@ -31,27 +31,37 @@ def row_ranks(x: np.ndarray, missing: float = np.nan) -> np.ndarray:
         last = np.minimum.accumulate(np.where(en, idx, k - 1)[:, ::-1], axis=1)[:, ::-1]
         sorted_ranks[tied] = (first + last) / 2 + 1
     ranks = np.empty((n, k))
-    np.put_along_axis(ranks, order, sorted_ranks, axis=1)
+    ranks.reshape(-1)[positions] = sorted_ranks
     ranks[np.isnan(x)] = missing
     return ranks
+
+
+def _row_offsets(n: int, k: int) -> np.ndarray:
+    """Where each row of an (n, k) panel starts in its row-major flattening, as a column."""
+    return np.arange(0, n * k, k, dtype=np.intp)[:, None]
 
 
 _SIGN = np.uint64(1 << 63)
 
 
 def _row_order(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A permutation sorting each row ascending (NaN last) and the sorted rows.
+    """A permutation sorting each row ascending (NaN last), as positions in the row-major
+    flattened panel, and the sorted rows.
 
     Average ranks do not depend on the order of equal values, so any such permutation serves. One
     value sort of packed keys finds it: each float's bits made order-preserving as an unsigned
     integer, the lowest bits replaced by the column (about twice as fast as an argsort). Two
     values differing only in those bits may come out of order; the rows where that happened
-    (checked on the sorted values, so the result is always exact) are argsorted instead."""
-    k = x.shape[1]
+    (checked on the sorted values, so the result is always exact) are argsorted instead.
+
+    Flat positions because numpy's take and put with them gather and scatter a chunk's 1,150 x 271
+    panel in a third (take) and a half (put) of the time of take_along_axis and put_along_axis,
+    which build and broadcast an index array per axis: 20 ms of CPU in a 10,000-event study."""
+    n, k = x.shape
     bits = max(int(k - 1).bit_length(), 1)
     if bits > 20:
-        order = np.argsort(x, axis=1, kind="stable")
-        return order, np.take_along_axis(x, order, axis=1)
+        positions = np.argsort(x, axis=1, kind="stable") + _row_offsets(n, k)
+        return positions, np.take(x, positions)
     u = np.where(np.isnan(x), np.nan, x).view(np.uint64)  # one NaN pattern, above +inf once mapped
     # Negative floats' bits all flipped (reversed, below the positive ones), the positive ones' sign
     # bit set: the sign spread by an arithmetic shift, not np.where on unsigned scalars (1.2 ms of
@@ -63,13 +73,15 @@ def _row_order(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     key &= ~low
     key |= np.arange(k, dtype=np.uint64)
     key.sort(axis=1)
-    order = key.view(np.intp) & int(low)
-    xs = np.take_along_axis(x, order, axis=1)
+    key &= low
+    positions = key.view(np.intp)  # the columns, in place
+    positions += _row_offsets(n, k)
+    xs = np.take(x, positions)
     bad = np.flatnonzero((xs[:, 1:] < xs[:, :-1]).any(axis=1))
     if len(bad):
-        order[bad] = np.argsort(x[bad], axis=1, kind="stable")
-        xs[bad] = np.take_along_axis(x[bad], order[bad], axis=1)
-    return order, xs
+        positions[bad] = np.argsort(x[bad], axis=1, kind="stable") + _row_offsets(n, k)[bad]
+        xs[bad] = np.take(x, positions[bad])
+    return positions, xs
 
 
 def weighted_rank_sums_with_one_more(
