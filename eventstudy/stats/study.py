@@ -471,14 +471,18 @@ class EventStudy:
                                  pd.DataFrame(skipped), overlaps)
             result.estimate_numbers = collect.estimates_table()
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventstudy-csv") as pool:
-                # The per-event tables need only pass 1: written while the battery runs.
-                writing = pool.submit(result.write_event_tables, files) if files is not None else None
+                # The per-event tables need only pass 1: ar.csv, the largest, is written while the
+                # battery runs, car.csv and estimates.csv once it is done, so that both threads
+                # finish together.
+                writing = pool.submit(result.write_ar, files) if files is not None else None
                 try:
                     result.tests, result.mean_correlation, result.clustered = significance.test_table(
                         result.output, result.car_arrays, clustered=clustered, bootstrap=self.bootstrap,
                         seed=self.seed, convention=self.convention, sums=sums,
                         panels=lambda: grank.panels(plan, lambda: map_chunks(work, "second", plan)),
                     )
+                    if files is not None:
+                        result.write_car_and_estimates(files)
                 finally:
                     if writing is not None:
                         writing.result()  # its error, if any, is this call's
@@ -796,12 +800,23 @@ class StudyResult:
 
     def write_event_tables(self, files: FileSet, block: int = 5_000) -> None:
         """Stage ar.csv, car.csv and estimates.csv (they need no test statistic) in ``files``."""
+        self.write_ar(files, block)
+        self.write_car_and_estimates(files, block)
+
+    def write_ar(self, files: FileSet, block: int = 5_000) -> None:
         from eventstudy.atomic import table_csv_writer
 
-        spans = [slice(i, i + block) for i in range(0, self.output.n, block)]
-        files.write("ar.csv", table_csv_writer(self._ar_block(r) for r in spans))
+        files.write("ar.csv", table_csv_writer(self._ar_block(r) for r in self._spans(block)))
+
+    def write_car_and_estimates(self, files: FileSet, block: int = 5_000) -> None:
+        from eventstudy.atomic import table_csv_writer
+
+        spans = self._spans(block)
         files.write("car.csv", table_csv_writer(self._car_block(c, r) for c in self.car_arrays for r in spans))
         files.write("estimates.csv", table_csv_writer(self._estimates_block(r) for r in spans))
+
+    def _spans(self, block: int) -> list[slice]:
+        return [slice(i, i + block) for i in range(0, self.output.n, block)]
 
     def write_tests(self, files: FileSet) -> None:
         from eventstudy.atomic import table_csv_writer
