@@ -710,16 +710,18 @@ def _check_returns(data: pd.DataFrame, path: str, percent: bool) -> None:
 
     signed = data.to_numpy(dtype=float)
     count = len(signed) - count_true(np.isnan(signed), 0)
-    positive = count_true(signed > 0, 0) / np.maximum(count, 1)
     # Only whether the median passes a threshold matters: a column with fewer than half of its values
-    # beyond the lower one cannot, so the (slow) NaN-aware median is taken of the other columns only.
+    # beyond the lower one cannot, so the (slow) NaN-aware median, and the share of positive values
+    # that matters only beside a median above 1.5, are taken of the other columns only.
     low = 1.5 if percent else 0.2
     med = np.zeros(signed.shape[1])
+    positive = np.zeros(signed.shape[1])
     maybe = count_true(signed > low, 0) + count_true(signed < -low, 0) >= count // 2
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing column's median
         if maybe.any():
             med[maybe] = np.nanmedian(np.abs(signed[:, maybe]), axis=0)
+            positive[maybe] = count_true(signed[:, maybe] > 0, 0) / np.maximum(count[maybe], 1)
     suspect = (count >= 5) & (((positive > 0.99) & (med > 1.5)) | ((not percent) & (med > 0.2)))
     if not suspect.any():
         return

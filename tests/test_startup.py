@@ -220,3 +220,42 @@ def test_a_study_command_freezes_its_imports_only_as_the_process_s_own_command(t
     done = subprocess.run([sys.executable, "-c", STUDY_GC_PROBE], capture_output=True, text=True, check=True,
                           cwd=tmp_path)
     assert done.stdout.strip().splitlines()[-1] == "FROZEN 0 True True", done.stdout + done.stderr
+
+
+BLAS_PROBE = """
+import os, sys
+from eventstudy.stats import startup
+if sys.argv[1] == "numpy-first":
+    import numpy
+startup.one_blas_thread_per_process()
+import numpy, threadpoolctl
+from eventstudy.stats.study import one_blas_thread
+known = startup.blas_loaded_with_one_thread()
+numpy_blas = [i for i in threadpoolctl.threadpool_info() if "numpy" in i["filepath"] and i["user_api"] == "blas"]
+with one_blas_thread() as limits:
+    asked = limits is not None  # threadpoolctl's limits object; nullcontext gives None
+print("BLAS", known, asked, sorted({i["num_threads"] for i in numpy_blas}), numpy_blas[0]["internal_api"])
+"""
+
+
+def _blas_probe(mode: str, **env: str) -> list[str]:
+    import os
+
+    environ = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    done = subprocess.run([sys.executable, "-c", BLAS_PROBE, mode], capture_output=True, text=True, check=True,
+                          env={**environ, **env})
+    return done.stdout.strip().splitlines()[-1].split()
+
+
+def test_the_engine_skips_threadpoolctl_only_where_numpy_s_blas_loaded_with_one_thread() -> None:
+    """threadpoolctl's scan of the loaded libraries (7-10 ms of a study's start) is skipped only
+    where the command line set one thread before numpy's BLAS loaded; the BLAS then runs one."""
+    _, known, asked, threads, api = _blas_probe("cli")
+    if api != "openblas":  # a numpy built on another BLAS: threadpoolctl is asked
+        assert (known, asked) == ("False", "True")
+        return
+    assert (known, asked, threads) == ("True", "False", "[1]")
+    # The user's own thread count: the engine limits the BLAS itself, as before.
+    assert _blas_probe("cli", OPENBLAS_NUM_THREADS="2")[1:3] == ["False", "True"]
+    # numpy loaded before the command line's setting could reach its BLAS: asked too.
+    assert _blas_probe("numpy-first")[1:3] == ["False", "True"]

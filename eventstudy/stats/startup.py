@@ -31,8 +31,34 @@ def one_blas_thread_per_process() -> None:
     ``stats.study.one_blas_thread``); OpenBLAS would still start a thread per core at import, whose
     spinning takes CPU from pandas' CSV parse and the chunk workers (about 0.2 s of a 10,000-event
     study's 2.1-2.3 s)."""
-    for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    global _blas_env_at_load
+    for name in _BLAS_THREADS.values():
         os.environ.setdefault(name, "1")
+    if "numpy" not in sys.modules:  # what numpy's BLAS will read when it loads
+        _blas_env_at_load = {name: os.environ[name] for name in _BLAS_THREADS.values()}
+
+
+# numpy's BLAS (its build configuration's name) and the variable that sets its threads at load.
+_BLAS_THREADS = {"scipy-openblas": "OPENBLAS_NUM_THREADS", "openblas": "OPENBLAS_NUM_THREADS",
+                 "mkl": "MKL_NUM_THREADS"}
+_blas_env_at_load: dict[str, str] | None = None
+
+
+def blas_loaded_with_one_thread() -> bool:
+    """Whether numpy's BLAS is known to run one thread: :func:`one_blas_thread_per_process` ran
+    before numpy loaded and the variable that BLAS reads said 1. Then the engine need not ask
+    threadpoolctl, whose scan of every loaded library takes 7-10 ms of a study's start once pandas,
+    pyarrow and scipy are in; for another BLAS, or numpy loaded first, it is asked."""
+    if _blas_env_at_load is None or "numpy" not in sys.modules:
+        return False
+    import numpy
+
+    try:
+        name = str(numpy.__config__.CONFIG["Build Dependencies"]["blas"]["name"]).lower()
+    except (AttributeError, KeyError, TypeError):
+        return False
+    var = _BLAS_THREADS.get(name)
+    return var is not None and _blas_env_at_load.get(var) == "1"
 
 
 def defer_numpy_tools() -> None:
