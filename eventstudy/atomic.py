@@ -20,9 +20,20 @@ if TYPE_CHECKING:  # pandas is imported where a CSV is written: the CLI's start 
     import pandas as pd
 
 
+_UMASK_LOCK = threading.Lock()
+
+
 def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
+    """The process's umask, read without changing it where Linux shows it (/proc/self/status);
+    elsewhere it can only be read by setting it, done under a lock so that two of our threads never
+    see, or leave behind, each other's temporary 0 (FileSet.write runs in several threads)."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    with _UMASK_LOCK:
+        mask = os.umask(0)
+        os.umask(mask)
     return mask
 
 

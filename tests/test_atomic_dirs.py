@@ -108,3 +108,49 @@ def test_files_written_into_a_generation_are_written_once(tmp_path: Path, monkey
     assert not atomic._staging
     atomic.write_text(tmp_path / "plain.txt", "x")  # outside a generation: the atomic path
     assert (tmp_path / "plain.txt").read_text() == "x"
+
+
+@pytest.mark.parametrize("proc", [True, False], ids=["proc-status", "set-and-restore"])
+def test_files_written_from_many_threads_keep_the_umask(tmp_path: Path, monkeypatch, proc: bool) -> None:
+    """FileSet.write runs in several threads (the study writes ar.csv in one, car.csv in another):
+    reading the umask never leaves the process with another thread's temporary 0, and every
+    temporary file gets the permissions the umask gives."""
+    import os
+    import threading
+
+    if not proc:  # a system without /proc: the umask is read by setting it, under a lock
+        real_open = open
+
+        def no_proc(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if str(path) == "/proc/self/status":
+                raise FileNotFoundError(path)
+            return real_open(path, *args, **kwargs)
+
+        monkeypatch.setattr("builtins.open", no_proc)
+    import sys
+
+    old, interval = os.umask(0o027), sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch between any two bytecodes: a race shows
+    try:
+        modes: list[int] = []
+        lock = threading.Lock()
+
+        def work(k: int) -> None:
+            for i in range(400):
+                fd, name = atomic.temp_file(tmp_path, f".t{k}-{i}.")
+                mode = os.fstat(fd).st_mode & 0o777
+                os.close(fd)
+                name.unlink()
+                with lock:
+                    modes.append(mode)
+
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert os.umask(0o027) == 0o027
+        assert set(modes) == {0o640} and len(modes) == 2400
+    finally:
+        sys.setswitchinterval(interval)
+        os.umask(old)

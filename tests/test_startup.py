@@ -165,11 +165,14 @@ def test_heavy_imports_pause_the_collector_then_freeze_what_they_loaded() -> Non
         with startup.heavy_imports():
             during = gc.isenabled()
             made = [[i] for i in range(1000)]  # tracked objects alive when the block ends
-        frozen = gc.get_freeze_count()
         assert not during and gc.isenabled()
-        assert frozen >= len(made)
+        assert gc.get_freeze_count() > len(made)
+        young = {id(o) for o in gc.get_objects()}  # the collector's generations, not the frozen
+        assert not any(id(o) in young for o in made)
         startup.release()
         assert gc.get_freeze_count() == 0
+        young = {id(o) for o in gc.get_objects()}
+        assert all(id(o) in young for o in made)
         startup.release()  # twice: nothing more to give back
         gc.freeze()  # a host that froze its own objects
         host = gc.get_freeze_count()
@@ -225,16 +228,25 @@ def test_a_study_command_freezes_its_imports_only_as_the_process_s_own_command(t
 BLAS_PROBE = """
 import os, sys
 from eventstudy.stats import startup
-if sys.argv[1] == "numpy-first":
+mode = sys.argv[1]
+if mode == "numpy-first":
     import numpy
 startup.one_blas_thread_per_process()
-import numpy, threadpoolctl
-from eventstudy.stats.study import one_blas_thread
+if mode == "host-later":  # a host ran a light command, then loads numpy its own way
+    os.environ["OPENBLAS_NUM_THREADS"] = "2"
+    import numpy
+with startup.heavy_imports():
+    import numpy, threadpoolctl
+    from eventstudy.stats.study import one_blas_thread
+if mode == "released":  # the command returned to its host, which may change the BLAS's threads
+    startup.release()
 known = startup.blas_loaded_with_one_thread()
 numpy_blas = [i for i in threadpoolctl.threadpool_info() if "numpy" in i["filepath"] and i["user_api"] == "blas"]
 with one_blas_thread() as limits:
     asked = limits is not None  # threadpoolctl's limits object; nullcontext gives None
-print("BLAS", known, asked, sorted({i["num_threads"] for i in numpy_blas}), numpy_blas[0]["internal_api"])
+    inside = sorted({i["num_threads"] for i in threadpoolctl.threadpool_info()
+                     if "numpy" in i["filepath"] and i["user_api"] == "blas"})
+print("BLAS", known, asked, inside, numpy_blas[0]["internal_api"])
 """
 
 
@@ -249,13 +261,18 @@ def _blas_probe(mode: str, **env: str) -> list[str]:
 
 def test_the_engine_skips_threadpoolctl_only_where_numpy_s_blas_loaded_with_one_thread() -> None:
     """threadpoolctl's scan of the loaded libraries (7-10 ms of a study's start) is skipped only
-    where the command line set one thread before numpy's BLAS loaded; the BLAS then runs one."""
+    where the command's own heavy imports loaded numpy's BLAS after the command line set one thread;
+    in every case the engine's products run on one BLAS thread."""
     _, known, asked, threads, api = _blas_probe("cli")
     if api != "openblas":  # a numpy built on another BLAS: threadpoolctl is asked
         assert (known, asked) == ("False", "True")
         return
     assert (known, asked, threads) == ("True", "False", "[1]")
     # The user's own thread count: the engine limits the BLAS itself, as before.
-    assert _blas_probe("cli", OPENBLAS_NUM_THREADS="2")[1:3] == ["False", "True"]
+    assert _blas_probe("cli", OPENBLAS_NUM_THREADS="2")[1:4] == ["False", "True", "[1]"]
     # numpy loaded before the command line's setting could reach its BLAS: asked too.
-    assert _blas_probe("numpy-first")[1:3] == ["False", "True"]
+    assert _blas_probe("numpy-first")[1:4] == ["False", "True", "[1]"]
+    # A host that loaded numpy itself after a light command, with its own setting.
+    assert _blas_probe("host-later")[1:4] == ["False", "True", "[1]"]
+    # Back in a host after the command: the host may have changed the threads since.
+    assert _blas_probe("released")[1:3] == ["False", "True"]

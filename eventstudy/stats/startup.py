@@ -27,28 +27,31 @@ NUMPY_TOOLS = ("f2py", "testing")
 
 def one_blas_thread_per_process() -> None:
     """One BLAS thread for the whole process, unless the environment says otherwise, set before
-    numpy loads. The engine's products are small and run with one thread anyway (threadpoolctl,
-    ``stats.study.one_blas_thread``); OpenBLAS would still start a thread per core at import, whose
-    spinning takes CPU from pandas' CSV parse and the chunk workers (about 0.2 s of a 10,000-event
-    study's 2.1-2.3 s)."""
-    global _blas_env_at_load
-    for name in _BLAS_THREADS.values():
+    numpy loads. The engine's products are small and run with one thread anyway
+    (``stats.study.one_blas_thread``: through threadpoolctl, unless :func:`blas_loaded_with_one_thread`);
+    OpenBLAS would still start a thread per core at import, whose spinning takes CPU from pandas'
+    CSV parse and the chunk workers (about 0.2 s of a 10,000-event study's 2.1-2.3 s)."""
+    for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
-    if "numpy" not in sys.modules:  # what numpy's BLAS will read when it loads
-        _blas_env_at_load = {name: os.environ[name] for name in _BLAS_THREADS.values()}
 
 
-# numpy's BLAS (its build configuration's name) and the variable that sets its threads at load.
+# numpy's BLAS (its build configuration's name) and the variable that sets its threads at load
+# (MKL's per-domain setting, when given, overrides its count).
 _BLAS_THREADS = {"scipy-openblas": "OPENBLAS_NUM_THREADS", "openblas": "OPENBLAS_NUM_THREADS",
                  "mkl": "MKL_NUM_THREADS"}
-_blas_env_at_load: dict[str, str] | None = None
+_OVERRIDES = {"MKL_NUM_THREADS": "MKL_DOMAIN_NUM_THREADS"}
+# The environment numpy's BLAS read when it loaded, taken only where :func:`heavy_imports` itself
+# loaded numpy; None once a host may have changed the BLAS since (after :func:`release`).
+_blas_env_at_load: dict[str, str | None] | None = None
 
 
 def blas_loaded_with_one_thread() -> bool:
-    """Whether numpy's BLAS is known to run one thread: :func:`one_blas_thread_per_process` ran
-    before numpy loaded and the variable that BLAS reads said 1. Then the engine need not ask
+    """Whether numpy's BLAS is known to run one thread: :func:`heavy_imports` loaded numpy, in a
+    command that has not returned to a host, with the variable that BLAS reads at 1 (the command
+    line sets it first: :func:`one_blas_thread_per_process`). Then the engine need not ask
     threadpoolctl, whose scan of every loaded library takes 7-10 ms of a study's start once pandas,
-    pyarrow and scipy are in; for another BLAS, or numpy loaded first, it is asked."""
+    pyarrow and scipy are in; for another BLAS, numpy loaded by someone else, or a host's process,
+    it is asked."""
     if _blas_env_at_load is None or "numpy" not in sys.modules:
         return False
     import numpy
@@ -58,7 +61,9 @@ def blas_loaded_with_one_thread() -> bool:
     except (AttributeError, KeyError, TypeError):
         return False
     var = _BLAS_THREADS.get(name)
-    return var is not None and _blas_env_at_load.get(var) == "1"
+    if var is None or _blas_env_at_load.get(var) != "1":
+        return False
+    return _OVERRIDES.get(var) is None or _blas_env_at_load.get(_OVERRIDES[var]) is None
 
 
 def defer_numpy_tools() -> None:
@@ -91,12 +96,18 @@ def heavy_imports() -> Iterator[None]:
     them all again: 15-30 ms apiece, one during the imports, one while a 10,000-event study lays out
     its events, and one more at the interpreter's exit. With the younger generations' share, 0.15 s
     of that study's 1.3 s (the collector's own time there: 80 ms before, 10 ms after). Objects made
-    later are collected as before. :func:`release` undoes the freeze when a command returns to a
-    host process that runs commands in-process (the tests)."""
-    global _froze
+    later are collected as before, and a frozen object is still freed when its last reference
+    goes. What freezing keeps is cyclic garbage already there: about 800 objects (0.2 MB) the
+    imports leave, and, for ``refresh``, which loads the statistics after its fetch, any of the
+    fetch's objects that later become unreachable cycles. :func:`release` undoes the freeze when a
+    command returns to a host process that runs commands in-process (the tests)."""
+    global _froze, _blas_env_at_load
     paused = gc.isenabled()
     gc.disable()
     try:
+        if "numpy" not in sys.modules:  # what numpy's BLAS reads as it loads, next line
+            names = {*_BLAS_THREADS.values(), *_OVERRIDES.values()}
+            _blas_env_at_load = {name: os.environ.get(name) for name in names}
         defer_numpy_tools()  # it imports numpy
         yield
     finally:
@@ -111,8 +122,11 @@ _froze = False
 
 
 def release() -> None:
-    """Give the objects :func:`heavy_imports` froze back to the garbage collector."""
-    global _froze
+    """Give the objects :func:`heavy_imports` froze back to the garbage collector (all of the
+    permanent generation: a host that froze objects of its own meanwhile gets them back too), and
+    forget what numpy's BLAS read at load: the host may change its threads from now on."""
+    global _froze, _blas_env_at_load
+    _blas_env_at_load = None
     if _froze:
         gc.unfreeze()
         _froze = False

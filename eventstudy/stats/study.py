@@ -126,7 +126,6 @@ class _Wide:
         self.values = values
         self.cols = {str(c): j for j, c in enumerate(frame.columns)}
         self._aligned: dict[int, np.ndarray] = {}
-        self._gaps: np.ndarray | None = None
 
     @classmethod
     def of(cls, returns: object) -> _Wide | None:
@@ -145,13 +144,8 @@ class _Wide:
     def column(self, symbol: str, on_sessions: bool) -> tuple[np.ndarray | None, pd.DatetimeIndex, np.ndarray]:
         """Where the security has days (None: every day of the frame), those days and its returns.
         Securities with every day share the frame's calendar and benchmarks instead of copies."""
-        j = self.cols[symbol]
-        v = self.values[:, j]
-        if on_sessions:
-            return None, self.index, v
-        if self._gaps is None:  # whole columns at once: one pass instead of one per security
-            self._gaps = np.isnan(self.values[1:]).any(axis=0)  # own trading days: the first return may be NaN
-        if not self._gaps[j]:
+        v = self.values[:, self.cols[symbol]]
+        if on_sessions or not np.isnan(v[1:]).any():  # own trading days: the first return may be NaN
             return None, self.index, v
         keep = ~np.isnan(v)
         keep[0] = True
@@ -428,8 +422,8 @@ class EventStudy:
         threads); a distributed engine's map goes here (benchmarks/dask_chunks.py: Dask).
 
         ``csv_dir``: also write the four CSVs there, as :meth:`StudyResult.to_csv` does (the same
-        files, changing together); ar, car and estimates need only pass 1, so they are written while
-        the battery's GRANK pass runs.
+        files, changing together); ar, car and estimates need only pass 1: ar.csv is written while
+        the battery runs (GRANK's pass included), car.csv and estimates.csv right after it.
         """
         from eventstudy.atomic import FileSet
 
@@ -481,6 +475,8 @@ class EventStudy:
                         seed=self.seed, convention=self.convention, sums=sums,
                         panels=lambda: grank.panels(plan, lambda: map_chunks(work, "second", plan)),
                     )
+                    if writing is not None and writing.done():
+                        writing.result()  # ar.csv failed already: no more tables
                     if files is not None:
                         result.write_car_and_estimates(files)
                 finally:
