@@ -23,6 +23,11 @@ import sys
 from collections.abc import Iterator
 
 NUMPY_TOOLS = ("f2py", "testing")
+# numpy's BLAS (its build configuration's name) and the variable that sets its threads at load
+# (MKL's per-domain setting, when given, overrides its count).
+_BLAS_THREADS = {"scipy-openblas": "OPENBLAS_NUM_THREADS", "openblas": "OPENBLAS_NUM_THREADS",
+                 "mkl": "MKL_NUM_THREADS"}
+_OVERRIDES = {"MKL_NUM_THREADS": "MKL_DOMAIN_NUM_THREADS"}
 
 
 def one_blas_thread_per_process() -> None:
@@ -31,15 +36,10 @@ def one_blas_thread_per_process() -> None:
     (``stats.study.one_blas_thread``: through threadpoolctl, unless :func:`blas_loaded_with_one_thread`);
     OpenBLAS would still start a thread per core at import, whose spinning takes CPU from pandas'
     CSV parse and the chunk workers (about 0.2 s of a 10,000-event study's 2.1-2.3 s)."""
-    for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    for name in dict.fromkeys(_BLAS_THREADS.values()):
         os.environ.setdefault(name, "1")
 
 
-# numpy's BLAS (its build configuration's name) and the variable that sets its threads at load
-# (MKL's per-domain setting, when given, overrides its count).
-_BLAS_THREADS = {"scipy-openblas": "OPENBLAS_NUM_THREADS", "openblas": "OPENBLAS_NUM_THREADS",
-                 "mkl": "MKL_NUM_THREADS"}
-_OVERRIDES = {"MKL_NUM_THREADS": "MKL_DOMAIN_NUM_THREADS"}
 # The environment numpy's BLAS read when it loaded, taken only where :func:`heavy_imports` itself
 # loaded numpy; None once a host may have changed the BLAS since (after :func:`release`).
 _blas_env_at_load: dict[str, str | None] | None = None

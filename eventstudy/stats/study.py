@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.errors import UserError
-from eventstudy.stats import chunked, engine, evidence, significance
+from eventstudy.stats import chunked, engine, evidence, significance, startup
 from eventstudy.stats.diagnostics import residual_diagnostics
 from eventstudy.stats.models import MODELS
 from eventstudy.stats.panel import Layout
@@ -475,9 +475,9 @@ class EventStudy:
                         seed=self.seed, convention=self.convention, sums=sums,
                         panels=lambda: grank.panels(plan, lambda: map_chunks(work, "second", plan)),
                     )
-                    if writing is not None and writing.done():
-                        writing.result()  # ar.csv failed already: no more tables
                     if files is not None:
+                        if writing is not None and writing.done():
+                            writing.result()  # ar.csv failed already: no more tables
                         result.write_car_and_estimates(files)
                 finally:
                     if writing is not None:
@@ -563,8 +563,6 @@ def one_blas_thread() -> AbstractContextManager:
     """The engine's matrix products are small (events x days by a vector, 2 x 2 inverses): BLAS
     threads cost more in hand-offs than they save, and on a busy machine several times the time
     (a 10,000-event study's GRANK: 0.3 s per chunk with 2 threads, 0.04 s with one)."""
-    from eventstudy.stats import startup
-
     if startup.blas_loaded_with_one_thread():  # the command line's process: nothing to limit
         return contextlib.nullcontext()
     from threadpoolctl import threadpool_limits
