@@ -29,6 +29,8 @@ from eventstudy.stats import startup  # numpy-free: the process's start, before 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from eventstudy.news.verdicts import Verdict
+
 # pandas and scipy are imported inside the commands that use them: `--help` and the light commands
 # stay fast (tests/test_startup.py checks that importing this module loads neither).
 
@@ -324,7 +326,6 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
             fallback: str, proxy: str | None) -> None:
     """Study every event in the events file, evaluate its claims, and write the reports."""
     with startup.heavy_imports():
-        from eventstudy.formatting import pct
         from eventstudy.news import pipeline
         from eventstudy.news.events import load_events
         from eventstudy.news.verdicts import evaluate as evaluate_claims
@@ -356,11 +357,21 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
     verdicts = evaluate_claims(result, store)
     paths = _publish(out_dir, lambda staged: write_reports(result, verdicts, staged), "report")
     for v in verdicts:
-        click.echo(f"[{v.verdict}] {v.event_id}: {v.claim.text}: measured {pct(v.measured)}")
-        for st in v.statements:
-            click.echo(f"    {st.question}: {st.answer} - {st.text}")
-        click.echo(f"    verdict: {v.verdict} - {v.reason}")
+        _echo_verdict(v, f"{v.event_id}: ")
     click.echo(f"wrote {len(paths)} file(s) to {out}/")
+
+
+def _echo_verdict(v: Verdict, prefix: str = "") -> None:
+    """A claim's two answers first (is it true; did the event do it), then the placebo, the three
+    statements and the verdict with its reason."""
+    click.echo(f"[{v.verdict}] {prefix}{v.claim.text}")
+    click.echo(f"    fact: {v.fact_text}")
+    click.echo(f"    cause: {v.cause_text}")
+    if v.placebo is not None:
+        click.echo(f"    {v.placebo.text()}")
+    for st in v.statements:
+        click.echo(f"    {st.question}: {st.answer} - {st.text}")
+    click.echo(f"    verdict: {v.verdict} - {v.reason}")
 
 
 # Every output folder generation holds this file, naming what wrote it: only such a folder (or a new

@@ -13,10 +13,11 @@ from synthetic import EVENTS_HEADER, bars, make_store, registry, sessions
 
 from eventstudy.data.securities import load_registry
 from eventstudy.data.store import PriceStore
+from eventstudy.news import answers as A
 from eventstudy.news import pipeline
 from eventstudy.news import verdicts as claims
 from eventstudy.news.events import load_events
-from eventstudy.news.verdicts import NO, NO_DATA, UNCLEAR, YES, Statement, combine
+from eventstudy.news.verdicts import NO, NO_DATA, UNCLEAR, YES
 
 SETTINGS = pipeline.Settings(bootstrap=199)
 
@@ -46,28 +47,76 @@ def answers(v: claims.Verdict) -> tuple[str, ...]:
 
 
 # -- the rule itself --------------------------------------------------------------------------------
-def _st(h: str, u: str, a: str) -> list[Statement]:
-    return [Statement("happened", h, "h"), Statement("unusual", u, "u"), Statement("attributable", a, "a")]
-
-
-@pytest.mark.parametrize(("h", "u", "a", "badges", "outcome", "reason"), [
-    (NO_DATA, NO_DATA, NO_DATA, (), claims.CANNOT_TELL, "no data"),
-    (NO, YES, YES, (), claims.NOT_SUPPORTED, "did not happen"),
-    (NO, UNCLEAR, UNCLEAR, ("low power",), claims.NOT_SUPPORTED, "did not happen"),
-    (YES, NO, YES, (), claims.NOT_SUPPORTED, "not unusual"),
-    (YES, NO, UNCLEAR, ("confounded",), claims.NOT_SUPPORTED, "not unusual"),
-    (YES, YES, YES, (), claims.SUPPORTED, "happened, was unusual"),
-    (YES, UNCLEAR, YES, ("low power",), claims.INCONCLUSIVE, "too little power"),
-    (YES, YES, UNCLEAR, ("confounded", "uncertain time"), claims.INCONCLUSIVE, "confounded, uncertain timing"),
-    (UNCLEAR, NO, YES, ("low coverage",), claims.INCONCLUSIVE, "too few members"),
-    (YES, YES, UNCLEAR, ("data problems", "price limit"), claims.INCONCLUSIVE, "data problems"),
-    (YES, NO_DATA, YES, (), claims.INCONCLUSIVE, "data problems"),
+@pytest.mark.parametrize(("fact", "cause", "outcome"), [
+    (A.NO_DATA, A.NO_DATA, claims.CANNOT_TELL),
+    (A.NO_DATA, A.NOT_APPLICABLE, claims.CANNOT_TELL),
+    (A.FALSE, A.YES, claims.NOT_SUPPORTED),
+    (A.FALSE, A.UNCLEAR, claims.NOT_SUPPORTED),
+    (A.TRUE, A.NO, claims.NOT_SUPPORTED),
+    (A.UNCLEAR, A.NO, claims.NOT_SUPPORTED),
+    (A.TRUE, A.YES, claims.SUPPORTED),
+    (A.TRUE, A.NOT_APPLICABLE, claims.SUPPORTED),
+    (A.TRUE, A.UNCLEAR, claims.INCONCLUSIVE),
+    (A.UNCLEAR, A.YES, claims.INCONCLUSIVE),
+    (A.TRUE, A.NO_DATA, claims.INCONCLUSIVE),
 ])
-def test_one_rule_for_every_claim(h: str, u: str, a: str, badges: tuple[str, ...], outcome: str,
-                                  reason: str) -> None:
-    got, why = combine(_st(h, u, a), badges)
-    assert got == outcome
-    assert reason in why
+def test_the_verdict_combines_the_two_answers(fact: str, cause: str, outcome: str) -> None:
+    assert A.verdict(fact, cause) == outcome
+
+
+@pytest.mark.parametrize(("op", "threshold", "measured", "fact"), [
+    (">", 0.17, 0.1881, A.TRUE), (">", 0.17, 0.16, A.FALSE), (">", 0.17, 0.1703, A.UNCLEAR),
+    ("<", -0.05, -0.08, A.TRUE), ("<", -0.05, 0.01, A.FALSE), (">=", 1.0, 1.2, A.TRUE),
+    ("~", 0.17, 0.165, A.TRUE), ("~", 0.17, 0.18, A.UNCLEAR), ("~", 0.17, 0.19, A.FALSE),
+    (">", 0.17, float("nan"), A.NO_DATA),
+])
+def test_fact_reads_the_wording(op: str, threshold: float, measured: float, fact: str) -> None:
+    assert A.fact(op, threshold, measured) == fact
+
+
+def test_cause_needs_time_and_no_confounder_for_a_yes_and_an_interval_for_a_no() -> None:
+    sig = A.Evidence(A.YES, 0.2, 0.01, 0.1, 0.3)
+    clean = A.Context(day0_claim=True, time_known=True)
+    assert A.cause(sig, clean) == (A.YES, ())
+    assert A.cause(sig, A.Context(day0_claim=True, time_known=False)) == (A.UNCLEAR, (A.UNCERTAIN_TIMING,))
+    # The time of day does not bear on a claim that is not about day 0.
+    assert A.cause(sig, A.Context(day0_claim=False, time_known=False)) == (A.YES, ())
+    got = A.cause(sig, A.Context(day0_claim=True, time_known=True, confounders=("x",)))
+    assert got == (A.UNCLEAR, (A.CONFOUNDED,))
+    assert A.cause(None, clean) == (A.NOT_APPLICABLE, ())
+    # A non-significant test alone is never a no: only an interval that excludes the claimed size.
+    est = np.random.default_rng(1).standard_t(4, 240) * 0.02
+    wide = A.single(0.01, 0.6, est, ">", 0.17)
+    assert wide.answer == A.NO and wide.high < 0.17
+    near = A.single(0.12, 0.03, est, ">", 0.17)
+    assert near.answer == A.YES
+    few = A.single(0.01, 0.6, est[:30], ">", 0.17)
+    assert few.answer == A.UNCLEAR and few.reasons == (A.SHORT_HISTORY,)
+    assert not np.isfinite(few.high)
+
+
+def test_a_group_with_one_dominant_member_is_never_a_no() -> None:
+    # Six of six up, one member +20%: the lead test is not significant, the rank test is.
+    ars = np.array([0.20, 0.03, 0.025, 0.02, 0.03, 0.035])
+    ev = A.group(ars, lead_p=0.38, rank_p=0.03, rank_value=2.2, r=0.4, op=">", threshold=0.0)
+    assert ev.answer == A.UNCLEAR and A.TESTS_DISAGREE in ev.reasons
+    # Even a claimed size the interval excludes is not a no while the rank test finds the move.
+    ev = A.group(ars, lead_p=0.38, rank_p=0.03, rank_value=2.2, r=0.4, op=">", threshold=0.5)
+    assert ev.answer == A.UNCLEAR
+    ev = A.group(ars, lead_p=0.38, rank_p=0.5, rank_value=0.2, r=0.4, op=">", threshold=0.5)
+    assert ev.answer == A.NO
+
+
+def test_group_lead_matches_the_batterys_kp_bmp(tmp_path: Path) -> None:
+    rally = {s: {"2024-06-04": 0.03} for s in ("AAA", "BBB", "CCC")}
+    store = make_store(tmp_path / "home", rally, idio=0.01)
+    run, _ = run_claims(tmp_path, store, [claim_row("e", "2024-06-04", "tech", 'group_rally(tech) > 0% ""rallied""')])
+    res = run.analyses[0].sample("tech").result
+    day0 = res.ar[res.ar["day"] == 0]
+    stat, p = A.group_lead((day0["abnormal_return"] / day0["sd"]).to_numpy()[None, :], res.mean_correlation)
+    lead = res.tests[(res.tests["scope"] == "day") & (res.tests["day"] == 0)].iloc[0]
+    assert lead["statistic"] == "KP-adjusted BMP"
+    assert stat[0] == pytest.approx(lead["value"], rel=1e-9) and p[0] == pytest.approx(lead["p_value"], rel=1e-9)
 
 
 # -- each outcome on data ------------------------------------------------------------------------------
@@ -112,11 +161,12 @@ def test_not_supported_when_a_market_move_explains_it_and_the_test_could_see_it(
                   'session_return(AAA) > 5% ""jumped""; group_rally(tech) > 0% ""rallied""')])
     single, group = got["session_return"], got["group_rally"]
     assert single.measured > 0.05 and answers(single)[:2] == (YES, NO)
-    assert single.verdict == claims.NOT_SUPPORTED and "not unusual" in single.reason
-    assert single.extra["mde"] < single.measured  # the SQ test had the power to see such a move
-    assert answers(group)[:2] == (YES, NO) and group.verdict == claims.NOT_SUPPORTED
+    assert single.fact == A.TRUE and single.cause == A.NO and single.verdict == claims.NOT_SUPPORTED
+    assert "ordinary" in single.reason and single.extra["effect_high"] < 0.05  # the interval excludes 5%
+    # "Rallied" names no size: an abnormal move near zero is not evidence against it, so the
+    # cause stays unclear (never a no from a non-significant test).
+    assert group.fact == A.TRUE and group.cause == A.UNCLEAR and group.verdict == claims.INCONCLUSIVE
     assert group.extra["up"] == 3 and group.extra["coverage"] == 1.0
-    assert group.extra["mde"] < group.extra["mean_raw_return"]
 
 
 def test_group_rally_supported_under_the_robust_test(tmp_path: Path) -> None:
@@ -148,7 +198,7 @@ def test_inconclusive_with_too_little_power_on_a_short_history(tmp_path: Path) -
     v = v["session_return"]
     assert v.extra["sq_days"] < 39
     assert answers(v) == (YES, UNCLEAR, YES) and v.verdict == claims.INCONCLUSIVE
-    assert "too little power" in v.reason and "low power" in v.badges
+    assert "too little history" in v.reason and "low power" in v.badges
     assert "market-adjusted (fallback)" in v.statements[1].text
 
 
@@ -167,7 +217,8 @@ def test_no_fallback_leaves_no_abnormal_return_and_says_so(tmp_path: Path) -> No
     assert (res["model"] == "market").all() and res["abnormal_return"].isna().all()
     assert res["note"].str.contains("--fallback none").all()
     v = claims.evaluate(run, store)[0]
-    assert answers(v) == (YES, NO_DATA, YES) and v.verdict == claims.INCONCLUSIVE and "data problems" in v.reason
+    assert answers(v) == (YES, NO_DATA, YES) and v.verdict == claims.INCONCLUSIVE and "no abnormal return" in v.reason
+    assert v.fact == "true" and v.cause == "no data"
 
 
 def test_inconclusive_when_confounded_and_identical_studies_are_shared(tmp_path: Path) -> None:
@@ -327,3 +378,28 @@ def test_claims_json_is_valid_against_its_schema(tmp_path: Path) -> None:
         jsonschema.validate(broken, claims_json.schema())
     frame = pd.read_csv(tmp_path / "out" / "claims.csv")
     assert {"happened", "unusual", "attributable", "badges", "p_holm", "p_bh"} <= set(frame.columns)
+
+
+def test_a_group_day_all_up_with_one_outlier_is_never_ruled_out(tmp_path: Path) -> None:
+    """Six of six members up, one +20%: the outlier makes the lead test's spread large, which is
+    no evidence that the move was ordinary; and the outlier's own claim gets its own robustness."""
+    from synthetic import SECURITIES
+
+    members = [f"S{k}" for k in range(1, 7)]
+    text = SECURITIES + "".join(f"{m},Member {m},NYSE,USD,^BM,,chips,stock,\n" for m in members)
+    (tmp_path / "securities.csv").write_text(text, encoding="utf-8")
+    reg = load_registry(tmp_path / "securities.csv")
+    jumps = {m: {"2024-06-04": size} for m, size in zip(members, (0.20, 0.03, 0.04, 0.05, 0.035, 0.045),
+                                                          strict=True)}
+    store = make_store(tmp_path / "home", jumps, symbols=tuple(members))
+    got = evaluate(tmp_path, store, [claim_row(
+        "e", "2024-06-04", "chips",
+        'group_rally(chips) > 0% ""chip stocks rallied""; session_return(S1) > 15% ""S1 jumped 15%""')], reg)
+    group, own = got["group_rally"], got["session_return"]
+    assert group.extra["up"] == 6 and group.fact == A.TRUE
+    assert group.cause != A.NO and group.verdict != claims.NOT_SUPPORTED
+    assert "GRANK" in group.statements[1].text  # the rank test is reported beside the lead test
+    assert own.robustness is not None and group.robustness is not None
+    own_run = own.robustness.iloc[0]
+    assert own_run["value"] == pytest.approx(own.extra["abnormal_return"])  # S1's own AR, not the group mean
+    assert own_run["statistic"] == "SQ" and group.robustness.iloc[0]["statistic"] == "KP-adjusted BMP"

@@ -294,7 +294,7 @@ def test_two_listing_events_for_one_symbol(tmp_path: Path) -> None:
 
 def test_bad_claim_in_file_reports_row_line(tmp_path: Path) -> None:
     # A multi-line quoted title pushes the next record down: lines are physical lines.
-    rows = [{**BASE, "title": "Zhipu\nlists"}, {**GLM, "claims": 'session_return(2513.HK) ~ 17% "x"'}]
+    rows = [{**BASE, "title": "Zhipu\nlists"}, {**GLM, "claims": 'session_return(2513.HK) = 17% "x"'}]
     err = error_of(write_rows(tmp_path, rows))
     assert (err.line, err.field) == (4, "claims")
     assert "expected an operator" in str(err)

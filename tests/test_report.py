@@ -125,10 +125,13 @@ def test_write_reports_synthetic(tmp_path: Path) -> None:
     for v, row in zip(verdicts, cl.itertuples(index=False), strict=True):
         assert row.event_id == v.event_id and row.claim == v.claim.text and row.verdict == v.verdict
         assert row.measured == v.measured  # full precision round trip
-        cls = {"supported": "ok", "not supported": "no"}[v.verdict]
-        assert re.search(rf'<span class="verdict {cls}">{v.verdict}</span><span class="measured">'
-                         rf"{re.escape(pct(v.measured))}</span>", index)
-        assert f"### {v.verdict.upper()} {pct(v.measured)}: “{v.claim.text}”" in index_md
+        # The headline is the fact with the number the claim names, then the cause, then the verdict.
+        cls = {"true": "ok", "false": "no", "unclear": "unclear"}[v.fact]
+        assert re.search(rf'<span class="verdict {cls}">{v.fact}</span><span class="measured">'
+                         rf"{re.escape(pct(v.measured))}</span> <span class=\"claimed\">claim: ", index)
+        assert f"### {v.fact.upper()} {pct(v.measured)} (claim: " in index_md and v.claim.text in index_md
+        assert re.search(rf'<strong>Caused by [^<]*\?</strong> <span class="answer [a-z]+">{v.cause}</span>', index)
+        assert f"Verdict: <strong>{v.verdict}</strong>" in index
     # results.csv keeps returns as fractions at full precision.
     res = pd.read_csv(out / "results.csv")
     day0 = res[(res.event_id == "ev1") & (res.symbol == "AAA") & (res.window == "[0,0]")]
@@ -312,8 +315,11 @@ def test_real_glm_image_report(real_dir: Path, tmp_path: Path) -> None:
     index = _read(out / "index.html")
     session = next(v for v in verdicts if v.event_id == "glm-image" and v.claim.kind == "session_return")
     assert pct(session.measured) == "+18.81%"
-    cls = {"supported": "ok", "not supported": "no", "inconclusive": "unclear"}[session.verdict]
-    assert f'<span class="verdict {cls}">{session.verdict}</span><span class="measured">+18.81%</span>' in index
+    assert session.fact == "true" and session.cause == "unclear"
+    assert ('<span class="verdict ok">true</span><span class="measured">+18.81%</span> '
+            '<span class="claimed">claim: more than 17%</span>') in index
+    assert "Caused by Zhipu releases GLM-Image?</strong> <span class=\"answer unclear\">unclear</span>" in index
+    assert "ordinary days of the same stock" in index  # the placebo line on the card
     page = _read(out / "events" / "glm-image.html")
     assert "Did it happen?" in page
     assert "Robustness" in page and "SQ test" in page

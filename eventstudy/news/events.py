@@ -23,12 +23,14 @@ import pandas as pd
 
 from eventstudy.data.securities import CsvRecord, Registry, read_csv_records, split_list
 from eventstudy.errors import UserError
+from eventstudy.news.answers import about_band
 
 CLAIM_KINDS: tuple[str, ...] = ("session_return", "since_listing", "group_rally")
 # Kinds whose target is one security; group_rally's target is a group. Checked against the registry.
 SYMBOL_CLAIMS: frozenset[str] = frozenset({"session_return", "since_listing"})
 GROUP_CLAIMS: frozenset[str] = frozenset({"group_rally"})
-CLAIM_OPS: tuple[str, ...] = (">", ">=", "<", "<=")
+# "~" is "about": true within a band around the figure (news.answers.about_band).
+CLAIM_OPS: tuple[str, ...] = (">", ">=", "<", "<=", "~")
 CERTAINTIES: tuple[str, ...] = ("confirmed", "uncertain")
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("id", "date", "timezone", "title", "source", "targets")
@@ -39,6 +41,7 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
     "<": operator.lt,
     "<=": operator.le,
+    "~": lambda value, figure: abs(value - figure) <= about_band(figure),
 }
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -105,7 +108,7 @@ def format_claims(claims: Iterable[Claim]) -> str:
 
 _TARGET_RE = re.compile(r"[A-Za-z0-9^][A-Za-z0-9^._=-]*")
 _KIND_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_OP_TOKEN = re.compile(r">=|<=|>|<")
+_OP_TOKEN = re.compile(r">=|<=|>|<|~")
 _NUMBER_TOKEN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _QUOTE_TOKEN = re.compile(r'"([^"]*)"')
 _GRAMMAR = 'KIND(TARGET) OP VALUE "QUOTE", e.g. session_return(2513.HK) > 17% "rose more than 17%"'

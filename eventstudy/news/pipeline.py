@@ -72,6 +72,7 @@ class Sample:
     same_study: list[Event] = field(default_factory=list)
     index_line: IndexLine | None = None
     robustness: pd.DataFrame | None = None  # news.robustness.COLUMNS, for targets that claims name
+    benchmarks: dict[str, Security] = field(default_factory=dict)  # studied symbol -> its benchmark
 
     @property
     def is_group(self) -> bool:
@@ -95,6 +96,9 @@ class EventAnalysis:
     quality: dict[str, str]  # symbol -> one-line quality summary of its stored prices
     window_end: dict[str, pd.Timestamp] = field(default_factory=dict)  # symbol -> last session of the window
     overlaps: list[Overlap] = field(default_factory=list)  # other events inside this one's window
+    # Claimed target -> the robustness table of that target alone: a group's for a group claim, a
+    # security's own for a claim about one security, even when it is studied inside a group.
+    claim_robustness: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def confounders(self) -> list[tuple[Event, str]]:
@@ -344,7 +348,7 @@ def _study_sample(
         )
         ctx.cache[key] = study.fit()
     result = ctx.cache.get(key) if rows else None
-    return Sample(target, secs, day0, result, missing), bench_of
+    return Sample(target, secs, day0, result, missing, benchmarks=bench_of), bench_of
 
 
 def _page_extras(sample: Sample, bench_of: dict[str, Security],
@@ -486,7 +490,7 @@ def _robustness(event: Event, sample: Sample, ctx: _Context) -> pd.DataFrame:
                 note = "; ".join(x for x in (note, "fallback: " + ", ".join(sorted(models))) if x)
         rows.append({"variant": v.label, "model": v.model, "benchmark": bench,
                      "estimation": v.estimation.window.label, **key, "note": note})
-    return pd.DataFrame(rows, columns=robustness.COLUMNS)
+    return robustness.merge_identical(pd.DataFrame(rows, columns=robustness.COLUMNS))
 
 
 def analyse_event(event: Event, all_events: Sequence[Event], ctx: _Context) -> EventAnalysis:
@@ -506,6 +510,14 @@ def analyse_event(event: Event, all_events: Sequence[Event], ctx: _Context) -> E
         samples.append(sample)
         prices.update(p)
         quality.update(q)
+    claim_robustness = {s.target: s.robustness for s in samples if s.robustness is not None}
+    for c in event.claims:
+        # A claim about one security studied inside a group gets its own table, not the group's.
+        if c.target in claim_robustness or not registry.is_symbol(c.target):
+            continue
+        own, _ = _study_sample(event, c.target, [registry.get(c.target)], ctx)
+        if own.result is not None:
+            claim_robustness[c.target] = _robustness(event, own, ctx)
     day0 = {k: v for s in samples for k, v in s.day0.items()}
     if not day0:
         # No prices: still place the window on the first target's exchange to list confounders.
@@ -515,7 +527,7 @@ def analyse_event(event: Event, all_events: Sequence[Event], ctx: _Context) -> E
     overlaps = _overlaps(event, day0, all_events, registry, settings.window)
     window_end = {sym: end for s in samples for sym, d in s.day0.items()
                   if (end := _window_end(registry.get(sym).exchange, d, settings.window)) is not None}
-    return EventAnalysis(event, samples, prices, quality, window_end, overlaps)
+    return EventAnalysis(event, samples, prices, quality, window_end, overlaps, claim_robustness)
 
 
 def _link_identical(analyses: list[EventAnalysis]) -> None:

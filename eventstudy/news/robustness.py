@@ -64,11 +64,35 @@ def day0_key(result: StudyResult) -> dict[str, object]:
             "p_value": float(lead["p_value"].iloc[0]) if len(lead) else np.nan, "n": n}
 
 
+def merge_identical(table: pd.DataFrame) -> pd.DataFrame:
+    """Variants that are in fact one computation (the same number, p and sample: e.g. every model
+    replaced by the same market-adjusted fallback on a short history) become one row naming all of
+    them, with the model that was in fact used; rows that could not be computed stay as they are."""
+    if table.empty:
+        return table
+    value, p = table["value"].astype(float), table["p_value"].astype(float)
+    done = np.isfinite(value) & np.isfinite(p)
+    keys = [(round(float(v), 12), round(float(q), 12), str(s), n) if ok else ("row", i)
+            for i, (v, q, s, n, ok) in enumerate(zip(value, p, table["statistic"], table["n"], done, strict=True))]
+    rows = []
+    for key in dict.fromkeys(keys):
+        same = table[[k == key for k in keys]]
+        row = same.iloc[0].to_dict()
+        if len(same) > 1:
+            row["variant"] = " = ".join(str(x) for x in same["variant"])
+            used = sorted({n.split("fallback: ", 1)[1] for n in same["note"].astype(str) if "fallback: " in n})
+            row["model"] = ", ".join(used) if used else ", ".join(dict.fromkeys(str(m) for m in same["model"]))
+            row["note"] = ("the same computation under each of these settings"
+                           + (" (a fallback: too little history for the models asked for)" if used else ""))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=table.columns)
+
+
 def stability(table: pd.DataFrame) -> tuple[bool | None, str]:
     """Whether the computed variants agree on the sign and on significance at 5%, and a sentence."""
     ok = table[np.isfinite(table["value"].astype(float)) & np.isfinite(table["p_value"].astype(float))]
     if len(ok) < 2:
-        return None, "robustness: fewer than two variants could be computed"
+        return None, "robustness: fewer than two distinct variants could be computed"
     signs = set(np.sign(ok["value"].astype(float)))
     sig = set(ok["p_value"].astype(float) < ALPHA)
     lo, hi = ok["p_value"].min(), ok["p_value"].max()

@@ -1,37 +1,27 @@
-"""Claims to verdicts: three statements per claim, combined by one rule for every kind of claim.
+"""Claims to verdicts: two answers per claim (is it true; did the event do it), three statements
+behind them, and one word combined from the two.
 
-Each claim gets three separate statements, each answered ``yes``, ``no``, ``unclear`` or ``no data``
-with one plain sentence holding its numbers:
+Each claim gets three statements, answered ``yes``, ``no``, ``unclear`` or ``no data`` with one plain
+sentence holding its numbers:
 
-- **happened**: did the move the claim names happen? The claim's own quantity against its
-  threshold: the raw close-to-close return on day 0 (``session_return``), the return from the
-  offer price (``since_listing``), the members' mean raw return with most of them moving the
-  claimed way (``group_rally``; ``unclear`` when fewer than half the members, or fewer than two,
-  have prices on day 0).
-- **unusual**: was it unusual for this security or group? The abnormal return and the test that
-  leads for it: the SQ test (Gelbach, Helland & Klick 2013) for one security, the
-  Kolari-Pynnonen adjusted BMP for a group on one date, a t of the market-adjusted return over
-  the period for ``since_listing``. ``yes`` when p < 5% in the claimed direction; ``no`` when p < 5%
-  against it, or when p >= 5% although the test had the power to see the move (its minimum
-  detectable effect at 80% power is no larger than the move in question: the larger of the claimed
-  and the measured move); ``unclear`` when it did not have that power ("low power").
-- **attributable**: can the move be tied to this event? ``yes`` unless another event shares a
-  studied security and day 0 ("confounded"), the announcement time is uncertain ("uncertain
-  time"), or the prices behind the claim have quality problems on the days it rests on ("data
-  problems"); then ``unclear``.
+- **happened**: the claim's own quantity against its wording: the raw close-to-close return on day 0
+  (``session_return``), the return from the offer price (``since_listing``), the members' mean raw
+  return with most of them moving the claimed way (``group_rally``; ``unclear`` when fewer than half
+  the members, or fewer than two, have prices on day 0).
+- **unusual**: the abnormal return under the test that leads for it (the SQ test for one security,
+  the Kolari-Pynnonen adjusted BMP for a group on one date with GRANK beside it, a t of the
+  market-adjusted return over the period for ``since_listing``): ``yes`` when significant the claimed
+  way, ``no`` when the effect's interval (99% for one security, 95% for a group) excludes the
+  claimed size, otherwise ``unclear``.
+- **attributable**: confounders on day 0, the announcement time (for claims about day 0) and data
+  problems on the sessions the claim rests on.
 
-The rule (the same for every claim kind):
-
-1. ``cannot tell`` when *happened* has no data.
-2. ``not supported`` when *happened* is no, or it is yes and *unusual* is no.
-3. ``supported`` when all three are yes.
-4. ``inconclusive`` otherwise, with the reasons: too few members, too little power, confounded,
-   uncertain timing, data problems.
-
-A close at an A-share daily price limit is flagged ("price limit") in any verdict that rests on
-that day; it censors the move (the price could not go further) but does not change the outcome.
-The robustness table (other models, benchmarks and estimation windows) and the p-values adjusted
-across claims (Holm, Benjamini-Hochberg) are reported beside the verdict and do not change it.
+From them, :mod:`eventstudy.news.answers` gives ``fact`` (true / false / unclear / no data) and
+``cause`` (yes / no / unclear / not applicable / no data) and combines them into the verdict
+(supported, not supported, inconclusive, cannot tell). Beside them, without changing them: a placebo
+calibration on the claim's own securities (:mod:`eventstudy.news.placebo`), a close at an A-share
+daily price limit ("price limit"), the claim's own robustness table and the p-values adjusted across
+claims (Holm, Benjamini-Hochberg).
 """
 
 from __future__ import annotations
@@ -46,21 +36,23 @@ from scipy import special
 from eventstudy.data.limits import shipped as limits_shipped
 from eventstudy.data.store import PriceStore
 from eventstudy.formatting import pct, pvalue
-from eventstudy.news import robustness
+from eventstudy.news import answers, placebo, robustness
+from eventstudy.news.answers import Evidence
 from eventstudy.news.events import Claim, Event, listing_event
 from eventstudy.news.pipeline import EventAnalysis, IndexLine, Prices, RunResult, Sample
 from eventstudy.stats import evidence, multiple
 
-SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE, CANNOT_TELL = "supported", "not supported", "inconclusive", "cannot tell"
+SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE, CANNOT_TELL = (answers.SUPPORTED, answers.NOT_SUPPORTED, answers.INCONCLUSIVE,
+                                                       answers.CANNOT_TELL)
 OUTCOMES = (SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE, CANNOT_TELL)
-ALPHA = 0.05
+ALPHA = answers.ALPHA
 YES, NO, UNCLEAR, NO_DATA = "yes", "no", "unclear", "no data"
 QUESTIONS = ("happened", "unusual", "attributable")
-BADGES = ("low coverage", "low power", "confounded", "uncertain time", "data problems", "price limit")
-# The reason an inconclusive verdict gives for each badge (price limits do not make it inconclusive).
-BADGE_REASON = {"low coverage": "too few members", "low power": "too little power", "confounded": "confounded",
-                "uncertain time": "uncertain timing", "data problems": "data problems"}
+BADGES = ("low coverage", "low power", "tests disagree", "confounded", "uncertain time", "data problems",
+          "price limit")
 MIN_COVERAGE = 0.5
+# The statements' answers from the two answers' vocabulary.
+_HAPPENED = {answers.TRUE: YES, answers.FALSE: NO, answers.UNCLEAR: UNCLEAR, answers.NO_DATA: NO_DATA}
 
 
 @dataclass(frozen=True)
@@ -76,7 +68,7 @@ class Statement:
 class Verdict:
     event_id: str
     claim: Claim
-    measured: float
+    measured: float  # the quantity the claim names (the group's mean raw return for a rally)
     verdict: str
     reason: str
     extra: dict[str, object]
@@ -86,6 +78,17 @@ class Verdict:
     title: str = ""
     robustness: pd.DataFrame | None = None
     provenance: dict[str, dict[str, str]] = field(default_factory=dict)  # symbol -> source, last_date, ...
+    fact: str = answers.NO_DATA  # true | false | unclear | no data
+    fact_text: str = ""
+    cause: str = answers.NO_DATA  # yes | no | unclear | not applicable | no data
+    cause_text: str = ""
+    placebo: placebo.Placebo | None = None
+    fact_why: str = ""  # what was measured, for the card beside the headline
+    cause_why: str = ""  # the cause's explanation without its question and answer
+
+    @property
+    def cause_question(self) -> str:
+        return f"Caused by {event_name(self.title)}?"
 
     def statement(self, question: str) -> Statement | None:
         return next((s for s in self.statements if s.question == question), None)
@@ -101,91 +104,225 @@ class Verdict:
             "measured": self.measured,
             "verdict": self.verdict,
             "reason": self.reason,
+            "fact": self.fact,
+            "cause": self.cause,
+            "fact_text": self.fact_text,
+            "cause_text": self.cause_text,
         }
         for q in QUESTIONS:
             s = self.statement(q)
             out[q] = s.answer if s else ""
             out[f"{q}_text"] = s.text if s else ""
         out["badges"] = "; ".join(self.badges)
+        out["placebo_text"] = self.placebo.text() if self.placebo is not None else ""
         return {**out, **self.extra}
 
 
-# -- the rule --------------------------------------------------------------------------------------
-def combine(statements: Sequence[Statement], badges: Sequence[str]) -> tuple[str, str]:
-    """The one rule: three statements (and the badges they raised) -> (outcome, reason)."""
-    by = {s.question: s for s in statements}
-    happened, unusual, attributable = by["happened"], by["unusual"], by["attributable"]
-    if happened.answer == NO_DATA:
-        return CANNOT_TELL, f"no data: {happened.text}"
-    if happened.answer == NO:
-        return NOT_SUPPORTED, f"the move did not happen: {happened.text}"
-    if happened.answer == YES and unusual.answer == NO:
-        return NOT_SUPPORTED, f"the move was not unusual: {unusual.text}"
-    if all(s.answer == YES for s in (happened, unusual, attributable)):
-        return SUPPORTED, "the move happened, was unusual and can be tied to the event"
-    reasons = [BADGE_REASON[b] for b in badges if b in BADGE_REASON]
-    if unusual.answer == NO_DATA and "data problems" not in badges:
-        reasons.append("data problems")
-    return INCONCLUSIVE, ", ".join(dict.fromkeys(reasons)) or "a statement is unclear"
+# -- the two answers and the verdict ----------------------------------------------------------------
+def event_name(title: str) -> str:
+    """A short name for the event in "Caused by ...?": the title up to its first comma or colon."""
+    short = title.split(",")[0].split(":")[0].strip()
+    return short if len(short) <= 60 else short[:57].rstrip() + "..."
+
+
+def _fact_text(c: Claim, fact: str, measured: float, what: str) -> str:
+    if fact == answers.NO_DATA:
+        return f"NO DATA: {what}"
+    return f"{fact.upper()} {pct(measured)}, claim: {claim_wording(c)} ({what})"
+
+
+def _figure(x: float) -> str:
+    return f"{x * 100:+g}%" if x < 0 else f"{x * 100:g}%"
+
+
+def claim_wording(c: Claim) -> str:
+    """The claim's comparison in words: "more than 17%", "about 17%", "a rise" for "> 0%"."""
+    if c.threshold == 0 and c.op in (">", "<"):
+        return "a rise" if c.op == ">" else "a fall"
+    words = {">": "more than", ">=": "at least", "<": "less than", "<=": "at most", "~": "about"}
+    return f"{words[c.op]} {_figure(c.threshold)}"
 
 
 def _verdict(a: EventAnalysis, c: Claim, measured: float, statements: list[Statement], badges: list[str],
-             extra: dict[str, object], sample: Sample | None = None, table: pd.DataFrame | None = None) -> Verdict:
+             extra: dict[str, object], *, fact: str, fact_what: str, cause: tuple[str, str],
+             table: pd.DataFrame | None = None, calibration: placebo.Placebo | None = None) -> Verdict:
     ordered = tuple(b for b in BADGES if b in badges)
-    outcome, reason = combine(statements, ordered)
-    if outcome == INCONCLUSIVE and extra.get("confounders"):
-        reason = reason.replace("confounded", f"confounded by {str(extra['confounders']).replace('; ', ', ')}", 1)
-    if table is None and sample is not None:
-        table = sample.robustness
+    cause_answer, cause_why = cause
+    cause_text = f"Caused by {event_name(a.event.title)}? {cause_answer.upper()}: {cause_why}"
+    outcome = answers.verdict(fact, cause_answer)
+    reason = f"fact {fact}, cause {cause_answer}"
+    if outcome == INCONCLUSIVE:
+        why = [r for r in ("too few members",) if "low coverage" in ordered and fact == answers.UNCLEAR]
+        why += [r for r in str(extra.get("cause_reasons") or "").split("; ") if r]
+        if fact == answers.UNCLEAR and not why:
+            why.append("the measured move is at the claim's threshold")
+        reason = ", ".join(dict.fromkeys(why)) or reason
+        if extra.get("confounders"):
+            reason = reason.replace("confounded", f"confounded by {str(extra['confounders']).replace('; ', ', ')}", 1)
+    elif outcome == NOT_SUPPORTED:
+        reason = (f"the move did not happen: {statements[0].text}" if fact == answers.FALSE
+                  else "the move was ordinary for this " + ("group" if c.kind == "group_rally" else "stock"))
+    elif outcome == SUPPORTED:
+        reason = ("the move happened, was unusual and can be tied to the event" if cause_answer == answers.YES
+                  else "the level holds (a level implies no single cause)")
+    elif outcome == CANNOT_TELL:
+        reason = f"no data: {fact_what}"
     if table is not None and not table.empty:
         stable, text = robustness.stability(table)
         extra["robust"] = "" if stable is None else ("stable" if stable else "not stable")
         reason += f"; {text}"
     if "price limit" in ordered:
         reason += "; a close at the daily price limit censors the move"
+    if calibration is not None:
+        extra.update(calibration.numbers())
     return Verdict(a.event.id, c, measured, outcome, reason, extra, tuple(statements), ordered, a.event.source,
-                   a.event.title, table)
+                   a.event.title, table, fact=fact, fact_text=_fact_text(c, fact, measured, fact_what),
+                   cause=cause_answer, cause_text=cause_text, placebo=calibration, fact_why=fact_what,
+                   cause_why=cause_why)
 
 
 def _no_data(a: EventAnalysis, c: Claim, why: str) -> Verdict:
     st = [Statement("happened", NO_DATA, why), Statement("unusual", NO_DATA, "no abnormal return without prices"),
           Statement("attributable", NO_DATA, "nothing to attribute")]
-    return _verdict(a, c, np.nan, st, [], {})
+    cause = (answers.NOT_APPLICABLE, "a level since listing is not one event's move") if (
+        c.kind == "since_listing") else (answers.NO_DATA, "no prices to measure an abnormal move")
+    return _verdict(a, c, np.nan, st, [], {}, fact=answers.NO_DATA, fact_what=why, cause=cause)
 
 
 def _direction(c: Claim) -> int:
-    return -1 if c.op.startswith("<") else 1
+    return answers.direction(c.op, c.threshold)
+
+
+def _unusual_answer(ev: Evidence) -> tuple[str, list[str]]:
+    badges = []
+    if answers.LOW_POWER in ev.reasons or answers.SHORT_HISTORY in ev.reasons:
+        badges.append("low power")
+    if answers.TESTS_DISAGREE in ev.reasons:
+        badges.append("tests disagree")
+    return {answers.YES: YES, answers.NO: NO, answers.UNCLEAR: UNCLEAR}.get(ev.answer, NO_DATA), badges
+
+
+def _meets(fact: str) -> str:
+    return {answers.TRUE: "meets", answers.UNCLEAR: "does not settle"}.get(fact, "does not meet")
+
+
+def _holds(size: float, d: int) -> str:
+    return "holds zero" if size == 0 else f"holds both zero and the claimed {pct(d * size)}"
+
+
+def _excludes(size: float, d: int) -> str:
+    if size == 0:
+        return "excludes any " + ("rise" if d > 0 else "fall")
+    return f"excludes the claimed {pct(d * size)}"
+
+
+def _interval(ev: Evidence) -> str:
+    if not (np.isfinite(ev.low) and np.isfinite(ev.high)):
+        return "unbounded"
+    return f"[{pct(ev.low)}, {pct(ev.high)}]"
+
+
+_ONE = f"{answers.SINGLE_NO_LEVEL:.0%} interval"  # one security's interval (the group's is 95%)
+
+
+@dataclass(frozen=True)
+class _Why:
+    """The sentences behind an unclear cause, one per reason."""
+
+    yes: str
+    no: str
+    power: str
+    confounded: str = ""
+    timing: str = ""
+    data: str = ""
+    disagree: str = ""
+
+
+def _cause(ev: Evidence | None, ctx: answers.Context, why: _Why) -> tuple[str, str, str]:
+    """(answer, its explanation, the reasons joined) for the cause."""
+    answer, reasons = answers.cause(ev, ctx)
+    if answer == answers.NOT_APPLICABLE:
+        return answer, ("a level since listing is not a move one event produced (so the release time does not "
+                        "bear on it)"), ""
+    assert ev is not None
+    if answer == answers.NO_DATA:
+        return answer, "no abnormal return to test", answers.NO_ABNORMAL
+    if answer == answers.YES:
+        return answer, why.yes, ""
+    if answer == answers.NO:
+        return answer, why.no, ""
+    parts = {answers.SHORT_HISTORY: why.power, answers.LOW_POWER: why.power, answers.TESTS_DISAGREE: why.disagree,
+             answers.CONFOUNDED: why.confounded, answers.UNCERTAIN_TIMING: why.timing,
+             answers.DATA_PROBLEMS: why.data, answers.NO_ABNORMAL: "no abnormal return to test"}
+    text = "; ".join(dict.fromkeys(parts[r] for r in reasons if parts.get(r)))
+    return answer, text, "; ".join(reasons)
 
 
 # -- attributable: shared by every kind -------------------------------------------------------------
+@dataclass(frozen=True)
+class _Attribution:
+    statement: Statement
+    badges: list[str]
+    confounders: list[str]  # "id (title)"
+    timing: str  # the announcement-time caveat with the events.csv note, or ""
+    problems: list[str]
+
+    @property
+    def extra(self) -> dict[str, object]:
+        return {"confounders": "; ".join(x.split(" (", 1)[0] for x in self.confounders)}
+
+
 def _attributable(a: EventAnalysis, symbols: Sequence[str], data: Prices, days: Sequence[pd.Timestamp],
-                  *, lo_offset: int = 0, exclude: Sequence[str] = ()) -> tuple[Statement, list[str], dict]:
-    """Confounders sharing a studied security with day 0 in [lo_offset, 0], the announcement time,
-    and stored quality problems of the securities on the days the claim rests on."""
+                  *, lo_offset: int = 0, exclude: Sequence[str] = (), timing_matters: bool = True) -> _Attribution:
+    """Confounders sharing a studied security with day 0 in [lo_offset, 0], the announcement time
+    (only where the claim hinges on day 0), and stored quality problems of the securities on the
+    days the claim rests on."""
     badges: list[str] = []
     parts: list[str] = []
     syms = set(symbols)
     conf = [o for o in a.overlaps
             if lo_offset <= o.offset <= 0 and syms & set(o.shared) and o.event.id not in exclude]
+    named = [f"{o.event.id} ({o.event.title})" for o in conf]
     if conf:
         badges.append("confounded")
         parts.append("confounded: " + "; ".join(
             f"{o.event.id} ({o.event.title}) on {'the same day 0' if o.offset == 0 else f'day {o.offset:+d}'}"
             for o in conf))
     e = a.event
-    if e.uncertain or not e.time_known:
+    timing = ""
+    if timing_matters and (e.uncertain or not e.time_known):
         badges.append("uncertain time")
         when = "time of day unknown" if not e.time_known else "announcement time uncertain"
-        parts.append(f"{when}" + (f": {e.uncertain}" if e.uncertain else ""))
+        timing = f"{when}" + (f": {e.uncertain}" if e.uncertain else "")
+        parts.append(timing)
     problems = _quality_problems(data, syms, days)
     if problems:
         badges.append("data problems")
         parts.append("data problems: " + "; ".join(problems))
     if not parts:
-        text = "no other event shares these securities on day 0, the announcement time is known, the prices are clean"
-        return Statement("attributable", YES, text), badges, {"confounders": ""}
-    return (Statement("attributable", UNCLEAR, "; ".join(parts)), badges,
-            {"confounders": "; ".join(o.event.id for o in conf)})
+        text = ("no other event shares these securities on day 0, the announcement time is known, the prices are clean"
+                if timing_matters else "no other event shares this security over the period, the prices are clean "
+                "(the time of day does not bear on a level over several sessions)")
+        return _Attribution(Statement("attributable", YES, text), badges, named, timing, problems)
+    return _Attribution(Statement("attributable", UNCLEAR, "; ".join(parts)), badges, named, timing, problems)
+
+
+def _context(att: _Attribution, day0_claim: bool, event: Event) -> answers.Context:
+    return answers.Context(day0_claim=day0_claim, time_known=not (event.uncertain or not event.time_known),
+                           confounders=tuple(att.confounders), data_problems=bool(att.problems))
+
+
+def _why_context(att: _Attribution) -> dict[str, str]:
+    out = {}
+    if att.confounders:
+        out["confounded"] = ("another event falls on the same day 0: " + "; ".join(att.confounders)
+                             if len(att.confounders) == 1 else "other events fall on the same day 0: "
+                             + "; ".join(att.confounders))
+    if att.timing:
+        out["timing"] = f"the release time is not known ({att.timing})"
+    if att.problems:
+        out["data"] = "data problems on the sessions it rests on: " + "; ".join(att.problems)
+    return out
 
 
 def _quality_problems(data: Prices, symbols: set[str], days: Sequence[pd.Timestamp]) -> list[str]:
@@ -219,22 +356,6 @@ def _previous_session(bars: pd.DataFrame, d0: pd.Timestamp) -> list[pd.Timestamp
     return [pd.Timestamp(idx[pos - 1]), d0] if pos > 0 else [d0]
 
 
-def _powered(mde: float, c: Claim, move: float) -> bool:
-    """Whether a test with this minimum detectable effect could have seen the move in question."""
-    reference = max(abs(c.threshold), abs(move)) if np.isfinite(move) else abs(c.threshold)
-    return bool(np.isfinite(mde) and mde <= reference)
-
-
-def _unusual_answer(value: float, p: float, mde: float, c: Claim, move: float) -> tuple[str, list[str]]:
-    if not np.isfinite(value):
-        return NO_DATA, []  # no abnormal return (e.g. --fallback none on a short history)
-    if not np.isfinite(p):
-        return UNCLEAR, ["low power"]  # an abnormal return, but too few days to test it
-    if p < ALPHA:
-        return (YES, []) if np.sign(value) == _direction(c) else (NO, [])
-    return (NO, []) if _powered(mde, c, move) else (UNCLEAR, ["low power"])
-
-
 # -- session_return -------------------------------------------------------------------------------
 def _day0_ar(a: EventAnalysis, symbol: str) -> tuple[Sample, pd.Series] | None:
     sample = a.sample_for_symbol(symbol)
@@ -245,16 +366,16 @@ def _day0_ar(a: EventAnalysis, symbol: str) -> tuple[Sample, pd.Series] | None:
     return None if rows.empty else (sample, rows.iloc[0])
 
 
-def _sq(sample: Sample, symbol: str) -> tuple[pd.Series, float]:
-    """The day-0 SQ test of ``symbol`` and the SQ test's minimum detectable effect."""
+def _sq(sample: Sample, symbol: str) -> tuple[pd.Series, np.ndarray]:
+    """The day-0 SQ test of ``symbol`` and the estimation ARs it rests on."""
     res = sample.result
     assert res is not None
     sq = res.sq[(res.sq["symbol"] == symbol) & (res.sq["day"] == 0)].iloc[0]
     i = next(k for k, s in enumerate(res.output.series) if s.symbol == symbol)
-    return sq, evidence.sq_mde(res.output.ar[i, res.output.est[i]])
+    return sq, res.output.ar[i, res.output.est[i]]
 
 
-def _session_return(a: EventAnalysis, c: Claim, data: Prices) -> Verdict:
+def _session_return(a: EventAnalysis, c: Claim, data: Prices, run: RunResult) -> Verdict:
     found = _day0_ar(a, c.target)
     if found is None:
         return _no_data(a, c, f"no prices for {c.target} around day 0")
@@ -266,32 +387,58 @@ def _session_return(a: EventAnalysis, c: Claim, data: Prices) -> Verdict:
     d0 = pd.Timestamp(row["date"])
     pos = int(bars.index.searchsorted(d0))
     prev_close, close = float(bars["close"].iloc[pos - 1]), float(bars["close"].iloc[pos])
-    holds = c.holds(raw)
-    happened = Statement("happened", YES if holds else NO, (
-        f"{c.target} closed {close:.2f} on {d0.date()} after {prev_close:.2f} on {bars.index[pos - 1].date()}: "
-        f"{pct(raw)}, which {'meets' if holds else 'does not meet'} {c.op} {pct(c.threshold)}"))
+    fact = answers.fact(c.op, c.threshold, raw)
+    what = f"{c.target} closed {close:.2f} on {d0.date()} after {prev_close:.2f} on {bars.index[pos - 1].date()}"
+    happened = Statement("happened", _HAPPENED[fact], (
+        f"{what}: {pct(raw)}, which {_meets(fact)} "
+        f"{c.op} {pct(c.threshold)}"))
     ar0 = float(row["abnormal_return"])
-    sq, mde = _sq(sample, c.target)
-    answer, badges = _unusual_answer(ar0, float(sq["sq_p"]), mde, c, raw)
-    power = "" if answer != UNCLEAR else (
-        f"; too little power: the SQ test cannot go below p = {sq['sq_min_p']:.3f} on {int(sq['sq_days'])} days"
-        if not np.isfinite(mde) else f"; too little power: it detects only abnormal returns beyond {pct(mde)} "
-        f"(80% power), more than the {pct(max(abs(c.threshold), abs(raw)))} in question")
+    sq, est = _sq(sample, c.target)
+    ev = answers.single(ar0, float(sq["sq_p"]), est, c.op, c.threshold)
+    mde = evidence.sq_mde(est, rising=_direction(c) > 0)
+    answer, badges = _unusual_answer(ev)
+    days_n = int(sq["sq_days"])
+    q_lo, q_hi, _ = answers.sq_quantiles(est)  # the 95% range of ordinary days, for the reader
+    size = answers.claimed_size(c.op, c.threshold)
     unusual = Statement("unusual", answer, (
         f"abnormal return {pct(ar0)} ({row['model']}); SQ test p = {pvalue(sq['sq_p'])} (the day-0 abnormal return "
-        f"is above {sq['sq_quantile']:.0%} of the {int(sq['sq_days'])} days it rests on); time-series t = "
-        f"{row['t_stat']:.2f}, p = {pvalue(row['p_value'])}{power}"))
+        f"is above {sq['sq_quantile']:.0%} of the {days_n} days it rests on); time-series t = "
+        f"{row['t_stat']:.2f}, p = {pvalue(row['p_value'])}; the effect's {_ONE} {_interval(ev)}"
+        + ("" if answer != UNCLEAR else f", which {_holds(size, _direction(c))}")))
     days = _previous_session(bars, d0)
-    attributable, more, conf = _attributable(a, [c.target], data, days)
-    badges += more
+    att = _attributable(a, [c.target], data, days)
+    badges += att.badges
     limits = _limit_days(sample, [c.target], [d0])
     if limits:
         badges.append("price limit")
+    ordinary = (f"ordinary days reach {pct(q_lo)} to {pct(q_hi)}" if np.isfinite(q_hi)
+                else "the SQ test cannot reach p < 0.05 on fewer than 39 days")
+    context = _why_context(att)
+    if "timing" in context and "open" in bars and np.isfinite(bars["open"].iloc[pos]):
+        gap = float(bars["open"].iloc[pos]) / prev_close - 1
+        context["timing"] += (f"; the prices: {c.target} opened at {float(bars['open'].iloc[pos]):.2f} on "
+                              f"{d0.date()}, {pct(gap)} on the previous close")
+    why = _Why(
+        yes=f"abnormal return {pct(ar0)}, SQ p = {pvalue(sq['sq_p'])} on {days_n} days of history",
+        no=(f"the abnormal return {pct(ar0)} has a {_ONE} {_interval(ev)} that {_excludes(size, _direction(c))}:"
+            " the move was ordinary for this stock"),
+        power=(f"{days_n} days of history cannot call {pct(ar0)} unusual for this stock (SQ p = "
+               f"{pvalue(sq['sq_p'])}; {ordinary})"),
+        **context)
+    cause, cause_text, reasons = _cause(ev, _context(att, True, a.event), why)
+    sec = next(s for s in sample.securities if s.symbol == c.target) if any(
+        s.symbol == c.target for s in sample.securities) else None
+    calibration = None
+    if sec is not None and c.target in sample.benchmarks:
+        calibration = placebo.single(data, sec, sample.benchmarks[c.target], None, run.settings, run.all_events, d0,
+                                     float(row["t_stat"]), c.op, c.threshold)
     extra: dict[str, object] = {
         "abnormal_return": ar0, "t_stat": float(row["t_stat"]), "p_value": float(sq["sq_p"]), "statistic": "SQ",
-        "sq_days": int(sq["sq_days"]), "t_p_value": float(row["p_value"]), "mde": mde, "day0": str(d0.date()),
-        "model": str(row["model"]), "price_limit": "; ".join(limits), **conf}
-    return _verdict(a, c, raw, [happened, unusual, attributable], badges, extra, sample)
+        "sq_days": days_n, "t_p_value": float(row["p_value"]), "mde": mde, "effect_low": ev.low,
+        "effect_high": ev.high, "claimed_size": size, "day0": str(d0.date()), "model": str(row["model"]),
+        "price_limit": "; ".join(limits), "cause_reasons": reasons, **att.extra}
+    return _verdict(a, c, raw, [happened, unusual, att.statement], badges, extra, fact=fact, fact_what=what,
+                    cause=(cause, cause_text), table=a.claim_robustness.get(c.target), calibration=calibration)
 
 
 # -- since_listing ----------------------------------------------------------------------------------
@@ -299,38 +446,51 @@ def _since_listing(a: EventAnalysis, c: Claim, events: Sequence[Event], data: Pr
     listing = listing_event(events, c.target)
     if listing is None or listing.offer_price is None:
         return _no_data(a, c, f"no listing event with an offer price for {c.target}")
-    found = _day0_ar(a, c.target)
-    if found is None or not data.has(c.target):
-        return _no_data(a, c, f"no prices for {c.target} on day 0")
-    sample, row = found
+    if not data.has(c.target):
+        return _no_data(a, c, f"no prices stored for {c.target}")
     bars = data.bars(c.target)
-    d0 = pd.Timestamp(row["date"])
+    found = _day0_ar(a, c.target)
+    sample = found[0] if found is not None else a.sample_for_symbol(c.target)
+    # Day 0 as the study placed it; on a debut day (no close before it, so no return) the first close.
+    d0 = pd.Timestamp(found[1]["date"]) if found is not None else next(iter(
+        d for s in a.samples for sym, d in s.day0.items() if sym == c.target), pd.Timestamp(listing.date))
     listed = bars[(bars.index >= pd.Timestamp(listing.date)) & (bars.index <= d0)]
     if listed.empty:
-        return _no_data(a, c, f"no prices for {c.target} since its listing")
+        return _no_data(a, c, f"no prices for {c.target} since its listing on {listing.date}")
+    d0 = pd.Timestamp(listed.index[-1])
     first_close = float(listed["close"].iloc[0])
-    close = float(bars["close"].iloc[int(bars.index.searchsorted(d0))])
+    close = float(listed["close"].iloc[-1])
     from_offer = close / listing.offer_price - 1
     from_first = close / first_close - 1
-    holds = c.holds(from_offer)
-    also = "also" if c.holds(from_first) == holds else "but"
-    happened = Statement("happened", YES if holds else NO, (
-        f"close {close:.2f} on {d0.date()} vs offer price {listing.offer_price:.2f}: {pct(from_offer)}, which "
-        f"{'meets' if holds else 'does not meet'} {c.op} {pct(c.threshold)}; {also} from the first close "
-        f"{first_close:.2f} on {listed.index[0].date()}: {pct(from_first)}"))
-    unusual, badges, numbers, table = _period_unusual(sample, c, data, listed, from_offer, float(row["sd"]))
+    fact = answers.fact(c.op, c.threshold, from_offer)
+    also = "also" if c.holds(from_first) == c.holds(from_offer) else "but"
+    what = f"close {close:.2f} on {d0.date()} vs offer price {listing.offer_price:.2f}"
+    happened = Statement("happened", _HAPPENED[fact], (
+        f"{what}: {pct(from_offer)}, which {_meets(fact)} "
+        f"{c.op} {pct(c.threshold)}; {also} from the first close {first_close:.2f} on {listed.index[0].date()}: "
+        f"{pct(from_first)}"))
+    badges: list[str] = []
+    numbers: dict[str, object] = {}
+    table = None
+    if found is not None and sample is not None and sample.result is not None and len(listed) > 1:
+        unusual, badges, numbers, table = _period_unusual(sample, c, data, listed, from_offer, float(found[1]["sd"]))
+    else:
+        unusual = Statement("unusual", NO_DATA, "a debut day has no return before it to compare with"
+                            if len(listed) == 1 else "no abnormal return for the period")
     days = [pd.Timestamp(d) for d in listed.index]
-    attributable, more, conf = _attributable(a, [c.target], data, days, lo_offset=-len(days),
-                                             exclude=[listing.id])
-    badges += more
-    limits = _limit_days(sample, [c.target], days)
+    att = _attributable(a, [c.target], data, days, lo_offset=-len(days), exclude=[listing.id], timing_matters=False)
+    limits = _limit_days(sample, [c.target], days) if sample is not None else []
     if limits:
         badges.append("price limit")
+    cause, cause_text, _ = _cause(None, _context(att, False, a.event), _Why("", "", ""))
     extra: dict[str, object] = {
         "from_offer_price": from_offer, "from_first_close": from_first, "offer_price": listing.offer_price,
-        "first_close": first_close, "day0": str(d0.date()), **numbers, "price_limit": "; ".join(limits), **conf}
+        "first_close": first_close, "sessions": len(listed), "day0": str(d0.date()), **numbers,
+        "price_limit": "; ".join(limits), **att.extra}
     # Its own robustness table: the run's variants measure the day-0 abnormal return, not the period's.
-    return _verdict(a, c, from_offer, [happened, unusual, attributable], badges, extra, table=table)
+    return _verdict(a, c, from_offer, [happened, unusual, att.statement], badges + att.badges, extra, fact=fact,
+                    fact_what=what + f" (from the first close {pct(from_first)})", cause=(cause, cause_text),
+                    table=table, calibration=placebo.NOT_APPLICABLE)
 
 
 @dataclass(frozen=True)
@@ -341,6 +501,7 @@ class _PeriodTest:
     t: float
     p: float
     mde: float
+    half: float  # half-width of the 95% interval of the excess return
 
 
 def _period_test(data: Prices, bench: str | None, listed: pd.DataFrame, from_offer: float, sd: float,
@@ -357,8 +518,9 @@ def _period_test(data: Prices, bench: str | None, listed: pd.DataFrame, from_off
     excess = (1 + from_offer) / (1 + market) - 1
     t = excess / sd
     p = float(2 * special.stdtr(df, -abs(t)))
-    mde = float((special.stdtrit(df, 1 - ALPHA / 2) + special.stdtrit(df, 0.8)) * sd)
-    return _PeriodTest(bench, market, excess, t, p, mde)
+    crit = float(special.stdtrit(df, 1 - ALPHA / 2))
+    mde = float((crit + special.stdtrit(df, 0.8)) * sd)
+    return _PeriodTest(bench, market, excess, t, p, mde, crit * sd)
 
 
 def _period_unusual(sample: Sample, c: Claim, data: Prices, listed: pd.DataFrame, from_offer: float,
@@ -384,23 +546,24 @@ def _period_unusual(sample: Sample, c: Claim, data: Prices, listed: pd.DataFrame
     r = tests[0][2]
     if not isinstance(r, _PeriodTest):
         return Statement("unusual", UNCLEAR, f"cannot judge the period: {r}"), ["low power"], {}, table
-    answer, badges = _unusual_answer(r.excess, r.p, r.mde, c, from_offer)
+    ev = answers.decide(r.excess, r.p, r.excess - r.half, r.excess + r.half, c.op, c.threshold)
+    answer, badges = _unusual_answer(ev)
     text = (f"{pct(r.excess)} beyond {r.bench} ({pct(r.market)}) over {n} sessions from the listing; against a daily "
             f"volatility of {pct(sd_day)} ({int(est['estimation_days'])} days, {est['model']}), t = {r.t:.2f}, "
-            f"p = {pvalue(r.p)}" + ("" if answer != UNCLEAR else f"; too little power (detects beyond {pct(r.mde)})"))
+            f"p = {pvalue(r.p)}; 95% interval {_interval(ev)}")
     return Statement("unusual", answer, text), badges, {"excess_return": r.excess, "t_stat": r.t, "p_value": r.p,
                                                         "statistic": "t (period)", "mde": r.mde}, table
 
 
 # -- group_rally ------------------------------------------------------------------------------------
-def _group_rally(a: EventAnalysis, c: Claim, data: Prices) -> Verdict:
+def _group_rally(a: EventAnalysis, c: Claim, data: Prices, run: RunResult) -> Verdict:
     sample = a.sample(c.target)
     members = len(sample.securities) if sample is not None else 0
     if sample is None or sample.result is None:
-        why = "no member has prices around day 0"
+        nothing = "no member has prices around day 0"
         if sample is not None and sample.missing:
-            why += " (" + "; ".join(f"{k}: {v}" for k, v in list(sample.missing.items())[:4]) + ")"
-        return _no_data(a, c, why)
+            nothing += " (" + "; ".join(f"{k}: {v}" for k, v in list(sample.missing.items())[:4]) + ")"
+        return _no_data(a, c, nothing)
     res = sample.result
     ar = res.ar[(res.ar["day"] == 0) & res.ar["return"].notna()]
     n = len(ar)
@@ -410,53 +573,82 @@ def _group_rally(a: EventAnalysis, c: Claim, data: Prices) -> Verdict:
     mean_raw = float(ar["return"].mean())
     up, down = int((ar["return"] > 0).sum()), int((ar["return"] < 0).sum())
     claimed_way = up if _direction(c) > 0 else down
-    holds = c.holds(mean_raw) and claimed_way > n / 2
     badges: list[str] = []
+    settled = not (coverage < MIN_COVERAGE or n < 2)
+    if not settled:
+        badges.append("low coverage")  # the members without prices could tip the mean either way
+    fact = answers.fact(c.op, c.threshold, mean_raw, settled=settled)
+    if fact == answers.TRUE and not claimed_way > n / 2:
+        fact = answers.FALSE
     cover_text = f"{n} of {members} members have prices on day 0 (coverage {coverage:.0%})"
-    if coverage < MIN_COVERAGE or n < 2:
-        badges.append("low coverage")
-        answer = UNCLEAR  # the members without prices could tip the mean either way
-    else:
-        answer = YES if holds else NO
     members_text = ", ".join(f"{sym} {pct(x)}" for sym, x in zip(ar["symbol"], ar["return"], strict=True))
-    happened = Statement("happened", answer, (
+    what = f"mean raw return of {n} members, {up} up and {down} down"
+    happened = Statement("happened", _HAPPENED[fact], (
         f"mean raw return {pct(mean_raw)}, {up} up and {down} down ({members_text}); {cover_text}"))
     tests = res.tests[(res.tests["scope"] == "day") & (res.tests["day"] == 0)]
     lead = tests.iloc[0]
+    rank = tests[tests["statistic"] == "GRANK"]
+    rank_p = float(rank["p_value"].iloc[0]) if len(rank) else np.nan
+    rank_value = float(rank["value"].iloc[0]) if len(rank) else np.nan
     valid = ar["abnormal_return"].notna()
-    mean_ar = float(ar.loc[valid, "abnormal_return"].mean()) if valid.any() else np.nan
+    ars = ar.loc[valid, "abnormal_return"].to_numpy(dtype=float)
+    r = float(res.mean_correlation) if np.isfinite(res.mean_correlation) else 0.0
+    ev = answers.group(ars, float(lead["p_value"]), rank_p, rank_value, r, c.op, c.threshold)
+    mean_ar = ev.value
     mde = evidence.group_mde(int(valid.sum()), res.mean_correlation, ar.loc[valid, "sd"].to_numpy())
-    u_answer, more = _unusual_answer(mean_ar, float(lead["p_value"]), mde, c, mean_raw)
+    u_answer, more = _unusual_answer(ev)
     badges += more
-    power = "" if u_answer != UNCLEAR else (
-        f"; too little power: with N = {int(valid.sum())} and r = {res.mean_correlation:.2f} the test detects "
-        f"only a mean abnormal return beyond {pct(mde)} (80% power at 5%)")
     index_text, index_numbers = _index_text(sample.index_line)
     ar_text = ", ".join(f"{sym} {pct(x)}" for sym, x in zip(ar["symbol"], ar["abnormal_return"], strict=True))
+    rank_text = f"; beside it GRANK = {rank_value:.2f}, p = {pvalue(rank_p)}" if len(rank) else ""
+    size = answers.claimed_size(c.op, c.threshold)
     unusual = Statement("unusual", u_answer, (
         f"mean abnormal return {pct(mean_ar)} ({ar_text}); "
-        f"{lead['statistic']} = {lead['value']:.2f}, p = {pvalue(lead['p_value'])}, mean residual correlation "
-        f"r = {res.mean_correlation:.2f}; minimum detectable mean abnormal return {pct(mde)}{power}"
-        + (f"; {index_text}" if index_text else "")))
+        f"{lead['statistic']} = {lead['value']:.2f}, p = {pvalue(lead['p_value'])}{rank_text}; mean residual "
+        f"correlation r = {res.mean_correlation:.2f}; the mean effect's 95% interval {_interval(ev)}; minimum "
+        f"detectable mean abnormal return {pct(mde)} (80% power at 5%)" + (f"; {index_text}" if index_text else "")))
     d0 = pd.Timestamp(ar["date"].iloc[0])
     syms = [str(s) for s in ar["symbol"]]
     days = _previous_session(data.bars(syms[0]), d0)
-    attributable, more, conf = _attributable(a, syms, data, days)
+    att = _attributable(a, syms, data, days)
+    statement = att.statement
     if sample.same_study:
         twins = "; ".join(f"{e.id} ({e.title})" for e in sample.same_study)
-        attributable = Statement("attributable", attributable.answer,
-                                 f"{attributable.text}; the same study (same securities and day 0) serves {twins}")
-    badges += more
+        statement = Statement("attributable", statement.answer,
+                              f"{statement.text}; the same study (same securities and day 0) serves {twins}")
+    badges += att.badges
     limits = _limit_days(sample, syms, [d0])
     if limits:
         badges.append("price limit")
+    big = ar.loc[valid].iloc[int(np.argmax(np.abs(ars - np.median(ars))))] if len(ars) else None
+    why = _Why(
+        yes=f"mean abnormal return {pct(mean_ar)}, {lead['statistic']} p = {pvalue(lead['p_value'])} with N = {n}",
+        no=(f"the mean abnormal return {pct(mean_ar)} has a 95% interval {_interval(ev)} that "
+            f"{_excludes(size, _direction(c))}: the move was ordinary for this group"),
+        power=(f"with N = {len(ars)} and r = {r:.2f} the mean abnormal return {pct(mean_ar)} is not significant "
+               f"({lead['statistic']} p = {pvalue(lead['p_value'])}) and its 95% interval {_interval(ev)} "
+               f"{_holds(size, _direction(c))}"),
+        disagree=("" if big is None else
+                  f"the rank test finds a move (GRANK p = {pvalue(rank_p)}) that the lead test does not "
+                  f"({lead['statistic']} p = {pvalue(lead['p_value'])}): {big['symbol']} "
+                  f"({pct(big['abnormal_return'])}) dominates the spread; the lead test decides 'yes', the rank "
+                  "test rules out 'no'"),
+        **_why_context(att))
+    cause, cause_text, reasons = _cause(ev, _context(att, True, a.event), why)
+    pairs = [(sec, sample.benchmarks[sec.symbol]) for sec in sample.securities
+             if sec.symbol in sample.day0 and sec.symbol in sample.benchmarks]
+    calibration = placebo.group(data, pairs, run.settings, run.all_events, d0, r, float(lead["value"]), c.op,
+                                c.threshold)
     extra: dict[str, object] = {
-        "mean_raw_return": mean_raw, "n": n, "members": members, "coverage": coverage, "up": up, "down": down,
-        "statistic": str(lead["statistic"]), "statistic_value": float(lead["value"]),
-        "p_value": float(lead["p_value"]), "mean_correlation": res.mean_correlation, "mde": mde,
-        **index_numbers, "same_study": "; ".join(e.id for e in sample.same_study),
-        "price_limit": "; ".join(limits), **conf}
-    return _verdict(a, c, mean_ar, [happened, unusual, attributable], badges, extra, sample)
+        "mean_raw_return": mean_raw, "abnormal_return": mean_ar, "n": n, "members": members, "coverage": coverage,
+        "up": up, "down": down, "statistic": str(lead["statistic"]), "statistic_value": float(lead["value"]),
+        "p_value": float(lead["p_value"]), "rank_statistic": "GRANK", "rank_value": rank_value, "rank_p_value": rank_p,
+        "mean_correlation": res.mean_correlation, "mde": mde, "effect_low": ev.low, "effect_high": ev.high,
+        "claimed_size": size, **index_numbers, "same_study": "; ".join(e.id for e in sample.same_study),
+        "price_limit": "; ".join(limits), "cause_reasons": reasons, **att.extra}
+    return _verdict(a, c, mean_raw, [happened, unusual, statement], badges, extra, fact=fact,
+                    fact_what=what + f"; {cover_text}", cause=(cause, cause_text),
+                    table=a.claim_robustness.get(c.target), calibration=calibration)
 
 
 def _index_text(line: IndexLine | None) -> tuple[str, dict[str, object]]:
@@ -525,11 +717,11 @@ def evaluate(run: RunResult, store: PriceStore) -> list[Verdict]:
     for a in run.analyses:
         for c in a.event.claims:
             if c.kind == "session_return":
-                v = _session_return(a, c, data)
+                v = _session_return(a, c, data, run)
             elif c.kind == "since_listing":
                 v = _since_listing(a, c, run.all_events, data)
             elif c.kind == "group_rally":
-                v = _group_rally(a, c, data)
+                v = _group_rally(a, c, data, run)
             else:  # events.py rejects unknown kinds; this guards a new kind added there only
                 v = _no_data(a, c, f"no rule for claim kind {c.kind!r}")
             v.provenance = _provenance(data, _symbols(a, c))
@@ -539,8 +731,9 @@ def evaluate(run: RunResult, store: PriceStore) -> list[Verdict]:
 
 
 def claims_frame(verdicts: Sequence[Verdict]) -> pd.DataFrame:
-    cols = ["event_id", "claim", "kind", "target", "op", "threshold", "measured", "verdict", "reason",
-            "happened", "happened_text", "unusual", "unusual_text", "attributable", "attributable_text", "badges"]
+    cols = ["event_id", "claim", "kind", "target", "op", "threshold", "measured", "verdict", "reason", "fact",
+            "cause", "fact_text", "cause_text", "happened", "happened_text", "unusual", "unusual_text", "attributable",
+            "attributable_text", "badges", "placebo_text"]
     if not verdicts:
         return pd.DataFrame(columns=cols)
     return pd.DataFrame([v.row() for v in verdicts])

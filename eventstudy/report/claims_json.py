@@ -20,7 +20,7 @@ from eventstudy.news.pipeline import Settings
 from eventstudy.news.verdicts import Verdict
 
 SCHEMA_NAME = "claims.schema.json"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def schema() -> dict[str, Any]:
@@ -61,6 +61,10 @@ def _claim(v: Verdict) -> dict[str, object]:
     return {
         "event_id": v.event_id, "event_title": v.title, "quote": c.text, "source": v.source,
         "kind": c.kind, "target": c.target, "op": c.op, "threshold": c.threshold, "measured": v.measured,
+        "fact": v.fact, "fact_text": v.fact_text, "cause": v.cause, "cause_text": v.cause_text,
+        "placebo": None if v.placebo is None else {
+            "days": v.placebo.days, "yes_share": v.placebo.yes_share, "rank_p": v.placebo.rank_p,
+            "statistic": v.placebo.statistic, "note": v.placebo.note, "text": v.placebo.text()},
         "verdict": v.verdict, "reason": v.reason, "badges": list(v.badges),
         "statements": [{"question": s.question, "answer": s.answer, "text": s.text} for s in v.statements],
         "numbers": numbers, "details": texts,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from eventstudy.formatting import pct, pvalue, slug
 from eventstudy.news.events import Event
 from eventstudy.news.pipeline import EventAnalysis, RunResult, Settings
-from eventstudy.news.verdicts import Verdict
+from eventstudy.news.verdicts import Verdict, claim_wording
 
 from . import tables
 from .charts import Chart, event_charts
@@ -25,6 +25,9 @@ from .tables import Battery, Cell, Table
 
 # Verdict words and their colour class; the word is always shown, so colour is never the only cue.
 VERDICT_CLASS = {"supported": "ok", "not supported": "no", "inconclusive": "unclear", "cannot tell": "unknown"}
+# The two answers' colour classes (the word is always shown beside the colour).
+FACT_CLASS = {"true": "ok", "false": "no", "unclear": "unclear", "no data": "unknown"}
+CAUSE_CLASS = {"yes": "ok", "no": "no", "unclear": "unclear", "not applicable": "neutral", "no data": "unknown"}
 QUESTIONS = {"happened": "Did it happen?", "unusual": "Was it unusual?", "attributable": "Was it the news?"}
 
 
@@ -53,6 +56,15 @@ class Card:
     reason: str
     badges: list[str]
     statements: list[StatementView]
+    fact: str = ""  # true | false | unclear | no data
+    fact_class: str = "unknown"
+    claim_words: str = ""  # "more than 17%"
+    fact_why: str = ""
+    cause_question: str = ""  # "Caused by Zhipu releases GLM-Image?"
+    cause: str = ""
+    cause_class: str = "unknown"
+    cause_why: str = ""
+    placebo: str = ""
     p_adjusted: str = ""  # the lead p beside its Holm and Benjamini-Hochberg adjustments across claims
     robust: str = ""  # whether the key number is stable across models, benchmarks and windows
     robustness: Table | None = None
@@ -139,8 +151,18 @@ def _card(v: Verdict, page: str) -> Card:
         source_href=href(v.source), verdict=v.verdict, verdict_class=VERDICT_CLASS.get(v.verdict, "unknown"),
         measured=pct(v.measured), why=_why(v.reason), reason=v.reason, badges=list(v.badges),
         statements=[StatementView(QUESTIONS.get(s.question, s.question), s.answer, s.text) for s in v.statements],
+        fact=v.fact, fact_class=FACT_CLASS.get(v.fact, "unknown"), claim_words=claim_wording(c), fact_why=v.fact_why,
+        cause_question=v.cause_question, cause=v.cause, cause_class=CAUSE_CLASS.get(v.cause, "unknown"),
+        cause_why=v.cause_why, placebo=_placebo(v),
         p_adjusted=_p_adjusted(v), robust=str(v.extra.get("robust") or "not judged"), robustness=tables.robustness(v),
     )
+
+
+def _placebo(v: Verdict) -> str:
+    if v.placebo is None:
+        return ""
+    text = v.placebo.text()
+    return text[0].upper() + text[1:]
 
 
 def _p_adjusted(v: Verdict) -> str:

@@ -29,9 +29,11 @@ def table(t: Table) -> list[str]:
 
 
 def _card(c: Card, event_link: str) -> list[str]:
-    out = [f"### {md(c.verdict).upper()} {c.measured}: “{md(c.quote)}”", ""]
-    if c.why:
-        out += [md_block(c.why), ""]
+    out = [f"### {md(c.fact).upper()} {c.measured} (claim: {md(c.claim_words)}): “{md(c.quote)}”", "",
+           f"**{md(c.cause_question)}** {md(c.cause).upper()}: {md(c.cause_why)}", ""]
+    if c.placebo:
+        out += [md_block(c.placebo), ""]
+    out += [f"Verdict: **{md(c.verdict)}**" + (f". {md(c.why)}" if c.why else ""), ""]
     if c.badges:
         out += ["Caveats: " + ", ".join(f"*{md(b)}*" for b in c.badges), ""]
     for s in c.statements:

@@ -397,6 +397,13 @@ class EventStudy:
         with one_blas_thread():
             return self._fit(*self._prepare())
 
+    def abnormal_returns(self) -> engine.Output:
+        """The engine's event-time arrays (ARs, their variances, the estimation days) without the test
+        battery: for many pseudo-events that are judged one by one (placebo days, simulations)."""
+        series, _, window, _, _, layout = self._prepare()
+        with one_blas_thread():
+            return self._run(series, window, layout)
+
     def _fit(self, series: list[engine.EventSeries], skipped: list[dict], window: Window, cars: list[Window],
              overlaps: pd.DataFrame, layout: Layout) -> StudyResult:
         out = self._run(series, window, layout)
