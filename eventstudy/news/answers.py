@@ -25,8 +25,8 @@ The interval comes from inverting the lead test: for one security the SQ test's 
 quantiles of its estimation-window abnormal returns, ``[AR0 - q(0.995), AR0 - q(0.005)]``
 (Gelbach, Helland & Klick 2013; no normality assumed; 99% rather than 95% because one day cannot
 measure the event day's own, usually larger, variance, so that needs at least 199 days); for a
-group the members' mean abnormal return with the cross-sectional standard error inflated by Kolari & Pynnonen's (2010) factor
-``sqrt((1 + (N - 1) r) / (1 - r))`` and a t(N - 1) quantile.
+group the members' mean abnormal return with the cross-sectional standard error inflated by
+Kolari & Pynnonen's (2010) factor ``sqrt((1 + (N - 1) r) / (1 - r))`` and a t(N - 1) quantile.
 """
 
 from __future__ import annotations
