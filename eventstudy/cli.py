@@ -41,6 +41,10 @@ EXIT_LOCKED = 3
 EXIT_CODES = """Exit codes: 0 done; 1 partial or environment failure (some securities could not be fetched, no
 network, a full disk, a read-only folder: nothing half-written is left); 2 input error (a bad file,
 row, symbol or option: nothing is written); 3 another refresh holds the lock (see refresh --wait)."""
+CHECK_EXIT_CODES = """Exit codes: 0 every claim at or above --min-confidence got a verdict (or the article has none); 1
+some could not be checked (no prices, a security or kind the tool does not know, no date...): each is
+named with why, and the last line says "checked N of M claims"; 2 input error (a bad option, file or
+--time/--timezone; no prices stored at all)."""
 T = TypeVar("T")
 
 
@@ -909,6 +913,47 @@ def _proposals(articles: Sequence[str], date: str | None, aliases: str | None) -
     return [propose_file(a, date=when, aliases=table) for a in articles]
 
 
+def _given_time(time_text: str | None, zone_name: str | None, articles: int) -> Any:
+    """--time and --timezone, checked; None without --time."""
+    import datetime as dt
+    import re
+
+    from eventstudy.news.events import TIMEZONE_HINT, parse_timezone
+    from eventstudy.news.extract.event_time import GivenTime
+
+    if time_text is None:
+        if zone_name is not None:
+            # Stated times are read on the exchange's own clock: a zone alone would change nothing.
+            raise UserError("it says where --time is read, but no --time was given", field="--timezone",
+                            hint="add --time HH:MM, or leave --timezone out")
+        return None
+    if articles > 1:
+        raise UserError("--time gives one article's announcement time, but several articles were given",
+                        field="--time")
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})", time_text.strip())
+    if m is None:
+        raise UserError(f"bad time {time_text!r}", field="--time", hint="write HH:MM on the 24-hour clock, e.g. 16:30")
+    hour, minute = int(m.group(1)), int(m.group(2))
+    if hour > 23 or minute > 59:
+        what = "hour" if hour > 23 else "minute"
+        raise UserError(f"bad time {time_text!r}: the {what} is out of range", field="--time",
+                        hint="write HH:MM on the 24-hour clock, 00:00 to 23:59, e.g. 16:30")
+    if zone_name is not None:
+        try:
+            parse_timezone(zone_name)
+        except ValueError:
+            raise UserError(f"unknown time zone {zone_name!r}", field="--timezone", hint=TIMEZONE_HINT) from None
+    return GivenTime(dt.time(hour, minute), zone_name)
+
+
+def _stated_row(a: Any) -> dict[str, object] | None:
+    t = a.stated_time
+    if t is None:
+        return None
+    return {"slot": t.slot, "phrase": t.phrase, "day": t.day, "start": t.start, "end": t.end,
+            "date": a.stated_day.isoformat() if a.stated_day else None, "announcement": t.announcement}
+
+
 def _claim_line(c: Any) -> str:
     from eventstudy.news.extract.claims import threshold_percent
 
@@ -926,6 +971,11 @@ _ARTICLE_OPTIONS = [
     click.option("--min-confidence", default=0.5, show_default=True, type=click.FloatRange(0, 1),
                  help="Claims below this confidence are shown but not written or checked."),
     click.option("--source", "source_url", help="Web address of the article (one article only; default: file://)."),
+    click.option("--time", "time_text", metavar="HH:MM",
+                 help="Time of the announcement on its date (24-hour clock; one article only): places day 0 and "
+                      "makes the timing known. Default: the time the article states, else unknown."),
+    click.option("--timezone", "zone_name", metavar="ZONE",
+                 help="IANA zone --time is read in (default: the zone of the target's exchange)."),
 ]
 
 
@@ -948,11 +998,15 @@ def claims_group() -> None:
               help="Append the accepted claims to this events CSV (created if absent), to confirm by hand.")
 @pass_ctx
 def claims_extract(ctx: _Ctx, articles: Sequence[str], date: str | None, aliases: str | None,
-                   events_path: str | None, min_confidence: float, source_url: str | None, as_json: bool,
-                   to_events: str | None) -> None:
+                   events_path: str | None, min_confidence: float, source_url: str | None, time_text: str | None,
+                   zone_name: str | None, as_json: bool, to_events: str | None) -> None:
     """Propose the market claims of plain-text ARTICLEs (UTF-8; it, es, ru, en, zh)."""
     if source_url and len(articles) > 1:
         raise UserError("--source names one article's address, but several articles were given", field="--source")
+    given = _given_time(time_text, zone_name, len(articles))
+    if given is not None and not to_events:
+        raise UserError("--time sets the time of the events --to-events writes, but no --to-events was given",
+                        field="--time", hint="add --to-events FILE, or leave --time out")
     found = _proposals(articles, date, aliases)
     if as_json:
         import json
@@ -960,13 +1014,17 @@ def claims_extract(ctx: _Ctx, articles: Sequence[str], date: str | None, aliases
         payload = [{"article": a.source, "language": a.language,
                     "language_probability": round(a.language_probability, 4),
                     "date": a.date.isoformat() if a.date else None, "date_note": a.date_note,
-                    "claims": [c.row() for c in a.claims]} for a in found]
+                    "stated_time": _stated_row(a), "claims": [c.row() for c in a.claims]} for a in found]
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         for a in found:
             when = f"{a.date} ({a.date_note})" if a.date else "no date (give --date)"
             click.echo(f"{a.source}: language {a.language} (p = {a.language_probability:.2f}), date {when}, "
                        f"{len(a.claims)} claim(s)")
+            if a.stated_time is not None:
+                click.echo(f"  announced {a.stated_time.slot.replace('_', ' ')}: {a.stated_time.quote!r}")
+            elif a.time_phrases:
+                click.echo("  announcement time unclear: " + ", ".join(repr(t.quote) for t in a.time_phrases))
             for c in a.claims:
                 click.echo(_claim_line(c))
     if to_events:
@@ -976,7 +1034,7 @@ def claims_extract(ctx: _Ctx, articles: Sequence[str], date: str | None, aliases
         reference = _reference_events(ctx, events_path)
         sources = {articles[0]: source_url} if source_url else None
         events, skipped = build_events(found, registry, reference=reference, min_confidence=min_confidence,
-                                       sources=sources)
+                                       sources=sources, given=given)
         for sk in skipped:
             click.echo(f"not written: {sk.claim.kind}({sk.claim.target}) from {sk.claim.source}: {sk.why}", err=True)
         write_events(to_events, events, registry, reference)
@@ -984,38 +1042,67 @@ def claims_extract(ctx: _Ctx, articles: Sequence[str], date: str | None, aliases
         click.echo(f"wrote {n} claim(s) in {len(events)} event(s) to {to_events}", err=as_json)
 
 
-@cli.command("check")
+@cli.command("check", epilog=CHECK_EXIT_CODES)
 @click.argument("article", type=click.Path(dir_okay=False))
 @_article_options
 @pass_ctx
 def check_cmd(ctx: _Ctx, article: str, date: str | None, aliases: str | None, events_path: str | None,
-              min_confidence: float, source_url: str | None) -> None:
-    """Read ARTICLE's claims and give each a verdict from the stored prices, in one step."""
+              min_confidence: float, source_url: str | None, time_text: str | None, zone_name: str | None) -> None:
+    """Read ARTICLE's claims and give each a verdict from the stored prices, in one step.
+
+    The claims' date (--date, or a day a claim's sentence names) is taken as the announcement's. Its
+    time of day comes from --time, else from the article's own words said of the announcement ("after
+    the close on Tuesday", "before the open", "premarket", "midday", 收盘后, 盘前, "tras el cierre",
+    "dopo la chiusura", "после закрытия"...: mapped onto the exchange's hours); a time places day 0
+    (after the close: the next session) and makes the timing known. Without one the timing stays
+    uncertain, and no verdict can be stronger than inconclusive.
+    """
     with startup.heavy_imports():
         from eventstudy.formatting import pct
         from eventstudy.news import pipeline
         from eventstudy.news.extract.claims import threshold_percent
+        from eventstudy.news.extract.event_time import timing_note
         from eventstudy.news.extract.to_events import build_events
+        from eventstudy.news.verdicts import CANNOT_TELL
         from eventstudy.news.verdicts import evaluate as evaluate_claims
 
+    given = _given_time(time_text, zone_name, 1)
     found = _proposals([article], date, aliases)
     registry = ctx.registry()
     reference = _reference_events(ctx, events_path)
     events, skipped = build_events(found, registry, reference=reference, min_confidence=min_confidence,
-                                   sources={article: source_url} if source_url else None)
+                                   sources={article: source_url} if source_url else None, given=given)
     store = ctx.store()
     if events and not store.symbols():
         raise _empty_store(store)
+    # Claims below --min-confidence are shown, but were never proposed for checking: they do not count.
+    wanted = [sk for sk in skipped if sk.claim.confidence >= min_confidence]
+    total = len(wanted) + sum(len(e.claims) for e in events)
     for sk in skipped:
         c = sk.claim
         click.echo(f"[not checked] {c.kind}({c.target}) {c.op} {threshold_percent(c.threshold)}: {c.quote!r}: {sk.why}")
     if not events:
         click.echo(f"no claim of {article} can be checked" if found[0].claims
                    else f"no market claim found in {article}")
+        _check_exit(0, total)
         return
+    for e in events:
+        when = f"{e.date} {e.time.strftime('%H:%M') if e.time else '(time unknown)'} {e.timezone}"
+        click.echo(f"event {e.id}: {when}, {e.certainty}: {timing_note(e.notes)}")
     result = pipeline.run([*reference, *events], store, registry, only=[e.id for e in events])
+    checked = 0
     for v in evaluate_claims(result, store):
+        checked += v.verdict != CANNOT_TELL
         click.echo(f"[{v.verdict}] {v.claim.format()}\n    measured {pct(v.measured)}: {v.reason}")
+    _check_exit(checked, total)
+
+
+def _check_exit(checked: int, total: int) -> None:
+    """The summary line, and exit 1 when a claim proposed for checking got no verdict."""
+    if total:
+        click.echo(f"checked {checked} of {total} claims")
+    if checked < total:
+        sys.exit(EXIT_FAILED)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

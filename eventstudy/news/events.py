@@ -284,6 +284,22 @@ def _parse_time(text: str) -> dt.time:
     return dt.time(int(m.group(1)), int(m.group(2)))
 
 
+TIMEZONE_HINT = "use an IANA name such as Asia/Hong_Kong, Asia/Shanghai or America/New_York"
+
+
+def parse_timezone(name: str) -> ZoneInfo:
+    """The zone of an IANA area/location name; ValueError for anything else."""
+    # "/" check: ZoneInfo also accepts bare abbreviations such as "EST" or "UTC", whose fixed
+    # offsets silently ignore daylight saving; IANA area/location names do not.
+    if "/" not in name or len(name) > MAX_TZ:
+        raise ValueError(name)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: a name such as America/Argentina is a folder of the tz database, not a zone.
+        raise ValueError(name) from None
+
+
 def _check_url(text: str) -> bool:
     if any(ch.isspace() for ch in text):
         return False
@@ -360,19 +376,9 @@ def _parse_row(rec: CsvRecord, err: _ErrFn, registry: Registry | None) -> Event:
 
     tz_name = v["timezone"]
     try:
-        # "/" check: ZoneInfo also accepts bare abbreviations such as "EST" or "UTC", whose
-        # fixed offsets silently ignore daylight saving; IANA area/location names do not.
-        if "/" not in tz_name or len(tz_name) > MAX_TZ:
-            raise ValueError
-        zone = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        # OSError: a name such as America/Argentina is a folder of the tz database, not a zone.
-        raise err(
-            rec,
-            "timezone",
-            f"unknown timezone {tz_name!r}",
-            "use an IANA name such as Asia/Hong_Kong, Asia/Shanghai or America/New_York",
-        ) from None
+        zone = parse_timezone(tz_name)
+    except ValueError:
+        raise err(rec, "timezone", f"unknown timezone {tz_name!r}", TIMEZONE_HINT) from None
 
     if time is not None:
         local = dt.datetime.combine(date, time, tzinfo=zone)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eventstudy.errors import UserError
-from eventstudy.news.extract import dates, language
+from eventstudy.news.extract import dates, language, timing
 from eventstudy.news.extract.claims import PERIOD_KIND, Extractor, ProposedClaim
 from eventstudy.news.extract.lexicon import AliasTable, Lexicon, default_lexicon, load_aliases
 
@@ -25,6 +25,11 @@ class ArticleClaims:
     date: dt.date | None
     date_note: str
     claims: list[ProposedClaim]
+    # The announcement's time of day as the article states it (None: not stated, or stated in
+    # conflicting ways: see ``time_phrases``), and the day its phrase names, resolved.
+    stated_time: timing.StatedTime | None = None
+    stated_day: dt.date | None = None
+    time_phrases: tuple[timing.StatedTime, ...] = ()
 
 
 def read_article(path: str | Path) -> str:
@@ -60,7 +65,12 @@ def propose(text: str, *, source: str = "", date: dt.date | None = None, aliases
             if rel is not None:
                 when, why = rel[0], f"{rel[1]!r} before {date}"
         out.append(dataclasses.replace(c, date=when, date_note=why, source=source))
-    return ArticleClaims(source, lang, prob, date, note, out)
+    stated, phrases = timing.stated_time(text)
+    day = None
+    if stated is not None and stated.day and date is not None:
+        found_day = dates.relative_date(lex, stated.day, lang, date)
+        day = found_day[0] if found_day else None
+    return ArticleClaims(source, lang, prob, date, note, out, stated, day, tuple(phrases))
 
 
 def propose_file(path: str | Path, **kwargs) -> ArticleClaims:

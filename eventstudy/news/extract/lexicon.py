@@ -37,7 +37,7 @@ _LETTER = regex.compile(r"[\p{Latin}\p{Cyrillic}]")
 _WORD_TAIL = regex.compile(r"[\p{Latin}\p{Cyrillic}]*")
 
 
-def _data_file(name: str) -> Traversable:
+def data_file(name: str) -> Traversable:
     return resources.files("eventstudy").joinpath("data").joinpath(name)
 
 
@@ -87,12 +87,14 @@ class Lexicon:
         return None if m is None else Cue(role, m.start(), m.end(), m.group())
 
 
-def _read_lexicon(path: Path | Traversable) -> dict[str, list[str]]:
-    patterns: dict[str, list[str]] = {role: [] for role in ROLES}
-    for rec in read_csv_records(path, ("role", "language", "pattern"), (), "claim lexicon"):
+def read_lexicon(path: Path | Traversable, roles: tuple[str, ...] = ROLES,
+                 what: str = "claim lexicon") -> dict[str, list[str]]:
+    """A lexicon file's patterns by role (``role,language,pattern``); the timing lexicon uses the same format."""
+    patterns: dict[str, list[str]] = {role: [] for role in roles}
+    for rec in read_csv_records(path, ("role", "language", "pattern"), (), what):
         role, lang, pattern = rec.values["role"], rec.values["language"], rec.values["pattern"]
         if role not in patterns:
-            raise rec.error("role", f"unknown role {role!r}", "roles: " + ", ".join(ROLES))
+            raise rec.error("role", f"unknown role {role!r}", "roles: " + ", ".join(roles))
         if lang not in LANGUAGES:
             raise rec.error("language", f"unknown language {lang!r}", "languages: " + ", ".join(LANGUAGES))
         try:
@@ -105,7 +107,7 @@ def _read_lexicon(path: Path | Traversable) -> dict[str, list[str]]:
 
 @functools.cache
 def default_lexicon() -> Lexicon:
-    return Lexicon(_read_lexicon(_data_file("claim_lexicon.csv")))
+    return Lexicon(read_lexicon(data_file("claim_lexicon.csv")))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -164,7 +166,7 @@ def _read_aliases(path: Path | Traversable, into: dict[str, str]) -> None:
 def load_aliases(extra: str | Path | None = None) -> AliasTable:
     """The shipped aliases, extended (and, name by name, overridden) by the user's file."""
     aliases: dict[str, str] = {}
-    _read_aliases(_data_file("aliases.csv"), aliases)
+    _read_aliases(data_file("aliases.csv"), aliases)
     if extra is not None:
         path = Path(extra)
         if not path.is_file():

@@ -13,12 +13,12 @@ from pathlib import Path
 import regex
 
 from eventstudy.atomic import write_via
-from eventstudy.data import calendars
 from eventstudy.data.securities import Registry
 from eventstudy.errors import UserError
 from eventstudy.news.events import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Event, format_claims, listing_event, load_events
 from eventstudy.news.extract.article import ArticleClaims
 from eventstudy.news.extract.claims import ProposedClaim
+from eventstudy.news.extract.event_time import TIMING_MARK, GivenTime, timing_of
 
 COLUMNS: tuple[str, ...] = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
 
@@ -56,18 +56,15 @@ def _slug(text: str) -> str:
     return slug or "article"
 
 
-def _timezone(registry: Registry, target: str) -> str:
-    """The time zone of the target's (first member's) exchange: the article's date is read as local there."""
-    return str(calendars.get_calendar(registry.resolve([target])[0].exchange).tz)
-
-
 def build_events(articles: Sequence[ArticleClaims], registry: Registry, *, reference: Sequence[Event] = (),
-                 min_confidence: float = 0.5, sources: dict[str, str] | None = None
-                 ) -> tuple[list[Event], list[Skipped]]:
+                 min_confidence: float = 0.5, sources: dict[str, str] | None = None,
+                 given: GivenTime | None = None) -> tuple[list[Event], list[Skipped]]:
     """One event per article and date, holding its accepted claims; the claims not accepted, with why.
 
     ``reference`` is the user's events (for listing events and ids already taken); ``sources`` maps an
-    article's path to its web address (default: its ``file://`` URI).
+    article's path to its web address (default: its ``file://`` URI). The time of day comes from
+    ``given`` (``--time``), else from the article's own words (:mod:`.timing`), else stays unknown;
+    a known time makes the event ``confirmed`` (see :func:`.event_time.timing_of`).
     """
     taken = {e.id for e in reference}
     events: list[Event] = []
@@ -84,14 +81,14 @@ def build_events(articles: Sequence[ArticleClaims], registry: Registry, *, refer
         for date, claims in accepted.items():
             targets = tuple(dict.fromkeys(c.target for c in claims))
             url = (sources or {}).get(art.source) or Path(art.source).resolve().as_uri()
+            when = timing_of(art, date, registry.resolve([targets[0]])[0].exchange, given)  # type: ignore[arg-type]
             notes = (f"proposed by eventstudy claims extract from {Path(art.source).name} (language {art.language}); "
-                     f"date {date} from {claims[0].date_note}; time of day unknown: confirm the claims and the "
-                     "date before relying on them")
+                     f"date {date} from {claims[0].date_note}{TIMING_MARK}{when.note}")
             events.append(_unique(Event(
-                id=stem if len(accepted) == 1 else f"{stem}-{date}", date=date,  # type: ignore[arg-type]
-                time=None, timezone=_timezone(registry, targets[0]),
+                id=stem if len(accepted) == 1 else f"{stem}-{date}", date=when.date,
+                time=when.time, timezone=when.timezone,
                 title=f"Claims read from {Path(art.source).name}", source=url, targets=targets,
-                claims=tuple(c.claim() for c in claims), uncertain=notes, notes=notes,
+                claims=tuple(c.claim() for c in claims), uncertain="" if when.known else notes, notes=notes,
             ), taken))
     return events, skipped
 
