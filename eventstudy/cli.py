@@ -1093,7 +1093,10 @@ def check_cmd(ctx: _Ctx, article: str, date: str | None, aliases: str | None, ev
     checked = 0
     for v in evaluate_claims(result, store):
         checked += v.verdict != CANNOT_TELL
-        click.echo(f"[{v.verdict}] {v.claim.format()}\n    measured {pct(v.measured)}: {v.reason}")
+        click.echo(f"[{v.verdict}] {v.claim.format()}\n    fact: {v.fact_text}\n    cause: {v.cause_text}")
+        if v.placebo is not None:
+            click.echo(f"    {v.placebo.text()}")
+        click.echo(f"    measured {pct(v.measured)}: {v.reason}")
     _check_exit(checked, total)
 
 
