@@ -372,7 +372,7 @@ def _echo_verdict(v: Verdict, prefix: str = "") -> None:
     click.echo(f"    fact: {v.fact_text}")
     click.echo(f"    cause: {v.cause_text}")
     if v.placebo is not None:
-        click.echo(f"    {v.placebo.text()}")
+        click.echo(f"    placebo: {v.placebo.text()}")
     for st in v.statements:
         click.echo(f"    {st.question}: {st.answer} - {st.text}")
     click.echo(f"    verdict: {v.verdict} - {v.reason}")
@@ -1095,7 +1095,7 @@ def check_cmd(ctx: _Ctx, article: str, date: str | None, aliases: str | None, ev
         checked += v.verdict != CANNOT_TELL
         click.echo(f"[{v.verdict}] {v.claim.format()}\n    fact: {v.fact_text}\n    cause: {v.cause_text}")
         if v.placebo is not None:
-            click.echo(f"    {v.placebo.text()}")
+            click.echo(f"    placebo: {v.placebo.text()}")
         click.echo(f"    measured {pct(v.measured)}: {v.reason}")
     _check_exit(checked, total)
 

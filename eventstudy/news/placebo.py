@@ -46,8 +46,9 @@ class Placebo:
     note: str = ""  # why there are fewer than MIN_DAYS, or why there is no placebo
 
     def text(self) -> str:
+        """One sentence, to follow "placebo: "."""
         if self.days == 0:
-            return f"placebo: {self.note or 'no ordinary day could be studied'}"
+            return self.note or "no ordinary day could be studied"
         short = f" (only {self.days} ordinary days: {self.note})" if self.days < MIN_DAYS and self.note else (
             f" (only {self.days} ordinary days)" if self.days < MIN_DAYS else "")
         return (f"on {self.days} ordinary days of the same {self.statistic.split(':')[0]}, the rule would say "

@@ -225,6 +225,18 @@ def _interval(ev: Evidence) -> str:
 _ONE = f"{answers.SINGLE_NO_LEVEL:.0%} interval"  # one security's interval (the group's is 95%)
 
 
+def _single_interval(ev: Evidence, ar0: float, est: np.ndarray, size: float, d: int) -> str:
+    """The effect's 95% interval for the reader, and the 99% one that rules a claim out."""
+    lo, hi, n = answers.sq_quantiles(est)
+    text = f"the effect's 95% interval {_interval(Evidence(ev.answer, ar0, ev.p_value, ar0 - hi, ar0 - lo))}"
+    if ev.answer == UNCLEAR:
+        text += f", which {_holds(size, d)}"
+    if np.isfinite(ev.high):
+        return text + f"; its {_ONE} {_interval(ev)}"
+    need = 2 / (1 - answers.SINGLE_NO_LEVEL) - 1
+    return text + f"; ruling a claim out takes the {_ONE}, which needs {need:.0f} days of history ({n} here)"
+
+
 @dataclass(frozen=True)
 class _Why:
     """The sentences behind an unclear cause, one per reason."""
@@ -403,8 +415,7 @@ def _session_return(a: EventAnalysis, c: Claim, data: Prices, run: RunResult) ->
     unusual = Statement("unusual", answer, (
         f"abnormal return {pct(ar0)} ({row['model']}); SQ test p = {pvalue(sq['sq_p'])} (the day-0 abnormal return "
         f"is above {sq['sq_quantile']:.0%} of the {days_n} days it rests on); time-series t = "
-        f"{row['t_stat']:.2f}, p = {pvalue(row['p_value'])}; the effect's {_ONE} {_interval(ev)}"
-        + ("" if answer != UNCLEAR else f", which {_holds(size, _direction(c))}")))
+        f"{row['t_stat']:.2f}, p = {pvalue(row['p_value'])}; {_single_interval(ev, ar0, est, size, _direction(c))}"))
     days = _previous_session(bars, d0)
     att = _attributable(a, [c.target], data, days)
     badges += att.badges
@@ -489,7 +500,7 @@ def _since_listing(a: EventAnalysis, c: Claim, events: Sequence[Event], data: Pr
         "price_limit": "; ".join(limits), **att.extra}
     # Its own robustness table: the run's variants measure the day-0 abnormal return, not the period's.
     return _verdict(a, c, from_offer, [happened, unusual, att.statement], badges + att.badges, extra, fact=fact,
-                    fact_what=what + f" (from the first close {pct(from_first)})", cause=(cause, cause_text),
+                    fact_what=what + f"; {pct(from_first)} from the first close", cause=(cause, cause_text),
                     table=table, calibration=placebo.NOT_APPLICABLE)
 
 

@@ -161,8 +161,7 @@ def _card(v: Verdict, page: str) -> Card:
 def _placebo(v: Verdict) -> str:
     if v.placebo is None:
         return ""
-    text = v.placebo.text()
-    return text[0].upper() + text[1:]
+    return f"Placebo: {v.placebo.text()}"
 
 
 def _p_adjusted(v: Verdict) -> str:
