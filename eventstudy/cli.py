@@ -102,18 +102,22 @@ def prices_import(ctx: _Ctx, files: Sequence[str], symbol: str | None, exchange:
     if symbol and len(files) > 1:
         raise UserError("--symbol names one file's symbol, but several files were given", field="--symbol",
                         hint="import the files one at a time, or drop --symbol")
-    items, lines = _plan_imports(ctx, files, symbol, exchange, sources_path)
-    ctx.store().write_many(items)
+    with contextlib.ExitStack() as writing:
+        items, lines = _plan_imports(ctx, files, symbol, exchange, sources_path, writing=writing)
+        ctx.store().write_many(items)
     for line in lines:
         click.echo(line)
     click.echo(f"imported {len(files)} file(s) for {len(items)} symbol(s) into {ctx.home / 'prices'}")
 
 
 def _plan_imports(ctx: _Ctx, files: Sequence[str], symbol: str | None, exchange: str | None,
-                  sources_path: str | None = None) -> tuple[dict[str, tuple[pd.DataFrame, dict[str, Any]]], list[str]]:
+                  sources_path: str | None = None, writing: contextlib.ExitStack | None = None,
+                  ) -> tuple[dict[str, tuple[pd.DataFrame, dict[str, Any]]], list[str]]:
     """Read and check every file, merged with what is stored, before anything is written; each
     source file's SHA-256 (of the bytes read) is kept in the metadata, so a refresh can tell when it
-    changed."""
+    changed. With ``writing``, the store's writer lock is taken into it before the first read of
+    the store (once the files are read: a bad file costs no wait), for the caller to hold through
+    its write: two imports of one symbol then merge in turn instead of both from the old series."""
     import pandas as pd
 
     from eventstudy.data.sources import load_rules, plan_import
@@ -121,7 +125,12 @@ def _plan_imports(ctx: _Ctx, files: Sequence[str], symbol: str | None, exchange:
     store = ctx.store()
 
     def stored(sym: str) -> tuple[pd.DataFrame, dict[str, Any]] | None:
+        if writing is not None and not held:
+            writing.enter_context(store.lock())
+            held.append(True)
         return store.read_with_meta(sym) if store.has(sym) else None
+
+    held: list[bool] = []
 
     plan = plan_import(files, ctx.registry(), stored, load_rules(sources_path), symbol=symbol, exchange=exchange)
     return plan.items(pd.Timestamp.now(tz="UTC").isoformat()), plan.lines
@@ -196,9 +205,9 @@ def prices_status(ctx: _Ctx, show_issues: bool) -> None:
     """
     import pandas as pd
 
-    store = ctx.store()
-    problems, good = store.check()  # every file read once, for all that follows
-    status = store.status(good)
+    with ctx.store().pinned() as store:  # one generation, whatever is imported meanwhile
+        problems, good = store.check()  # every file read once, for all that follows
+        status = store.status(good)
     for problem in problems:
         click.echo(f"damaged: {problem.line()}", err=True)
     if status.empty:
@@ -347,13 +356,13 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
         missing=missing,
         fallback=fallback,
     )
-    store = ctx.store()
     if not offline:
         _fetch_for_run(ctx, events, proxy)
-    elif not store.symbols():
-        raise _empty_store(store)
-    result = pipeline.run(events, store, registry, settings, only=list(only) or None)
-    verdicts = evaluate_claims(result, store)
+    with ctx.store().pinned() as store:  # every series from one generation, whatever is imported meanwhile
+        if offline and not store.symbols():
+            raise _empty_store(store)
+        result = pipeline.run(events, store, registry, settings, only=list(only) or None)
+        verdicts = evaluate_claims(result, store)
     paths = _publish(out_dir, lambda staged: write_reports(result, verdicts, staged), "report")
     for v in verdicts:
         click.echo(f"[{v.verdict}] {v.event_id}: {v.claim.text}: measured {pct(v.measured)}")
@@ -532,9 +541,6 @@ def refresh_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, wait: floa
 
 def _refresh(ctx: _Ctx, events_path: str, out: Path, offline: bool, proxy: str | None,
              record: dict[str, Any]) -> int:
-    from importlib.metadata import version
-
-    from eventstudy.news import schedule
     from eventstudy.news.events import load_events
 
     code = EXIT_OK
@@ -565,6 +571,17 @@ def _refresh(ctx: _Ctx, events_path: str, out: Path, offline: bool, proxy: str |
         click.echo(f"failed {sym}: {why}", err=True)
     if stale:
         code = EXIT_FAILED
+    with store.pinned() as prices:  # fingerprint, studies and verdicts from one generation
+        return _report(ctx, prices, events, registry, events_path, out, target, stale, record, code)
+
+
+def _report(ctx: _Ctx, store: Any, events: Sequence[Any], registry: Any, events_path: str, out: Path, target: Path,
+            stale: list[tuple[str, str]], record: dict[str, Any], code: int) -> int:
+    """The report half of a refresh: studies and pages again only when an input changed."""
+    from importlib.metadata import version
+
+    from eventstudy.news import schedule
+
     if not store.symbols():
         raise _empty_store(store)
     # refresh always studies with run's defaults; they are part of the package version fingerprinted.
@@ -992,18 +1009,20 @@ def check_cmd(ctx: _Ctx, article: str, date: str | None, aliases: str | None, ev
     reference = _reference_events(ctx, events_path)
     events, skipped = build_events(found, registry, reference=reference, min_confidence=min_confidence,
                                    sources={article: source_url} if source_url else None)
-    store = ctx.store()
-    if events and not store.symbols():
-        raise _empty_store(store)
-    for sk in skipped:
-        c = sk.claim
-        click.echo(f"[not checked] {c.kind}({c.target}) {c.op} {threshold_percent(c.threshold)}: {c.quote!r}: {sk.why}")
-    if not events:
-        click.echo(f"no claim of {article} can be checked" if found[0].claims
-                   else f"no market claim found in {article}")
-        return
-    result = pipeline.run([*reference, *events], store, registry, only=[e.id for e in events])
-    for v in evaluate_claims(result, store):
+    with ctx.store().pinned() as store:  # one generation for the whole check
+        if events and not store.symbols():
+            raise _empty_store(store)
+        for sk in skipped:
+            c = sk.claim
+            click.echo(f"[not checked] {c.kind}({c.target}) {c.op} {threshold_percent(c.threshold)}: "
+                       f"{c.quote!r}: {sk.why}")
+        if not events:
+            click.echo(f"no claim of {article} can be checked" if found[0].claims
+                       else f"no market claim found in {article}")
+            return
+        result = pipeline.run([*reference, *events], store, registry, only=[e.id for e in events])
+        verdicts = evaluate_claims(result, store)
+    for v in verdicts:
         click.echo(f"[{v.verdict}] {v.claim.format()}\n    measured {pct(v.measured)}: {v.reason}")
 
 
