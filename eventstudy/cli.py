@@ -12,6 +12,7 @@ import contextlib
 import errno
 import hashlib
 import json
+import stat
 import sys
 import tempfile
 import time
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from eventstudy import atomic, locks
+from eventstudy import atomic, leftovers, locks
 from eventstudy.errors import EnvironmentFailure, UserError
 from eventstudy.paths import data_home
 from eventstudy.stats import startup  # numpy-free: the process's start, before any statistics
@@ -363,6 +364,7 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
             raise _empty_store(store)
         result = pipeline.run(events, store, registry, settings, only=list(only) or None)
         verdicts = evaluate_claims(result, store)
+    leftovers.sweep(ctx.home)  # a writing command clears the temporary files killed runs left
     paths = _publish(out_dir, lambda staged: write_reports(result, verdicts, staged), "report")
     for v in verdicts:
         click.echo(f"[{v.verdict}] {v.event_id}: {v.claim.text}: measured {pct(v.measured)}")
@@ -407,6 +409,10 @@ def _check_out(out: str, kind: str, inputs: Sequence[str | None] = ()) -> Path:
             from None
     if target.exists() and not target.is_dir():
         raise UserError("--out is a file, not a folder", file=out, field="--out")
+    if target.is_dir() and not target.stat().st_mode & stat.S_IWUSR:
+        # Someone made it read-only: replacing it would drop that wish (a new folder gets the umask).
+        raise UserError(f"--out is read-only (mode {stat.S_IMODE(target.stat().st_mode):04o}); it is left as it is",
+                        file=out, field="--out", hint="make it writable (chmod u+w) or choose another folder")
     if target == here or target in here.parents:
         raise UserError("--out is the current folder (or holds it); it would be replaced as a whole", file=out,
                         field="--out", hint="choose a new folder, e.g. --out out")
@@ -505,8 +511,11 @@ def _fetch_for_run(ctx: _Ctx, events: Sequence, proxy: str | None) -> None:
 @click.option("--wait", "wait", default=0.0, show_default=True, type=click.FloatRange(min=0),
               help="Seconds to wait for another refresh holding the lock (else exit 3 at once).")
 @click.option("--proxy", envvar="EVENTSTUDY_PROXY", help="HTTP(S) proxy for Yahoo.")
+@click.option("--log", "show_log", is_flag=True,
+              help="Show the last runs from <home>/logs/refresh.jsonl instead of running; nothing is written.")
 @pass_ctx
-def refresh_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, wait: float, proxy: str | None) -> None:
+def refresh_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, wait: float, proxy: str | None,
+                show_log: bool) -> None:
     """The job to schedule: bring prices up to date, and the reports when an input changed.
 
     Fetches only where a new session has closed on the security's exchange (none: no request at
@@ -515,8 +524,13 @@ def refresh_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, wait: floa
     verdicts that changed (old -> new) here and in changes.json. Each run appends one JSON line
     (started, fetched, failed, changed, duration, exit code) to <home>/logs/refresh.jsonl.
     """
+    from eventstudy import runlog
     from eventstudy.news import schedule
 
+    if show_log:
+        for line in runlog.show(ctx.home):
+            click.echo(line)
+        return
     started = time.monotonic()
     record: dict[str, Any] = {"started": schedule.now_iso(), "offline": offline, "events": events_path, "out": out,
                               "fetched": [], "failed": [], "reimported": [], "changed": [], "reports": "unchanged"}
@@ -535,7 +549,7 @@ def refresh_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, wait: floa
         record.update(exit_code=code, duration=round(time.monotonic() - started, 3))
         # A read-only data directory is reported by the error being raised, not by the log.
         with contextlib.suppress(OSError):
-            schedule.append_log(ctx.home, record)
+            runlog.append(ctx.home, record)  # on a line of its own, even after a crash cut the last one
     sys.exit(code)
 
 
@@ -550,6 +564,7 @@ def _refresh(ctx: _Ctx, events_path: str, out: Path, offline: bool, proxy: str |
     if not events:
         raise _no_events(events_path)
     store = ctx.store()
+    leftovers.sweep(ctx.home)  # under the refresh lock: refresh-state.json's temporaries are ours to clear
     stale: list[tuple[str, str]] = []
     with store.lock():
         for symbol, reason in _reimport_changed(ctx, record):

@@ -74,7 +74,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from eventstudy import atomic, locks, pins
+from eventstudy import atomic, leftovers, locks, pins
 from eventstudy.errors import DataError, EnvironmentFailure
 
 FLOAT_COLUMNS = ("open", "high", "low", "close", "adj_close", "volume", "dividends", "splits")
@@ -214,6 +214,7 @@ class PriceStore:
         """Hold the writer lock; re-entrant, so a refresh can hold it across its reads and writes.
 
         A busy lock says who holds it and that we wait (up to ``lock_timeout`` seconds)."""
+        self.check_folder()  # before the lock file is made: a home that cannot hold a store is left as it is
         wait = self.lock_timeout
         try:
             with locks.hold(self._lock_path, f"the price store {self.dir}", timeout=wait):
@@ -432,6 +433,7 @@ class PriceStore:
     def _commit(self, tables: Mapping[str, pa.Table], drop: set[str]) -> None:
         # Under the lock, on the current generation (never a pinned one): what the next one starts from.
         self.check_folder()
+        leftovers.sweep(self.home)  # every writer of the store clears what killed runs left in <home>
         old = self.manifest()
         replaced = {self.path(s).name for s in tables} | drop
         files: dict[str, dict[str, Any]] = {}
