@@ -412,7 +412,7 @@ def _check_out(out: str, kind: str, inputs: Sequence[str | None] = ()) -> Path:
     if target.is_dir() and not target.stat().st_mode & stat.S_IWUSR:
         # Someone made it read-only: replacing it would drop that wish (a new folder gets the umask).
         raise UserError(f"--out is read-only (mode {stat.S_IMODE(target.stat().st_mode):04o}); it is left as it is",
-                        file=out, field="--out", hint="make it writable (chmod u+w) or choose another folder")
+                        file=out, field="--out", hint="make it writable with chmod u+w, or choose another folder")
     if target == here or target in here.parents:
         raise UserError("--out is the current folder (or holds it); it would be replaced as a whole", file=out,
                         field="--out", hint="choose a new folder, e.g. --out out")

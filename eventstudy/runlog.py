@@ -95,5 +95,6 @@ def show(home: Path, last: int = SHOWN) -> list[str]:
     for record in runs:
         lines += describe(record)
     if log.damaged:
-        lines.append(f"{log.damaged} damaged line(s) skipped (cut by a crash); the records around them are intact")
+        lines.append(f"{log.damaged} damaged line(s) skipped (cut or garbled, e.g. by a crash); "
+                     "the records around them are intact")
     return lines
