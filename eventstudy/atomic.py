@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -14,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from eventstudy import pins
+from eventstudy.errors import EnvironmentFailure
 from eventstudy.formatting import CONTROL_PATTERN, clean
 
 if TYPE_CHECKING:  # pandas is imported where a CSV is written: the CLI's start stays light
@@ -489,17 +490,9 @@ def recover_dir(target: Path) -> None:
             os.rename(ready[-1], target)
         elif old:
             os.rename(old[-1], target)
-    for kind in ("new", "ready", "old"):
+    for kind in ("new", "ready", "old", "retired"):
         for leftover in _siblings(target, kind):
-            _remove_tree(leftover)
-
-
-def _remove_tree(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        with contextlib.suppress(OSError):
-            path.unlink()
+            pins.remove_unless_pinned(leftover)  # a generation a reader still holds waits for a later writer
 
 
 def fsync_tree(folder: Path) -> None:
@@ -529,7 +522,7 @@ def switch_dir(staged: Path, target: Path) -> None:
         os.rename(staged, target)
     elif _exchange(staged, target):
         rename_point(f"switched {target.name}")
-        _remove_tree(staged)  # now holds the previous generation
+        pins.remove_unless_pinned(staged)  # now holds the previous generation, perhaps still being read
     else:
         ready = staged.with_name(staged.name.replace(".new-", ".ready-", 1))
         os.rename(staged, ready)
@@ -538,7 +531,7 @@ def switch_dir(staged: Path, target: Path) -> None:
         os.rename(target, old)
         rename_point(f"install {target.name}")
         os.rename(ready, target)
-        _remove_tree(old)
+        pins.remove_unless_pinned(old)
     fsync_dir(target.parent)
 
 
@@ -553,6 +546,12 @@ def new_generation(target: str | Path) -> Iterator[Path]:
     ``with new_generation(out) as staged: ...write into staged...``. If the block raises, the
     staged folder is removed and ``target`` is untouched. Hold the folder's lock around this."""
     target = Path(target)
+    if target.is_symlink():
+        target = target.resolve()  # the folder a link names is replaced, never the link itself
+    if target.exists() and not target.is_dir():
+        # Switching would swap the file out and delete it: the tool never removes what it did not make.
+        raise EnvironmentFailure(f"{target} is a file where a folder of eventstudy's belongs; it is left alone",
+                                 hint="move it away, or choose another folder")
     target.parent.mkdir(parents=True, exist_ok=True)
     recover_dir(target)
     staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
@@ -562,7 +561,7 @@ def new_generation(target: str | Path) -> Iterator[Path]:
         yield staged
         switch_dir(staged, target)
     except BaseException:
-        _remove_tree(staged)
+        pins.remove_unless_pinned(staged)
         raise
     finally:
         _staging.discard(staged.absolute())

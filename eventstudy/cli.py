@@ -12,6 +12,7 @@ import contextlib
 import errno
 import hashlib
 import json
+import stat
 import sys
 import tempfile
 import time
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from eventstudy import atomic, locks
+from eventstudy import atomic, leftovers, locks
 from eventstudy.errors import EnvironmentFailure, UserError
 from eventstudy.paths import data_home
 from eventstudy.stats import startup  # numpy-free: the process's start, before any statistics
@@ -108,18 +109,22 @@ def prices_import(ctx: _Ctx, files: Sequence[str], symbol: str | None, exchange:
     if symbol and len(files) > 1:
         raise UserError("--symbol names one file's symbol, but several files were given", field="--symbol",
                         hint="import the files one at a time, or drop --symbol")
-    items, lines = _plan_imports(ctx, files, symbol, exchange, sources_path)
-    ctx.store().write_many(items)
+    with contextlib.ExitStack() as writing:
+        items, lines = _plan_imports(ctx, files, symbol, exchange, sources_path, writing=writing)
+        ctx.store().write_many(items)
     for line in lines:
         click.echo(line)
     click.echo(f"imported {len(files)} file(s) for {len(items)} symbol(s) into {ctx.home / 'prices'}")
 
 
 def _plan_imports(ctx: _Ctx, files: Sequence[str], symbol: str | None, exchange: str | None,
-                  sources_path: str | None = None) -> tuple[dict[str, tuple[pd.DataFrame, dict[str, Any]]], list[str]]:
+                  sources_path: str | None = None, writing: contextlib.ExitStack | None = None,
+                  ) -> tuple[dict[str, tuple[pd.DataFrame, dict[str, Any]]], list[str]]:
     """Read and check every file, merged with what is stored, before anything is written; each
     source file's SHA-256 (of the bytes read) is kept in the metadata, so a refresh can tell when it
-    changed."""
+    changed. With ``writing``, the store's writer lock is taken into it before the first read of
+    the store (once the files are read: a bad file costs no wait), for the caller to hold through
+    its write: two imports of one symbol then merge in turn instead of both from the old series."""
     import pandas as pd
 
     from eventstudy.data.sources import load_rules, plan_import
@@ -127,7 +132,12 @@ def _plan_imports(ctx: _Ctx, files: Sequence[str], symbol: str | None, exchange:
     store = ctx.store()
 
     def stored(sym: str) -> tuple[pd.DataFrame, dict[str, Any]] | None:
+        if writing is not None and not held:
+            writing.enter_context(store.lock())
+            held.append(True)
         return store.read_with_meta(sym) if store.has(sym) else None
+
+    held: list[bool] = []
 
     plan = plan_import(files, ctx.registry(), stored, load_rules(sources_path), symbol=symbol, exchange=exchange)
     return plan.items(pd.Timestamp.now(tz="UTC").isoformat()), plan.lines
@@ -202,9 +212,9 @@ def prices_status(ctx: _Ctx, show_issues: bool) -> None:
     """
     import pandas as pd
 
-    store = ctx.store()
-    problems, good = store.check()  # every file read once, for all that follows
-    status = store.status(good)
+    with ctx.store().pinned() as store:  # one generation, whatever is imported meanwhile
+        problems, good = store.check()  # every file read once, for all that follows
+        status = store.status(good)
     for problem in problems:
         click.echo(f"damaged: {problem.line()}", err=True)
     if status.empty:
@@ -352,13 +362,14 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
         missing=missing,
         fallback=fallback,
     )
-    store = ctx.store()
     if not offline:
         _fetch_for_run(ctx, events, proxy)
-    elif not store.symbols():
-        raise _empty_store(store)
-    result = pipeline.run(events, store, registry, settings, only=list(only) or None)
-    verdicts = evaluate_claims(result, store)
+    with ctx.store().pinned() as store:  # every series from one generation, whatever is imported meanwhile
+        if offline and not store.symbols():
+            raise _empty_store(store)
+        result = pipeline.run(events, store, registry, settings, only=list(only) or None)
+        verdicts = evaluate_claims(result, store)
+    leftovers.sweep(ctx.home)  # a writing command clears the temporary files killed runs left
     paths = _publish(out_dir, lambda staged: write_reports(result, verdicts, staged), "report")
     for v in verdicts:
         _echo_verdict(v, f"{v.event_id}: ")
@@ -413,6 +424,10 @@ def _check_out(out: str, kind: str, inputs: Sequence[str | None] = ()) -> Path:
             from None
     if target.exists() and not target.is_dir():
         raise UserError("--out is a file, not a folder", file=out, field="--out")
+    if target.is_dir() and not target.stat().st_mode & stat.S_IWUSR:
+        # Someone made it read-only: replacing it would drop that wish (a new folder gets the umask).
+        raise UserError(f"--out is read-only (mode {stat.S_IMODE(target.stat().st_mode):04o}); it is left as it is",
+                        file=out, field="--out", hint="make it writable with chmod u+w, or choose another folder")
     if target == here or target in here.parents:
         raise UserError("--out is the current folder (or holds it); it would be replaced as a whole", file=out,
                         field="--out", hint="choose a new folder, e.g. --out out")
@@ -511,8 +526,11 @@ def _fetch_for_run(ctx: _Ctx, events: Sequence, proxy: str | None) -> None:
 @click.option("--wait", "wait", default=0.0, show_default=True, type=click.FloatRange(min=0),
               help="Seconds to wait for another refresh holding the lock (else exit 3 at once).")
 @click.option("--proxy", envvar="EVENTSTUDY_PROXY", help="HTTP(S) proxy for Yahoo.")
+@click.option("--log", "show_log", is_flag=True,
+              help="Show the last runs from <home>/logs/refresh.jsonl instead of running; nothing is written.")
 @pass_ctx
-def refresh_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, wait: float, proxy: str | None) -> None:
+def refresh_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, wait: float, proxy: str | None,
+                show_log: bool) -> None:
     """The job to schedule: bring prices up to date, and the reports when an input changed.
 
     Fetches only where a new session has closed on the security's exchange (none: no request at
@@ -521,8 +539,13 @@ def refresh_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, wait: floa
     verdicts that changed (old -> new) here and in changes.json. Each run appends one JSON line
     (started, fetched, failed, changed, duration, exit code) to <home>/logs/refresh.jsonl.
     """
+    from eventstudy import runlog
     from eventstudy.news import schedule
 
+    if show_log:
+        for line in runlog.show(ctx.home):
+            click.echo(line)
+        return
     started = time.monotonic()
     record: dict[str, Any] = {"started": schedule.now_iso(), "offline": offline, "events": events_path, "out": out,
                               "fetched": [], "failed": [], "reimported": [], "changed": [], "reports": "unchanged"}
@@ -541,15 +564,12 @@ def refresh_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, wait: floa
         record.update(exit_code=code, duration=round(time.monotonic() - started, 3))
         # A read-only data directory is reported by the error being raised, not by the log.
         with contextlib.suppress(OSError):
-            schedule.append_log(ctx.home, record)
+            runlog.append(ctx.home, record)  # on a line of its own, even after a crash cut the last one
     sys.exit(code)
 
 
 def _refresh(ctx: _Ctx, events_path: str, out: Path, offline: bool, proxy: str | None,
              record: dict[str, Any]) -> int:
-    from importlib.metadata import version
-
-    from eventstudy.news import schedule
     from eventstudy.news.events import load_events
 
     code = EXIT_OK
@@ -559,6 +579,7 @@ def _refresh(ctx: _Ctx, events_path: str, out: Path, offline: bool, proxy: str |
     if not events:
         raise _no_events(events_path)
     store = ctx.store()
+    leftovers.sweep(ctx.home)  # under the refresh lock: refresh-state.json's temporaries are ours to clear
     stale: list[tuple[str, str]] = []
     with store.lock():
         for symbol, reason in _reimport_changed(ctx, record):
@@ -580,6 +601,17 @@ def _refresh(ctx: _Ctx, events_path: str, out: Path, offline: bool, proxy: str |
         click.echo(f"failed {sym}: {why}", err=True)
     if stale:
         code = EXIT_FAILED
+    with store.pinned() as prices:  # fingerprint, studies and verdicts from one generation
+        return _report(ctx, prices, events, registry, events_path, out, target, stale, record, code)
+
+
+def _report(ctx: _Ctx, store: Any, events: Sequence[Any], registry: Any, events_path: str, out: Path, target: Path,
+            stale: list[tuple[str, str]], record: dict[str, Any], code: int) -> int:
+    """The report half of a refresh: studies and pages again only when an input changed."""
+    from importlib.metadata import version
+
+    from eventstudy.news import schedule
+
     if not store.symbols():
         raise _empty_store(store)
     # refresh always studies with run's defaults; they are part of the package version fingerprinted.
@@ -1072,26 +1104,28 @@ def check_cmd(ctx: _Ctx, article: str, date: str | None, aliases: str | None, ev
     reference = _reference_events(ctx, events_path)
     events, skipped = build_events(found, registry, reference=reference, min_confidence=min_confidence,
                                    sources={article: source_url} if source_url else None, given=given)
-    store = ctx.store()
-    if events and not store.symbols():
-        raise _empty_store(store)
     # Claims below --min-confidence are shown, but were never proposed for checking: they do not count.
     wanted = [sk for sk in skipped if sk.claim.confidence >= min_confidence]
     total = len(wanted) + sum(len(e.claims) for e in events)
-    for sk in skipped:
-        c = sk.claim
-        click.echo(f"[not checked] {c.kind}({c.target}) {c.op} {threshold_percent(c.threshold)}: {c.quote!r}: {sk.why}")
-    if not events:
-        click.echo(f"no claim of {article} can be checked" if found[0].claims
-                   else f"no market claim found in {article}")
-        _check_exit(0, total)
-        return
-    for e in events:
-        when = f"{e.date} {e.time.strftime('%H:%M') if e.time else '(time unknown)'} {e.timezone}"
-        click.echo(f"event {e.id}: {when}, {e.certainty}: {timing_note(e.notes)}")
-    result = pipeline.run([*reference, *events], store, registry, only=[e.id for e in events])
+    with ctx.store().pinned() as store:  # one generation for the whole check
+        if events and not store.symbols():
+            raise _empty_store(store)
+        for sk in skipped:
+            c = sk.claim
+            click.echo(f"[not checked] {c.kind}({c.target}) {c.op} {threshold_percent(c.threshold)}: "
+                       f"{c.quote!r}: {sk.why}")
+        if not events:
+            click.echo(f"no claim of {article} can be checked" if found[0].claims
+                       else f"no market claim found in {article}")
+            _check_exit(0, total)
+            return
+        for e in events:
+            when = f"{e.date} {e.time.strftime('%H:%M') if e.time else '(time unknown)'} {e.timezone}"
+            click.echo(f"event {e.id}: {when}, {e.certainty}: {timing_note(e.notes)}")
+        result = pipeline.run([*reference, *events], store, registry, only=[e.id for e in events])
+        verdicts = evaluate_claims(result, store)
     checked = 0
-    for v in evaluate_claims(result, store):
+    for v in verdicts:
         checked += v.verdict != CANNOT_TELL
         click.echo(f"[{v.verdict}] {v.claim.format()}\n    fact: {v.fact_text}\n    cause: {v.cause_text}")
         if v.placebo is not None:

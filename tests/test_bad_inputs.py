@@ -221,6 +221,8 @@ CASES: list[Case] = [
     ("price file missing", lambda d: ["prices", "import", str(d / "nope.csv")], ["nope.csv", "not found"]),
     ("--symbol with two files", lambda d: ["prices", "import", write(d / "a.csv", history(DAILY)),
                                            write(d / "b.csv", history(DAILY)), "--symbol", "AAA"], ["--symbol"]),
+    ("a group's name as a file name", imp(history(DAILY), name="tech.csv"), ["tech.csv", "symbol", "group"]),
+    ("a group's name as --symbol", imp(history(DAILY), "--symbol", "tech"), ["AAA.csv", "symbol", "group"]),
     ("two files for one symbol", lambda d: ["prices", "import", write(d / "AAA.csv", history(DAILY)),
                                             write((d / "sub").mkdir() or d / "sub" / "AAA.csv", history(DAILY))],
      ["sub/AAA.csv", "AAA"]),
@@ -267,6 +269,10 @@ CASES: list[Case] = [
                                        "/proc/eventstudy-reports"], ["--out"]),
     ("run: --out is a file", lambda d: ["run", "--offline", "--events", str(d / "events.csv"), "--out",
                                         str(d / "events.csv")], ["--out"]),
+    ("run: --out read-only", lambda d: (d / "reports").chmod(0o555) or ["run", "--offline", "--events",
+     str(d / "events.csv"), "--out", str(d / "reports")], ["--out", "read-only", "0555"]),
+    ("study: --out read-only", lambda d: (d / "study-out").mkdir(mode=0o500) or
+     study()(d), ["--out", "read-only"]),
     ("run: --out a folder that is not a report", lambda d: ["run", "--offline", "--events", str(d / "events.csv"),
                                                             "--out", str(d / "home")], ["--out", "not a report"]),
 ]
@@ -290,6 +296,33 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing(
     for needle in needles:
         assert needle in err, (name, needle, err)
     assert (digest(home), digest(d / "reports"), digest(d / "study-out")) == before
+
+
+# Cases where the data directory, not an input, is in the way: one line, exit 1, nothing replaced.
+PRICES_FILE_CASES = {
+    "import": lambda d: ["prices", "import", write(d / "XXX.csv", history(DAILY))],
+    "remove": lambda d: ["prices", "remove", "AAA"],
+    "status": lambda d: ["prices", "status"],
+    "run": run(),
+}
+
+
+@pytest.mark.parametrize("command", list(PRICES_FILE_CASES))
+def test_a_file_where_the_store_belongs_is_left_alone(
+    template: Path, tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str], command: str,
+) -> None:
+    d = tmp_path / "w"
+    shutil.copytree(template, d)
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "prices").write_text("the user's own notes\n", encoding="utf-8")
+    argv = ["--securities", str(d / "securities.csv"), *PRICES_FILE_CASES[command](d)]
+    before = digest(home), digest(d / "reports")
+    code, out, err = run_cli(argv, capsys)
+    assert code == 1, (command, code, out, err)
+    assert err.startswith("eventstudy: error: ") and err.count("\n") == 1 and "Traceback" not in out + err
+    assert "prices is not a folder" in err and "left alone" in err, err
+    assert (home / "prices").read_text(encoding="utf-8") == "the user's own notes\n"
+    assert (digest(home), digest(d / "reports")) == before
 
 
 def test_the_catalogue_has_at_least_sixty_cases() -> None:

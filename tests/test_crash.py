@@ -210,6 +210,7 @@ def _trial(sc: Scenario, root: Path, label: str, extra: dict[str, str]) -> tuple
                  or ".old-" in p.name or ".ready-" in p.name]
     assert leftovers == [], (label, leftovers)
     assert not [p for p in (trial / "home" / "prices").iterdir() if p.name.startswith(".")], label
+    assert not list((trial / "home").glob(".*.tmp")), (label, "a killed run's temporary file was left")
     shutil.rmtree(trial)
     return label, "killed" if killed else "finished", store, report
 

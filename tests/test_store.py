@@ -230,3 +230,30 @@ def test_lock_is_reentrant_for_a_refresh_holding_it(store: PriceStore) -> None:
     with store.lock(), store.lock():
         store.write("A", bars(), META)
     assert store.symbols() == ["A"]
+
+
+def test_a_pinned_view_reads_one_generation_while_writes_land(store: PriceStore) -> None:
+    store.write_many({"A": (bars(price=1.0), META), "B": (bars(price=1.0), META)})
+    with store.pinned() as view:
+        store.write_many({"A": (bars(price=2.0), META), "B": (bars(price=2.0), META), "C": (bars(), META)})
+        store.remove("B")
+        assert view.symbols() == ["A", "B"] and view.has("B") and not view.has("C")
+        assert [view.read(s)["close"].iloc[0] for s in ("A", "B")] == [1.0, 1.0]
+        assert view.meta("A")["source"] == "yahoo" and set(view.manifest()) == {"A.parquet", "B.parquet"}
+        assert view.verify() == []
+        assert store.symbols() == ["A", "C"] and store.read("A")["close"].iloc[0] == 2.0
+        # the generation the view holds is set aside, not removed, while it is held
+        assert any(p.name.startswith(".prices.retired-") for p in store.home.iterdir())
+        with pytest.raises(TypeError, match="read-only"):
+            view.write("A", bars(), META)
+    store.write_many({})  # the next writer removes what no reader holds any more
+    assert sorted(p.name for p in store.home.iterdir()) == [".prices.lock", "prices"]
+
+
+def test_a_view_of_a_store_not_yet_made_stays_empty(store: PriceStore) -> None:
+    with store.pinned() as view:
+        store.write("A", bars(), META)
+        assert view.symbols() == [] and not view.has("A")
+        with pytest.raises(DataError, match="no prices stored for A"):
+            view.read("A")
+    assert store.symbols() == ["A"]

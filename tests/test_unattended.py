@@ -18,7 +18,7 @@ from test_cli import (
     write_history,
 )
 
-from eventstudy import atomic
+from eventstudy import atomic, runlog
 from eventstudy.data.store import PriceStore
 
 EVENT = ('jump,2024-06-03,10:00,America/New_York,AAA jumps,https://example.com/a,AAA,,'
@@ -44,7 +44,39 @@ def folder(path: Path) -> dict[str, bytes]:
 
 
 def log(home: Path) -> list[dict]:
-    return [json.loads(line) for line in (home / "logs" / "refresh.jsonl").read_text().splitlines()]
+    read = runlog.read(home)
+    assert read.damaged == 0
+    return read.records
+
+
+def test_a_log_cut_by_a_crash_heals_with_the_next_record(world, home: Path, capsys) -> None:
+    assert run_cli(refresh_args(world), capsys)[0] == 0
+    path = home / "logs" / "refresh.jsonl"
+    whole = path.read_bytes()
+    cut = whole + b'{"started": "2026-01-14T08:00:00Z", "offl\x00\x00\xff\xff'  # killed mid-write
+    path.write_bytes(cut)
+    assert run_cli(refresh_args(world), capsys)[0] == 0
+    assert path.read_bytes().startswith(cut)  # the old lines stay as they were
+    read = runlog.read(home)
+    assert read.damaged == 1 and len(read.records) == 2
+    assert read.records[-1]["exit_code"] == 0 and read.records[-1]["reports"] == "unchanged"
+    code, out, err = run_cli(["refresh", "--log"], capsys)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].startswith("last 2 of 2 run(s)") and "1 damaged line(s) skipped" in lines[-1]
+    assert sum("exit 0" in line and "offline" in line for line in lines) == 2
+    assert path.read_bytes().startswith(cut) and len(runlog.read(home).records) == 2  # --log wrote nothing
+
+
+def test_refresh_log_before_any_run_and_with_a_failed_run(world, home: Path, capsys) -> None:
+    code, out, _ = run_cli(["refresh", "--log"], capsys)
+    assert code == 0 and out.startswith("no refresh has run yet")
+    runlog.append(home, {"started": "2026-01-14T08:00:00Z", "offline": False, "exit_code": 1, "duration": 2.5,
+                         "fetched": ["AAA"], "failed": [{"symbol": "BBB", "reason": "Yahoo unreachable"}],
+                         "error": "could not fetch prices"})
+    out = run_cli(["refresh", "--log"], capsys)[1]
+    assert "exit 1" in out and "fetched 1, failed 1" in out and "failed BBB: Yahoo unreachable" in out
+    assert "error: could not fetch prices" in out
 
 
 def test_offline_refresh_twice_the_second_does_no_work(world, home: Path, capsys) -> None:
@@ -196,6 +228,14 @@ def _damage(kind: str, store: PriceStore) -> None:
         path.unlink()
         shutil.copy(store.path("AAA"), store.dir / "ZZZ.parquet")
         shutil.copy(store.path("AAA"), path)
+    elif kind == "deleted":  # the manifest lists a file that is gone
+        path.unlink()
+    elif kind == "odd name":  # a file no valid symbol names: ' BBB' (leading space), '-X'
+        shutil.copy(path, store.dir / "%20BBB.parquet")
+        shutil.copy(path, store.dir / "-X.parquet")
+    elif kind == "symlink":
+        path.unlink()
+        path.symlink_to(store.path("AAA"))
 
 
 @pytest.mark.parametrize("kind", ["truncated", "empty", "folder", "bit flip", "bad metadata", "foreign"])
@@ -210,6 +250,35 @@ def test_status_names_a_damaged_file_with_its_repair_and_lists_the_rest(home: Pa
     for good in ("AAA", "CCC", "^BM"):
         assert good in out
     assert len(store.read("AAA")) > 100  # the rest of the store stays usable
+
+
+DAMAGE = ["truncated", "empty", "folder", "bit flip", "bad metadata", "foreign", "deleted", "odd name", "symlink"]
+
+
+@pytest.mark.parametrize("kind", DAMAGE)
+def test_every_repair_hint_run_as_printed_leaves_status_clean(home: Path, tmp_path: Path, capsys,
+                                                               monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    import shlex
+
+    store = synthetic.make_store(home)
+    _damage(kind, store)
+    code, out, err = run_cli(["prices", "status"], capsys)
+    assert code == 1, (kind, out, err)
+    hints = [line.split("(repair: ", 1)[1].split(";", 1)[0] for line in err.strip().splitlines()]
+    assert hints and all(h.startswith("eventstudy ") for h in hints), err
+    for hint in hints:
+        argv = shlex.split(hint)[1:]
+        assert run_cli(argv, capsys)[0] == 0, (kind, hint)
+    code, out, err = run_cli(["prices", "status"], capsys)
+    assert (code, err) == (0, ""), (kind, err)
+    assert {"AAA", "CCC", "^BM"} <= set(PriceStore(home).symbols())
+    # run elsewhere, a hint names the data directory it repairs
+    monkeypatch.setenv("EVENTSTUDY_HOME", str(tmp_path / "elsewhere"))
+    PriceStore(home).path("AAA").write_bytes(b"")
+    code, _, err = run_cli(["--home", str(home), "prices", "status"], capsys)
+    hint = err.split("(repair: ", 1)[1].split(";", 1)[0]
+    assert f"--home {home}" in hint and run_cli(shlex.split(hint)[1:], capsys)[0] == 0
+    assert run_cli(["--home", str(home), "prices", "status"], capsys)[0] == 0
 
 
 def test_a_damaged_file_is_repaired_by_the_named_command(home: Path, capsys) -> None:
@@ -354,3 +423,19 @@ def test_a_lock_that_cannot_be_created_is_an_environment_failure_not_a_wait(tmp_
         pass
     assert not isinstance(err.value, locks.LockHeld)
     assert pd.Timestamp.now() - started < pd.Timedelta(seconds=5)
+
+
+def test_a_killed_runs_temporary_files_go_with_the_next_writing_command(world, home: Path, tmp_path: Path,
+                                                                         capsys) -> None:
+    orphan = home / ".refresh-state.json.k1ll3d.tmp"  # what a refresh killed before its rename leaves
+    orphan.write_text("{}", encoding="utf-8")
+    # while a refresh runs (its lock held elsewhere) the file may be its own: left alone
+    with filelock.FileLock(str(home / ".refresh.lock")):
+        run_cli(["prices", "remove", "CCC"], capsys)
+        assert orphan.exists()
+    src = write_history(tmp_path / "DDD.csv", "2024-06-03", [5.0, 5.5, 6.0])
+    assert run_cli(["--securities", str(world["securities"]), "prices", "import", str(src)], capsys)[0] == 0
+    assert not orphan.exists()
+    orphan.write_text("{}", encoding="utf-8")
+    assert run_cli(refresh_args(world), capsys)[0] == 0  # refresh, even when it writes nothing to the store
+    assert not orphan.exists()

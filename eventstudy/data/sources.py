@@ -440,6 +440,10 @@ def plan_import(
     lines = []
     for f in files:
         series = read_price_file(f, symbol=symbol, exchange=exchange, exchange_of=exchange_of)
+        if registry.is_group(series.symbol) and not registry.is_symbol(series.symbol):
+            # A group names several securities; stored as one, it would shadow them all in a run.
+            raise UserError(f"{series.symbol} is a group of the registry, not a security", file=f, field="symbol",
+                            hint="name the file SYMBOL.csv, or give --symbol SYMBOL")
         src = from_import(series)
         same = [s for s in by_symbol.get(series.symbol, []) if s.label == src.label]
         if same:

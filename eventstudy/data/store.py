@@ -7,7 +7,12 @@ Why generations: an import or a refresh changes several files that belong togeth
 builds the next ``prices/`` folder beside the current one (unchanged files hard-linked, so it
 costs no copy) and switches it in with one atomic rename, so a reader, a crash or a full disk
 leaves the old store or the new one, never a mix; the next writer removes a killed writer's
-leftovers. Readers read each file in one go.
+leftovers. Readers read each file in one go; a reader of several files (a run, a status) pins one
+generation (:meth:`PriceStore.pinned`) and sees a concurrent write entirely or not at all.
+
+Why the lock comes before the read: a writer that merges with what is stored (an import, a
+refresh, a removal) takes the writer lock before it reads, so two writers of one symbol cannot both
+start from the old series and the second undo the first.
 
 Format (stable; other tools may rely on it)
 -------------------------------------------
@@ -17,6 +22,7 @@ Layout under the data directory ``<home>``::
     <home>/prices/manifest.json              {"version": 1, "files": {name: {symbol, sha256, bytes}}}
     <home>/.prices.lock                      writer lock (filelock; .owner beside it names the holder)
     <home>/.prices.new-*                     a generation being written (removed by the next writer)
+    <home>/.prices.retired-*                 an old generation a reader still had pinned (removed later)
 
 ``prices status`` checks every file against its SHA-256 in the manifest; a file the manifest
 does not list, a changed checksum or an unreadable file is reported with the repair command.
@@ -68,8 +74,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from eventstudy import atomic, locks
-from eventstudy.errors import DataError
+from eventstudy import atomic, leftovers, locks, pins
+from eventstudy.errors import DataError, EnvironmentFailure
 
 FLOAT_COLUMNS = ("open", "high", "low", "close", "adj_close", "volume", "dividends", "splits")
 COLUMNS = (*FLOAT_COLUMNS, "final")
@@ -93,6 +99,13 @@ def encode_symbol(symbol: str) -> str:
 
 def decode_symbol(name: str) -> str:
     return urllib.parse.unquote(name)
+
+
+def file_name(symbol: str) -> str:
+    """The stored file name of ``symbol`` without checking the symbol: what a removal looks for, so
+    that a file named by no valid symbol (written by another tool) can still be removed."""
+    encoded = urllib.parse.quote(symbol, safe="")
+    return ("%2E" + encoded[1:] if encoded.startswith(".") else encoded) + ".parquet"
 
 
 def validate_frame(frame: pd.DataFrame, symbol: str = "") -> pd.DataFrame:
@@ -189,6 +202,7 @@ class PriceStore:
         self.lock_timeout = lock_timeout
         # Outside the folder that is switched as a whole, so the switch never moves the lock.
         self._lock_path = self.home / ".prices.lock"
+        self._view: pins.Pinned | None = None  # set on the read-only view pinned() gives
 
     # -- paths and locking -------------------------------------------------------------------
 
@@ -200,6 +214,7 @@ class PriceStore:
         """Hold the writer lock; re-entrant, so a refresh can hold it across its reads and writes.
 
         A busy lock says who holds it and that we wait (up to ``lock_timeout`` seconds)."""
+        self.check_folder()  # before the lock file is made: a home that cannot hold a store is left as it is
         wait = self.lock_timeout
         try:
             with locks.hold(self._lock_path, f"the price store {self.dir}", timeout=wait):
@@ -210,27 +225,53 @@ class PriceStore:
                 hint="wait for it to finish, or retry later",
             ) from None
 
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[PriceStore]:
+        """A read-only view of the store as it is now, for the block: every read in it comes from
+        this one generation, whatever is imported meanwhile (a writer removes an old generation
+        only once no view holds it). ``with store.pinned() as prices: run(events, prices, ...)``."""
+        self.check_folder()
+        with pins.pin(self.dir) as generation:
+            view = PriceStore(self.home, lock_timeout=self.lock_timeout)
+            view._view = generation
+            yield view
+
+    def check_folder(self) -> None:
+        """Stop (one line, exit 1) when something that is not a folder sits where the store belongs."""
+        if (self.dir.exists() or self.dir.is_symlink()) and not self.dir.is_dir():
+            raise EnvironmentFailure(f"{self.dir} is not a folder, so it cannot be the price store; it is left alone",
+                                     hint="move it away, or choose another --home")
+
+    def _files(self) -> pins.Pinned:
+        """Where reads look: the pinned generation, else whatever ``prices/`` is at each look."""
+        return self._view if self._view is not None else pins.Pinned(self.dir, None)
+
     # -- reading -----------------------------------------------------------------------------
 
     def symbols(self) -> list[str]:
-        if not self.dir.is_dir():
+        return sorted(decode_symbol(n[: -len(".parquet")]) for n in self._price_files())
+
+    def _price_files(self) -> list[str]:
+        files = self._files()
+        if files.fd is None and not self.dir.is_dir():
             return []
-        return sorted(decode_symbol(p.stem) for p in self.dir.glob("*.parquet") if not p.name.startswith("."))
+        return sorted(n for n in files.names() if n.endswith(".parquet") and not n.startswith("."))
 
     def has(self, symbol: str) -> bool:
-        return self.path(symbol).exists()
+        return self._files().exists(self.path(symbol).name)
 
     def _missing(self, symbol: str) -> DataError:
         return DataError(f"no prices stored for {symbol}", hint=_FIX_HINT.format(symbol=symbol))
 
     def _damaged(self, symbol: str, path: Path, why: str) -> DataError:
-        return DataError(f"stored prices for {symbol} are damaged ({why})", file=path, hint=repair_hint(symbol))
+        return DataError(f"stored prices for {symbol} are damaged ({why})", file=path,
+                         hint=repair_hint(symbol, self.home))
 
     def _bytes(self, symbol: str) -> bytes:
         """The whole file read in one go: a writer's switch between two opens cannot tear the read."""
         path = self.path(symbol)
         try:
-            return path.read_bytes()
+            return self._files().read_bytes(path.name)
         except FileNotFoundError:
             raise self._missing(symbol) from None
         except IsADirectoryError:
@@ -241,10 +282,9 @@ class PriceStore:
 
     def read_with_meta(self, symbol: str) -> tuple[pd.DataFrame, dict[str, Any]]:
         """Bars and metadata from one read of the file."""
-        return self._decode(symbol, self._bytes(symbol))
+        return self._decode(symbol, self._bytes(symbol), self.path(symbol))
 
-    def _decode(self, symbol: str, data: bytes) -> tuple[pd.DataFrame, dict[str, Any]]:
-        path = self.path(symbol)
+    def _decode(self, symbol: str, data: bytes, path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         try:
             table = pq.read_table(pa.BufferReader(data))
         except (OSError, pa.ArrowException, ValueError) as exc:
@@ -263,10 +303,12 @@ class PriceStore:
     def meta(self, symbol: str) -> dict[str, Any]:
         """The metadata alone, from the file's footer (one open: a switch cannot tear it either)."""
         path = self.path(symbol)
-        if path.is_dir():
+        files = self._files()
+        if files.is_dir(path.name):
             raise self._damaged(symbol, path, "a folder, not a file")
         try:
-            return _decode_meta(pq.read_schema(path).metadata)
+            with os.fdopen(files.open(path.name), "rb") as fh:
+                return _decode_meta(pq.read_schema(fh).metadata)
         except FileNotFoundError:
             raise self._missing(symbol) from None
         except (OSError, pa.ArrowException, ValueError, TypeError) as exc:
@@ -275,9 +317,9 @@ class PriceStore:
     def manifest(self) -> dict[str, dict[str, Any]]:
         """File name -> ``{symbol, sha256, bytes}`` of the current generation ({} for an old store)."""
         try:
-            data = json.loads((self.dir / MANIFEST).read_text(encoding="utf-8"))
+            data = json.loads(self._files().read_bytes(MANIFEST).decode("utf-8"))
             return dict(data["files"])
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return {}
 
     def verify(self) -> list[StoreProblem]:
@@ -290,30 +332,36 @@ class PriceStore:
         problems: list[StoreProblem] = []
         good: dict[str, tuple[pd.DataFrame, dict[str, Any]]] = {}
         manifest = self.manifest()
-        for symbol in self.symbols():
-            path = self.path(symbol)
-            if path.is_dir():
-                problems.append(StoreProblem(symbol, path, "a folder, not a price file"))
+        files = self._files()
+        home = self.home
+
+        def problem(name: str, reason: str) -> None:
+            problems.append(StoreProblem(decode_symbol(name[: -len(".parquet")]), self.dir / name, reason, home))
+
+        for name in self._price_files():
+            symbol, path = decode_symbol(name[: -len(".parquet")]), self.dir / name
+            if files.is_dir(name):
+                problem(name, "a folder, not a price file")
                 continue
-            entry = manifest.get(path.name)
+            entry = manifest.get(name)
             try:
-                data = path.read_bytes()
+                data = files.read_bytes(name)
             except OSError as exc:
-                problems.append(StoreProblem(symbol, path, _short(exc)))
+                problem(name, _short(exc))
                 continue
             if manifest and entry is None:
-                problems.append(StoreProblem(symbol, path, "not written by eventstudy (no checksum in the manifest)"))
+                problem(name, "not written by eventstudy (no checksum in the manifest)")
                 continue
             if entry is not None and hashlib.sha256(data).hexdigest() != entry.get("sha256"):
-                problems.append(StoreProblem(symbol, path, "checksum mismatch: the file changed on disk"))
+                problem(name, "checksum mismatch: the file changed on disk")
                 continue
             try:
-                good[symbol] = self._decode(symbol, data)
+                good[symbol] = self._decode(symbol, data, path)
             except DataError as exc:
-                problems.append(StoreProblem(symbol, path, exc.message))
-        for name, entry in manifest.items():
-            if not (self.dir / name).exists():
-                problems.append(StoreProblem(str(entry.get("symbol", name)), self.dir / name, "missing from the store"))
+                problem(name, exc.message)
+        for name in manifest:
+            if name.endswith(".parquet") and not files.exists(name):
+                problem(name, "missing from the store (listed in the manifest)")
         return problems, good
 
     def status(self, good: Mapping[str, tuple[pd.DataFrame, dict[str, Any]]] | None = None) -> pd.DataFrame:
@@ -353,11 +401,15 @@ class PriceStore:
         self.write_many({symbol: (frame, meta)})
 
     def remove(self, symbol: str) -> None:
-        """Drop one security (all or nothing, like every write)."""
+        """Drop one security (all or nothing, like every write): its file whatever state it is in
+        (a folder, unreadable, foreign), or only its manifest entry when the file itself is gone."""
+        self._writable()
+        name = file_name(symbol)
         with self.lock():
-            if not self.has(symbol):
+            here = self.dir / name
+            if not (here.exists() or here.is_symlink() or name in self.manifest()):
                 raise self._missing(symbol)
-            self._commit({}, remove={symbol})
+            self._commit({}, drop={name})
 
     def write_many(
         self, items: Mapping[str, tuple[pd.DataFrame, Mapping[str, Any]]], *, remove: Iterable[str] = ()
@@ -369,13 +421,21 @@ class PriceStore:
         with one rename: a reader or a crash sees the old store or the new one, never a mix.
         """
         # Validate everything before touching the disk, so a bad frame costs nothing.
+        self._writable()
         tables = {symbol: self._to_table(symbol, frame, meta) for symbol, (frame, meta) in items.items()}
         with self.lock():
-            self._commit(tables, remove=set(remove))
+            self._commit(tables, drop={self.path(s).name for s in remove})
 
-    def _commit(self, tables: Mapping[str, pa.Table], remove: set[str]) -> None:
+    def _writable(self) -> None:
+        if self._view is not None:
+            raise TypeError("a pinned view of the store is read-only; write through the store itself")
+
+    def _commit(self, tables: Mapping[str, pa.Table], drop: set[str]) -> None:
+        # Under the lock, on the current generation (never a pinned one): what the next one starts from.
+        self.check_folder()
+        leftovers.sweep(self.home)  # every writer of the store clears what killed runs left in <home>
         old = self.manifest()
-        replaced = {self.path(s).name for s in tables} | {self.path(s).name for s in remove}
+        replaced = {self.path(s).name for s in tables} | drop
         files: dict[str, dict[str, Any]] = {}
         with atomic.new_generation(self.dir) as staged:
             if self.dir.is_dir():
@@ -386,7 +446,9 @@ class PriceStore:
                     _carry(entry, staged / entry.name)
                     if entry.name in old:
                         files[entry.name] = old[entry.name]
-                    elif entry.is_file():
+                    elif not old and entry.is_file():
+                        # A store written before checksums: trust what it holds. Otherwise a file the
+                        # manifest does not list stays unlisted, so that `prices status` keeps naming it.
                         files[entry.name] = _describe(decode_symbol(Path(entry.name).stem), entry.read_bytes())
             for symbol, table in tables.items():
                 target = staged / self.path(symbol).name
@@ -407,21 +469,36 @@ class StoreProblem:
     symbol: str
     path: Path
     reason: str
+    home: Path | None = None  # the store's data directory: named in the command unless implied
 
     @property
     def repair(self) -> str:
-        return repair_hint(self.symbol)
+        """The command that, run as printed, leaves `prices status` clean for this file."""
+        return repair_command(self.symbol, self.home)
 
     def line(self) -> str:
-        return f"{self.path}: {self.reason} (repair: {self.repair})"
+        return f"{self.path}: {self.reason} ({repair_hint(self.symbol, self.home)})"
 
 
 class StoreLocked(DataError):
     """Another process holds the store's writer lock."""
 
 
-def repair_hint(symbol: str) -> str:
-    return (f"eventstudy prices remove {shlex.quote(symbol)}, then eventstudy prices import FILE "
+def repair_command(symbol: str, home: Path | None = None) -> str:
+    """``eventstudy prices remove SYMBOL`` quoted for a shell, with ``--home`` when a command run
+    without it would reach another data directory, and ``--`` before a symbol that looks like an option."""
+    from eventstudy.paths import implied_home
+
+    where = ""
+    if home is not None and Path(home).expanduser().absolute() != implied_home().absolute():
+        where = f" --home {shlex.quote(str(home))}"
+    dashes = "-- " if symbol.startswith("-") else ""
+    return f"eventstudy{where} prices remove {dashes}{shlex.quote(symbol)}"
+
+
+def repair_hint(symbol: str, home: Path | None = None) -> str:
+    """``repair: COMMAND; then ...``: the command repairs; loading the prices again is a separate step."""
+    return (f"repair: {repair_command(symbol, home)}; then load it again with eventstudy prices import FILE "
             f"or eventstudy prices fetch {shlex.quote(symbol)}")
 
 
