@@ -55,7 +55,8 @@ def table(claims: list[dict]) -> str:
             continue
         placebo = (c.get("placebo") or {}).get("text", "")
         rows.append(f"| {_cell(c['quote'])} | **{c['fact']}**: {_cell(_after_answer(c['fact_text']))} "
-                    f"| **{c['cause']}**: {_cell(_after_answer(c['cause_text']))} | {_cell(placebo)} | {c['verdict']} |")
+                    f"| **{c['cause']}**: {_cell(_after_answer(c['cause_text']))} | {_cell(placebo)} "
+                    f"| {c['verdict']} |")
     return "\n".join(rows) + "\n"
 
 

@@ -61,7 +61,9 @@ def test_glm_image_causes(glm: dict[str, claims.Verdict]) -> None:
     assert "uncertain time" not in listing.badges and "time" not in listing.reason
     # Zhipu's day: 91 days of history cannot call +18% unusual; the open gap is shown beside the timing.
     assert session.cause == answers.UNCLEAR and "days of history cannot call" in session.cause_text
-    assert "opened at 194.70" in session.cause_text and "Zhipu opened +7%" in session.cause_text
+    assert "opened at 194.70" in session.cause_text and "release time is inferred" in session.cause_text
+    attributable = session.statement("attributable")
+    assert attributable is not None and "Zhipu opened +7%" in attributable.text  # the events.csv note in full
     # Robustness that belongs to the claim: one row per distinct computation, a fallback says so.
     table = session.robustness
     assert table is not None and not table.duplicated(["value", "p_value"]).any()

@@ -325,13 +325,16 @@ def _context(att: _Attribution, day0_claim: bool, event: Event) -> answers.Conte
 
 
 def _why_context(att: _Attribution) -> dict[str, str]:
+    """The cause line's short reasons; the attributable statement below it has the titles and the
+    events.csv note in full."""
     out = {}
-    if att.confounders:
-        out["confounded"] = ("another event falls on the same day 0: " + "; ".join(att.confounders)
-                             if len(att.confounders) == 1 else "other events fall on the same day 0: "
-                             + "; ".join(att.confounders))
+    ids = [x.split(" (", 1)[0] for x in att.confounders]
+    if ids:
+        out["confounded"] = (f"{ids[0]} falls on the same day 0" if len(ids) == 1
+                             else f"{', '.join(ids[:-1])} and {ids[-1]} fall on the same day 0")
     if att.timing:
-        out["timing"] = f"the release time is not known ({att.timing})"
+        out["timing"] = ("the time of day is not known" if att.timing.startswith("time of day unknown")
+                         else "the release time is inferred, not stated")
     if att.problems:
         out["data"] = "data problems on the sessions it rests on: " + "; ".join(att.problems)
     return out
@@ -427,8 +430,8 @@ def _session_return(a: EventAnalysis, c: Claim, data: Prices, run: RunResult) ->
     context = _why_context(att)
     if "timing" in context and "open" in bars and np.isfinite(bars["open"].iloc[pos]):
         gap = float(bars["open"].iloc[pos]) / prev_close - 1
-        context["timing"] += (f"; the prices: {c.target} opened at {float(bars['open'].iloc[pos]):.2f} on "
-                              f"{d0.date()}, {pct(gap)} on the previous close")
+        context["timing"] += (f" ({c.target} opened at {float(bars['open'].iloc[pos]):.2f} on {d0.date()}, "
+                              f"{pct(gap)} on the previous close)")
     why = _Why(
         yes=f"abnormal return {pct(ar0)}, SQ p = {pvalue(sq['sq_p'])} on {days_n} days of history",
         no=(f"the abnormal return {pct(ar0)} has a {_ONE} {_interval(ev)} that {_excludes(size, _direction(c))}:"
