@@ -403,3 +403,21 @@ def test_a_group_day_all_up_with_one_outlier_is_never_ruled_out(tmp_path: Path) 
     own_run = own.robustness.iloc[0]
     assert own_run["value"] == pytest.approx(own.extra["abnormal_return"])  # S1's own AR, not the group mean
     assert own_run["statistic"] == "SQ" and group.robustness.iloc[0]["statistic"] == "KP-adjusted BMP"
+
+
+def test_a_debut_day_gain_is_measured_from_the_offer_price(tmp_path: Path) -> None:
+    """"Closed up 40% on its debut": a since-listing claim on the listing day itself, where no
+    session return exists; the fact is the first close against the offer price."""
+    store = make_store(tmp_path / "home")
+    frame = store.read("AAA")
+    listed = frame[frame.index >= "2024-06-03"]
+    store.write("AAA", listed, {"source": "test"})
+    first_close = float(listed["close"].iloc[0])
+    offer = first_close / 1.4
+    got = evaluate(tmp_path, store, [claim_row("ipo", "2024-06-03", "AAA",
+                                               'since_listing(AAA) > 30% ""closed up more than 30% on its debut""',
+                                               offer=f"{offer:.6f}", time="09:30")])
+    v = got["since_listing"]
+    assert v.fact == A.TRUE and v.measured == pytest.approx(first_close / round(offer, 6) - 1, rel=1e-9)
+    assert v.cause == A.NOT_APPLICABLE and v.verdict == claims.SUPPORTED
+    assert v.extra["sessions"] == 1 and "debut day" in v.statements[1].text
