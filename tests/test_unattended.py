@@ -82,9 +82,10 @@ def test_refresh_log_before_any_run_and_with_a_failed_run(world, home: Path, cap
 def test_offline_refresh_twice_the_second_does_no_work(world, home: Path, capsys) -> None:
     code, out, err = run_cli(refresh_args(world), capsys)
     assert code == 0, err
-    assert "changed jump: jumped: (new claim) -> supported" in out
+    assert "changed jump: jumped: (new claim) -> supported (fact true, cause yes)" in out
     changes = json.loads((world["out"] / "changes.json").read_text())
-    assert changes["changes"] == [{"event_id": "jump", "claim": "jumped", "old": "(new claim)", "new": "supported"}]
+    assert changes["changes"] == [{"event_id": "jump", "claim": "jumped", "old": "(new claim)",
+                                   "new": "supported (fact true, cause yes)"}]
     first = folder(world["out"])
     assert {"index.html", "claims.csv", "results.csv", "changes.json"} <= set(first)
 
@@ -103,9 +104,11 @@ def test_a_changed_input_rewrites_the_reports_and_names_the_verdict_change(world
     world["events"].write_text(synthetic.EVENTS_HEADER + EVENT.format(threshold=50), encoding="utf-8")
     code, out, err = run_cli(refresh_args(world), capsys)
     assert code == 0, err
-    assert "changed jump: jumped: supported -> not supported" in out
+    # The two answers change with the verdict: the 50% claim is false, the move still the event's.
+    assert "changed jump: jumped: supported (fact true, cause yes) -> not supported (fact false, cause" in out
     changes = json.loads((world["out"] / "changes.json").read_text())["changes"]
-    assert changes == [{"event_id": "jump", "claim": "jumped", "old": "supported", "new": "not supported"}]
+    assert [(c["old"], c["new"].split(" (")[0]) for c in changes] == [
+        ("supported (fact true, cause yes)", "not supported")]
 
 
 def test_a_changed_imported_file_is_imported_again(world, tmp_path: Path, home: Path, capsys) -> None:

@@ -22,7 +22,6 @@ from eventstudy.data.store import PriceStore
 from eventstudy.news.verdicts import Verdict
 
 STATE_FILE = "refresh-state.json"
-LOG_FILE = Path("logs") / "refresh.jsonl"
 CHANGES_FILE = "changes.json"
 
 
@@ -58,12 +57,19 @@ def save_state(home: Path, out: Path, value: str) -> None:
     write_text(home / STATE_FILE, json.dumps(state, indent=1, sort_keys=True))
 
 
+def _label(verdict: str, fact: str | None, cause: str | None) -> str:
+    """A claim's outcome as the change list shows it: the verdict with its two answers (a report of
+    a version before the two answers has the verdict alone)."""
+    return f"{verdict} (fact {fact}, cause {cause})" if fact and cause else verdict
+
+
 def previous_verdicts(out: Path) -> dict[tuple[str, str], str]:
-    """(event id, claim text) -> verdict from the report folder's claims.csv ({} if none)."""
+    """(event id, claim text) -> outcome label from the report folder's claims.csv ({} if none)."""
     path = Path(out) / "claims.csv"
     try:
         with open(path, encoding="utf-8", newline="") as fh:
-            return {(r["event_id"], r["claim"]): r["verdict"] for r in csv.DictReader(fh)}
+            return {(r["event_id"], r["claim"]): _label(r["verdict"], r.get("fact"), r.get("cause"))
+                    for r in csv.DictReader(fh)}
     except (OSError, KeyError, csv.Error, UnicodeDecodeError):
         return {}
 
@@ -71,7 +77,7 @@ def previous_verdicts(out: Path) -> dict[tuple[str, str], str]:
 def verdict_changes(old: Mapping[tuple[str, str], str], verdicts: Sequence[Verdict]) -> list[dict[str, str]]:
     """Claims whose verdict differs from the previous report, new claims and dropped ones."""
     changes = []
-    new = {(v.event_id, v.claim.text): v.verdict for v in verdicts}
+    new = {(v.event_id, v.claim.text): _label(v.verdict, v.fact, v.cause) for v in verdicts}
     for key, verdict in new.items():
         if old.get(key) != verdict:
             changes.append({"event_id": key[0], "claim": key[1], "old": old.get(key, "(new claim)"), "new": verdict})
@@ -86,15 +92,6 @@ def changes_document(changes: list[dict[str, str]], stale: Iterable[tuple[str, s
     doc = {"generated_at": when, "changes": changes,
            "stale": [{"symbol": s, "reason": r} for s, r in stale]}
     return json.dumps(doc, indent=1, ensure_ascii=False)
-
-
-def append_log(home: Path, record: Mapping[str, Any]) -> None:
-    """One JSON line per run; appends are whole lines (one write), so readers never see half a record."""
-    path = home / LOG_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(dict(record), ensure_ascii=False, default=str) + "\n"
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(line)
 
 
 def now_iso() -> str:
