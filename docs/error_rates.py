@@ -1,7 +1,8 @@
-"""The cause rule's error rates and inconclusive rates, measured on synthetic panels (issue 22 item 3).
+"""The cause rule's error rates and inconclusive rates, measured on synthetic panels (issue 22 item 3),
+written into docs/verdicts.md between its error-rates markers.
 
-    .venv/bin/python docs/error_rates.py           # writes docs/error-rates.md (one to two minutes)
-    .venv/bin/python docs/error_rates.py --check   # exits 1 with a diff when docs/error-rates.md differs
+    .venv/bin/python docs/error_rates.py           # writes the table (one to two minutes)
+    .venv/bin/python docs/error_rates.py --check   # exits 1 with a diff when docs/verdicts.md differs
 
 The simulation is tests/test_rule_error_rates.py's (imported from there, so the table and the tests
 cannot drift apart), with more replications; everything is seeded, so the file is the same on
@@ -17,7 +18,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-OUT = REPO / "docs" / "error-rates.md"
+OUT = REPO / "docs" / "verdicts.md"
+START, END = "<!-- error-rates:start (docs/error_rates.py writes this) -->", "<!-- error-rates:end -->"
 COMMAND = ".venv/bin/python docs/error_rates.py"
 
 sys.path.insert(0, str(REPO / "tests"))
@@ -91,9 +93,7 @@ def group_rows(factor: float) -> list[str]:
 def render() -> str:
     s = sim
     lines = [
-        "# The cause rule's error rates, measured",
-        "",
-        f"Made by `{COMMAND}` (seeded: the same file on every run; `--check` compares). The simulation "
+        f"Made by `{COMMAND}` (seeded: the same table on every run; `--check` compares). The simulation "
         "is tests/test_rule_error_rates.py's, whose docstring has the details; the quick and slow tests "
         "there assert the same bounds with fewer replications.",
         "",
@@ -123,13 +123,13 @@ def render() -> str:
         "asserted are P(yes | no effect) and P(no | a true effect of the claimed size), each against "
         "5% + 2.5 standard errors at 5% (the bound in brackets).",
         "",
-        f"## Event-day sd x{s.EVENT_SD_FACTOR}",
+        f"### Event-day sd x{s.EVENT_SD_FACTOR}",
         "",
         HEAD,
         *single_rows(s.EVENT_SD_FACTOR),
         *group_rows(s.EVENT_SD_FACTOR),
         "",
-        "## One stock without event-induced variance (event-day sd x1)",
+        "### One stock without event-induced variance (event-day sd x1)",
         "",
         "The same panels with the day-0 noise as on any other day: no event at all, or an event that only "
         "shifts the mean.",
@@ -141,24 +141,31 @@ def render() -> str:
     return "\n".join(lines)
 
 
+def spliced(doc: str, body: str) -> str:
+    if START not in doc or END not in doc:
+        raise SystemExit(f"{OUT}: the markers {START!r} and {END!r} are missing")
+    head, rest = doc.split(START, 1)
+    return f"{head}{START}\n{body.rstrip()}\n{END}{rest.split(END, 1)[1]}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="compare with docs/error-rates.md instead of writing it")
+    parser.add_argument("--check", action="store_true", help="compare with docs/verdicts.md instead of writing it")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    text = render()
+    old = OUT.read_text(encoding="utf-8")
+    text = spliced(old, render())
     took = time.perf_counter() - started
     if args.check:
-        old = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
         if old != text:
             sys.stdout.writelines(difflib.unified_diff(old.splitlines(keepends=True), text.splitlines(keepends=True),
-                                                       "docs/error-rates.md", "regenerated"))
-            print(f"docs/error-rates.md is out of date (run {COMMAND})", file=sys.stderr)
+                                                       "docs/verdicts.md", "regenerated"))
+            print(f"docs/verdicts.md's error rates are out of date (run {COMMAND})", file=sys.stderr)
             return 1
-        print(f"docs/error-rates.md is up to date ({took:.0f} s)")
+        print(f"docs/verdicts.md's error rates are up to date ({took:.0f} s)")
         return 0
     OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT} ({took:.0f} s)")
+    print(f"wrote the error rates into {OUT.relative_to(REPO)} ({took:.0f} s)")
     return 0
 
 

@@ -36,7 +36,7 @@ each within Monte Carlo error (``rate <= 0.05 + 2.5 se`` with ``se`` at 5%):
 - P(cause = yes | no effect) <= 5%;
 - P(cause = no | a true effect of the claimed size) <= 5%.
 
-docs/error-rates.md has the full table, inconclusive rates included, and the panels not asserted.
+docs/verdicts.md has the full table, inconclusive rates included, and the panels not asserted.
 
 Slow tests run in the default suite here (no ``-m`` filter in pyproject's addopts; CI runs
 ``pytest`` as is), so the long version is sized to stay well under a minute; ``-m "not slow"``
@@ -282,7 +282,7 @@ def grank_day0(block: _Block, k: int) -> tuple[float, float, pd.DataFrame]:
 # stock, by an amount of random sign, and a "yes" for a claim in the direction it went is right. (A
 # group's null is different: a zero mean across members whose own effects vary, Boehmer, Musumeci
 # & Poulsen 1991, asserted with the wider day-0 spread.) The true effect is asserted with and
-# without the wider day-0 spread. docs/error-rates.md reports the zero-mean, wider-spread panels of
+# without the wider day-0 spread. docs/verdicts.md reports the zero-mean, wider-spread panels of
 # one stock too (the rule says "yes" on 6-7% of them), as information.
 SINGLE_ASSERTED = {("yes", 1.0), ("no", 1.0), ("no", EVENT_SD_FACTOR)}
 
