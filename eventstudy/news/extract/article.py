@@ -7,10 +7,12 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from eventstudy.data.bounds import MAX_ARTICLE_BYTES, MAX_SENTENCE_CHARS, read_capped
 from eventstudy.errors import UserError
 from eventstudy.news.extract import dates, language
 from eventstudy.news.extract.claims import PERIOD_KIND, Extractor, ProposedClaim
 from eventstudy.news.extract.lexicon import AliasTable, Lexicon, default_lexicon, load_aliases
+from eventstudy.news.extract.text import Span, bounded_sentences
 
 # A relative day word in the sentence of a since-listing claim is the listing's day ("it listed last
 # Thursday and is up 80%"), while the claim is measured as of the article's date.
@@ -25,12 +27,16 @@ class ArticleClaims:
     date: dt.date | None
     date_note: str
     claims: list[ProposedClaim]
+    # What the reader should know about how the text was read (a sentence cut into pieces), one line each.
+    warnings: tuple[str, ...] = ()
 
 
 def read_article(path: str | Path) -> str:
     p = Path(path)
     try:
-        return p.read_bytes().decode("utf-8-sig")
+        data = read_capped(p, MAX_ARTICLE_BYTES, "article",
+                           "split it into smaller files, one article each, or keep only the article's text")
+        return data.decode("utf-8-sig")
     except FileNotFoundError:
         raise UserError("article not found", file=str(p), hint="check the path") from None
     except IsADirectoryError:
@@ -51,7 +57,8 @@ def propose(text: str, *, source: str = "", date: dt.date | None = None, aliases
         found = dates.article_date(text, lang)
         if found is not None:
             date, note = found[0], f"written in the text: {found[1]!r}"
-    claims = Extractor(lex, aliases or load_aliases()).extract(text, lang)
+    spans, cut = bounded_sentences(text, MAX_SENTENCE_CHARS)
+    claims = Extractor(lex, aliases or load_aliases()).extract(text, lang, spans)
     out = []
     for c in claims:
         when, why = date, note
@@ -60,7 +67,19 @@ def propose(text: str, *, source: str = "", date: dt.date | None = None, aliases
             if rel is not None:
                 when, why = rel[0], f"{rel[1]!r} before {date}"
         out.append(dataclasses.replace(c, date=when, date_note=why, source=source))
-    return ArticleClaims(source, lang, prob, date, note, out)
+    return ArticleClaims(source, lang, prob, date, note, out, _cut_warning(text, source, cut))
+
+
+def _cut_warning(text: str, source: str, cut: list[Span]) -> tuple[str, ...]:
+    """One line for all the overlong sentences of an article: where the first is, and how many."""
+    if not cut:
+        return ()
+    first = cut[0]
+    line = text.count("\n", 0, first.start) + 1
+    more = f"; {len(cut) - 1:,} more such sentence(s) after it" if len(cut) > 1 else ""
+    return (f"{source or 'article'}:{line}: a sentence of {first.end - first.start:,} characters without a full "
+            f"stop or line break was read in pieces of at most {MAX_SENTENCE_CHARS:,} characters{more} "
+            "(a claim across a cut is missed: break the text into sentences or lines)",)
 
 
 def propose_file(path: str | Path, **kwargs) -> ArticleClaims:
