@@ -115,9 +115,6 @@ class Tally:
     def recall(self) -> float:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else float("nan")
 
-    def cell(self) -> str:
-        return f"{self.precision:.3f} ({self.tp}/{self.tp + self.fp}) / {self.recall:.3f} ({self.tp}/{self.tp + self.fn})"
-
 
 @dataclass
 class Scores:

@@ -942,7 +942,11 @@ def _proposals(articles: Sequence[str], date: str | None, aliases: str | None) -
 
     table = load_aliases(aliases)
     when = _article_date(date)
-    return [propose_file(a, date=when, aliases=table) for a in articles]
+    found = [propose_file(a, date=when, aliases=table) for a in articles]
+    for a in found:
+        for line in a.warnings:
+            click.echo(f"warning: {line}", err=True)
+    return found
 
 
 def _given_time(time_text: str | None, zone_name: str | None, articles: int) -> Any:

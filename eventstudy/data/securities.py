@@ -18,6 +18,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from eventstudy.data.bounds import read_capped
 from eventstudy.errors import UserError
 
 EXCHANGES: tuple[str, ...] = ("HKEX", "SSE", "SZSE", "NYSE", "NASDAQ")
@@ -241,11 +242,17 @@ def read_csv_records(
     required: Sequence[str],
     optional: Sequence[str],
     what: str,
+    *,
+    max_bytes: int | None = None,
+    max_rows: int | None = None,
+    too_big: str = "split it into smaller files",
 ) -> list[CsvRecord]:
     """Read a small CSV data file, checking its header; cells are stripped strings.
 
     Missing trailing cells read as empty (some spreadsheet exports drop them); surplus cells, unknown
     columns (usually a typo that would silently drop data) and missing required columns are errors.
+    A user's file larger than ``max_bytes`` or with more than ``max_rows`` rows is refused before it
+    is parsed further (``too_big``: how to fix it).
     """
     if isinstance(path, str):
         path = Path(path)
@@ -254,13 +261,20 @@ def read_csv_records(
         # Bytes then decode: Traversable.open() (the packaged file) takes no newline="" argument, and
         # csv needs the raw line endings to read quoted cells that span lines.
         # utf-8-sig: spreadsheet programs save a BOM that would otherwise stick to the first column.
-        text = path.read_bytes().decode("utf-8-sig")
+        if max_bytes is not None and isinstance(path, Path):
+            data = read_capped(path, max_bytes, f"{what} file", too_big)
+        else:
+            data = path.read_bytes()
+        text = data.decode("utf-8-sig")
         reader = csv.reader(io.StringIO(text, newline=""))
         rows: list[tuple[int, list[str]]] = []
         previous_end = 0
         for row in reader:
             # reader.line_num is the line where the record *ends*; a quoted cell may span lines.
             rows.append((previous_end + 1, row))
+            if max_rows is not None and len(rows) > max_rows + 1:  # the header is not a row
+                raise UserError(f"more than {max_rows:,} rows in the {what} file", file=shown,
+                                line=previous_end + 1, hint=too_big)
             previous_end = reader.line_num
     except FileNotFoundError:
         raise UserError(f"{what} file not found", file=shown, hint="check the path") from None

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
+from eventstudy.data.bounds import MAX_EVENT_ROWS, MAX_EVENTS_BYTES
 from eventstudy.data.securities import CsvRecord, Registry, read_csv_records, split_list
 from eventstudy.errors import UserError
 from eventstudy.news.answers import about_band
@@ -314,6 +315,10 @@ def _check_url(text: str) -> bool:
     return parts.scheme in ("http", "https") and "." in host and not host.startswith(".")
 
 
+_TOO_MANY_EVENTS = (f"at most {MAX_EVENT_ROWS:,} events and {MAX_EVENTS_BYTES // 1_000_000} MB: split the file, "
+                    "or study that many events with `eventstudy study`")
+
+
 def load_events(path: str | Path, registry: Registry | None = None) -> list[Event]:
     """Read and validate an events file, in file order.
 
@@ -321,7 +326,8 @@ def load_events(path: str | Path, registry: Registry | None = None) -> list[Even
     kinds must fit their target (a symbol for session_return/since_listing, a group for group_rally).
     """
     path = Path(path)
-    records = read_csv_records(path, REQUIRED_COLUMNS, OPTIONAL_COLUMNS, "events")
+    records = read_csv_records(path, REQUIRED_COLUMNS, OPTIONAL_COLUMNS, "events", max_bytes=MAX_EVENTS_BYTES,
+                               max_rows=MAX_EVENT_ROWS, too_big=_TOO_MANY_EVENTS)
     err = CsvRecord.error
 
     events: list[Event] = []

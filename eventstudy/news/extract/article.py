@@ -7,10 +7,12 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from eventstudy.data.bounds import MAX_ARTICLE_BYTES, MAX_SENTENCE_CHARS, read_capped
 from eventstudy.errors import UserError
 from eventstudy.news.extract import dates, language, timing
 from eventstudy.news.extract.claims import PERIOD_KIND, Extractor, ProposedClaim
 from eventstudy.news.extract.lexicon import AliasTable, Lexicon, default_lexicon, load_aliases
+from eventstudy.news.extract.text import Span, bounded_sentences
 
 # A relative day word in the sentence of a since-listing claim is the listing's day ("it listed last
 # Thursday and is up 80%"), while the claim is measured as of the article's date.
@@ -30,12 +32,16 @@ class ArticleClaims:
     stated_time: timing.StatedTime | None = None
     stated_day: dt.date | None = None
     time_phrases: tuple[timing.StatedTime, ...] = ()
+    # What the reader should know about how the text was read (a sentence cut into pieces), one line each.
+    warnings: tuple[str, ...] = ()
 
 
 def read_article(path: str | Path) -> str:
     p = Path(path)
     try:
-        return p.read_bytes().decode("utf-8-sig")
+        data = read_capped(p, MAX_ARTICLE_BYTES, "article",
+                           "split it into smaller files, one article each, or keep only the article's text")
+        return data.decode("utf-8-sig")
     except FileNotFoundError:
         raise UserError("article not found", file=str(p), hint="check the path") from None
     except IsADirectoryError:
@@ -56,7 +62,8 @@ def propose(text: str, *, source: str = "", date: dt.date | None = None, aliases
         found = dates.article_date(text, lang)
         if found is not None:
             date, note = found[0], f"written in the text: {found[1]!r}"
-    claims = Extractor(lex, aliases or load_aliases()).extract(text, lang)
+    spans, cut = bounded_sentences(text, MAX_SENTENCE_CHARS)
+    claims = Extractor(lex, aliases or load_aliases()).extract(text, lang, spans)
     out = []
     for c in claims:
         when, why = date, note
@@ -70,7 +77,20 @@ def propose(text: str, *, source: str = "", date: dt.date | None = None, aliases
     if stated is not None and stated.day and date is not None:
         found_day = dates.relative_date(lex, stated.day, lang, date)
         day = found_day[0] if found_day else None
-    return ArticleClaims(source, lang, prob, date, note, out, stated, day, tuple(phrases))
+    return ArticleClaims(source, lang, prob, date, note, out, stated, day, tuple(phrases),
+                         _cut_warning(text, source, cut))
+
+
+def _cut_warning(text: str, source: str, cut: list[Span]) -> tuple[str, ...]:
+    """One line for all the overlong sentences of an article: where the first is, and how many."""
+    if not cut:
+        return ()
+    first = cut[0]
+    line = text.count("\n", 0, first.start) + 1
+    more = f"; {len(cut) - 1:,} more such sentence(s) after it" if len(cut) > 1 else ""
+    return (f"{source or 'article'}:{line}: a sentence of {first.end - first.start:,} characters without a full "
+            f"stop or line break was read in pieces of at most {MAX_SENTENCE_CHARS:,} characters{more} "
+            "(a claim across a cut is missed: break the text into sentences or lines)",)
 
 
 def propose_file(path: str | Path, **kwargs) -> ArticleClaims:

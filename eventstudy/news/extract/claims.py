@@ -17,13 +17,15 @@ falls are negative ("fell more than 10%" -> ``< -10%``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import regex
 
 from eventstudy.news.events import CLAIM_KINDS, Claim, _format_percent
 from eventstudy.news.extract.lexicon import NO_TARGET, AliasTable, Cue, Lexicon, Mention
+from eventstudy.news.extract.ordered import Ordered
 from eventstudy.news.extract.text import Percent, Span, percents, sentences
 
 PERIOD_KIND = "period_return"  # a move over a week, month or year: proposed, but no rule evaluates it yet
@@ -73,14 +75,81 @@ class ProposedClaim:
         }
 
 
-@dataclass(frozen=True)
+_COMPARE, _COMPARE_AFTER = ("gt", "lt", "approx"), ("gt_after", "lt_after", "approx_after")
+# Kinds of cue that most sentences, even those with a claim, have none of: one search tells.
+_RARE = ("not_market", "peak", "listing", "period", "session", "rally", "selloff", "anaphor")
+_NONE: Ordered[Cue] = Ordered([])
+
+
 class _Sentence:
-    span: Span
-    cues: dict[str, list[Cue]]
-    mentions: list[Mention]
+    """A sentence's cues and names, each kind in text order, looked up by position (every number of
+    a sentence asks about its neighbourhood, so no question may scan the whole sentence). A kind of
+    cue is searched for when first asked about: most sentences of an article are dropped after two
+    or three kinds."""
+
+    def __init__(self, lex: Lexicon, text: str, span: Span, mentions: Ordered[Mention],
+                 antecedent: Mention | None):
+        self._lex, self._text = lex, text
+        self.span = span
+        self.mentions = mentions
+        # the last company named before the sentence, for "the company" (None: nobody)
+        self.antecedent = antecedent
+        self._cues: dict[str, Ordered[Cue]] = {}
+        self._last_subject: list[int] | None = None
+
+    def cue(self, role: str) -> Ordered[Cue]:
+        found = self._cues.get(role)
+        if found is None:
+            if role in _RARE and not self._lex.any_of(_RARE, self._text, self.span.start, self.span.end):
+                for r in _RARE:
+                    self._cues[r] = _NONE
+                return _NONE
+            cues = self._lex.find(role, self._text, self.span.start, self.span.end)
+            if role == "not_market":
+                # A word inside a name is part of the name: "produzione" in "produzione di chip" vetoes nothing.
+                cues = [c for c in cues if (m := self.mentions.last_starting_by(c.start)) is None or c.start >= m.end]
+            found = self._cues[role] = Ordered(cues)
+        return found
 
     def has(self, role: str) -> bool:
-        return bool(self.cues.get(role))
+        return bool(self.cue(role))
+
+    def last_subject(self, k: int) -> int:
+        """The index of the last of the sentence's first ``k`` names that market words attach to, or -1."""
+        if self._last_subject is None:
+            self._last_subject, last = [], -1
+            for i, m in enumerate(self.mentions.items):
+                if self._subject_like(m):
+                    last = i
+                self._last_subject.append(last)
+        return self._last_subject[k - 1]
+
+    def _subject_like(self, m: Mention) -> bool:
+        """A name the sentence's market words attach to ("Huawei shares", "Zhipu rose", "azioni di Zhipu")."""
+        roles = ("market", "up", "down", "rally", "selloff")
+        if any(self.cue(role).any_start_between(m.end, m.end + 25) for role in roles):
+            return True
+        return self.cue("market").any_end_between(m.start - 15, m.start)
+
+
+class _Names:
+    """All the names of an article in text order, and per name the last company (not a group) up to it."""
+
+    def __init__(self, mentions: list[Mention], is_group: Callable[[str], bool]):
+        # The matches of one search: in text order, never overlapping (what the lookups below need).
+        self.all = Ordered(mentions)
+        self.last_company: list[int] = []
+        last = -1
+        for i, m in enumerate(self.all.items):
+            if not is_group(m.target):
+                last = i
+            self.last_company.append(last)
+
+    def company_before(self, at: int) -> Mention | None:
+        """The last company named wholly before ``at``; its target may be ``-`` (a company not listed)."""
+        k = self.all.count_ending_by(at)
+        i = self.last_company[k - 1] if k else -1
+        return self.all.items[i] if i >= 0 else None
 
 
 def _near(cues: Sequence[Cue], start: int, end: int, after_penalty: int = 10) -> Cue | None:
@@ -109,39 +178,35 @@ class Extractor:
         self.aliases = aliases
 
     # -- who -----------------------------------------------------------------------------------
-    def _subject_like(self, text: str, m: Mention, s: _Sentence) -> bool:
-        """A name the sentence's market words attach to ("Huawei shares", "Zhipu rose", "azioni di Zhipu")."""
-        for role in ("market", "up", "down", "rally", "selloff"):
-            for c in s.cues.get(role, []):
-                if 0 <= c.start - m.end <= 25 or (role == "market" and 0 <= m.start - c.end <= 15):
-                    return True
-        return False
-
-    def _target(self, text: str, s: _Sentence, at: int, all_mentions: list[Mention]) -> tuple[Mention, str] | None:
+    def _target(self, s: _Sentence, at: int) -> tuple[Mention, str] | None:
         """The target of a move at ``at``: a name in the sentence, else "the company" -> the last
         company named before the sentence. None when it is nobody the tool can check."""
-        before = [m for m in s.mentions if m.end <= at]
-        subjects = [m for m in before if self._subject_like(text, m, s)]
-        chosen = (subjects or before or [])[-1:] or [m for m in s.mentions if 0 <= m.start - at <= _AFTER][:1]
-        if chosen:
-            m = chosen[0]
+        # The last name before ``at`` that market words attach to, else the last name before it,
+        # else the first name right after it.
+        k = s.mentions.count_ending_by(at)
+        m: Mention | None = None
+        if k:
+            i = s.last_subject(k)
+            m = s.mentions.items[i if i >= 0 else k - 1]
+        else:
+            after = s.mentions.first_starting_from(at)
+            m = after if after is not None and after.start - at <= _AFTER else None
+        if m is not None:
             return (m, m.text) if m.target != NO_TARGET else None
-        anaphor = s.cues.get("anaphor")
-        if not anaphor:
+        anaphor = s.cue("anaphor")
+        if not anaphor or s.antecedent is None or s.antecedent.target == NO_TARGET:
             return None
-        earlier = [m for m in all_mentions if m.end <= s.span.start and not self._is_group(m.target)]
-        if not earlier or earlier[-1].target == NO_TARGET:
-            return None
-        return earlier[-1], f"{anaphor[0].text} -> {earlier[-1].text}"
+        return s.antecedent, f"{anaphor.items[0].text} -> {s.antecedent.text}"
 
     @staticmethod
+    @functools.cache
     def _is_group(target: str) -> bool:
         # Group names are lowercase words joined by "-" (docs/data-files.md); symbols are not.
         return _GROUP_NAME.fullmatch(target) is not None
 
     # -- what ----------------------------------------------------------------------------------
     def _horizon(self, s: _Sentence, start: int, end: int) -> tuple[str, Cue | None]:
-        cues = [c for role in ("listing", "period", "session") for c in s.cues.get(role, [])]
+        cues = [c for role in ("listing", "period", "session") for c in s.cue(role).nearest_candidates(start, end)]
         cue = _near(cues, start, end, after_penalty=0)
         return ("unstated", None) if cue is None else (cue.role, cue)
 
@@ -154,15 +219,17 @@ class Extractor:
 
     def _comparison(self, text: str, p: Percent, floor: int) -> tuple[str, Cue | None]:
         best: Cue | None = None
-        for role in ("gt", "lt", "approx"):
-            for c in self.lex.find(role, text, max(floor, p.start - _COMPARE_GAP), p.start):
+        before = max(floor, p.start - _COMPARE_GAP)
+        for role in _COMPARE if self.lex.any_of(_COMPARE, text, before, p.start) else ():
+            for c in self.lex.find(role, text, before, p.start):
                 if p.start - c.end <= 12 and (best is None or c.end > best.end or
                                               (c.end == best.end and c.start < best.start)):
                     best = c
         if best is not None:
             return best.role, best
-        for role in ("gt_after", "lt_after", "approx_after"):
-            for c in self.lex.find(role, text, p.end, min(len(text), p.end + 3)):
+        after = min(len(text), p.end + 3)
+        for role in _COMPARE_AFTER if self.lex.any_of(_COMPARE_AFTER, text, p.end, after) else ():
+            for c in self.lex.find(role, text, p.end, after):
                 if c.start - p.end <= 1:
                     return role.removesuffix("_after"), c
         return "exact", None
@@ -178,31 +245,30 @@ class Extractor:
         return (">=", float(low)) if direction > 0 else ("<=", float(-low))
 
     # -- sentences -----------------------------------------------------------------------------
-    def _sentence(self, text: str, span: Span, mentions: list[Mention]) -> _Sentence:
-        roles = ("market", "up", "down", "session", "listing", "period", "rally", "selloff", "anaphor",
-                 "not_market")
-        cues = {r: self.lex.find(r, text, span.start, span.end) for r in roles}
-        inside = [m for m in mentions if m.start >= span.start and m.end <= span.end]
-        # A word inside a name is part of the name: "produzione" in "produzione di chip" vetoes nothing.
-        cues["not_market"] = [c for c in cues["not_market"] if not any(m.start <= c.start < m.end for m in inside)]
-        return _Sentence(span, cues, inside)
+    def _sentence(self, text: str, span: Span, names: _Names) -> _Sentence:
+        inside = Ordered(names.all.within(span.start, span.end))
+        return _Sentence(self.lex, text, span, inside, names.company_before(span.start))
 
-    def _numeric(self, text: str, s: _Sentence, p: Percent, nxt: Percent | None, mentions: list[Mention],
-                 lang: str) -> ProposedClaim | None:
-        lo, hi = s.span.start, s.span.end
-        if any(c.end > p.start - _VETO_BEFORE and c.start < p.end + _VETO_AFTER for c in s.cues["not_market"]):
+    def _numeric(self, text: str, s: _Sentence, p: Percent, nxt: Percent | None, lang: str) -> ProposedClaim | None:
+        lo = s.span.start
+        if s.cue("not_market").overlapping(p.start - _VETO_BEFORE, p.end + _VETO_AFTER):
             return None
-        comparison, ccue = self._comparison(text, p, lo)
+        # The checks that need no search come first, and the comparison words are looked for only
+        # when asked for: most numbers of a long list are dropped after a few binary searches.
+        found: tuple[str, Cue | None] | None = None
         level = self.lex.search_back("level", text, p.start)
-        if p.sign == 0 and level is not None and not (ccue is not None and ccue.start <= level.start < ccue.end):
-            return None  # "to 80%", "al 20%", "до 80%": a level reached, not a move ("不到" is a comparison)
+        if p.sign == 0 and level is not None:
+            found = self._comparison(text, p, lo)
+            ccue = found[1]
+            if not (ccue is not None and ccue.start <= level.start < ccue.end):
+                return None  # "to 80%", "al 20%", "до 80%": a level reached, not a move ("不到" is a comparison)
         if nxt is not None and nxt.start - p.end <= _COMPARE_GAP and self.lex.search_back("level", text, nxt.start):
             return None  # "from 20% to 80%"
-        if any(0 <= p.start - c.end <= _COMPARE_GAP or 0 <= c.start - p.end <= _COMPARE_GAP
-               for c in self.lex.find("peak", text, lo, hi)):
+        peak = s.cue("peak")
+        if peak.any_end_between(p.start - _COMPARE_GAP, p.start) or peak.any_start_between(p.end, p.end + _COMPARE_GAP):
             return None  # "as much as 12%", "一度涨超10%", "in pre-market trading": not the session's close
-        moves = [c for c in s.cues["up"] + s.cues["down"] if c.end > p.start - _BEFORE and c.start < p.end + _AFTER]
-        move = _near(moves, p.start, p.end)
+        window = (p.start - _BEFORE, p.end + _AFTER)
+        move = _near(s.cue("up").overlapping(*window) + s.cue("down").overlapping(*window), p.start, p.end)
         if p.sign:
             direction = p.sign
         elif move is not None:
@@ -212,7 +278,7 @@ class Extractor:
         if move is not None and _negated(self.lex, text, move.start, lo):
             return None
         horizon, hcue = self._horizon(s, p.start, p.end)
-        who = self._target(text, s, p.start, mentions)
+        who = self._target(s, p.start)
         if who is None:
             return None
         mention, subject = who
@@ -220,14 +286,15 @@ class Extractor:
         subject_verb = move is not None and 0 <= move.start - mention.end <= 6
         if not (s.has("market") or horizon in ("session", "listing") or subject_verb):
             return None
+        comparison, ccue = found or self._comparison(text, p, lo)
         kind = self._kind(mention.target, horizon)
         op, threshold = self._op(comparison, direction, p)
         parts = [c for c in (move, ccue, hcue) if c is not None]
-        named_here = lo <= mention.start < hi
+        named_here = lo <= mention.start < s.span.end
         if named_here:
             parts.append(Cue("name", mention.start, mention.end, mention.text))
         else:
-            parts += [c for c in s.cues["anaphor"] if c.end <= p.start][:1]
+            parts += [c for c in s.cue("anaphor").items[:1] if c.end <= p.start]
         start = min([p.start, *(c.start for c in parts)])
         end = max([p.end, *(c.end for c in parts)])
         confidence = 0.4 + (0.2 if named_here else 0.1) + (0.15 if horizon in ("session", "listing") else 0)
@@ -239,23 +306,23 @@ class Extractor:
                              round(min(confidence, 0.95), 2), horizon, subject, stated,
                              sentence=(s.span.start, s.span.end))
 
-    def _qualitative(self, text: str, s: _Sentence, mentions: list[Mention], lang: str) -> list[ProposedClaim]:
+    def _qualitative(self, text: str, s: _Sentence, lang: str) -> list[ProposedClaim]:
         out = []
-        words = s.cues["rally"] + s.cues["selloff"]
+        words = s.cue("rally").items + s.cue("selloff").items
         if not words and s.has("market"):
-            words = s.cues["up"] + s.cues["down"]
+            words = s.cue("up").items + s.cue("down").items
         for cue in sorted(words, key=lambda c: c.start):
-            if _negated(self.lex, text, cue.start, s.span.start) or any(
-                    c.end > cue.start - _VETO_BEFORE and c.start < cue.end + _AFTER for c in s.cues["not_market"]):
+            if _negated(self.lex, text, cue.start, s.span.start) or s.cue("not_market").overlapping(
+                    cue.start - _VETO_BEFORE, cue.end + _AFTER):
                 continue
             direction = 1 if cue.role in ("rally", "up") else -1
-            who = self._target(text, s, cue.start, mentions)
+            who = self._target(s, cue.start)
             if who is None:
                 # "a rally among chip makers": the name may follow the word
-                after = [m for m in s.mentions if m.start >= cue.end]
-                if not after or after[0].target == NO_TARGET:
+                after = s.mentions.first_starting_from(cue.end)
+                if after is None or after.target == NO_TARGET:
                     continue
-                who = (after[0], after[0].text)
+                who = (after, after.text)
             mention, subject = who
             horizon, hcue = self._horizon(s, cue.start, cue.end)
             kind = self._kind(mention.target, horizon)
@@ -272,31 +339,32 @@ class Extractor:
             break  # one qualitative claim per sentence: the first word that says it
         return out
 
-    def extract(self, text: str, language: str) -> list[ProposedClaim]:
-        mentions = self.aliases.find(text)
-        found: list[ProposedClaim] = []
-        for span in sentences(text):
-            s = self._sentence(text, span, mentions)
+    def extract(self, text: str, language: str, spans: Sequence[Span] | None = None) -> list[ProposedClaim]:
+        """The claims of ``text``, read sentence by sentence (``spans``: the sentences, when the caller
+        has bounded their length; by default :func:`sentences`)."""
+        names = _Names(self.aliases.find(text), self._is_group)
+        best: dict[tuple, ProposedClaim] = {}
+        for span in sentences(text) if spans is None else spans:
+            s = self._sentence(text, span, names)
             pcts = percents(text, span.start, span.end)
             numeric = []
             for i, p in enumerate(pcts):
-                claim = self._numeric(text, s, p, pcts[i + 1] if i + 1 < len(pcts) else None, mentions, language)
+                claim = self._numeric(text, s, p, pcts[i + 1] if i + 1 < len(pcts) else None, language)
                 if claim is not None:
                     numeric.append(claim)
-            found += numeric
+            # Kept as they come, one per claim: a million repeats of one claim hold one in memory.
+            _keep_best(best, numeric)
             if not numeric and not pcts:
-                found += self._qualitative(text, s, mentions, language)
-        return _dedupe(found)
+                _keep_best(best, self._qualitative(text, s, language))
+        return sorted(best.values(), key=lambda c: c.start)
 
 
-def _dedupe(claims: list[ProposedClaim]) -> list[ProposedClaim]:
+def _keep_best(best: dict[tuple, ProposedClaim], claims: list[ProposedClaim]) -> None:
     """A claim repeated (headline and body) is proposed once, where it is read most confidently."""
-    best: dict[tuple, ProposedClaim] = {}
     for c in claims:
         key = (c.kind, c.target, c.op, c.threshold)
         if key not in best or c.confidence > best[key].confidence:
             best[key] = c
-    return sorted(best.values(), key=lambda c: c.start)
 
 
 def threshold_percent(value: float) -> str:

@@ -19,9 +19,16 @@ def _identifier() -> Any:
     return ident
 
 
+# The first 100,000 characters tell the language as well as the whole: a long text is not read to
+# its end (a second per megabyte) only to confirm it.
+SAMPLE_CHARS = 100_000
+
+
 def detect(text: str) -> tuple[str, float]:
-    """(ISO 639-1 code, probability) among en, it, es, ru, zh; deterministic for a given text."""
-    if not text.strip():
+    """(ISO 639-1 code, probability) among en, it, es, ru, zh, from the first ``SAMPLE_CHARS``
+    characters; deterministic for a given text."""
+    sample = text[:SAMPLE_CHARS]
+    if not sample.strip():
         return "en", 0.0
-    lang, prob = _identifier().classify(text)
+    lang, prob = _identifier().classify(sample)
     return str(lang), float(prob)

@@ -15,7 +15,10 @@ import regex
 _ABBREVIATIONS = frozenset({"ltd", "corp", "inc", "co", "mr", "mrs", "ms", "dr", "st", "vs", "ecc", "etc", "sr",
                             "jr", "no", "n", "nr", "sa", "spa", "s.p.a", "г", "т.е", "т.д", "им", "u.s", "e.g",
                             "i.e", "sig", "dott", "av", "pág", "núm"})
-_BREAK = regex.compile(r"[.!?…]+[\"»”’)]*\s+|[。！？；]+|\n\s*")
+# A run of stops is tried only from its first character and never given back: tried from every
+# dot of "......" (a million of them), the old pattern scanned the run once per dot.
+_BREAK = regex.compile(r"(?<![.!?…])[.!?…]++[\"»”’)]*+\s+|[。！？；]+|\n\s*")
+_LAST_SPACE = regex.compile(r"\s", regex.REVERSE)  # searched from the end: the last space of a range
 _WORD_BEFORE = regex.compile(r"([\p{L}.]+)\.$")
 
 _PERCENT = regex.compile(
@@ -24,6 +27,9 @@ _PERCENT = regex.compile(
     r"[\s\u00a0\u202f]*(?P<unit>%|％|per\s?cento\b|percent\b|per\s+cent\b|por\s+ciento\b|процент\w*)",
     regex.IGNORECASE,
 )
+
+
+_UNITS = (Decimal(1), Decimal(1).scaleb(-1), Decimal(1).scaleb(-2))  # by the number of decimals written (0-2)
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,34 @@ def sentences(text: str) -> list[Span]:
     return out
 
 
+def bounded_sentences(text: str, max_chars: int) -> tuple[list[Span], list[Span]]:
+    """Sentence spans of at most ``max_chars`` characters, and the longer sentences that were cut.
+
+    A longer one (a run of text without a full stop or a line break: a table, a list, a page's
+    navigation, or an attack) is cut at the last space before each limit (else at the limit), so
+    no sentence's work grows with the size of the article.
+    """
+    out: list[Span] = []
+    cut: list[Span] = []
+    for span in sentences(text):
+        if span.end - span.start <= max_chars:
+            out.append(span)
+            continue
+        cut.append(span)
+        start = span.start
+        while span.end - start > max_chars:
+            limit = start + max_chars
+            space = _LAST_SPACE.search(text, start + max_chars // 2, limit + 1)
+            stop = space.start() if space else limit
+            out.append(_trim(text, start, stop))
+            start = stop
+            while start < span.end and text[start].isspace():
+                start += 1
+        if start < span.end:
+            out.append(_trim(text, start, span.end))
+    return out, cut
+
+
 def _trim(text: str, start: int, end: int) -> Span:
     while start < end and text[start].isspace():
         start += 1
@@ -72,10 +106,10 @@ def _trim(text: str, start: int, end: int) -> Span:
 def percents(text: str, start: int = 0, end: int | None = None) -> list[Percent]:
     out = []
     for m in _PERCENT.finditer(text, start, len(text) if end is None else end):
-        digits = regex.sub(r"[.,]", "", m.group("int"))
+        digits = m.group("int").replace(".", "").replace(",", "")
         frac = m.group("frac") or ""
         value = Decimal(digits + ("." + frac if frac else ""))
-        unit = Decimal(1).scaleb(-len(frac))
+        unit = _UNITS[len(frac)]
         sign_text = m.group("sign") or ""
         sign = 0 if not sign_text else (1 if sign_text == "+" else -1)
         begin = m.start("sign") if sign_text else m.start("int")
