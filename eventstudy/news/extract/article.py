@@ -12,6 +12,7 @@ from eventstudy.errors import UserError
 from eventstudy.news.extract import dates, language, timing
 from eventstudy.news.extract.claims import PERIOD_KIND, Extractor, ProposedClaim
 from eventstudy.news.extract.lexicon import AliasTable, Lexicon, default_lexicon, load_aliases
+from eventstudy.news.extract.simplified import to_simplified
 from eventstudy.news.extract.text import Span, bounded_sentences
 
 # A relative day word in the sentence of a since-listing claim is the listing's day ("it listed last
@@ -62,6 +63,8 @@ def propose(text: str, *, source: str = "", date: dt.date | None = None, aliases
         found = dates.article_date(text, lang)
         if found is not None:
             date, note = found[0], f"written in the text: {found[1]!r}"
+    original = text
+    text = to_simplified(text)  # same length: every offset below quotes the original too
     spans, cut = bounded_sentences(text, MAX_SENTENCE_CHARS)
     claims = Extractor(lex, aliases or load_aliases()).extract(text, lang, spans)
     out = []
@@ -71,7 +74,7 @@ def propose(text: str, *, source: str = "", date: dt.date | None = None, aliases
             rel = dates.relative_date(lex, text[c.sentence[0]:c.sentence[1]], lang, date)
             if rel is not None:
                 when, why = rel[0], f"{rel[1]!r} before {date}"
-        out.append(dataclasses.replace(c, date=when, date_note=why, source=source))
+        out.append(dataclasses.replace(c, date=when, date_note=why, source=source, quote=original[c.start:c.end]))
     stated, phrases = timing.stated_time(text)
     day = None
     if stated is not None and stated.day and date is not None:

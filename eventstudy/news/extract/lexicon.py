@@ -3,7 +3,9 @@
 ``claim_lexicon.csv`` holds one regular expression (the ``regex`` module's syntax, matched without
 case) per row, with its role (``up``, ``gt``, ``session``, ``not_market``...) and language.
 ``aliases.csv`` maps the names a company or a group goes by to a registry symbol or group; a user's
-file with the same columns extends it (``--aliases FILE``). Target ``-`` marks a company with no
+file with the same columns extends it (``--aliases FILE``). Chinese words and names are written in
+simplified characters: traditional text is read through OpenCC's conversion (``extract.simplified``),
+and a traditional name in a user's file is converted the same way. Target ``-`` marks a company with no
 listed target (Huawei): a claim about it is not proposed, and its mention stops "the company" from
 pointing back past it to an earlier name.
 """
@@ -22,6 +24,7 @@ import regex
 from eventstudy.data.bounds import MAX_ALIAS_ROWS, MAX_ALIASES_BYTES
 from eventstudy.data.securities import read_csv_records
 from eventstudy.errors import UserError
+from eventstudy.news.extract.simplified import to_simplified
 
 LANGUAGES: tuple[str, ...] = ("en", "it", "es", "ru", "zh")
 ROLES: tuple[str, ...] = (
@@ -181,7 +184,8 @@ def _read_aliases(path: Path | Traversable, into: dict[str, str]) -> None:
             raise rec.error("alias", "empty alias")
         if not target:
             raise rec.error("target", "empty target", "a symbol or group of the registry, or - for none")
-        into[alias] = target
+        # Articles are read in simplified characters (extract.simplified), so a traditional name is too.
+        into[to_simplified(alias)] = target
 
 
 def load_aliases(extra: str | Path | None = None) -> AliasTable:
