@@ -30,3 +30,20 @@ def test_the_registry_indices_are_found_in_several_languages() -> None:
     assert ("session_return", "^HSI", "<=", -1.15) in claims("The Hang Seng Index closed down 1.2% on Monday.")
     assert ("session_return", "000688.SS", ">=", 2.5) in claims("科创50指数收涨3%。")
     assert ("session_return", "^GSPC", ">=", 0.75) in claims("L'indice S&P 500 ha chiuso in rialzo dello 0,8%.")
+
+
+@pytest.mark.parametrize("text", [
+    "At the midday close, the Hang Seng Index rose 2.4%.",
+    "Cambricon opened 5% higher on Monday.",
+    "The Hang Seng Index rose 0.3 per cent as of 10am.",
+    "寒武纪早盘涨超5%。",
+    "Il titolo Cambricon in apertura guadagna il 4%.",
+    "Las acciones de Cambricon subían un 4% a media sesión.",
+    "Акции Cambricon на открытии торгов выросли на 4%.",
+])
+def test_moves_at_another_time_of_day_are_not_proposed_as_closes(text: str) -> None:
+    assert claims(text) == set()
+
+
+def test_a_close_nearer_than_the_open_keeps_the_move() -> None:
+    assert ("session_return", "688256.SS", ">=", 2.5) in claims("Cambricon opened lower but closed up 3% on Monday.")

@@ -77,7 +77,7 @@ class ProposedClaim:
 
 _COMPARE, _COMPARE_AFTER = ("gt", "lt", "approx"), ("gt_after", "lt_after", "approx_after")
 # Kinds of cue that most sentences, even those with a claim, have none of: one search tells.
-_RARE = ("not_market", "peak", "listing", "period", "session", "rally", "selloff", "anaphor")
+_RARE = ("not_market", "peak", "listing", "period", "session", "rally", "selloff", "anaphor", "intraday")
 _NONE: Ordered[Cue] = Ordered([])
 
 
@@ -244,6 +244,24 @@ class Extractor:
         low = (p.value - p.unit / 2) / 100
         return (">=", float(low)) if direction > 0 else ("<=", float(-low))
 
+    @staticmethod
+    def _intraday(s: _Sentence, p: Percent) -> bool:
+        """Whether the sentence reads the number at a time of day that is not the close: at the open,
+        at midday, "as of 10am", 午间, 早盘, 截至发稿, на открытии, in apertura... A closing word
+        nearer to the number than every such word keeps it ("opened lower but closed 3% up")."""
+        marks = s.cue("intraday").items
+        if not marks:
+            return False
+        # "midday close", "closed at noon", 午间收盘: a closing word inside a time-of-day phrase is not the close
+        closes = [c for c in s.cue("close").items if not any(m.start <= c.start < m.end or
+                                                              c.start <= m.start < c.end for m in marks)]
+
+        def gap(c: Cue) -> int:
+            return p.start - c.end if c.end <= p.start else max(0, c.start - p.end)
+
+        nearest_mark = min(gap(m) for m in marks)
+        return not closes or min(gap(c) for c in closes) > nearest_mark
+
     # -- sentences -----------------------------------------------------------------------------
     def _sentence(self, text: str, span: Span, names: _Names) -> _Sentence:
         inside = Ordered(names.all.within(span.start, span.end))
@@ -267,6 +285,8 @@ class Extractor:
         peak = s.cue("peak")
         if peak.any_end_between(p.start - _COMPARE_GAP, p.start) or peak.any_start_between(p.end, p.end + _COMPARE_GAP):
             return None  # "as much as 12%", "一度涨超10%", "in pre-market trading": not the session's close
+        if self._intraday(s, p):
+            return None
         window = (p.start - _BEFORE, p.end + _AFTER)
         move = _near(s.cue("up").overlapping(*window) + s.cue("down").overlapping(*window), p.start, p.end)
         if p.sign:

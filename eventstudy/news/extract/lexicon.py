@@ -30,6 +30,7 @@ LANGUAGES: tuple[str, ...] = ("en", "it", "es", "ru", "zh")
 ROLES: tuple[str, ...] = (
     "market", "up", "down", "gt", "gt_after", "lt", "lt_after", "approx", "approx_after", "level",
     "session", "listing", "period", "rally", "selloff", "anaphor", "not_market", "relative", "negation", "peak",
+    "intraday", "close",
 )
 NO_TARGET = "-"
 
