@@ -47,3 +47,20 @@ def test_moves_at_another_time_of_day_are_not_proposed_as_closes(text: str) -> N
 
 def test_a_close_nearer_than_the_open_keeps_the_move() -> None:
     assert ("session_return", "688256.SS", ">=", 2.5) in claims("Cambricon opened lower but closed up 3% on Monday.")
+
+
+def test_a_number_binds_to_the_subject_of_its_own_clause() -> None:
+    found = claims("Among single stocks, Acme Robotics rose 9.1%, Cambricon gained 4.2%, and Foo Bar Ltd added 2.3%.")
+    assert found == {("session_return", "688256.SS", ">=", 4.15)}
+
+
+def test_an_exchange_code_names_its_company() -> None:
+    # The code of a registry symbol names it; any other code names a company the tool does not know.
+    found = claims("Hua Hong Semi Ltd (HK:1347) closed 8% higher, while Foo Corp (02390.HK) rose 5%.")
+    assert found == {("session_return", "1347.HK", ">=", 7.5)}
+    assert claims("知乎(02390.HK)收涨8.99%。") == set()
+
+
+def test_a_chinese_subject_carries_across_clauses_unless_another_company_is_named() -> None:
+    assert ("session_return", "2513.HK", ">", 13.0) in claims("智谱今日在香港上市,股价随后快速拉升,最终收涨超13%。")
+    assert claims("寒武纪收涨2%,山东黄金与某某科技涨超7%。") == {("session_return", "688256.SS", ">=", 1.5)}

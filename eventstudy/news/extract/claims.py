@@ -152,6 +152,46 @@ class _Names:
         return self.all.items[i] if i >= 0 else None
 
 
+# Where a clause ends: a comma or semicolon that is no decimal or thousands mark, Chinese clause
+# marks, or a contrast that starts another subject ("while", "mentre", "mientras", "тогда как").
+_SEPARATOR = regex.compile(r"(?<!\d)[,;:]|[,;:](?!\d)|[，；、：]|\s(?:while|whereas|mentre|mientras|"
+                           r"тогда как|в то время как)\s", regex.IGNORECASE)
+# A subject the tool does not know: capitalised words that are not the usual capitalised words of
+# market news ("WuXi AppTec rose 6%"), or a Chinese company name by its usual ending ("山东黄金",
+# "某某科技"): Chinese carries its subject across clauses without naming it again, so only a name
+# there is evidence of another subject.
+_CAPITALISED = regex.compile(r"(?<![\p{L}\p{N}])\p{Lu}[\p{L}\p{N}&'’.-]+")
+_HAN_COMPANY = regex.compile(r"\p{Han}{1,8}(?:股份|科技|集团|公司|银行|证券|控股|电子|黄金|矿业|医药|药业|汽车|能源|"
+                             r"光电|通信|网络|软件|信息|材料|化工|电气|电力|传媒)")
+_USUAL = frozenset("""
+the a an in on at as by for from with its it their this that these those shares share stock stocks index indices
+hong kong china china's chinese shanghai shenzhen beijing us u.s. uk wall street asia asian european europe
+monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
+september october november december star market exchange board ai meanwhile however while and but also other
+both group limited ltd corp inc co technology technologies semiconductor holdings etf hk hkd cny usd rmb yuan
+le la il lo gli i un una uno del della dei delle nel nella sul sulla anche mentre dopo alla al in borsa titolo
+los las el un una unos del de la en y también mientras tras bolsa acciones
+в на и а но по при после также акции бумаги индекс
+""".split())
+
+
+def _clause(text: str, lo: int, hi: int, at: int) -> tuple[int, int]:
+    """The clause of the sentence [lo, hi) around ``at``: from the last separator before it to the next."""
+    start = lo
+    for m in _SEPARATOR.finditer(text, lo, at):
+        start = m.end()
+    nxt = _SEPARATOR.search(text, at, hi)
+    return start, nxt.start() if nxt else hi
+
+
+def _unknown_subject(text: str, lo: int, at: int) -> bool:
+    """Whether [lo, at) names a company the tool does not know."""
+    seg = text[lo:at]
+    if any(w.lower().rstrip(".") not in _USUAL for w in _CAPITALISED.findall(seg)):
+        return True
+    return bool(_HAN_COMPANY.search(seg))
+
+
 def _near(cues: Sequence[Cue], start: int, end: int, after_penalty: int = 10) -> Cue | None:
     """The cue closest to [start, end), one before it preferred to one after at equal distance."""
     best, best_d = None, None
@@ -178,19 +218,28 @@ class Extractor:
         self.aliases = aliases
 
     # -- who -----------------------------------------------------------------------------------
-    def _target(self, s: _Sentence, at: int) -> tuple[Mention, str] | None:
-        """The target of a move at ``at``: a name in the sentence, else "the company" -> the last
-        company named before the sentence. None when it is nobody the tool can check."""
-        # The last name before ``at`` that market words attach to, else the last name before it,
-        # else the first name right after it.
+    def _target(self, s: _Sentence, at: int, text: str = "") -> tuple[Mention, str] | None:
+        """The target of a move at ``at``: a name in its own clause (the last before the number that
+        market words attach to, else the last before it, else the first after it in the clause);
+        else a name earlier in the sentence, unless another company, one the tool does not know, is
+        the subject in between ("X rose 5%, WuXi AppTec rose 6%": the 6% is nobody's we can check);
+        else "the company" -> the last company named before the sentence. None when it is nobody
+        the tool can check."""
         k = s.mentions.count_ending_by(at)
         m: Mention | None = None
-        if k:
+        lo, hi = _clause(text, s.span.start, s.span.end, at) if text else (s.span.start, s.span.end)
+        if k and s.mentions.items[k - 1].start >= lo:
             i = s.last_subject(k)
-            m = s.mentions.items[i if i >= 0 else k - 1]
+            m = s.mentions.items[i if i >= 0 and s.mentions.items[i].start >= lo else k - 1]
         else:
             after = s.mentions.first_starting_from(at)
-            m = after if after is not None and after.start - at <= _AFTER else None
+            if after is not None and after.start - at <= _AFTER and after.end <= hi:
+                m = after
+            elif k and text and _unknown_subject(text, max(lo, s.mentions.items[k - 1].end), at):
+                return None
+            elif k:
+                i = s.last_subject(k)
+                m = s.mentions.items[i if i >= 0 else k - 1]
         if m is not None:
             return (m, m.text) if m.target != NO_TARGET else None
         anaphor = s.cue("anaphor")
@@ -298,7 +347,7 @@ class Extractor:
         if move is not None and _negated(self.lex, text, move.start, lo):
             return None
         horizon, hcue = self._horizon(s, p.start, p.end)
-        who = self._target(s, p.start)
+        who = self._target(s, p.start, text)
         if who is None:
             return None
         mention, subject = who

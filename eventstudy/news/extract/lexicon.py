@@ -145,6 +145,11 @@ class Mention:
     text: str
 
 
+# A listed company's exchange code in brackets beside its name: (00981), (HK:1347), (02513.HK), （688256.SH）.
+_CODE = regex.compile(r"[(（]\s*(?:(?:HK|SH|SZ|SSE|SZSE|HKEX)\s*[:：]\s*)?(?P<digits>\d{4,6})"
+                      r"(?:\.(?:HK|SH|SS|SZ))?\s*[)）]", regex.IGNORECASE)
+
+
 class AliasTable:
     """Names -> targets; the longest name wins where names overlap ("Zhipu AI" over "Zhipu")."""
 
@@ -164,13 +169,29 @@ class AliasTable:
         return iter(self.aliases.items())
 
     def find(self, text: str) -> list[Mention]:
-        if self._pattern is None:
-            return []
+        """The names in ``text`` and the stock codes written beside names ("(00981)", "(HK:1347)",
+        "（688256）"), in text order: a code of a registry symbol names it, any other code names a
+        company outside the registry (target ``-``), so a number after it is not given to an earlier name."""
         out = []
-        for m in self._pattern.finditer(text):
-            name = self._names[m.lastindex - 1] if m.lastindex else ""
-            out.append(Mention(self.aliases[name], m.start(), m.end(), m.group()))
-        return out
+        if self._pattern is not None:
+            for m in self._pattern.finditer(text):
+                name = self._names[m.lastindex - 1] if m.lastindex else ""
+                out.append(Mention(self.aliases[name], m.start(), m.end(), m.group()))
+        codes = self._codes
+        for m in _CODE.finditer(text):
+            digits = m.group("digits")
+            out.append(Mention(codes.get(digits.lstrip("0") or "0", NO_TARGET), m.start(), m.end(), m.group()))
+        return sorted(out, key=lambda x: x.start) if codes else out
+
+    @functools.cached_property
+    def _codes(self) -> dict[str, str]:
+        """Exchange code (leading zeros dropped) -> registry symbol, for the symbols the names point at."""
+        found: dict[str, str] = {}
+        for target in self.targets():
+            head, _, market = target.partition(".")
+            if head.isdigit() and market in ("HK", "SS", "SZ"):
+                found[head.lstrip("0")] = target
+        return found
 
     def targets(self) -> set[str]:
         return set(self.aliases.values()) - {NO_TARGET}
