@@ -314,6 +314,32 @@ def _yahoo_wanted(ctx: _Ctx, store: Any, events: Sequence[Any]) -> list[tuple[st
     return [(s, x) for s, x in _fetch_targets(ctx, names) if not store.has(s) or store.meta(s).get("source") == "yahoo"]
 
 
+_figures_option = click.option(
+    "--figures", "figures", type=click.Path(file_okay=False),
+    help="Also write publication figures (matplotlib) to this folder: new, empty or earlier figures "
+         "(it is replaced as a whole).")
+_figure_format_option = click.option(
+    "--figure-format", "figure_format", default="png,pdf", show_default=True,
+    help="Comma-separated formats of --figures: png (slides), pdf and svg (vector, for papers).")
+
+
+def _figure_formats(figures: str | None, figure_format: str) -> tuple[str, ...]:
+    """The formats of --figures, checked before any work (the plotting module imports no matplotlib)."""
+    from eventstudy.stats.plots import parse_formats
+
+    return parse_formats(figure_format) if figures else ()
+
+
+def _check_figures(figures: str | None, out: Path, inputs: Sequence[str | None]) -> Path | None:
+    if not figures:
+        return None
+    target = _check_out(figures, "figures", inputs)
+    if target == out or out in target.parents or target in out.parents:
+        raise UserError("--figures and --out must be separate folders (each is replaced as a whole)",
+                        file=figures, field="--figures", hint="e.g. --figures figures")
+    return target
+
+
 # -- the news-claims run ---------------------------------------------------------------------
 @cli.command("run")
 @click.option("--events", "events_path", default="events.csv", show_default=True,
@@ -334,10 +360,12 @@ def _yahoo_wanted(ctx: _Ctx, store: Any, events: Sequence[Any]) -> list[tuple[st
 @click.option("--car", "cars", multiple=True, help="CAR window A:B (repeatable; default 0:0, -1:1, 0:5).")
 @_fallback_option
 @click.option("--proxy", envvar="EVENTSTUDY_PROXY", help="HTTP(S) proxy for Yahoo.")
+@_figures_option
+@_figure_format_option
 @pass_ctx
 def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence[str], model: str,
             estimation: str, missing: str, min_estimation: int, window: str, cars: Sequence[str],
-            fallback: str, proxy: str | None) -> None:
+            fallback: str, proxy: str | None, figures: str | None, figure_format: str) -> None:
     """Study every event in the events file, evaluate its claims, and write the reports."""
     with startup.heavy_imports():
         from eventstudy.news import pipeline
@@ -347,6 +375,8 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
         from eventstudy.stats.windows import Estimation, default_cars, parse_relative
 
     out_dir = _check_out(out, "report", inputs=(events_path, ctx._securities))
+    formats = _figure_formats(figures, figure_format)
+    figures_dir = _check_figures(figures, out_dir, (events_path, ctx._securities))
     event_window = parse_relative(window, what="--window")
     est_window = parse_relative(estimation, what="--estimation")
     _check_windows(est_window, event_window, min_estimation)
@@ -374,6 +404,11 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
     for v in verdicts:
         _echo_verdict(v, f"{v.event_id}: ")
     click.echo(f"wrote {len(paths)} file(s) to {out}/")
+    if figures_dir is not None:
+        from eventstudy.report.figures import write_run_figures
+
+        drawn = _publish(figures_dir, lambda staged: write_run_figures(result, staged, formats), "figures")
+        click.echo(f"wrote {len(drawn)} figure file(s) to {figures}/")
 
 
 def _echo_verdict(v: Verdict, prefix: str = "") -> None:
@@ -392,7 +427,7 @@ def _echo_verdict(v: Verdict, prefix: str = "") -> None:
 # Every output folder generation holds this file, naming what wrote it: only such a folder (or a new
 # or empty one) is ever replaced, so a folder of the user's own files is never swept away.
 OUTPUT_MARKER = ".eventstudy-output"
-_KIND_WHAT = {"report": "a report", "study": "a study's output"}
+_KIND_WHAT = {"report": "a report", "study": "a study's output", "figures": "a figures folder"}
 # Longest event or estimation window: two years of sessions, beyond which nothing is an event study.
 MAX_WINDOW_DAYS = 1000
 
@@ -402,9 +437,13 @@ def _written_before_marker(path: Path, kind: str) -> bool:
     or (study) nothing but the four CSVs and the temporary files of a killed write."""
     if kind == "report":
         return (path / "index.html").is_file() and (path / "claims.json").is_file()
+    if kind == "figures":  # every figures folder was written with its marker
+        return False
+    from eventstudy.stats.regression import FILES
     from eventstudy.stats.study import CSV_FILES
 
-    return all(p.name in CSV_FILES or (p.name.startswith(tuple(f".{n}." for n in CSV_FILES)) and p.suffix == ".tmp")
+    names = (*CSV_FILES, *FILES)
+    return all(p.name in names or (p.name.startswith(tuple(f".{n}." for n in names)) and p.suffix == ".tmp")
                for p in path.iterdir())
 
 
@@ -727,9 +766,9 @@ def _read_events(path: str) -> pd.DataFrame:
                         hint="save the file as UTF-8 CSV") from None
     except pd.errors.ParserError as exc:
         raise UserError(f"cannot read CSV: {str(exc).strip().splitlines()[0]}", file=path) from None
-    for alias, name in (("name", "symbol"), ("when", "date"), ("id", "event_id")):
-        if alias in ev.columns and name not in ev.columns:
-            ev = ev.rename(columns={alias: name})
+    from eventstudy.stats.event_columns import standard
+
+    ev = standard(ev)  # name,when,id as the API reads them
     missing = [c for c in ("symbol", "date") if c not in ev.columns]
     if missing:
         raise UserError(f"missing column(s) {', '.join(missing)}", file=path, line=1,
@@ -833,10 +872,23 @@ def _series_option(spec: str | None, data: pd.DataFrame, what: str) -> pd.Series
               "output (it is replaced as a whole).")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=None, hidden=True,
               help="Events per chunk of the chunked engine (default: sized for about 48 MB of panels per chunk).")
+@_figures_option
+@_figure_format_option
+@click.option("--regress", "formula", metavar="FORMULA",
+              help='Cross-sectional regression of the first --car window\'s CARs, e.g. "car ~ size + leverage" '
+                   "(bhar and scar also name measures); writes regression.csv and regression.txt to --out.")
+@click.option("--characteristics", "characteristics", type=click.Path(dir_okay=False),
+              help="CSV of firm characteristics for --regress: symbol (and event_id) then one column per variable.")
+@click.option("--cov-type", "cov_type", default="HC3", show_default=True,
+              type=click.Choice(["nonrobust", "HC0", "HC1", "HC2", "HC3"]), help="Covariance of --regress.")
+@click.option("--cluster", "cluster", metavar="date|COLUMN",
+              help="Cluster-robust --regress by day 0 (date) or a column of the characteristics.")
 def study_cmd(returns_path: str | None, prices_path: str | None, events_path: str, market: str | None,
               sector: str | None, model: str, estimation: str, min_estimation: int, window: str,
               cars: Sequence[str], event_day: str, log_returns: bool, percent: bool, missing: str, convention: str,
-              fallback: str, bootstrap: int, seed: int, out: str, chunk_size: int | None) -> None:
+              fallback: str, bootstrap: int, seed: int, out: str, chunk_size: int | None, figures: str | None,
+              figure_format: str, formula: str | None, characteristics: str | None, cov_type: str,
+              cluster: str | None) -> None:
     """An event study on any data set: wide returns or prices, events as symbol,date."""
     with startup.heavy_imports():
         import pandas as pd
@@ -850,7 +902,11 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
     est_window = parse_window(estimation, what="--estimation")
     event_window = parse_window(window, what="--window")
     _check_windows(est_window, event_window, min_estimation)
-    out_dir = _check_out(out, "study", inputs=(returns_path, prices_path, events_path, market, sector))
+    inputs = (returns_path, prices_path, events_path, market, sector, characteristics)
+    out_dir = _check_out(out, "study", inputs=inputs)
+    formats = _figure_formats(figures, figure_format)
+    figures_dir = _check_figures(figures, out_dir, inputs)
+    regression = _regression_inputs(formula, characteristics, cluster)
     heap.reuse_freed_memory()  # from the parse on: its freed buffers serve the engine's arrays
     data = _read_wide(returns_path or prices_path or "", "--returns" if returns_path else "--prices")
     events = _read_events(events_path)
@@ -885,9 +941,55 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
         )
     # Bounded memory for any number of events; the four CSVs written as the study goes, into a
     # new generation of the folder that replaces the old one in one switch.
-    result = _publish(out_dir, lambda staged: st.fit_chunked(chunk_size, csv_dir=staged), "study")
+    def fill(staged: Path) -> Any:
+        fitted = st.fit_chunked(chunk_size, csv_dir=staged)
+        if regression is not None:  # in the same generation: the CSVs and the regression switch in together
+            _write_regression(fitted, regression, cov_type, cluster, staged)
+        return fitted
+
+    result = _publish(out_dir, fill, "study")
     click.echo(result.summary())
-    click.echo(f"wrote {', '.join(CSV_FILES)} to {out}/")
+    written = [*CSV_FILES, *(("regression.csv", "regression.txt") if regression is not None else ())]
+    click.echo(f"wrote {', '.join(written)} to {out}/")
+    if figures_dir is not None:
+        from eventstudy.stats.plots import write_figures
+
+        drawn = _publish(figures_dir, lambda staged: write_figures(result, staged, formats), "figures")
+        click.echo(f"wrote {len(drawn)} figure file(s) to {figures}/")
+
+
+def _regression_inputs(formula: str | None, characteristics: str | None,
+                       cluster: str | None) -> tuple[str, pd.DataFrame] | None:
+    """--regress and --characteristics, read and checked before the study runs."""
+    if formula is None:
+        if characteristics or cluster:
+            raise UserError("--characteristics and --cluster go with --regress", field="--regress",
+                            hint='add --regress "car ~ VARIABLE"')
+        return None
+    from eventstudy.stats.regression import check_formula, read_characteristics
+
+    if not characteristics:
+        raise UserError("--regress needs --characteristics FILE", field="--characteristics",
+                        hint="a CSV with a symbol column and one column per variable")
+    return check_formula(formula), read_characteristics(characteristics)
+
+
+def _write_regression(result: Any, regression: tuple[str, pd.DataFrame], cov_type: str, cluster: str | None,
+                      folder: Path) -> None:
+    """regression.csv and regression.txt into ``folder``; events left out are named on stderr too."""
+    import warnings
+
+    from eventstudy.stats import regression as reg
+
+    formula, data = regression
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", reg.RegressionWarning)
+        fitted = reg.regress(result, formula, data, cov_type=cov_type, cluster=cluster)
+    for w in caught:
+        if issubclass(w.category, reg.RegressionWarning):
+            click.echo(f"note: regression: {w.message}", err=True)
+    atomic.write_csv(reg.coefficients(fitted), folder / "regression.csv", index=False)
+    atomic.write_text(folder / "regression.txt", reg.summary_text(fitted, formula))
 
 
 # -- registry and events -------------------------------------------------------------------

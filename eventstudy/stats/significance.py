@@ -60,6 +60,9 @@ ASSUMPTIONS = {
     "bootstrap": "estimation-window days are exchangeable; keeps cross-correlation",
     "time-series t": "one security; normal ARs; prediction-error variance",
 }
+# Fewest distinct blocks of estimation days a bootstrap draws from: with fewer, its p-value could not
+# go below 1/20 and would mostly restate the few blocks there are.
+MIN_BOOTSTRAP_BLOCKS = 20
 ROBUST_FIRST = ("KP-adjusted BMP", "KP-adjusted Patell", "GRANK", "Brown-Warner 1985", "bootstrap")
 
 
@@ -79,6 +82,7 @@ class _Stat:
     value: float
     p_value: float
     n: int
+    note: str = ""  # why a p-value is missing, where the reason is not obvious from the row
 
 
 class _ByRel:
@@ -504,8 +508,14 @@ class Battery:
         the same day so that their cross-correlation survives."""
         port = self.portfolio
         n_blocks = len(port) - length + 1
-        if n_blocks < 20 or not np.isfinite(observed):
-            return _Stat("bootstrap", np.nan, np.nan, 0)
+        if n_blocks < MIN_BOOTSTRAP_BLOCKS:
+            days = "days" if length == 1 else f"blocks of {length} consecutive days"
+            return _Stat("bootstrap", np.nan, np.nan, 0,
+                         f"no p-value: {len(port)} estimation days give {max(n_blocks, 0)} distinct {days}, "
+                         f"fewer than the {MIN_BOOTSTRAP_BLOCKS} the bootstrap needs (a longer estimation "
+                         "window or a shorter CAR window gives one)")
+        if not np.isfinite(observed):
+            return _Stat("bootstrap", np.nan, np.nan, 0, "no p-value: no event has an abnormal return here")
         rng = np.random.default_rng(self.seed)
         starts = rng.integers(0, n_blocks, size=self.bootstrap)
         sums = np.convolve(port - port.mean(), np.ones(length), mode="valid")[starts]
@@ -533,7 +543,8 @@ class Battery:
         ok = self.ok & np.isfinite(c.car)
         mean_daily = float(c.car[ok].mean() / c.window.length) if ok.any() else np.nan
         boot = self._bootstrap(mean_daily, c.window.length)
-        res.append(_Stat("bootstrap", float(c.car[ok].mean()) if ok.any() else np.nan, boot.p_value, boot.n))
+        res.append(_Stat("bootstrap", float(c.car[ok].mean()) if ok.any() else np.nan, boot.p_value, boot.n,
+                         boot.note))
         return res
 
 
@@ -633,6 +644,7 @@ def test_table(
                 "n": s.n,
                 "mean": mean,
                 "assumption": ASSUMPTIONS[s.statistic],
+                "note": s.note,
                 "order": _order(s.statistic, bat.clustered),
             }
             for scope, day, label, s, mean in rows

@@ -8,7 +8,8 @@
 
 ``returns`` is a wide frame (dates x series). Each series lives on its own trading days: the dates
 on which it has a value. ``events`` has columns ``symbol`` and ``date`` (and optionally
-``event_id``); extra columns are ignored. The market may be a column of ``returns``, a Series,
+``event_id``), or the CLI's ``name``, ``when`` and ``id``, or any names mapped by ``columns=``; extra
+columns are ignored. The market may be a column of ``returns``, a Series,
 or a mapping of symbol -> Series when each security has its own benchmark.
 """
 
@@ -29,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.errors import UserError
-from eventstudy.stats import chunked, engine, evidence, significance, startup
+from eventstudy.stats import chunked, engine, event_columns, evidence, significance, startup
 from eventstudy.stats.diagnostics import residual_diagnostics
 from eventstudy.stats.models import MODELS
 from eventstudy.stats.panel import Layout
@@ -230,6 +231,7 @@ class EventStudy:
     seed: int = 0
     clustered: bool | None = None
     returns_on_sessions: bool = False
+    columns: Mapping[str, str] | None = None  # the events' own column names -> symbol, date, event_id
 
     @classmethod
     def from_prices(
@@ -267,10 +269,11 @@ class EventStudy:
     # -- building the event series ----------------------------------------------------------
     def _series(self) -> tuple[list[engine.EventSeries], list[dict], Layout]:
         rets = _ByName(self.returns)
-        ev = self.events
+        ev = event_columns.standard(self.events, self.columns)
         missing = [c for c in ("symbol", "date") if c not in ev.columns]
         if missing:
-            raise UserError(f"events need columns symbol and date; missing {', '.join(missing)}")
+            raise UserError(f"events need columns symbol and date; missing {', '.join(missing)}", field="events",
+                            hint="name them symbol,date (or name,when), or map yours with columns={...}")
         code, uniques = pd.factorize(_as_text(ev["symbol"]), use_na_sentinel=False)
         names = [str(u) for u in uniques]
         symbols = [names[c] for c in code.tolist()]  # one string per security, shared by its events
@@ -827,6 +830,37 @@ class StudyResult:
         from eventstudy.atomic import table_csv_writer
 
         files.write("tests.csv", table_csv_writer([self.tests]))
+
+    # Figures, regressions and the notebook display live in their own modules, imported on use:
+    # matplotlib and statsmodels load only when a figure or a regression is made.
+    def plot(self, kind: str = "car", ax: Any = None, *, names: Mapping[str, str] | None = None,
+             window: Window | str | None = None) -> Any:
+        """A ``matplotlib.figure.Figure``: ``kind`` car (CAAR path with the deciding test's band), ar
+        (mean AR per day with its interval), securities (each CAR path) or distribution (one CAR
+        window's cross-section); ``ax`` draws into your axes; ``names`` maps symbols to shown names."""
+        from eventstudy.stats import plots
+
+        return plots.plot(self, kind, ax, names=names, window=window)
+
+    def regress(self, formula: str, data: pd.DataFrame, *, window: Window | str | None = None,
+                cov_type: str = "HC3", y: str | None = None, cluster: str | None = None,
+                columns: Mapping[str, str] | None = None) -> Any:
+        """statsmodels' OLS results of one CAR window's car, bhar or scar on ``data``'s characteristics
+        (joined by symbol, and event_id where given): :func:`eventstudy.stats.regression.regress`."""
+        from eventstudy.stats import regression
+
+        return regression.regress(self, formula, data, window=window, cov_type=cov_type, y=y, cluster=cluster,
+                                  columns=columns)
+
+    def __repr__(self) -> str:
+        from eventstudy.stats import display
+
+        return display.text(self)
+
+    def _repr_html_(self) -> str:
+        from eventstudy.stats import display
+
+        return display.html_summary(self)
 
     def summary(self) -> str:
         out = self.output
