@@ -163,7 +163,20 @@ _SEPARATOR = regex.compile(r"(?<!\d)[,;:]|[,;:](?!\d)|[，；、：]|\s(?:while|
 _CAPITALISED = regex.compile(r"(?<![\p{L}\p{N}])\p{Lu}[\p{L}\p{N}&'’.-]+")
 _HAN_COMPANY = regex.compile(r"\p{Han}{1,8}(?:股份|科技|集团|公司|银行|证券|控股|电子|黄金|矿业|医药|药业|汽车|能源|"
                              r"光电|通信|网络|软件|信息|材料|化工|电气|电力|传媒)")
-_USUAL = frozenset(["the", "a", "an", "in", "on", "at", "as", "by", "for", "from", "with", "its", "it", "their", "this", "that", "these", "those", "shares", "share", "stock", "stocks", "index", "indices", "hong", "kong", "china", "china's", "chinese", "shanghai", "shenzhen", "beijing", "us", "u.s.", "uk", "wall", "street", "asia", "asian", "european", "europe", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "star", "market", "exchange", "board", "ai", "meanwhile", "however", "while", "and", "but", "also", "other", "both", "group", "limited", "ltd", "corp", "inc", "co", "technology", "technologies", "semiconductor", "holdings", "etf", "hk", "hkd", "cny", "usd", "rmb", "yuan", "le", "la", "il", "lo", "gli", "i", "un", "una", "uno", "del", "della", "dei", "delle", "nel", "nella", "sul", "sulla", "anche", "mentre", "dopo", "alla", "al", "in", "borsa", "titolo", "los", "las", "el", "un", "una", "unos", "del", "de", "la", "en", "y", "también", "mientras", "tras", "bolsa", "acciones", "в", "на", "и", "а", "но", "по", "при", "после", "также", "акции", "бумаги", "индекс"])
+_USUAL = frozenset([
+    "the", "a", "an", "in", "on", "at", "as", "by", "for", "from", "with", "its", "it", "their", "this", "that",
+    "these", "those", "shares", "share", "stock", "stocks", "index", "indices", "hong", "kong", "china",
+    "china's", "chinese", "shanghai", "shenzhen", "beijing", "us", "u.s.", "uk", "wall", "street", "asia",
+    "asian", "european", "europe", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "star", "market", "exchange", "board", "ai", "meanwhile", "however", "while", "and",
+    "but", "also", "other", "both", "group", "limited", "ltd", "corp", "inc", "co", "technology",
+    "technologies", "semiconductor", "holdings", "etf", "hk", "hkd", "cny", "usd", "rmb", "yuan", "le", "la",
+    "il", "lo", "gli", "i", "un", "una", "uno", "del", "della", "dei", "delle", "nel", "nella", "sul", "sulla",
+    "anche", "mentre", "dopo", "alla", "al", "in", "borsa", "titolo", "los", "las", "el", "un", "una", "unos",
+    "del", "de", "la", "en", "y", "también", "mientras", "tras", "bolsa", "acciones", "в", "на", "и", "а", "но",
+    "по", "при", "после", "также", "акции", "бумаги", "индекс",
+])
 
 
 def _clause(text: str, lo: int, hi: int, at: int) -> tuple[int, int]:
