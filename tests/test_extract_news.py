@@ -63,3 +63,32 @@ def test_an_exchange_code_names_its_company() -> None:
 def test_a_chinese_subject_carries_across_clauses_unless_another_company_is_named() -> None:
     assert ("session_return", "2513.HK", ">", 13.0) in claims("智谱今日在香港上市,股价随后快速拉升,最终收涨超13%。")
     assert claims("寒武纪收涨2%,山东黄金与某某科技涨超7%。") == {("session_return", "688256.SS", ">=", 1.5)}
+
+
+@pytest.mark.parametrize(("text", "lang_date"), [
+    ("Nvidia shares rose more than 24% on Thursday.", dt.date(2023, 5, 25)),
+    ("Le azioni di Nvidia sono salite di oltre il 24% giovedì.", dt.date(2023, 5, 25)),
+    ("Las acciones de Nvidia subieron más de un 24% el jueves.", dt.date(2023, 5, 25)),
+    ("Акции Nvidia в четверг выросли более чем на 24%.", dt.date(2023, 5, 25)),
+    ("英伟达股价周四收涨超24%。", dt.date(2023, 5, 25)),
+])
+def test_the_article_weekday_is_the_article_day(text: str, lang_date: dt.date) -> None:
+    found = [c for c in propose(text, date=lang_date).claims if c.target == "NVDA"]
+    assert found and found[0].date == lang_date
+
+
+def test_an_earlier_weekday_is_the_most_recent_one_and_last_means_the_week_before() -> None:
+    base = dt.date(2023, 5, 25)  # a Thursday
+    assert propose("Nvidia shares rose 5% on Tuesday.", date=base).claims[0].date == dt.date(2023, 5, 23)
+    assert propose("Nvidia shares rose 5% last Thursday.", date=base).claims[0].date == dt.date(2023, 5, 18)
+
+
+@pytest.mark.parametrize(("text", "target"), [
+    ("MiniMax closed up 109% on its debut.", "0100.HK"),
+    ("Moore Threads shares jumped 425% in their Shanghai trading debut.", "688795.SS"),
+    ("摩尔线程上市首日收涨425%。", "688795.SS"),
+    ("Il titolo MiniMax ha chiuso il primo giorno di quotazione in rialzo del 109%.", "0100.HK"),
+])
+def test_a_debut_day_gain_is_a_since_listing_claim(text: str, target: str) -> None:
+    kinds = {(c.kind, c.target) for c in propose(text).claims}
+    assert kinds == {("since_listing", target)}

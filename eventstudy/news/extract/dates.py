@@ -60,10 +60,33 @@ def article_date(text: str, language: str) -> tuple[dt.date, str] | None:
     return None
 
 
+# Weekday names by their index (Monday 0), in the five languages and the cases the lexicon matches.
+_WEEKDAYS = {name: k for k, names in enumerate((
+    ("monday", "lunedì", "lunes", "понедельник", "周一", "星期一"),
+    ("tuesday", "martedì", "martes", "вторник", "周二", "星期二"),
+    ("wednesday", "mercoledì", "miércoles", "среду", "среда", "周三", "星期三"),
+    ("thursday", "giovedì", "jueves", "четверг", "周四", "星期四"),
+    ("friday", "venerdì", "viernes", "пятницу", "пятница", "周五", "星期五"),
+    ("saturday", "sabato", "sábado", "субботу", "суббота", "周六", "星期六"),
+    ("sunday", "domenica", "domingo", "воскресенье", "周日", "周天", "星期日", "星期天"),
+)) for name in names}
+_ON_THE = regex.compile(r"^(?:on|this|el|la|il|в|во)\s+", regex.IGNORECASE)
+
+
+def _same_weekday(words: str, base: dt.date) -> bool:
+    """A bare weekday naming the article's own weekday is the article's day ("rose on Thursday" in a
+    Thursday's article), not the week before: only "last", "scorso", "pasado", "минувший", 上 say that."""
+    bare = _ON_THE.sub("", words.strip()).lower()
+    return _WEEKDAYS.get(bare) == base.weekday()
+
+
 def relative_date(lexicon: Lexicon, sentence: str, language: str, base: dt.date) -> tuple[dt.date, str] | None:
-    """The first relative day word of a sentence resolved against ``base``, with its words."""
+    """The first relative day word of a sentence resolved against ``base``, with its words: a weekday
+    is the most recent one on or before ``base`` (the same weekday is ``base`` itself)."""
     for cue in lexicon.find("relative", sentence):
         words = cue.text.strip()
+        if _same_weekday(words, base):
+            return base, words
         if words.startswith("上"):
             # 上周四 is Thursday of the previous calendar week, which may be 8-13 days back.
             found = _parse(words[1:], language, base)
