@@ -92,3 +92,16 @@ def test_an_earlier_weekday_is_the_most_recent_one_and_last_means_the_week_befor
 def test_a_debut_day_gain_is_a_since_listing_claim(text: str, target: str) -> None:
     kinds = {(c.kind, c.target) for c in propose(text).claims}
     assert kinds == {("since_listing", target)}
+
+
+def test_a_company_moving_without_a_number_is_no_claim_but_a_group_is() -> None:
+    assert claims("Cambricon shares climbed on Monday.") == set()
+    assert claims("Chinese chipmakers rallied on Monday.") == {("group_rally", "china-ai-chips", ">", 0.0)}
+    # "a chipmaker" is one company, not the group
+    assert claims("Acme, a Chinese chipmaker, closed 10% higher.") == set()
+
+
+def test_cumulative_moves_over_several_sessions_are_period_claims() -> None:
+    found = claims("寒武纪周一单日涨幅达11.4%,近5个交易日累计涨逾45%。")
+    assert ("period_return", "688256.SS", ">", 45.0) in found
+    assert not any(k == "session_return" and t == 45.0 for k, _, _, t in found)

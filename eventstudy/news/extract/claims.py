@@ -397,6 +397,10 @@ class Extractor:
                     continue
                 who = (after, after.text)
             mention, subject = who
+            if not self._is_group(mention.target):
+                # A company or index "rose" without a number claims no size that prices could test
+                # apart from any rise at all; only a group's rally is read so (news-dev's rule too).
+                continue
             horizon, hcue = self._horizon(s, cue.start, cue.end)
             kind = self._kind(mention.target, horizon)
             parts = [cue] + ([hcue] if hcue else [])
