@@ -105,3 +105,12 @@ def test_cumulative_moves_over_several_sessions_are_period_claims() -> None:
     found = claims("寒武纪周一单日涨幅达11.4%,近5个交易日累计涨逾45%。")
     assert ("period_return", "688256.SS", ">", 45.0) in found
     assert not any(k == "session_return" and t == 45.0 for k, _, _, t in found)
+
+
+@pytest.mark.parametrize(("text", "op"), [
+    ("Las acciones de Cambricon subían un 2,1% al cierre.", ">="),
+    ("Las acciones de Cambricon cerraron con pérdidas del 2,1%.", "<="),
+    ("Entre los valores destacados figuró el fabricante Cambricon (+2,1 %).", ">="),
+])
+def test_spanish_forms_of_rising_and_falling(text: str, op: str) -> None:
+    assert {(k, t, o) for k, t, o, _ in claims(text)} == {("session_return", "688256.SS", op)}

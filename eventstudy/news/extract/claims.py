@@ -152,6 +152,7 @@ class _Names:
         return self.all.items[i] if i >= 0 else None
 
 
+_OPEN_BRACKET = regex.compile(r"\s*[(（]\s*")
 # Where a clause ends: a comma or semicolon that is no decimal or thousands mark, Chinese clause
 # marks, or a contrast that starts another subject ("while", "mentre", "mientras", "тогда как").
 _SEPARATOR = regex.compile(r"(?<!\d)[,;:]|[,;:](?!\d)|[，；、：]|\s(?:while|whereas|mentre|mientras|"
@@ -357,7 +358,9 @@ class Extractor:
         mention, subject = who
         # A listed name right before the verb is a market subject too: "智谱涨超17%", "Zhipu rose 17%".
         subject_verb = move is not None and 0 <= move.start - mention.end <= 6
-        if not (s.has("market") or horizon in ("session", "listing") or subject_verb):
+        # A signed figure in brackets right after a name is its move: "SMIC (+3,12 %)", "寒武纪（+5%）".
+        bracketed = bool(p.sign) and _OPEN_BRACKET.fullmatch(text, mention.end, p.start) is not None
+        if not (s.has("market") or horizon in ("session", "listing") or subject_verb or bracketed):
             return None
         comparison, ccue = found or self._comparison(text, p, lo)
         kind = self._kind(mention.target, horizon)
