@@ -114,3 +114,11 @@ def test_cumulative_moves_over_several_sessions_are_period_claims() -> None:
 ])
 def test_spanish_forms_of_rising_and_falling(text: str, op: str) -> None:
     assert {(k, t, o) for k, t, o, _ in claims(text)} == {("session_return", "688256.SS", op)}
+
+
+def test_a_name_outside_the_registry_between_name_and_number_takes_the_number() -> None:
+    found = claims("L'indice S&P 500 è sceso dell'1,8% e il Nasdaq del 2,6%.")
+    assert {(k, t) for k, t, _, _ in found} == {("session_return", "^GSPC")}
+    assert all(thr > -2 for _, _, _, thr in found)
+    # a name's own ticker in brackets is no other name
+    assert ("session_return", "^HSI", "<=", -0.755) in claims("恒生指数(HSI)收盘下跌0.76%。")

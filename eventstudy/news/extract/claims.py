@@ -152,6 +152,7 @@ class _Names:
         return self.all.items[i] if i >= 0 else None
 
 
+_BRACKETED = regex.compile(r"[(（][^()（）]{0,40}[)）]")
 _OPEN_BRACKET = regex.compile(r"\s*[(（]\s*")
 # Where a clause ends: a comma or semicolon that is no decimal or thousands mark, Chinese clause
 # marks, or a contrast that starts another subject ("while", "mentre", "mientras", "тогда как").
@@ -171,7 +172,9 @@ _USUAL = frozenset([
     "asian", "european", "europe", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
     "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
     "november", "december", "star", "market", "exchange", "board", "ai", "meanwhile", "however", "while", "and",
-    "but", "also", "other", "both", "group", "limited", "ltd", "corp", "inc", "co", "technology",
+    "but", "also", "other", "both", "group", "limited", "ltd", "corp", "inc", "co", "manufacturing",
+    "international", "industries", "company", "corporation", "plc", "ipo", "ceo", "cfo", "gdp", "eps", "gpu",
+    "cpu", "eu", "q1", "q2", "q3", "q4", "h1", "h2", "fed", "technology",
     "technologies", "semiconductor", "holdings", "etf", "hk", "hkd", "cny", "usd", "rmb", "yuan", "le", "la",
     "il", "lo", "gli", "i", "un", "una", "uno", "del", "della", "dei", "delle", "nel", "nella", "sul", "sulla",
     "anche", "mentre", "dopo", "alla", "al", "in", "borsa", "titolo", "los", "las", "el", "un", "una", "unos",
@@ -191,7 +194,7 @@ def _clause(text: str, lo: int, hi: int, at: int) -> tuple[int, int]:
 
 def _unknown_subject(text: str, lo: int, at: int) -> bool:
     """Whether [lo, at) names a company the tool does not know."""
-    seg = text[lo:at]
+    seg = _BRACKETED.sub(" ", text[lo:at])  # "(HSI)", "(NASDAQ:NVDA)": a name's own ticker, not another name
     if any(w.lower().rstrip(".") not in _USUAL for w in _CAPITALISED.findall(seg)):
         return True
     return bool(_HAN_COMPANY.search(seg))
@@ -234,6 +237,9 @@ class Extractor:
         m: Mention | None = None
         lo, hi = _clause(text, s.span.start, s.span.end, at) if text else (s.span.start, s.span.end)
         if k and s.mentions.items[k - 1].start >= lo:
+            last = s.mentions.items[k - 1]
+            if last.target == NO_TARGET or (text and _unknown_subject(text, last.end, at)):
+                return None  # "S&P 500 fell 1.8% and the Nasdaq 2.6%": the nearest name is another's
             i = s.last_subject(k)
             m = s.mentions.items[i if i >= 0 and s.mentions.items[i].start >= lo else k - 1]
         else:
