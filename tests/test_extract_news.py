@@ -122,3 +122,21 @@ def test_a_name_outside_the_registry_between_name_and_number_takes_the_number() 
     assert all(thr > -2 for _, _, _, thr in found)
     # a name's own ticker in brackets is no other name
     assert ("session_return", "^HSI", "<=", -0.755) in claims("恒生指数(HSI)收盘下跌0.76%。")
+
+
+@pytest.mark.shared
+def test_precision_and_recall_on_real_published_news() -> None:
+    """The development set of real excerpts (../shared/data/news-dev), scored by the set's own rules.
+    Issue 23's targets are precision 0.95 and recall 0.75 (0.60 in each language); these floors are
+    what the extractor reaches today, so that no change slips back while the work goes on."""
+    from conftest import _shared_path
+
+    _shared_path("data", "news-dev", "items.csv")
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import score_news_dev as scoring
+
+    items = scoring.load()
+    scoring.extract(items)
+    s = scoring.score(items)
+    assert s.total.precision >= 0.68 and s.total.recall >= 0.48, scoring.report(s)
+    assert min(t.recall for t in s.by_lang.values()) >= 0.35, scoring.report(s)
