@@ -5,6 +5,7 @@ sentences written for these tests (the real text is measured by benchmarks/score
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import pytest
