@@ -141,3 +141,18 @@ def test_precision_and_recall_on_real_published_news() -> None:
     s = scoring.score(items)
     assert s.total.precision >= 0.68 and s.total.recall >= 0.48, scoring.report(s)
     assert min(t.recall for t in s.by_lang.values()) >= 0.35, scoring.report(s)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Cambricon shares have more than doubled this year.", ("period_return", "688256.SS", ">", 100.0)),
+    ("寒武纪股价今年以来涨了3倍。", ("period_return", "688256.SS", ">=", 299.5)),
+    ("Акции Moore Threads в первый день торгов выросли в 5 раз.", ("since_listing", "688795.SS", ">=", 399.5)),
+    ("Las acciones de Moore Threads se multiplicaron por cinco en su debut.", ("since_listing", "688795.SS", ">=", 399.5)),
+])
+def test_multiples_are_read_as_percentages(text: str, expected: tuple) -> None:
+    assert expected in claims(text)
+
+
+def test_an_epithet_is_not_the_company_it_names() -> None:
+    found = claims("Moore Threads, dubbed China's Nvidia, closed up 425% on its debut.")
+    assert {t for _, t, _, _ in found} == {"688795.SS"}

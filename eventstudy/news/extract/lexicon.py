@@ -5,7 +5,8 @@ case) per row, with its role (``up``, ``gt``, ``session``, ``not_market``...) an
 ``aliases.csv`` maps the names a company or a group goes by to a registry symbol or group; a user's
 file with the same columns extends it (``--aliases FILE``). Chinese words and names are written in
 simplified characters: traditional text is read through OpenCC's conversion (``extract.simplified``),
-and a traditional name in a user's file is converted the same way. Target ``-`` marks a company with no
+and a traditional name in a user's file is converted the same way. Target ``=`` marks an epithet
+("China's Nvidia"): read so the name inside it is not, then dropped. Target ``-`` marks a company with no
 listed target (Huawei): a claim about it is not proposed, and its mention stops "the company" from
 pointing back past it to an earlier name.
 """
@@ -33,6 +34,9 @@ ROLES: tuple[str, ...] = (
     "intraday", "close",
 )
 NO_TARGET = "-"
+# An epithet ("China's Nvidia", "la Nvidia de China", 中国版英伟达): words that name no company of their
+# own but describe the subject beside them; matched so that the name inside them is not read, then dropped.
+EPITHET = "="
 
 # A Latin or Cyrillic word must start at a word start; CJK text has no spaces, so a match that starts
 # with a CJK character needs no guard ("MiniMax上市以来").
@@ -177,6 +181,7 @@ class AliasTable:
             for m in self._pattern.finditer(text):
                 name = self._names[m.lastindex - 1] if m.lastindex else ""
                 out.append(Mention(self.aliases[name], m.start(), m.end(), m.group()))
+        out = [m for m in out if m.target != EPITHET]
         codes = self._codes
         for m in _CODE.finditer(text):
             digits = m.group("digits")
@@ -194,7 +199,7 @@ class AliasTable:
         return found
 
     def targets(self) -> set[str]:
-        return set(self.aliases.values()) - {NO_TARGET}
+        return set(self.aliases.values()) - {NO_TARGET, EPITHET}
 
 
 def _read_aliases(path: Path | Traversable, into: dict[str, str]) -> None:

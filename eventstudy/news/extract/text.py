@@ -114,4 +114,11 @@ def percents(text: str, start: int = 0, end: int | None = None) -> list[Percent]
         sign = 0 if not sign_text else (1 if sign_text == "+" else -1)
         begin = m.start("sign") if sign_text else m.start("int")
         out.append(Percent(value, sign, unit, begin, m.end()))
-    return out
+    # Imported here: text is the lowest module of extraction and multiples reads only patterns.
+    from eventstudy.news.extract.multiples import multiple_moves
+
+    taken = [(p.start, p.end) for p in out]
+    for value, sign, begin, stop in multiple_moves(text, start, len(text) if end is None else end):
+        if not any(a < stop and begin < b for a, b in taken):  # "doubled (+100%)": the figure is enough
+            out.append(Percent(value, sign, _UNITS[0], begin, stop))
+    return sorted(out, key=lambda p: p.start)
