@@ -147,7 +147,8 @@ def test_precision_and_recall_on_real_published_news() -> None:
     ("Cambricon shares have more than doubled this year.", ("period_return", "688256.SS", ">", 100.0)),
     ("寒武纪股价今年以来涨了3倍。", ("period_return", "688256.SS", ">=", 299.5)),
     ("Акции Moore Threads в первый день торгов выросли в 5 раз.", ("since_listing", "688795.SS", ">=", 399.5)),
-    ("Las acciones de Moore Threads se multiplicaron por cinco en su debut.", ("since_listing", "688795.SS", ">=", 399.5)),
+    ("Las acciones de Moore Threads se multiplicaron por cinco en su debut.",
+     ("since_listing", "688795.SS", ">=", 399.5)),
 ])
 def test_multiples_are_read_as_percentages(text: str, expected: tuple) -> None:
     assert expected in claims(text)
