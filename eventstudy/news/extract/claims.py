@@ -268,6 +268,11 @@ class Extractor:
     def _horizon(self, s: _Sentence, start: int, end: int) -> tuple[str, Cue | None]:
         cues = [c for role in ("listing", "period", "session") for c in s.cue(role).nearest_candidates(start, end)]
         cue = _near(cues, start, end, after_penalty=0)
+        if cue is not None and cue.role == "period":
+            # "上市以来累计上涨100%", "up 300% cumulatively since its debut": a period that starts at
+            # the listing is the since-listing claim
+            listing = [c for c in cues if c.role == "listing"]
+            cue = _near(listing, start, end, after_penalty=0) or cue
         return ("unstated", None) if cue is None else (cue.role, cue)
 
     def _kind(self, target: str, horizon: str) -> str:
