@@ -1100,6 +1100,11 @@ def _claim_line(c: Any) -> str:
             f"[{c.horizon}; {c.language}; {when}]\n        {c.start}-{c.end}: {c.quote!r}  ({c.subject})")
 
 
+def _unknown_line(u: Any) -> str:
+    return (f"  not proposed: {u.stated} of {u.name!r}, not in the registry (to check it, add it to a --securities "
+            f"file and its name to an --aliases file)\n        {u.start}-{u.end}: {u.quote!r}")
+
+
 _ARTICLE_OPTIONS = [
     click.option("--date", help="The article's date, YYYY-MM-DD (default: the first full date written in it)."),
     click.option("--aliases", type=click.Path(dir_okay=False),
@@ -1152,7 +1157,8 @@ def claims_extract(ctx: _Ctx, articles: Sequence[str], date: str | None, aliases
         payload = [{"article": a.source, "language": a.language,
                     "language_probability": round(a.language_probability, 4),
                     "date": a.date.isoformat() if a.date else None, "date_note": a.date_note,
-                    "stated_time": _stated_row(a), "claims": [c.row() for c in a.claims]} for a in found]
+                    "stated_time": _stated_row(a), "claims": [c.row() for c in a.claims],
+                    "unknown": [u.row() for u in a.unknown]} for a in found]
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         for a in found:
@@ -1165,6 +1171,8 @@ def claims_extract(ctx: _Ctx, articles: Sequence[str], date: str | None, aliases
                 click.echo("  announcement time unclear: " + ", ".join(repr(t.quote) for t in a.time_phrases))
             for c in a.claims:
                 click.echo(_claim_line(c))
+            for u in a.unknown:
+                click.echo(_unknown_line(u))
     if to_events:
         from eventstudy.news.extract.to_events import build_events, write_events
 
@@ -1212,7 +1220,9 @@ def check_cmd(ctx: _Ctx, article: str, date: str | None, aliases: str | None, ev
                                    sources={article: source_url} if source_url else None, given=given)
     # Claims below --min-confidence are shown, but were never proposed for checking: they do not count.
     wanted = [sk for sk in skipped if sk.claim.confidence >= min_confidence]
-    total = len(wanted) + sum(len(e.claims) for e in events)
+    # Moves of companies outside the registry could not be checked either: named, and counted.
+    unknown = [u for a in found for u in a.unknown]
+    total = len(wanted) + sum(len(e.claims) for e in events) + len(unknown)
     with ctx.store().pinned() as store:  # one generation for the whole check
         if events and not store.symbols():
             raise _empty_store(store)
@@ -1220,6 +1230,9 @@ def check_cmd(ctx: _Ctx, article: str, date: str | None, aliases: str | None, ev
             c = sk.claim
             click.echo(f"[not checked] {c.kind}({c.target}) {c.op} {threshold_percent(c.threshold)}: "
                        f"{c.quote!r}: {sk.why}")
+        for u in unknown:
+            click.echo(f"[not checked] {u.stated} of {u.name!r}: {u.quote!r}: not in the registry (add it to a "
+                       "--securities file and its name to an --aliases file)")
         if not events:
             click.echo(f"no claim of {article} can be checked" if found[0].claims
                        else f"no market claim found in {article}")

@@ -157,3 +157,19 @@ def test_multiples_are_read_as_percentages(text: str, expected: tuple) -> None:
 def test_an_epithet_is_not_the_company_it_names() -> None:
     found = claims("Moore Threads, dubbed China's Nvidia, closed up 425% on its debut.")
     assert {t for _, t, _, _ in found} == {"688795.SS"}
+
+
+def test_moves_of_companies_outside_the_registry_are_reported_not_dropped() -> None:
+    found = propose("Among single stocks, WuXi AppTec rose 6.09%, Cambricon gained 4.2% and 知乎(02390.HK)涨近9%。")
+    assert [c.target for c in found.claims] == ["688256.SS"]
+    names = {u.name: u.stated for u in found.unknown}
+    assert names.get("WuXi AppTec") == "+6.09%" and names.get("(02390.HK)") == "+9%"
+
+
+def test_claims_extract_and_check_name_the_unknown_companies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from clirun import run_cli
+
+    article = tmp_path / "a.txt"
+    article.write_text("Shares of WuXi AppTec rose 6.1% on Monday.", encoding="utf-8")
+    code, out, _ = run_cli(["claims", "extract", str(article)], capsys)
+    assert code == 0 and "not proposed: +6.1% of 'WuXi AppTec', not in the registry" in out and "--aliases" in out

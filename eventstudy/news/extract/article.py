@@ -10,7 +10,7 @@ from pathlib import Path
 from eventstudy.data.bounds import MAX_ARTICLE_BYTES, MAX_SENTENCE_CHARS, read_capped
 from eventstudy.errors import UserError
 from eventstudy.news.extract import dates, language, timing
-from eventstudy.news.extract.claims import PERIOD_KIND, Extractor, ProposedClaim
+from eventstudy.news.extract.claims import PERIOD_KIND, Extractor, ProposedClaim, UnknownMove
 from eventstudy.news.extract.lexicon import AliasTable, Lexicon, default_lexicon, load_aliases
 from eventstudy.news.extract.simplified import to_simplified
 from eventstudy.news.extract.text import Span, bounded_sentences
@@ -35,6 +35,8 @@ class ArticleClaims:
     time_phrases: tuple[timing.StatedTime, ...] = ()
     # What the reader should know about how the text was read (a sentence cut into pieces), one line each.
     warnings: tuple[str, ...] = ()
+    # Moves the article gives to companies or indices the registry does not hold: reported, not proposed.
+    unknown: tuple[UnknownMove, ...] = ()
 
 
 def read_article(path: str | Path) -> str:
@@ -66,7 +68,7 @@ def propose(text: str, *, source: str = "", date: dt.date | None = None, aliases
     original = text
     text = to_simplified(text)  # same length: every offset below quotes the original too
     spans, cut = bounded_sentences(text, MAX_SENTENCE_CHARS)
-    claims = Extractor(lex, aliases or load_aliases()).extract(text, lang, spans)
+    claims, unknown = Extractor(lex, aliases or load_aliases()).read(text, lang, spans)
     out = []
     for c in claims:
         when, why = date, note
@@ -80,8 +82,16 @@ def propose(text: str, *, source: str = "", date: dt.date | None = None, aliases
     if stated is not None and stated.day and date is not None:
         found_day = dates.relative_date(lex, stated.day, lang, date)
         day = found_day[0] if found_day else None
+    unknown = [dataclasses.replace(u, quote=original[u.start:u.end],
+                                   name=_original_name(original, text, u.name, u.start)) for u in unknown]
     return ArticleClaims(source, lang, prob, date, note, out, stated, day, tuple(phrases),
-                         _cut_warning(text, source, cut))
+                         _cut_warning(text, source, cut), tuple(unknown))
+
+
+def _original_name(original: str, text: str, name: str, before: int) -> str:
+    """The name as the article writes it (the extractor read the simplified text)."""
+    at = text.rfind(name, 0, before + len(name) + 200)
+    return original[at:at + len(name)] if at >= 0 else name
 
 
 def _cut_warning(text: str, source: str, cut: list[Span]) -> tuple[str, ...]:

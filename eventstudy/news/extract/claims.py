@@ -32,6 +32,7 @@ PERIOD_KIND = "period_return"  # a move over a week, month or year: proposed, bu
 _BEFORE, _AFTER = 90, 40  # how far from a number its direction may be, in characters
 _VETO_BEFORE, _VETO_AFTER = 70, 15
 _COMPARE_GAP = 25
+_MAX_UNKNOWN = 200
 _GROUP_NAME = regex.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+|[a-z]{2,}")
 
 
@@ -79,6 +80,25 @@ _COMPARE, _COMPARE_AFTER = ("gt", "lt", "approx"), ("gt_after", "lt_after", "app
 # Kinds of cue that most sentences, even those with a claim, have none of: one search tells.
 _RARE = ("not_market", "peak", "listing", "period", "session", "rally", "selloff", "anaphor", "intraday")
 _NONE: Ordered[Cue] = Ordered([])
+
+
+@dataclass(frozen=True)
+class UnknownMove:
+    """A move the article gives to a company or index the registry does not hold: reported, with how
+    to add it, never proposed and never silently dropped."""
+
+    name: str  # the words that name it ("WuXi AppTec", "(02390.HK)", "Nasdaq")
+    stated: str  # the move as written: "+6.09%"
+    quote: str
+    start: int
+    end: int
+
+    def row(self) -> dict[str, object]:
+        return {"name": self.name, "stated": self.stated, "quote": self.quote, "start": self.start, "end": self.end}
+
+
+class _Unknown(str):
+    """The subject of a number is a company or index outside the registry: its name."""
 
 
 class _Sentence:
@@ -192,12 +212,14 @@ def _clause(text: str, lo: int, hi: int, at: int) -> tuple[int, int]:
     return start, nxt.start() if nxt else hi
 
 
-def _unknown_subject(text: str, lo: int, at: int) -> bool:
-    """Whether [lo, at) names a company the tool does not know."""
+def _unknown_subject(text: str, lo: int, at: int) -> str:
+    """The name of a company the tool does not know in [lo, at), or ""."""
     seg = _BRACKETED.sub(" ", text[lo:at])  # "(HSI)", "(NASDAQ:NVDA)": a name's own ticker, not another name
-    if any(w.lower().rstrip(".") not in _USUAL for w in _CAPITALISED.findall(seg)):
-        return True
-    return bool(_HAN_COMPANY.search(seg))
+    words = [m for m in _CAPITALISED.finditer(seg) if m.group().lower().rstrip(".") not in _USUAL]
+    if words:
+        return seg[words[0].start():words[-1].end()].strip()
+    han = _HAN_COMPANY.search(seg)
+    return han.group() if han else ""
 
 
 def _near(cues: Sequence[Cue], start: int, end: int, after_penalty: int = 10) -> Cue | None:
@@ -226,7 +248,7 @@ class Extractor:
         self.aliases = aliases
 
     # -- who -----------------------------------------------------------------------------------
-    def _target(self, s: _Sentence, at: int, text: str = "") -> tuple[Mention, str] | None:
+    def _target(self, s: _Sentence, at: int, text: str = "") -> tuple[Mention, str] | _Unknown | None:
         """The target of a move at ``at``: a name in its own clause (the last before the number that
         market words attach to, else the last before it, else the first after it in the clause);
         else a name earlier in the sentence, unless another company, one the tool does not know, is
@@ -238,21 +260,24 @@ class Extractor:
         lo, hi = _clause(text, s.span.start, s.span.end, at) if text else (s.span.start, s.span.end)
         if k and s.mentions.items[k - 1].start >= lo:
             last = s.mentions.items[k - 1]
-            if last.target == NO_TARGET or (text and _unknown_subject(text, last.end, at)):
-                return None  # "S&P 500 fell 1.8% and the Nasdaq 2.6%": the nearest name is another's
+            if last.target == NO_TARGET:
+                return _Unknown(last.text)  # "S&P 500 fell 1.8% and the Nasdaq 2.6%": the nearest name is another's
+            other = _unknown_subject(text, last.end, at) if text else ""
+            if other:
+                return _Unknown(other)
             i = s.last_subject(k)
             m = s.mentions.items[i if i >= 0 and s.mentions.items[i].start >= lo else k - 1]
         else:
             after = s.mentions.first_starting_from(at)
             if after is not None and after.start - at <= _AFTER and after.end <= hi:
                 m = after
-            elif k and text and _unknown_subject(text, max(lo, s.mentions.items[k - 1].end), at):
-                return None
+            elif text and (other := _unknown_subject(text, max(lo, s.mentions.items[k - 1].end) if k else lo, at)):
+                return _Unknown(other)
             elif k:
                 i = s.last_subject(k)
                 m = s.mentions.items[i if i >= 0 else k - 1]
         if m is not None:
-            return (m, m.text) if m.target != NO_TARGET else None
+            return (m, m.text) if m.target != NO_TARGET else _Unknown(m.text)
         anaphor = s.cue("anaphor")
         if not anaphor or s.antecedent is None or s.antecedent.target == NO_TARGET:
             return None
@@ -332,7 +357,8 @@ class Extractor:
         inside = Ordered(names.all.within(span.start, span.end))
         return _Sentence(self.lex, text, span, inside, names.company_before(span.start))
 
-    def _numeric(self, text: str, s: _Sentence, p: Percent, nxt: Percent | None, lang: str) -> ProposedClaim | None:
+    def _numeric(self, text: str, s: _Sentence, p: Percent, nxt: Percent | None,
+                 lang: str) -> ProposedClaim | UnknownMove | None:
         lo = s.span.start
         if s.cue("not_market").overlapping(p.start - _VETO_BEFORE, p.end + _VETO_AFTER):
             return None
@@ -364,6 +390,12 @@ class Extractor:
             return None
         horizon, hcue = self._horizon(s, p.start, p.end)
         who = self._target(s, p.start, text)
+        if isinstance(who, _Unknown):
+            if not (s.has("market") or horizon in ("session", "listing") or move is not None):
+                return None
+            stated = f"{'+' if direction > 0 else '-'}{p.value.normalize():f}%"
+            start = min(p.start, move.start if move is not None else p.start)
+            return UnknownMove(str(who), stated, text[start:p.end], start, p.end)
         if who is None:
             return None
         mention, subject = who
@@ -404,6 +436,8 @@ class Extractor:
                 continue
             direction = 1 if cue.role in ("rally", "up") else -1
             who = self._target(s, cue.start)
+            if isinstance(who, _Unknown):
+                continue
             if who is None:
                 # "a rally among chip makers": the name may follow the word
                 after = s.mentions.first_starting_from(cue.end)
@@ -433,21 +467,30 @@ class Extractor:
     def extract(self, text: str, language: str, spans: Sequence[Span] | None = None) -> list[ProposedClaim]:
         """The claims of ``text``, read sentence by sentence (``spans``: the sentences, when the caller
         has bounded their length; by default :func:`sentences`)."""
+        return self.read(text, language, spans)[0]
+
+    def read(self, text: str, language: str,
+             spans: Sequence[Span] | None = None) -> tuple[list[ProposedClaim], list[UnknownMove]]:
+        """The claims of ``text`` and the moves it gives to companies or indices outside the registry."""
         names = _Names(self.aliases.find(text), self._is_group)
         best: dict[tuple, ProposedClaim] = {}
+        unknown: dict[tuple[str, str], UnknownMove] = {}
         for span in sentences(text) if spans is None else spans:
             s = self._sentence(text, span, names)
             pcts = percents(text, span.start, span.end)
             numeric = []
             for i, p in enumerate(pcts):
                 claim = self._numeric(text, s, p, pcts[i + 1] if i + 1 < len(pcts) else None, language)
-                if claim is not None:
+                if isinstance(claim, UnknownMove):
+                    if len(unknown) < _MAX_UNKNOWN:  # a list of a million moves is no report
+                        unknown.setdefault((claim.name, claim.stated), claim)
+                elif claim is not None:
                     numeric.append(claim)
             # Kept as they come, one per claim: a million repeats of one claim hold one in memory.
             _keep_best(best, numeric)
             if not numeric and not pcts:
                 _keep_best(best, self._qualitative(text, s, language))
-        return sorted(best.values(), key=lambda c: c.start)
+        return sorted(best.values(), key=lambda c: c.start), sorted(unknown.values(), key=lambda u: u.start)
 
 
 def _keep_best(best: dict[tuple, ProposedClaim], claims: list[ProposedClaim]) -> None:
