@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
@@ -77,7 +78,7 @@ class Verdict:
     source: str = ""
     title: str = ""
     robustness: pd.DataFrame | None = None
-    provenance: dict[str, dict[str, str]] = field(default_factory=dict)  # symbol -> source, last_date, ...
+    provenance: dict[str, dict[str, object]] = field(default_factory=dict)  # symbol -> source, files, last date
     fact: str = answers.NO_DATA  # true | false | unclear | no data
     fact_text: str = ""
     cause: str = answers.NO_DATA  # yes | no | unclear | not applicable | no data
@@ -700,13 +701,23 @@ def _index_text(line: IndexLine | None) -> tuple[str, dict[str, object]]:
 
 
 # -- all claims -----------------------------------------------------------------------------------
-def _provenance(data: Prices, symbols: Sequence[str]) -> dict[str, dict[str, str]]:
-    out = {}
+def _file_name(path: object) -> str:
+    text = str(path or "")
+    return PurePath(text.replace("\\", "/")).name if ("/" in text or "\\" in text) else text
+
+
+def _provenance(data: Prices, symbols: Sequence[str]) -> dict[str, dict[str, object]]:
+    """Per series where its prices came from, portably: imported files by name and SHA-256, never
+    by the importing machine's folders (which would make claims.json differ by machine and leak them)."""
+    out: dict[str, dict[str, object]] = {}
     for sym in symbols:
         if data.has(sym):
             meta = data.meta(sym)
             idx = data.bars(sym).index
-            out[sym] = {"source": str(meta.get("source", "")), "layout": str(meta.get("layout", "")),
+            files = [{"name": _file_name(f.get("label") or f.get("path")), "sha256": str(f.get("sha256") or "")}
+                     for f in meta.get("sources") or []]
+            out[sym] = {"source": " + ".join(f["name"] for f in files) if files else _file_name(meta.get("source")),
+                        "files": files, "layout": str(meta.get("layout", "")),
                         "last_price_date": str(idx.max().date()) if len(idx) else ""}
     return out
 
