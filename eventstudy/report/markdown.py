@@ -84,8 +84,8 @@ def index(v: IndexView) -> str:
     if not v.cards:
         lines += ["No event carries a claim.", ""]
     lines += ["## Events, newest first", ""]
-    lines += [f"{k}. {e.date} [{md(e.id)}](events/{e.page}.md): {md(e.title)} "
-              + ", ".join(f"**{md(x)}**" for x, _ in e.verdicts)
+    lines += [f"{k}. {e.date} [{md(e.id)}](events/{e.page}.md): {md(e.title)}"
+              + "".join(f" **{md(x)}**" for x, _ in e.verdicts)
               for k, e in enumerate(v.events, 1)]
     p = v.provenance
     lines += ["", "## Provenance", "", f"Generated at {p.generated_at}", "",
@@ -105,8 +105,9 @@ def index(v: IndexView) -> str:
 def event(p: Page) -> str:
     lines = ["[← All claims and events](../index.md)", "", f"# {md(p.title)}", "", *_lede(p.lede)]
     if len(p.events) > 1:
-        lines += ["These announcements put the same securities on the same day 0, so they are one study: its "
-                  "numbers below serve all of them, and none can be told apart from the others.", ""]
+        lines += ["These announcements are one study: they name the same securities, and each group is studied "
+                  "on the same day 0, so the numbers below serve all of them and none can be told apart from the "
+                  "others. A security whose day 0 differs between them is shown once for each.", ""]
         for e in p.events:
             lines += [f"## {md(e.id)}: {md(e.title)}", "", *_meta(e)]
     else:
