@@ -255,10 +255,13 @@ def _status_table(ctx: _Ctx, status: pd.DataFrame, wide: bool) -> str:
     and ticker, sources as paths relative to here, fetch times as "2 h ago"."""
     from eventstudy import console
 
-    registry = ctx.registry()
+    try:
+        registry = ctx.registry()
+    except UserError:  # a broken --securities file must not hide what is stored: tickers alone then
+        registry = None
 
     def name(sym: str) -> str:
-        return registry.get(sym).name if registry.is_symbol(sym) else ""
+        return registry.get(sym).name if registry is not None and registry.is_symbol(sym) else ""
 
     def day(x: object) -> str:
         return "" if x is None or str(x) in ("NaT", "nan") else str(x)[:10]
