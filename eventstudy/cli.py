@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from eventstudy import atomic, leftovers, locks
+from eventstudy import atomic, console, leftovers, locks
 from eventstudy.errors import EnvironmentFailure, UserError
 from eventstudy.paths import data_home
 from eventstudy.stats import startup  # numpy-free: the process's start, before any statistics
@@ -47,6 +47,13 @@ some could not be checked (no prices, a security or kind the tool does not know,
 named with why, and the last line says "checked N of M claims"; 2 input error (a bad option, file or
 --time/--timezone; no prices stored at all)."""
 T = TypeVar("T")
+
+
+def _folder(typed: str) -> str:
+    # As the user typed it, ending in one separator: "out/" stays "out/", never "out//".
+    from eventstudy.console import folder
+
+    return folder(typed)
 
 
 class _Ctx:
@@ -194,7 +201,8 @@ def prices_fetch(ctx: _Ctx, names: Sequence[str], start: str, proxy: str | None)
                    "`eventstudy refresh`; `eventstudy prices source SYMBOL yahoo` moves one to Yahoo)")
         return
     report = refresh(ctx.store(), targets, full_history_start=start, proxy=proxy)
-    click.echo(report.summary())
+    # The counts only: each failure is named once, on stderr, below (summary() lists them too).
+    click.echo(report.summary().splitlines()[0])
     if report.failed:
         for r in report.failed:
             click.echo(f"failed {r.symbol}: {r.reason}", err=True)
@@ -203,14 +211,17 @@ def prices_fetch(ctx: _Ctx, names: Sequence[str], start: str, proxy: str | None)
 
 @prices.command("status")
 @click.option("--issues", "show_issues", is_flag=True, help="List every data-quality issue, not only counts.")
+@click.option("--wide", is_flag=True, help="Every column in full (paths, exact times), however wide.")
 @pass_ctx
-def prices_status(ctx: _Ctx, show_issues: bool) -> None:
+def prices_status(ctx: _Ctx, show_issues: bool, wide: bool) -> None:
     """What is stored: date range, rows, last fetch, quality flags (holiday rows, gaps, ...).
 
     Every file is checked against its checksum and read back; a damaged or foreign file is named
     with the command that repairs it (exit code 1), and the rest is listed as usual.
     """
-    import pandas as pd
+    import textwrap
+
+    from eventstudy import console
 
     with ctx.store().pinned() as store:  # one generation, whatever is imported meanwhile
         problems, good = store.check()  # every file read once, for all that follows
@@ -222,8 +233,7 @@ def prices_status(ctx: _Ctx, show_issues: bool) -> None:
         if problems:
             sys.exit(EXIT_FAILED)
         return
-    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 60):
-        click.echo(status.to_string(index=False))
+    click.echo(_status_table(ctx, status, wide))
     kinds: dict[str, int] = {}
     for sym, (_, meta) in good.items():
         for issue in meta.get("issues") or []:
@@ -233,9 +243,36 @@ def prices_status(ctx: _Ctx, show_issues: bool) -> None:
                 click.echo(f"{sym:<12} {issue.get('severity', ''):<8} {issue.get('kind', ''):<20} "
                            f"{str(issue.get('date') or '')[:10]:<12} {issue.get('detail', '')}{where}")
     if kinds:
-        click.echo("quality: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
+        click.echo(textwrap.fill("quality: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())),
+                                 width=console.width(None if wide else console.DEFAULT_WIDTH),
+                                 subsequent_indent="  ", break_on_hyphens=False))
     if problems:
         sys.exit(EXIT_FAILED)
+
+
+def _status_table(ctx: _Ctx, status: pd.DataFrame, wide: bool) -> str:
+    """The store as a table within 100 columns (--wide: every column in full): securities by name
+    and ticker, sources as paths relative to here, fetch times as "2 h ago"."""
+    from eventstudy import console
+
+    try:
+        registry = ctx.registry()
+    except UserError:  # a broken --securities file must not hide what is stored: tickers alone then
+        registry = None
+
+    def name(sym: str) -> str:
+        return registry.get(sym).name if registry is not None and registry.is_symbol(sym) else ""
+
+    def day(x: object) -> str:
+        return "" if x is None or str(x) in ("NaT", "nan") else str(x)[:10]
+
+    rows = [[r.symbol, name(str(r.symbol)), console.shown_path(r.source), day(r.first), day(r.last), r.rows,
+             str(r.fetched_at or "") if wide else console.ago(r.fetched_at), *([day(r.last_final)] if wide else []),
+             r.issues] for r in status.itertuples(index=False)]
+    headers = ["symbol", "name", "source", "first", "last", "rows", "fetched", *(["last final"] if wide else []),
+               "issues"]
+    return console.table(headers, rows, cap=None if wide else console.DEFAULT_WIDTH,
+                         shrink=("name", "source", "issues"), right=("rows",), keep_end=("source",))
 
 
 @prices.command("remove")
@@ -397,18 +434,20 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
     with ctx.store().pinned() as store:  # every series from one generation, whatever is imported meanwhile
         if offline and not store.symbols():
             raise _empty_store(store)
-        result = pipeline.run(events, store, registry, settings, only=list(only) or None)
-        verdicts = evaluate_claims(result, store)
+        with console.progress("studying events", len(only) if only else len(events)) as advance:
+            result = pipeline.run(events, store, registry, settings, only=list(only) or None, on_event=advance)
+        with console.working("evaluating claims"):
+            verdicts = evaluate_claims(result, store)
     leftovers.sweep(ctx.home)  # a writing command clears the temporary files killed runs left
     paths = _publish(out_dir, lambda staged: write_reports(result, verdicts, staged), "report")
     for v in verdicts:
         _echo_verdict(v, f"{v.event_id}: ")
-    click.echo(f"wrote {len(paths)} file(s) to {out}/")
+    click.echo(f"wrote {len(paths)} file(s) to {_folder(out)}")
     if figures_dir is not None:
         from eventstudy.report.figures import write_run_figures
 
         drawn = _publish(figures_dir, lambda staged: write_run_figures(result, staged, formats), "figures")
-        click.echo(f"wrote {len(drawn)} figure file(s) to {figures}/")
+        click.echo(f"wrote {len(drawn)} figure file(s) to {_folder(str(figures))}")
 
 
 def _echo_verdict(v: Verdict, prefix: str = "") -> None:
@@ -660,7 +699,7 @@ def _report(ctx: _Ctx, store: Any, events: Sequence[Any], registry: Any, events_
                                   settings=settings, store=store,
                                   version=version("eventstudy-claims"))
     if out.is_dir() and schedule.load_state(ctx.home).get(str(out.resolve())) == digest:
-        click.echo(f"nothing changed: the reports in {out}/ are current")
+        click.echo(f"nothing changed: the reports in {_folder(str(out))} are current")
         return code
     # The study machinery (pandas, scipy) is loaded only when there is something to compute.
     with startup.heavy_imports():
@@ -668,8 +707,10 @@ def _report(ctx: _Ctx, store: Any, events: Sequence[Any], registry: Any, events_
         from eventstudy.news.verdicts import evaluate as evaluate_claims
         from eventstudy.report import write_reports
 
-    result = pipeline.run(events, store, registry, pipeline.Settings())
-    verdicts = evaluate_claims(result, store)
+    with console.progress("studying events", len(events)) as advance:
+        result = pipeline.run(events, store, registry, pipeline.Settings(), on_event=advance)
+    with console.working("evaluating claims"):
+        verdicts = evaluate_claims(result, store)
     changes = schedule.verdict_changes(schedule.previous_verdicts(out), verdicts)
 
     def fill(staged: Path) -> list[Path]:
@@ -683,7 +724,7 @@ def _report(ctx: _Ctx, store: Any, events: Sequence[Any], registry: Any, events_
     record["reports"] = "rewritten"
     for c in changes:
         click.echo(f"changed {c['event_id']}: {c['claim']}: {c['old']} -> {c['new']}")
-    click.echo(f"wrote {len(paths)} file(s) to {out}/ ({len(changes)} verdict change(s))")
+    click.echo(f"wrote {len(paths)} file(s) to {_folder(str(out))} ({len(changes)} verdict change(s))")
     return code
 
 
@@ -947,15 +988,16 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
             _write_regression(fitted, regression, cov_type, cluster, staged)
         return fitted
 
-    result = _publish(out_dir, fill, "study")
+    with console.working(f"studying {len(events)} event(s)"):
+        result = _publish(out_dir, fill, "study")
     click.echo(result.summary())
     written = [*CSV_FILES, *(("regression.csv", "regression.txt") if regression is not None else ())]
-    click.echo(f"wrote {', '.join(written)} to {out}/")
+    click.echo(f"wrote {', '.join(written)} to {_folder(out)}")
     if figures_dir is not None:
         from eventstudy.stats.plots import write_figures
 
         drawn = _publish(figures_dir, lambda staged: write_figures(result, staged, formats), "figures")
-        click.echo(f"wrote {len(drawn)} figure file(s) to {figures}/")
+        click.echo(f"wrote {len(drawn)} figure file(s) to {_folder(str(figures))}")
 
 
 def _regression_inputs(formula: str | None, characteristics: str | None,

@@ -47,6 +47,13 @@ def stat_p(value: object, p: object) -> str:
     return f"{num(value)} (p {pvalue(p)})"
 
 
+def named(symbol: object, name: object = "") -> str:
+    """A security for a reader: its registry name first and the ticker beside it, "Moore Threads
+    (688795.SS)"; the ticker alone when the registry has no other name for it."""
+    sym, nm = str(symbol), str(name or "").strip()
+    return f"{nm} ({sym})" if nm and nm != sym else sym
+
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 

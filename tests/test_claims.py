@@ -260,7 +260,7 @@ def test_inconclusive_with_data_problems_on_day_zero(tmp_path: Path) -> None:
     v = evaluate(tmp_path, store, [claim_row("e", "2024-06-04", "AAA", 'session_return(AAA) > 10% ""up""')])
     v = v["session_return"]
     assert v.verdict == claims.INCONCLUSIVE and v.reason.startswith("data problems")
-    assert "AAA unit_jump on 2024-06-04" in v.statements[2].text
+    assert "Alpha | Corp (AAA) unit_jump on 2024-06-04" in v.statements[2].text
 
 
 def test_cannot_tell_without_prices(tmp_path: Path) -> None:
@@ -318,7 +318,7 @@ def test_a_limit_up_close_is_flagged_in_results_and_in_the_verdict(tmp_path: Pat
     assert res.loc["[-1,+1]", "price_limit"] == "2024-06-04 limit up"
     v = verdicts[0]
     assert "price limit" in v.badges and "censors the move" in v.reason
-    assert v.extra["price_limit"] == "688001.SS closed limit up on 2024-06-04"
+    assert v.extra["price_limit"] == "Star One (688001.SS) closed limit up on 2024-06-04"
     # The robustness table tries the STAR board's alternative benchmark, the STAR 50 (not stored here).
     assert v.robustness is not None
     alt = v.robustness.set_index("variant").loc["alternative benchmark"]

@@ -233,6 +233,7 @@ def test_prices_fetch_failure_names_the_security_and_exits_1(fake_yahoo, capsys)
     code, out, err = run_cli(["prices", "fetch", "0100.HK", "2513.HK", "--start", "2026-09-01"], capsys)
     assert code == 1
     assert "failed 0100.HK" in err and "rate" in err.lower()
+    assert (out + err).count("0100.HK") == 1  # each failure printed once
     code, out, _ = run_cli(["prices", "status"], capsys)
     assert "2513.HK" in out and "0100.HK" not in out  # the others were stored
 

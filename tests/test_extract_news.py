@@ -166,7 +166,7 @@ def test_moves_of_companies_outside_the_registry_are_reported_not_dropped() -> N
     assert names.get("WuXi AppTec") == "+6.09%" and names.get("(02390.HK)") == "+9%"
 
 
-def test_claims_extract_and_check_name_the_unknown_companies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_claims_extract_names_the_unknown_companies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from clirun import run_cli
 
     article = tmp_path / "a.txt"

@@ -4,7 +4,8 @@
     report                        rendering; reads results, computes nothing
     news                          events, verdicts, the claims pipeline; uses data and stats
     data | stats                  siblings that never import each other (they meet in canonical frames)
-    errors, paths, atomic, formatting, locks, pins, runlog, leftovers   shared basics, importing only each other
+    errors, paths, atomic, formatting, locks, pins, runlog, leftovers, console   shared basics, importing only
+                                  each other (console: the command line's terminal output)
 
 Lazy imports inside functions count too: a layer violation is one whether it runs at import time or later.
 """
@@ -18,7 +19,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "eventstudy"
 
-BASICS = {"errors", "paths", "atomic", "formatting", "locks", "pins", "runlog", "leftovers"}
+BASICS = {"errors", "paths", "atomic", "formatting", "locks", "pins", "runlog", "leftovers", "console"}
 RANK = {"basics": 0, "data": 1, "stats": 1, "news": 2, "report": 3, "top": 4}
 
 

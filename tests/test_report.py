@@ -165,7 +165,7 @@ def test_write_reports_synthetic(tmp_path: Path) -> None:
     assert "[https://example.com/news/1](https://example.com/news/1)" in ev1_md
     # The event without a studied security says what is missing and draws no chart.
     ev3 = _read(out / "events" / "ev3.html")
-    assert "DDD: no prices stored" in ev3 and "<svg" not in ev3
+    assert "(DDD): no prices stored" in ev3 and "<svg" not in ev3
     # Never a raw price table: no close prices of the synthetic series appear.
     close = f"{run.analyses[0].prices['AAA']['close'].iloc[-1]:.2f}"
     assert close not in ev1 and close not in ev1_md
@@ -294,7 +294,7 @@ def test_charts_without_a_test_promise_no_band(tmp_path: Path) -> None:
                                  fallback="none")
     run, _ = synthetic_run(tmp_path, late, settings=settings)
     assert run.analyses[0].samples[0].result.car["t_stat"].isna().all()  # type: ignore[union-attr]
-    charts = {c.kind: c for c in build_view(run, [], when="x").pages[0].charts}
+    charts = {c.kind: c for c in build_view(run, [], when="x").pages[0].charts.shown}
     assert set(charts) == {"price", "ar", "car"}
     assert "No interval" in charts["ar"].caption and "whiskers" not in charts["ar"].caption
     assert "No band" in charts["car"].caption and "<polygon" not in charts["car"].svg
@@ -324,14 +324,39 @@ def test_real_glm_image_report(real_dir: Path, tmp_path: Path) -> None:
     assert "Did it happen?" in page
     assert "Robustness" in page and "SQ test" in page
     _check_html(index, {e.source for e in events})
-    # Every event is listed on the index in events.csv order, each with a page.
+    # Every event is listed on the index, newest first (by the moment it happened, in UTC), each with a
+    # page and its claims' verdicts; customs-h200 and margin-100 are one study and share one page.
     positions = [index.index(f">{e.id}</a>: ") for e in events]
-    assert positions == sorted(positions)
+    moments = [e.announced_at.tz_convert("UTC") for e in events]
+    assert [m for _, m in sorted(zip(positions, moments, strict=True))] == sorted(moments, reverse=True)
+    assert re.search(r'>glm-image</a>: [^<]*<span class="verdict unclear">inconclusive</span> '
+                     r'<span class="verdict ok">supported</span>', index)
+    assert 'href="events/customs-h200.html#event-margin-100"' in index
+    assert not (out / "events" / "margin-100.html").exists()
+    shared = _read(out / "events" / "customs-h200.html")
+    assert 'id="event-customs-h200"' in shared and 'id="event-margin-100"' in shared
+    # NVDA's day 0 differs between the two (a US date against the Asian one): shown once per event
+    # (with ../shared/data/real/more, which holds its benchmark).
+    if "NVIDIA (NVDA)</td>" in shared:
+        assert "NVIDIA (NVDA), for margin-100</td>" in shared
     glm = _read(out / "events" / "glm-image.html")
     _check_html(glm, {e.source for e in events})
     assert 'id="chart-glm-image-2513.HK-car"' in glm and 'id="chart-glm-image-china-ai-chips-group"' in glm
     # 2513.HK listed on day -4: the AR chart marks the days without a price and draws no whisker there.
-    ar = next(s for s in _svgs(glm) if (s.find(f"{SVG_NS}title").text or "") == "2513.HK abnormal returns")  # type: ignore[union-attr]
+    # The answer first: the page opens with its conclusion, the facts and the cause.
+    assert glm.index('class="lede"') < glm.index('id="claims"')
+    assert "<strong>Is it true?</strong> Knowledge Atlas (Zhipu) in one session: " in glm
+    # Names, not tickers: every chip member by its company name in its chart title and table rows.
+    chips = {sec.symbol: sec.name for a in run.analyses if a.event.id == "glm-image" for s in a.samples
+             for sec in s.securities if s.target == "china-ai-chips" and sec.symbol in s.day0}
+    for sym, name in chips.items():
+        label = f"{name} ({sym})"
+        assert f"<strong>{label}: daily abnormal returns.</strong>" in glm, label
+        assert re.search(rf"<td class=\"prose\">{re.escape(label)}</td>", glm), label
+    # A chart kind's caption is said once, not under every chart.
+    assert glm.count("Abnormal return on each day of the event window; whiskers") == 1
+    ar = next(s for s in _svgs(glm) if (s.find(f"{SVG_NS}title").text or "")  # type: ignore[union-attr]
+              == "Knowledge Atlas (Zhipu) (2513.HK) abnormal returns")
     assert len([p for p in ar.iter(f"{SVG_NS}path") if p.get("stroke") == "#6b7280"]) == 3  # two crosses + legend
     assert len([p for p in ar.iter(f"{SVG_NS}path") if p.get("stroke") == "#1f2937"]) == 9  # nine whiskers
 

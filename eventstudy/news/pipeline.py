@@ -9,7 +9,7 @@ one calendar date, so its tests lead with the cross-correlation-robust statistic
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -543,9 +543,10 @@ def _link_identical(analyses: list[EventAnalysis]) -> None:
 
 
 def run(events: Sequence[Event], store: PriceStore, registry: Registry, settings: Settings | None = None,
-        only: Sequence[str] | None = None) -> RunResult:
+        only: Sequence[str] | None = None, on_event: Callable[[], None] | None = None) -> RunResult:
     """Study every event (or the ids in ``only``). Identical studies (same securities, days 0 and
-    settings) are computed once and shared by the events that ask for them."""
+    settings) are computed once and shared by the events that ask for them. ``on_event`` is called
+    after each event (the command line's progress bar)."""
     st = settings or Settings()
     chosen = [e for e in events if not only or e.id in only]
     if only:
@@ -555,6 +556,10 @@ def run(events: Sequence[Event], store: PriceStore, registry: Registry, settings
                             hint=f"events are: {', '.join(e.id for e in events)}")
     listings = {e.targets[0]: pd.Timestamp(e.date) for e in events if e.is_listing}
     ctx = _Context(Prices(store, st.missing), registry, st, listings)
-    analyses = [analyse_event(e, events, ctx) for e in chosen]
+    analyses = []
+    for e in chosen:
+        analyses.append(analyse_event(e, events, ctx))
+        if on_event is not None:
+            on_event()
     _link_identical(analyses)
     return RunResult(analyses, st, list(events), ctx.data.info(), ctx.data)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,7 @@ from scipy import special
 
 from eventstudy.data.limits import shipped as limits_shipped
 from eventstudy.data.store import PriceStore
-from eventstudy.formatting import pct, pvalue
+from eventstudy.formatting import named, pct, pvalue
 from eventstudy.news import answers, placebo, robustness
 from eventstudy.news.answers import Evidence
 from eventstudy.news.events import Claim, Event, listing_event
@@ -77,7 +78,7 @@ class Verdict:
     source: str = ""
     title: str = ""
     robustness: pd.DataFrame | None = None
-    provenance: dict[str, dict[str, str]] = field(default_factory=dict)  # symbol -> source, last_date, ...
+    provenance: dict[str, dict[str, object]] = field(default_factory=dict)  # symbol -> source, files, last date
     fact: str = answers.NO_DATA  # true | false | unclear | no data
     fact_text: str = ""
     cause: str = answers.NO_DATA  # yes | no | unclear | not applicable | no data
@@ -119,6 +120,21 @@ class Verdict:
 
 
 # -- the two answers and the verdict ----------------------------------------------------------------
+def names(a: EventAnalysis) -> dict[str, str]:
+    """Ticker -> registry name of every security and benchmark an event studies, so statements can
+    name a security as a reader knows it (:func:`eventstudy.formatting.named`)."""
+    out: dict[str, str] = {}
+    for s in a.samples:
+        for sec in [*s.securities, *s.benchmarks.values()]:
+            if sec.name:
+                out.setdefault(sec.symbol, sec.name)
+    return out
+
+
+def _named(a: EventAnalysis, symbol: object) -> str:
+    return named(symbol, names(a).get(str(symbol), ""))
+
+
 def event_name(title: str) -> str:
     """A short name for the event in "Caused by ...?": the title up to its first comma or colon."""
     short = title.split(",")[0].split(":")[0].strip()
@@ -307,7 +323,7 @@ def _attributable(a: EventAnalysis, symbols: Sequence[str], data: Prices, days: 
         when = "time of day unknown" if not e.time_known else "announcement time uncertain"
         timing = f"{when}" + (f": {e.uncertain}" if e.uncertain else "")
         parts.append(timing)
-    problems = _quality_problems(data, syms, days)
+    problems = _quality_problems(data, syms, days, names(a))
     if problems:
         badges.append("data problems")
         parts.append("data problems: " + "; ".join(problems))
@@ -340,7 +356,8 @@ def _why_context(att: _Attribution) -> dict[str, str]:
     return out
 
 
-def _quality_problems(data: Prices, symbols: set[str], days: Sequence[pd.Timestamp]) -> list[str]:
+def _quality_problems(data: Prices, symbols: set[str], days: Sequence[pd.Timestamp],
+                      known: dict[str, str]) -> list[str]:
     if not days:
         return []
     lo, hi = min(days), max(days)
@@ -351,17 +368,18 @@ def _quality_problems(data: Prices, symbols: set[str], days: Sequence[pd.Timesta
         for issue in data.meta(sym).get("issues") or []:
             when = pd.Timestamp(issue["date"]) if issue.get("date") else None
             if when is not None and lo <= when <= hi and issue.get("severity") in ("warning", "error"):
-                out.append(f"{sym} {issue.get('kind')} on {when.date()}")
+                out.append(f"{named(sym, known.get(sym))} {issue.get('kind')} on {when.date()}")
     return out
 
 
 def _limit_days(sample: Sample, symbols: Sequence[str], days: Sequence[pd.Timestamp]) -> list[str]:
     out = []
+    known = {sec.symbol: sec.name for sec in sample.securities}
     for sym in symbols:
         for d in days:
             flag = sample.limits.get(sym, {}).get(pd.Timestamp(d))
             if flag:
-                out.append(f"{sym} closed {flag} on {pd.Timestamp(d).date()}")
+                out.append(f"{named(sym, known.get(sym))} closed {flag} on {pd.Timestamp(d).date()}")
     return out
 
 
@@ -403,7 +421,8 @@ def _session_return(a: EventAnalysis, c: Claim, data: Prices, run: RunResult) ->
     pos = int(bars.index.searchsorted(d0))
     prev_close, close = float(bars["close"].iloc[pos - 1]), float(bars["close"].iloc[pos])
     fact = answers.fact(c.op, c.threshold, raw)
-    what = f"{c.target} closed {close:.2f} on {d0.date()} after {prev_close:.2f} on {bars.index[pos - 1].date()}"
+    what = (f"{_named(a, c.target)} closed {close:.2f} on {d0.date()} after {prev_close:.2f} on "
+            f"{bars.index[pos - 1].date()}")
     happened = Statement("happened", _HAPPENED[fact], (
         f"{what}: {pct(raw)}, which {_meets(fact)} "
         f"{c.op} {pct(c.threshold)}"))
@@ -430,7 +449,8 @@ def _session_return(a: EventAnalysis, c: Claim, data: Prices, run: RunResult) ->
     context = _why_context(att)
     if "timing" in context and "open" in bars and np.isfinite(bars["open"].iloc[pos]):
         gap = float(bars["open"].iloc[pos]) / prev_close - 1
-        context["timing"] += (f" ({c.target} opened at {float(bars['open'].iloc[pos]):.2f} on {d0.date()}, "
+        context["timing"] += (f" ({_named(a, c.target)} opened at {float(bars['open'].iloc[pos]):.2f} on "
+                              f"{d0.date()}, "
                               f"{pct(gap)} on the previous close)")
     why = _Why(
         yes=f"abnormal return {pct(ar0)}, SQ p = {pvalue(sq['sq_p'])} on {days_n} days of history",
@@ -595,7 +615,8 @@ def _group_rally(a: EventAnalysis, c: Claim, data: Prices, run: RunResult) -> Ve
     if fact == answers.TRUE and not claimed_way > n / 2:
         fact = answers.FALSE
     cover_text = f"{n} of {members} members have prices on day 0 (coverage {coverage:.0%})"
-    members_text = ", ".join(f"{sym} {pct(x)}" for sym, x in zip(ar["symbol"], ar["return"], strict=True))
+    members_text = ", ".join(f"{_named(a, sym)} {pct(x)}"
+                             for sym, x in zip(ar["symbol"], ar["return"], strict=True))
     what = f"mean raw return of {n} members, {up} up and {down} down"
     happened = Statement("happened", _HAPPENED[fact], (
         f"mean raw return {pct(mean_raw)}, {up} up and {down} down ({members_text}); {cover_text}"))
@@ -613,7 +634,8 @@ def _group_rally(a: EventAnalysis, c: Claim, data: Prices, run: RunResult) -> Ve
     u_answer, more = _unusual_answer(ev)
     badges += more
     index_text, index_numbers = _index_text(sample.index_line)
-    ar_text = ", ".join(f"{sym} {pct(x)}" for sym, x in zip(ar["symbol"], ar["abnormal_return"], strict=True))
+    ar_text = ", ".join(f"{_named(a, sym)} {pct(x)}"
+                        for sym, x in zip(ar["symbol"], ar["abnormal_return"], strict=True))
     rank_text = f"; beside it GRANK = {rank_value:.2f}, p = {pvalue(rank_p)}" if len(rank) else ""
     size = answers.claimed_size(c.op, c.threshold)
     unusual = Statement("unusual", u_answer, (
@@ -644,7 +666,7 @@ def _group_rally(a: EventAnalysis, c: Claim, data: Prices, run: RunResult) -> Ve
                f"{_holds(size, _direction(c))}"),
         disagree=("" if big is None else
                   f"the rank test finds a move (GRANK p = {pvalue(rank_p)}) that the lead test does not "
-                  f"({lead['statistic']} p = {pvalue(lead['p_value'])}): {big['symbol']} "
+                  f"({lead['statistic']} p = {pvalue(lead['p_value'])}): {_named(a, big['symbol'])} "
                   f"({pct(big['abnormal_return'])}) dominates the spread; the lead test decides 'yes', the rank "
                   "test rules out 'no'"),
         **_why_context(att))
@@ -679,13 +701,23 @@ def _index_text(line: IndexLine | None) -> tuple[str, dict[str, object]]:
 
 
 # -- all claims -----------------------------------------------------------------------------------
-def _provenance(data: Prices, symbols: Sequence[str]) -> dict[str, dict[str, str]]:
-    out = {}
+def _file_name(path: object) -> str:
+    text = str(path or "")
+    return PurePath(text.replace("\\", "/")).name if ("/" in text or "\\" in text) else text
+
+
+def _provenance(data: Prices, symbols: Sequence[str]) -> dict[str, dict[str, object]]:
+    """Per series where its prices came from, portably: imported files by name and SHA-256, never
+    by the importing machine's folders (which would make claims.json differ by machine and leak them)."""
+    out: dict[str, dict[str, object]] = {}
     for sym in symbols:
         if data.has(sym):
             meta = data.meta(sym)
             idx = data.bars(sym).index
-            out[sym] = {"source": str(meta.get("source", "")), "layout": str(meta.get("layout", "")),
+            files = [{"name": _file_name(f.get("label") or f.get("path")), "sha256": str(f.get("sha256") or "")}
+                     for f in meta.get("sources") or []]
+            out[sym] = {"source": " + ".join(f["name"] for f in files) if files else _file_name(meta.get("source")),
+                        "files": files, "layout": str(meta.get("layout", "")),
                         "last_price_date": str(idx.max().date()) if len(idx) else ""}
     return out
 

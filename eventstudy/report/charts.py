@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from eventstudy.formatting import slug
+from eventstudy.formatting import named, slug
 from eventstudy.news.pipeline import EventAnalysis, Sample
 from eventstudy.stats.engine import degrees_of_freedom
 from eventstudy.stats.study import StudyResult
@@ -32,13 +32,16 @@ CONFIDENCE = 0.95
 
 @dataclass(frozen=True)
 class Chart:
-    """One chart: ``name`` is its anchor on the page."""
+    """One chart: ``name`` is its anchor on the page; ``caption`` only what this chart does
+    differently from its kind's standard caption (said once per section, :data:`SPECS`)."""
 
     name: str
     kind: str  # price | ar | car | group | timeline
     title: str
     caption: str
     svg: str
+    symbol: str = ""  # the security charted ("" for a group or the timeline)
+    move: float = 0.0  # |day-0 abnormal return|: the members that moved most are shown first
 
 
 def _day_ticks(days: np.ndarray) -> list[tuple[float, str]]:
@@ -46,7 +49,7 @@ def _day_ticks(days: np.ndarray) -> list[tuple[float, str]]:
     return [(float(d), f"{int(d):+d}" if d else "0") for d in days if int(d) % step == 0]
 
 
-def price_chart(prices: pd.DataFrame) -> Plot | None:
+def price_chart(prices: pd.DataFrame, names: dict[str, str]) -> Plot | None:
     """Security and benchmark adjusted closes, rebased to 100 at day -1 (or the first shared point),
     on the security's own sessions; a session without a price breaks the line."""
     sym, bench, d0 = prices.attrs.get("symbol", ""), prices.attrs.get("benchmark", ""), prices.attrs.get("day0")
@@ -67,19 +70,21 @@ def price_chart(prices: pd.DataFrame) -> Plot | None:
     dates = prices.index
     step = max(1, len(x) // 5)
     ticks = [(float(i), dates[i].strftime("%d %b")) for i in range(0, len(x), step)]
-    p = Plot(f"{sym} and {bench}", f"Adjusted closes of {sym} and of its benchmark {bench}, rebased to 100 at "
+    who, ref_who = named(sym, names.get(sym)), named(bench, names.get(bench))
+    p = Plot(f"{who} and {ref_who}", f"Adjusted closes of {who} and of its benchmark {ref_who}, rebased to 100 at "
              f"{base_label}, from {dates[0].date()} to {dates[-1].date()}; day 0 is {pd.Timestamp(d0).date()}.",
              (0, len(x) - 1), rng, xticks=ticks, xlabel="session (security's exchange)",
              yfmt=lambda v: fmt(v), zero=False)
+    p.heading = f"{names.get(sym) or sym}: price"
     p.hline(100, dash="2 3")
     p.vline(float(pos), "day 0")
     # The benchmark may skip sessions of the security's exchange: join its points across them.
     ok = np.isfinite(ref)
     if ok.any():
         p.line(x[ok], ref[ok], AMBER, width=1.6, markers=False)
-        p.legend(f"{bench} (benchmark)", AMBER)
+        p.legend(f"{names.get(bench) or bench} (benchmark)", AMBER)
     p.line(x, sec, BLUE)
-    p.legend(sym, BLUE)
+    p.legend(names.get(sym) or sym, BLUE)
     p.missing(x[~np.isfinite(px)])
     return p
 
@@ -88,7 +93,7 @@ def _tcrit(df: float) -> float:
     return float(special.stdtrit(df, 0.5 + CONFIDENCE / 2)) if np.isfinite(df) and df > 0 else np.nan
 
 
-def ar_chart(result: StudyResult, i: int, df: float) -> Plot | None:
+def ar_chart(result: StudyResult, i: int, df: float, who: str, short: str = "") -> Plot | None:
     """Daily abnormal returns by relative day, whiskers the 95% interval of each day's t test
     (``df``: the estimation's degrees of freedom of row ``i``)."""
     out = result.output
@@ -98,13 +103,13 @@ def ar_chart(result: StudyResult, i: int, df: float) -> Plot | None:
         return None
     half = _tcrit(df) * np.sqrt(out.var_ar[i, cols])
     lo, hi = ar - half, ar + half
-    sym = out.series[i].symbol
     has_band = bool(np.isfinite(half[np.isfinite(ar)]).any())
     band = "whiskers: 95% interval of the daily t test" if has_band else "no interval: too few estimation days"
-    p = Plot(f"{sym} abnormal returns", f"Abnormal return of {sym} on each day of the event window "
+    p = Plot(f"{who} abnormal returns", f"Abnormal return of {who} on each day of the event window "
              f"[{out.window.start:+d},{out.window.end:+d}] ({out.model_used[i]}); {band}.",
              (days[0], days[-1]), finite_range(ar, lo, hi) or (0, 0), xticks=_day_ticks(days),
              xlabel="trading day relative to day 0", yfmt=pct_tick)
+    p.heading = f"{short or who}: abnormal returns"
     p.hline(0)
     p.vline(0)
     p.bars(days, ar)
@@ -138,21 +143,21 @@ def car_path(result: StudyResult) -> CarPath:
     return CarPath(days, np.array([c.car for c in cars]), np.array([c.var for c in cars]))
 
 
-def car_chart(result: StudyResult, i: int, path: CarPath, df: float) -> Plot | None:
+def car_chart(result: StudyResult, i: int, path: CarPath, df: float, who: str, short: str = "") -> Plot | None:
     """Row ``i``'s CAR path with the 95% band of its t test (``df``: its degrees of freedom)."""
     days, car, var = path.days, path.car[:, i], path.var[:, i]
     out = result.output
     if not np.isfinite(car).any():
         return None
     half = _tcrit(df) * np.sqrt(var)
-    sym = out.series[i].symbol
     has_band = bool(np.isfinite(half).any())
     band = "95% band of the CAR's t test" if has_band else "no band: too few estimation days"
     x = days.astype(float)
-    p = Plot(f"{sym} cumulative abnormal return", f"CAR of {sym} from day {out.window.start:+d} to each day of the "
+    p = Plot(f"{who} cumulative abnormal return", f"CAR of {who} from day {out.window.start:+d} to each day of the "
              f"event window; {band} (its variance includes the model's estimation error).",
              (x[0], x[-1]), finite_range(car, car - half, car + half) or (0, 0), xticks=_day_ticks(days),
              xlabel=f"trading day relative to day 0 (CAR from day {out.window.start:+d})", yfmt=pct_tick)
+    p.heading = f"{short or who}: CAR"
     if has_band:
         p.band(x, car - half, car + half)
         p.legend("95% band", BAND, "box")
@@ -213,6 +218,8 @@ def group_chart(result: StudyResult, target: str) -> Plot | None:
     for k in range(out.n):
         p.points(days + offsets[k] * 0.8, ar[k], GREY, r=2.2, opacity=0.8)
     p.legend("members", GREY, "box")
+    if clipped:
+        p.caption = "Very wide intervals are cut at the chart's edge."
     return p
 
 
@@ -259,15 +266,21 @@ SPECS = {
 }
 
 
-def _chart(base: str, key: str, kind: str, plot: Plot | None) -> Chart | None:
+def _chart(base: str, label: str, kind: str, plot: Plot | None, symbol: str = "", move: float = 0.0) -> Chart | None:
     if plot is None:
         return None
-    spec = SPECS[kind]
-    return Chart(f"chart-{base}-{kind}", kind, f"{key}: {spec.title}", plot.caption or spec.caption,
-                 plot.render())
+    return Chart(f"chart-{base}-{kind}", kind, f"{label}: {SPECS[kind].title}", plot.caption, plot.render(),
+                 symbol, move)
 
 
-def _sample_charts(base: str, sample: Sample, done: set[str], analysis: EventAnalysis) -> list[Chart]:
+def _moves(res: StudyResult) -> dict[str, float]:
+    ar = res.ar[res.ar["day"] == 0]
+    return {str(k): abs(float(v)) for k, v in zip(ar["symbol"], ar["abnormal_return"], strict=True)
+            if np.isfinite(v)}
+
+
+def _sample_charts(base: str, sample: Sample, done: set[str], analysis: EventAnalysis,
+                   names: dict[str, str]) -> list[Chart]:
     res = sample.result
     if res is None:
         return []
@@ -277,6 +290,7 @@ def _sample_charts(base: str, sample: Sample, done: set[str], analysis: EventAna
         first_row.setdefault(s.symbol, i)
     df: np.ndarray | None = None
     path: CarPath | None = None
+    moves = _moves(res)
     for sym in sample.day0:
         # A symbol targeted alone and inside a group of the same event is studied the same way in
         # both samples, so it is drawn once.
@@ -287,23 +301,26 @@ def _sample_charts(base: str, sample: Sample, done: set[str], analysis: EventAna
         if df is None or path is None:
             df, path = degrees_of_freedom(res.output), car_path(res)
         key = f"{base}-{slug(sym)}"
+        who = named(sym, names.get(sym))
         prices = analysis.prices.get(sym)
-        found.append(_chart(key, sym, "price", price_chart(prices) if prices is not None else None))
-        found.append(_chart(key, sym, "ar", ar_chart(res, row, float(df[row]))))
-        found.append(_chart(key, sym, "car", car_chart(res, row, path, float(df[row]))))
+        move = moves.get(sym, 0.0)
+        found.append(_chart(key, who, "price", price_chart(prices, names) if prices is not None else None, sym, move))
+        short = names.get(sym) or sym
+        found.append(_chart(key, who, "ar", ar_chart(res, row, float(df[row]), who, short), sym, move))
+        found.append(_chart(key, who, "car", car_chart(res, row, path, float(df[row]), who, short), sym, move))
     if sample.is_group:
         found.append(_chart(f"{base}-{slug(sample.target)}", sample.target, "group", group_chart(res, sample.target)))
     return [c for c in found if c is not None]
 
 
-def event_charts(analysis: EventAnalysis, window: Window) -> list[Chart]:
+def event_charts(analysis: EventAnalysis, window: Window, names: dict[str, str]) -> list[Chart]:
     """Every chart of one event: per sample its securities then its group, then the timeline of the
     other events inside ``window``."""
     done: set[str] = set()
     charts: list[Chart] = []
     base = slug(analysis.event.id)
     for sample in analysis.samples:
-        charts.extend(_sample_charts(base, sample, done, analysis))
+        charts.extend(_sample_charts(base, sample, done, analysis, names))
     tl = _chart(base, analysis.event.id, "timeline", timeline_chart(analysis, window, analysis.confounder_days))
     if tl is not None:
         charts.append(tl)

@@ -9,6 +9,7 @@ show: the Markdown page links to its HTML twin for them.
 
 from __future__ import annotations
 
+from .conclusion import Line
 from .context import Card, EventHeader, IndexView, Page
 from .escape import clean, md, md_block, md_link
 from .tables import Cell, Table
@@ -60,6 +61,18 @@ def _meta(e: EventHeader) -> list[str]:
     return [*out, ""]
 
 
+def _lede(lines: list[Line]) -> list[str]:
+    out = []
+    for line in lines:
+        items = []
+        for i in line.items:
+            text = md(i.subject) + (": " if i.subject and (i.answer or i.detail) else "")
+            text += (f"**{md(i.answer).upper()}**" + (" " if i.detail else "")) if i.answer else ""
+            items.append(text + md(i.detail))
+        out += [f"> **{md(line.label)}** " + "; ".join(items), ">"]
+    return [*out[:-1], ""] if out else []
+
+
 def _finish(lines: list[str]) -> str:
     return clean("\n".join(lines).rstrip("\n") + "\n")
 
@@ -70,8 +83,10 @@ def index(v: IndexView) -> str:
         lines += _card(c, f"events/{c.page}.md")
     if not v.cards:
         lines += ["No event carries a claim.", ""]
-    lines += ["## Events", ""]
-    lines += [f"{k}. {e.date} [{md(e.id)}](events/{e.page}.md): {md(e.title)}" for k, e in enumerate(v.events, 1)]
+    lines += ["## Events, newest first", ""]
+    lines += [f"{k}. {e.date} [{md(e.id)}](events/{e.page}.md): {md(e.title)}"
+              + "".join(f" **{md(x)}**" for x, _ in e.verdicts)
+              for k, e in enumerate(v.events, 1)]
     p = v.provenance
     lines += ["", "## Provenance", "", f"Generated at {p.generated_at}", "",
               f"By eventstudy-claims {md(p.version)}. The numbers at full precision are in "
@@ -88,10 +103,11 @@ def index(v: IndexView) -> str:
 
 
 def event(p: Page) -> str:
-    lines = ["[← All claims](../index.md)", "", f"# {md(p.title)}", ""]
+    lines = ["[← All claims and events](../index.md)", "", f"# {md(p.title)}", "", *_lede(p.lede)]
     if len(p.events) > 1:
-        lines += ["These announcements put the same securities on the same day 0, so they are one study: its "
-                  "numbers below serve all of them, and none can be told apart from the others.", ""]
+        lines += ["These announcements are one study: they name the same securities, and each group is studied "
+                  "on the same day 0, so the numbers below serve all of them and none can be told apart from the "
+                  "others. A security whose day 0 differs between them is shown once for each.", ""]
         for e in p.events:
             lines += [f"## {md(e.id)}: {md(e.title)}", "", *_meta(e)]
     else:
@@ -103,8 +119,9 @@ def event(p: Page) -> str:
     if not p.studied:
         lines += ["## Not studied", "", "No security of this event has usable prices around day 0.", ""]
         lines += [f"- {md(x)}" for x in p.missing] + [""]
-    if p.charts:
-        lines += ["## Charts", "", f"{len(p.charts)} chart(s) in the HTML version of this page: "
+    n_charts = len(p.charts.shown) + len(p.charts.folded)
+    if n_charts:
+        lines += ["## Charts", "", f"{n_charts} chart(s) in the HTML version of this page: "
                   f"[{p.stem}.html]({p.stem}.html).", ""]
     if p.day0:
         lines += ["## Day 0", "", *table(p.day0)]
@@ -124,5 +141,11 @@ def event(p: Page) -> str:
         lines += ["## Other events in the window", ""]
         lines += table(p.confounders) if p.confounders else ["None.", ""]
     if p.quality:
-        lines += ["## Data quality", ""] + [f"- {md(q)}" for q in p.quality] + [""]
+        lines += ["## Data quality", ""]
+        lines += [f"- {md(q)}" for q in p.quality.sentences] if p.quality.sentences else [
+            "No issue recorded on the sessions of the event window."]
+        if p.quality.older:
+            lines += ["", f"{p.quality.older_count} older issue(s) outside the event window:", ""]
+            lines += [f"- {md(q)}" for q in p.quality.older]
+        lines += [""]
     return _finish(lines)

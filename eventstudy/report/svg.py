@@ -78,6 +78,9 @@ class Plot:
         self.xticks, self.xlabel, self.yfmt = xticks, xlabel, yfmt
         self.parts: list[str] = []
         self.caption = ""  # set when the chart's standard caption would promise what it does not draw
+        # The heading drawn in the chart (``title`` stays the accessible name): short enough to fit
+        # the 360-unit width with a company's name in it.
+        self.heading = title
         self.legend_items: list[tuple[str, str, str]] = []
 
     def sx(self, v: float) -> float:
@@ -218,7 +221,7 @@ class Plot:
         return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" role="img" '
                 f'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif">'
                 f"<title>{escape(self.title, quote=False)}</title><desc>{escape(self.desc, quote=False)}</desc>"
-                f"{self._text(4, 16, self.title, size=FONT + 1, bold=True)}{body}</svg>")
+                f"{self._text(4, 16, self.heading, size=FONT + 1, bold=True)}{body}</svg>")
 
 
 def finite_range(*arrays: Values) -> tuple[float, float] | None:

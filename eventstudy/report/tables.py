@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from eventstudy.formatting import integer, num, pct, pvalue, stat_p
+from eventstudy.formatting import integer, named, num, pct, pvalue, stat_p
 from eventstudy.news.events import Event
 from eventstudy.news.pipeline import EventAnalysis, Sample
 from eventstudy.news.verdicts import Verdict
@@ -60,22 +60,27 @@ def when(e: Event) -> tuple[str, str]:
     return f"{e.date.isoformat()} ({e.timezone})", note
 
 
-def day0_table(a: EventAnalysis) -> Table | None:
+def _who(sym: str, names: dict[str, str], tag: str) -> str:
+    # ``tag``: the event a row belongs to on a page that shows several events' differing samples.
+    return named(sym, names.get(sym)) + (f", for {tag}" if tag else "")
+
+
+def day0_table(a: EventAnalysis, names: dict[str, str], tag: str = "") -> Table | None:
     rows: list[list[str | Cell]] = []
     seen: set[str] = set()
     for s in a.samples:
-        names = {sec.symbol: sec for sec in s.securities}
+        secs = {sec.symbol: sec for sec in s.securities}
         for sym, d0 in s.day0.items():
             if sym in seen:
                 continue
             seen.add(sym)
-            sec = names.get(sym)
+            sec = secs.get(sym)
             bench = a.prices[sym].attrs.get("benchmark", "") if sym in a.prices else (sec.benchmark if sec else "")
-            rows.append([sym, sec.name if sec else "", sec.exchange if sec else "", str(pd.Timestamp(d0).date()),
-                         bench or ""])
+            rows.append([_who(sym, names, tag), sec.exchange if sec else "", str(pd.Timestamp(d0).date()),
+                         named(bench, names.get(bench)) if bench else ""])
     if not rows:
         return None
-    return Table.of(["security", "name", "exchange", "day 0", "benchmark"], rows, prose=(1,))
+    return Table.of(["security", "exchange", "day 0", "benchmark"], rows, prose=(0, 3))
 
 
 def _car_note(s: Sample, symbol: str, note: str) -> str:
@@ -101,7 +106,7 @@ def robustness(v: Verdict) -> Table | None:
                      "note"], rows, numeric=(4, 6, 7), prose=(8,))
 
 
-def cars_table(a: EventAnalysis) -> Table | None:
+def cars_table(a: EventAnalysis, names: dict[str, str], tag: str = "") -> Table | None:
     rows: list[list[str | Cell]] = []
     seen: set[str] = set()
     for s in a.samples:
@@ -114,14 +119,15 @@ def cars_table(a: EventAnalysis) -> Table | None:
             seen.add(str(sym))
             for k, r in enumerate(g.itertuples(index=False)):
                 # The note is the same for every window of a security: print it once.
-                rows.append([str(sym) if k == 0 else "", str(r.window), pct(r.raw_return), Cell(pct(r.car), True),
+                rows.append([_who(str(sym), names, tag) if k == 0 else "", str(r.window), pct(r.raw_return),
+                             Cell(pct(r.car), True),
                              pct(r.bhar), num(r.t_stat), pvalue(r.p_value), str(r.model),
                              integer(r.estimation_days), _car_note(s, str(sym), str(r.note)) if k == 0 else ""])
     if not rows:
         return None
     return Table.of(["security", "window", "raw return", "CAR", "BHAR", "t", "p", "model", "est. days", "notes"],
                     rows, numeric=(2, 3, 4, 5, 6, 8),
-                    prose=(9,))
+                    prose=(0, 9))
 
 
 def battery(s: Sample, cars: Sequence[Window]) -> Battery | None:
@@ -177,17 +183,11 @@ def battery(s: Sample, cars: Sequence[Window]) -> Battery | None:
                             numeric=tuple(range(2, 2 + len(columns))), prose=(1,)))
 
 
-def not_studied(a: EventAnalysis) -> list[str]:
+def not_studied(a: EventAnalysis, names: dict[str, str]) -> list[str]:
     out: list[str] = []
     for s in a.samples:
+        known = {sec.symbol: sec.name for sec in s.securities}
         for sym, why in s.missing.items():
             where = f" (member of {s.target})" if s.is_group else ""
-            out.append(f"{sym}{where}: {why}")
+            out.append(f"{named(sym, names.get(sym) or known.get(sym))}{where}: {why}")
     return out
-
-
-def quality(a: EventAnalysis) -> list[str]:
-    lines = []
-    for sym, text in a.quality.items():
-        lines.append(f"{sym}: {text}" if text else f"{sym}: no issues recorded")
-    return lines
