@@ -293,6 +293,8 @@ class _Context:
     settings: Settings
     listings: dict[str, pd.Timestamp]
     cache: dict[tuple, StudyResult | None] = field(default_factory=dict)
+    event_days: dict[str, _EventDays] = field(default_factory=dict)  # exchange -> every event's day 0 on it
+    resolved: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)  # targets -> their symbols
 
 
 def _study_sample(
@@ -397,25 +399,53 @@ def _price_slice(sec: Security, bench: Security, data: Prices, d0: pd.Timestamp,
     return frame
 
 
+@dataclass
+class _EventDays:
+    """Every event's day 0 on one exchange, as positions in that exchange's sessions, in day order:
+    the events inside a window are a binary search away (each event against every other, with a
+    calendar lookup per pair, made a run of a thousand events take most of a minute)."""
+
+    sessions: pd.DatetimeIndex
+    order: list[Event]
+    pos: np.ndarray
+
+    @classmethod
+    def of(cls, exchange: str, events: Sequence[Event]) -> _EventDays:
+        days = [calendars.day_zero(exchange, e.announced_at, e.time_known) for e in events]
+        if not days:
+            return cls(pd.DatetimeIndex([]), [], np.array([], dtype=np.int64))
+        sessions = calendars.sessions(exchange, min(days), max(days))
+        pos = np.asarray(sessions.searchsorted(pd.DatetimeIndex(days)))
+        order = np.argsort(pos, kind="stable")
+        return cls(sessions, [events[i] for i in order], pos[order])
+
+    def around(self, day0: pd.Timestamp, window: Window) -> list[tuple[Event, int]]:
+        """(event, its day relative to ``day0``) for the events whose day 0 lies in the window;
+        ``day0`` is one of the events' own days 0 (an analysed event is among them)."""
+        start = int(self.sessions.searchsorted(day0))
+        if start >= len(self.sessions) or self.sessions[start] != day0:
+            return []
+        lo = int(np.searchsorted(self.pos, start + window.start, side="left"))
+        hi = int(np.searchsorted(self.pos, start + window.end, side="right"))
+        return [(self.order[k], int(self.pos[k]) - start) for k in range(lo, hi)]
+
+
 def _overlaps(event: Event, analyses_day0: dict[str, pd.Timestamp], all_events: Sequence[Event],
-              registry: Registry, window: Window) -> list[Overlap]:
+              registry: Registry, window: Window, ctx: _Context | None = None) -> list[Overlap]:
     """Other events announced within this event's window, on the exchange of its first security."""
     if not analyses_day0:
         return []
     sym, d0 = next(iter(analyses_day0.items()))
     exchange = registry.get(sym).exchange
-    lo = calendars.trading_day_offset(exchange, d0, window.start)
-    hi = calendars.trading_day_offset(exchange, d0, window.end)
-    found = []
-    for other in all_events:
-        if other.id == event.id:
-            continue
-        other_d0 = calendars.day_zero(exchange, other.announced_at, other.time_known)
-        if lo <= other_d0 <= hi:
-            offset = len(calendars.sessions(exchange, min(d0, other_d0), max(d0, other_d0))) - 1
-            offset = offset if other_d0 >= d0 else -offset
-            found.append(Overlap(other, offset, tuple(_shared_securities(event, other, registry))))
-    return found
+    days = ctx.event_days.get(exchange) if ctx is not None else None
+    if days is None:
+        days = _EventDays.of(exchange, all_events)
+        if ctx is not None:
+            ctx.event_days[exchange] = days
+    near = [(other, offset) for other, offset in days.around(d0, window) if other.id != event.id]
+    rank = {id(e): k for k, e in enumerate(all_events)} if len(near) > 1 else {}
+    near.sort(key=lambda pair: rank.get(id(pair[0]), 0))  # in events.csv order, as the pages list them
+    return [Overlap(other, offset, tuple(_shared_securities(event, other, registry, ctx))) for other, offset in near]
 
 
 def _window_end(exchange: str, d0: pd.Timestamp, window: Window) -> pd.Timestamp | None:
@@ -432,10 +462,18 @@ def _how(o: Overlap) -> str:
     return how
 
 
-def _shared_securities(a: Event, b: Event, registry: Registry) -> list[str]:
-    sa = {s.symbol for s in registry.resolve(list(a.targets))}
-    sb = {s.symbol for s in registry.resolve(list(b.targets))}
-    return sorted(sa & sb)
+def _shared_securities(a: Event, b: Event, registry: Registry, ctx: _Context | None = None) -> list[str]:
+    return sorted(_symbols_of(a, registry, ctx) & _symbols_of(b, registry, ctx))
+
+
+def _symbols_of(e: Event, registry: Registry, ctx: _Context | None) -> frozenset[str]:
+    key = tuple(e.targets)
+    if ctx is not None and key in ctx.resolved:
+        return ctx.resolved[key]
+    found = frozenset(s.symbol for s in registry.resolve(list(e.targets)))
+    if ctx is not None:
+        ctx.resolved[key] = found
+    return found
 
 
 def _index_line(event: Event, sample: Sample, ctx: _Context) -> IndexLine | None:
@@ -524,7 +562,7 @@ def analyse_event(event: Event, all_events: Sequence[Event], ctx: _Context) -> E
         first = registry.resolve([event.targets[0]])[0] if event.targets else None
         if first is not None:
             day0 = {first.symbol: calendars.day_zero(first.exchange, event.announced_at, event.time_known)}
-    overlaps = _overlaps(event, day0, all_events, registry, settings.window)
+    overlaps = _overlaps(event, day0, all_events, registry, settings.window, ctx)
     window_end = {sym: end for s in samples for sym, d in s.day0.items()
                   if (end := _window_end(registry.get(sym).exchange, d, settings.window)) is not None}
     return EventAnalysis(event, samples, prices, quality, window_end, overlaps, claim_robustness)
