@@ -421,6 +421,7 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
     events = load_events(events_path, registry)
     if not events:
         raise _no_events(events_path)
+    _check_run_size(events, events_path, only)
     settings = pipeline.Settings(
         model=model,
         estimation=Estimation(est_window, min_days=min_estimation),
@@ -448,6 +449,18 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
 
         drawn = _publish(figures_dir, lambda staged: write_run_figures(result, staged, formats), "figures")
         click.echo(f"wrote {len(drawn)} figure file(s) to {_folder(str(figures))}")
+
+
+def _check_run_size(events: Sequence[Any], events_path: str, only: Sequence[str]) -> None:
+    """Refused at once: more events than a report of pages serves (see bounds.MAX_RUN_EVENTS)."""
+    from eventstudy.data.bounds import MAX_RUN_EVENTS
+
+    n = len(set(only)) if only else len(events)
+    if n > MAX_RUN_EVENTS:
+        raise UserError(f"{n:,} events to study; run and refresh write a page per event and study at most "
+                        f"{MAX_RUN_EVENTS:,}", file=events_path,
+                        hint="for a large event set use eventstudy study --prices FILE --events FILE, which writes "
+                             "the tables for a million events in bounded memory; or pick events with --only")
 
 
 def _echo_verdict(v: Verdict, prefix: str = "") -> None:
@@ -656,6 +669,7 @@ def _refresh(ctx: _Ctx, events_path: str, out: Path, offline: bool, proxy: str |
     events = load_events(events_path, registry)
     if not events:
         raise _no_events(events_path)
+    _check_run_size(events, events_path, ())
     store = ctx.store()
     leftovers.sweep(ctx.home)  # under the refresh lock: refresh-state.json's temporaries are ours to clear
     stale: list[tuple[str, str]] = []

@@ -19,6 +19,11 @@ MAX_ARTICLE_BYTES = 5_000_000  # 5 MB; real articles are under 100 kB
 MAX_SENTENCE_CHARS = 2_000  # a longer "sentence" (no full stop, no line break) is read in pieces
 MAX_EVENTS_BYTES = 50_000_000  # 50 MB
 MAX_EVENT_ROWS = 100_000
+# `run` and `refresh` study each event with a page, its overlaps and its claims' verdicts: 2,000 events
+# take about 15 s and 400 MB on a development machine (one security, dates over three months). A
+# larger set is a study, not a news report: `eventstudy study` writes the tables for a million events
+# in bounded memory.
+MAX_RUN_EVENTS = 2_000
 # Every alias becomes a branch of one pattern tried at every word start: 1,000 names of your own
 # cost about a second per megabyte of article, 5,000 twenty times that.
 MAX_ALIAS_ROWS = 1_000
