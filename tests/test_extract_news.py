@@ -139,7 +139,7 @@ def test_precision_and_recall_on_real_published_news() -> None:
     items = scoring.load()
     scoring.extract(items)
     s = scoring.score(items)
-    assert s.total.precision >= 0.68 and s.total.recall >= 0.48, scoring.report(s)
+    assert s.total.precision >= 0.70 and s.total.recall >= 0.49, scoring.report(s)
     assert min(t.recall for t in s.by_lang.values()) >= 0.35, scoring.report(s)
 
 
@@ -173,3 +173,9 @@ def test_claims_extract_names_the_unknown_companies(tmp_path: Path, capsys: pyte
     article.write_text("Shares of WuXi AppTec rose 6.1% on Monday.", encoding="utf-8")
     code, out, _ = run_cli(["claims", "extract", str(article)], capsys)
     assert code == 0 and "not proposed: +6.1% of 'WuXi AppTec', not in the registry" in out and "--aliases" in out
+
+
+def test_a_group_number_stays_in_the_group_clause_and_amplitudes_are_levels() -> None:
+    # the second clause has a subject of its own (a company the registry does not know)
+    assert not any(t == "china-ai-chips" and thr == -17.0 for _, t, _, thr in claims("芯片板块全线下跌,博通跌超17%。"))
+    assert claims("科创50指数收盘涨幅3.53%,指数振幅为4.27%。") == {("session_return", "000688.SS", ">=", 3.525)}

@@ -276,6 +276,10 @@ class Extractor:
             elif k:
                 i = s.last_subject(k)
                 m = s.mentions.items[i if i >= 0 else k - 1]
+                if self._is_group(m.target):
+                    # "chip stocks fell across the board, Broadcom down 17%": a group's number is in
+                    # the group's own clause; a later clause has a subject of its own
+                    return None
         if m is not None:
             return (m, m.text) if m.target != NO_TARGET else _Unknown(m.text)
         anaphor = s.cue("anaphor")
@@ -371,6 +375,8 @@ class Extractor:
             ccue = found[1]
             if not (ccue is not None and ccue.start <= level.start < ccue.end):
                 return None  # "to 80%", "al 20%", "до 80%": a level reached, not a move ("不到" is a comparison)
+        if self.lex.search_back("measure", text, p.start) is not None:
+            return None  # "振幅为4.27%", "amplitude of 4%": the number right after measures something else
         if nxt is not None and nxt.start - p.end <= _COMPARE_GAP and self.lex.search_back("level", text, nxt.start):
             return None  # "from 20% to 80%"
         peak = s.cue("peak")
