@@ -187,7 +187,7 @@ def report(s: Scores) -> str:
     return "\n".join(lines)
 
 
-def speed(items: list[Item], n: int = 1000) -> float:
+def speed(items: list[Item], n: int = 1000) -> tuple[float, float]:
     """Seconds for ``n`` articles of about 5 KB made by joining the set's excerpts of one language."""
     from eventstudy.news.extract.article import propose
 
@@ -202,10 +202,11 @@ def speed(items: list[Item], n: int = 1000) -> float:
             body.append(texts[j % len(texts)])
             j += 7
         articles.append("\n\n".join(body))
-    started = time.perf_counter()
+    propose(articles[0])  # the first call loads the language model and compiles the patterns
+    started, cpu = time.perf_counter(), time.process_time()
     for a in articles:
         propose(a)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -224,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.errors:
         print("\n" + "\n".join(s.errors))
     if args.speed:
-        print(f"\n1,000 articles of about 5 KB: {speed(items):.2f} s")
+        wall, cpu = speed(items)
+        print(f"\n1,000 articles of about 5 KB: {wall:.2f} s ({cpu:.2f} s of CPU)")
     return 0
 
 
