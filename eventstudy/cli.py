@@ -800,6 +800,24 @@ def _series_option(spec: str | None, data: pd.DataFrame, what: str) -> pd.Series
                     hint=f"columns: {', '.join(map(str, data.columns[:12]))}")
 
 
+def _factor_option(model: str, paths: Sequence[str]) -> pd.DataFrame | None:
+    """The --factors files as one factor frame for a factor model; refused for the others."""
+    from eventstudy.stats.models import FACTOR_MODELS
+
+    if model not in FACTOR_MODELS:
+        if paths:
+            raise UserError(f"--factors is for the factor models, not --model {model}", field="--factors",
+                            hint=f"add --model {' | '.join(FACTOR_MODELS)}, or drop --factors")
+        return None
+    from eventstudy.data.french import combine
+    from eventstudy.stats.factor_model import needs
+
+    if not paths:
+        raise UserError(f"--model {model} needs --factors FILE", field="--factors",
+                        hint="Kenneth French's daily file as published, e.g. F-F_Research_Data_Factors_daily.CSV")
+    return combine(paths, needs(model))
+
+
 @cli.command("study")
 @click.option("--returns", "returns_path", type=click.Path(dir_okay=False),
               help="Wide CSV of returns (date, series...).")
@@ -810,7 +828,10 @@ def _series_option(spec: str | None, data: pd.DataFrame, what: str) -> pd.Series
 @click.option("--sector", help="Sector index for the two-index model: a column or a CSV file.")
 @click.option("--model", default="market", show_default=True,
               type=click.Choice(["constant-mean", "market-adjusted", "market", "two-index", "scholes-williams",
-                                 "dimson"]))
+                                 "dimson", "ff3", "carhart", "ff5"]))
+@click.option("--factors", "factor_paths", multiple=True, type=click.Path(dir_okay=False),
+              help="Kenneth French factor CSV as published, for ff3/carhart/ff5 (repeatable: research factors "
+              "plus momentum).")
 @click.option("--estimation", default="-250:-11", show_default=True,
               help="Estimation window: trading days A:B or dates YYYY-MM-DD:YYYY-MM-DD.")
 @click.option("--min-estimation", default=30, show_default=True, help="Fewest valid estimation days.")
@@ -834,7 +855,8 @@ def _series_option(spec: str | None, data: pd.DataFrame, what: str) -> pd.Series
 @click.option("--chunk-size", type=click.IntRange(min=1), default=None, hidden=True,
               help="Events per chunk of the chunked engine (default: sized for about 48 MB of panels per chunk).")
 def study_cmd(returns_path: str | None, prices_path: str | None, events_path: str, market: str | None,
-              sector: str | None, model: str, estimation: str, min_estimation: int, window: str,
+              sector: str | None, model: str, factor_paths: Sequence[str], estimation: str, min_estimation: int,
+              window: str,
               cars: Sequence[str], event_day: str, log_returns: bool, percent: bool, missing: str, convention: str,
               fallback: str, bootstrap: int, seed: int, out: str, chunk_size: int | None) -> None:
     """An event study on any data set: wide returns or prices, events as symbol,date."""
@@ -850,7 +872,9 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
     est_window = parse_window(estimation, what="--estimation")
     event_window = parse_window(window, what="--window")
     _check_windows(est_window, event_window, min_estimation)
-    out_dir = _check_out(out, "study", inputs=(returns_path, prices_path, events_path, market, sector))
+    out_dir = _check_out(out, "study", inputs=(returns_path, prices_path, events_path, market, sector,
+                                               *factor_paths))
+    factors = _factor_option(model, factor_paths)
     heap.reuse_freed_memory()  # from the parse on: its freed buffers serve the engine's arrays
     data = _read_wide(returns_path or prices_path or "", "--returns" if returns_path else "--prices")
     events = _read_events(events_path)
@@ -875,6 +899,7 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
         window=event_window,
         cars=[parse_relative(c, what="--car") for c in cars] or None,
         event_day=event_day, fallback=fallback, convention=convention, bootstrap=bootstrap, seed=seed,
+        factors=factors,
     )
     if returns_path:
         st = EventStudy(data, events, market=mkt, sector=sec, log_returns=log_returns, **kwargs)  # type: ignore[arg-type]

@@ -216,6 +216,8 @@ def run(
     notes = [s.notes for s in series]
     model_used = [model] * len(series)
     used = est_mask & np.isfinite(y) & np.isfinite(fit.expected)
+    if model in models.FACTOR_MODELS:
+        _factor_gaps(model, inp, est_mask, rel, window, dates, notes)
     if short.any() and rule == "post-event":
         fit, used = _apply_fallback(fit, inp, used, short, rel, window, est_len, est.min_days, notes, model_used,
                                     est_mask)
@@ -255,6 +257,12 @@ def _panel(
         m_lead=layout.panel("market", rel, +1) if lagged else None,
         s=layout.panel("sector", rel),
     )
+    if model in models.FACTOR_MODELS:
+        from eventstudy.stats import factor_model
+
+        panels = [layout.panel(name, rel) for name in factor_model.array_names(model)]
+        assert all(a is not None for a in panels)  # the study lays out every factor model's arrays
+        *inp.factors, inp.rf = panels  # type: ignore[assignment]
     est_mask = _estimation_mask(rel, dates, est)
     # An estimation window must never reach into the event window.
     est_mask &= ~((rel >= window.start) & (rel <= window.end))[None, :]
@@ -283,6 +291,18 @@ def _estudy2_market_term(
                 smm[i] = float(((full - mbar[i]) ** 2).sum())
     with np.errstate(invalid="ignore", divide="ignore"):
         return 1.0 / n_obs[:, None] + (m - mbar[:, None]) ** 2 / smm[:, None]
+
+
+def _factor_gaps(model: str, inp: models.Inputs, est_mask: np.ndarray, rel: np.ndarray, window: Window,
+                 dates: np.ndarray, notes: list[Sequence[str]]) -> None:
+    """Sessions a factor model's factors do not cover, counted in each event's note."""
+    from eventstudy.stats import factor_model
+
+    assert inp.rf is not None and inp.factors is not None
+    in_window = (rel >= window.start) & (rel <= window.end)
+    for i, text in factor_model.missing_notes(model, inp.y, inp.rf, inp.factors, est_mask, in_window,
+                                              dates).items():
+        _note(notes, i, text)
 
 
 def _note(notes: list[Sequence[str]], i: int | np.integer, text: str) -> None:
