@@ -828,7 +828,7 @@ def _factor_option(model: str, paths: Sequence[str]) -> pd.DataFrame | None:
 @click.option("--sector", help="Sector index for the two-index model: a column or a CSV file.")
 @click.option("--model", default="market", show_default=True,
               type=click.Choice(["constant-mean", "market-adjusted", "market", "two-index", "scholes-williams",
-                                 "dimson", "ff3", "carhart", "ff5"]))
+                                 "dimson", "ff3", "carhart", "ff5", "garch"]))
 @click.option("--factors", "factor_paths", multiple=True, type=click.Path(dir_okay=False),
               help="Kenneth French factor CSV as published, for ff3/carhart/ff5 (repeatable: research factors "
               "plus momentum).")

@@ -218,6 +218,9 @@ def run(
     used = est_mask & np.isfinite(y) & np.isfinite(fit.expected)
     if model in models.FACTOR_MODELS:
         _factor_gaps(model, inp, est_mask, rel, window, dates, notes)
+    for i, (name, text) in fit.fallbacks.items():  # a GARCH fit that failed, replaced by the market model
+        model_used[i] = name
+        _note(notes, i, text)
     if short.any() and rule == "post-event":
         fit, used = _apply_fallback(fit, inp, used, short, rel, window, est_len, est.min_days, notes, model_used,
                                     est_mask)
@@ -232,6 +235,8 @@ def run(
         if model == "market" and m is not None:
             quad = np.where(short[:, None], quad, _estudy2_market_term(series, est, m, est_mask, fit.n_obs))
     var_ar = fit.s2[:, None] * (1.0 + quad)
+    if fit.cond_var is not None:  # GARCH: each day's own conditional variance
+        var_ar = np.where(np.isfinite(fit.cond_var).any(axis=1)[:, None], fit.cond_var, var_ar)
     var_ar = np.where(usable[:, None], var_ar, np.nan)
     return Output(
         series=series, model=model, rel=rel, dates=dates, y=y, m=m, expected=fit.expected, ar=ar,
@@ -364,6 +369,8 @@ def _apply_fallback(
         fit.n_params,
         {k: np.where(short, np.nan, v) for k, v in fit.params.items()},
     )
+    if fit.cond_var is not None:
+        merged.cond_var = np.where(short[:, None], np.nan, fit.cond_var)
     # Degrees of freedom differ per event after a fallback; keep them in the params.
     merged.params["df"] = np.where(short, fb.n_obs - fb.n_params, fit.n_obs - fit.n_params).astype(float)
     used = np.where(short[:, None], post_mask & np.isfinite(inp.y) & np.isfinite(fb.expected), used)
@@ -399,6 +406,9 @@ def _car(out: Output, w: Window) -> CarArrays:
     xs = np.where(valid[..., None], out.fit.design[:, cols, :], 0.0).sum(axis=1)
     quad = np.einsum("np,npq,nq->n", xs, out.fit.xtx_inv, xs)
     var = out.fit.s2 * (n_days + quad)
+    if out.fit.cond_var is not None:  # GARCH: the sum of the window's daily conditional variances
+        garch = np.isfinite(out.fit.cond_var).any(axis=1)
+        var = np.where(garch, np.where(valid, out.fit.cond_var[:, cols], 0.0).sum(axis=1), var)
     var = np.where(out.usable & (n_days > 0), var, np.nan)
     y = out.y[:, cols]
     e = out.expected[:, cols]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 MODELS = ("constant-mean", "market-adjusted", "market", "two-index", "scholes-williams", "dimson", "ff3", "carhart",
-          "ff5")
+          "ff5", "garch")
 # Factor models (stats/factor_model.py): excess returns over RF on the factors of a factor frame.
 FACTOR_MODELS = ("ff3", "carhart", "ff5")
 
@@ -46,6 +46,10 @@ class Fit:
     n_obs: np.ndarray  # (n,) valid estimation days used
     n_params: int
     params: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (n,)
+    # GARCH (stats/garch.py): each day's conditional variance (fitted, then forecast), NaN for events
+    # without one; and the events whose fit failed -> (model name, note) of what replaced it.
+    cond_var: np.ndarray | None = None
+    fallbacks: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def df(self) -> np.ndarray:
@@ -137,7 +141,7 @@ def _no_estimation(model: str, inp: Inputs, est: np.ndarray, expected: np.ndarra
 # on, and what valid_days() requires.
 READS = {
     "constant-mean": (), "market-adjusted": ("m",), "market": ("m",), "two-index": ("m", "s"),
-    "dimson": ("m_lag", "m", "m_lead"), "scholes-williams": ("m", "m_lag", "m_lead"),
+    "dimson": ("m_lag", "m", "m_lead"), "scholes-williams": ("m", "m_lag", "m_lead"), "garch": ("m",),
 }
 # The slopes' names of the models fitted by one regression on READS, in the same order.
 _SLOPES = {"constant-mean": [], "market": ["beta"], "two-index": ["beta", "beta_sector"],
@@ -173,6 +177,10 @@ def fit(model: str, inp: Inputs, est: np.ndarray) -> Fit:
         from eventstudy.stats import factor_model
 
         return factor_model.fit(model, inp.y, reads[0], reads[1:], est)
+    if model == "garch":
+        from eventstudy.stats import garch
+
+        return garch.fit(inp.y, reads[0], est)
     if model == "market-adjusted":
         return _no_estimation(model, inp, est, reads[0].copy())
     if model == "scholes-williams":
