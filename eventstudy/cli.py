@@ -800,6 +800,20 @@ def _series_option(spec: str | None, data: pd.DataFrame, what: str) -> pd.Series
                     hint=f"columns: {', '.join(map(str, data.columns[:12]))}")
 
 
+def _check_measure(measure: str, returns_path: str | None, prices_path: str | None, volume_path: str | None) -> None:
+    """Which data file each measure reads: volumes for volume, returns or prices otherwise."""
+    if measure == "volume":
+        if not volume_path or returns_path or prices_path:
+            raise UserError("--measure volume reads --volume FILE (and neither --returns nor --prices)",
+                            field="--volume", hint="give --volume FILE, a wide CSV of volumes laid out like --prices")
+        return
+    if volume_path:
+        raise UserError(f"--volume is for --measure volume, not {measure}", field="--volume",
+                        hint="add --measure volume, or drop --volume")
+    if bool(returns_path) == bool(prices_path):
+        raise UserError("give exactly one of --returns and --prices")
+
+
 def _factor_option(model: str, paths: Sequence[str]) -> pd.DataFrame | None:
     """The --factors files as one factor frame for a factor model; refused for the others."""
     from eventstudy.stats.models import FACTOR_MODELS
@@ -829,6 +843,11 @@ def _factor_option(model: str, paths: Sequence[str]) -> pd.DataFrame | None:
 @click.option("--model", default="market", show_default=True,
               type=click.Choice(["constant-mean", "market-adjusted", "market", "two-index", "scholes-williams",
                                  "dimson", "ff3", "carhart", "ff5", "garch"]))
+@click.option("--measure", default="returns", show_default=True, type=click.Choice(["returns", "volume", "volatility"]),
+              help="What is abnormal: returns; log volume (--volume FILE; --model constant-mean or market); "
+              "volatility (the variance ratio of each event window, written to volatility.csv).")
+@click.option("--volume", "volume_path", type=click.Path(dir_okay=False),
+              help="Wide CSV of volumes (date, series...), laid out like --prices, for --measure volume.")
 @click.option("--factors", "factor_paths", multiple=True, type=click.Path(dir_okay=False),
               help="Kenneth French factor CSV as published, for ff3/carhart/ff5 (repeatable: research factors "
               "plus momentum).")
@@ -855,7 +874,8 @@ def _factor_option(model: str, paths: Sequence[str]) -> pd.DataFrame | None:
 @click.option("--chunk-size", type=click.IntRange(min=1), default=None, hidden=True,
               help="Events per chunk of the chunked engine (default: sized for about 48 MB of panels per chunk).")
 def study_cmd(returns_path: str | None, prices_path: str | None, events_path: str, market: str | None,
-              sector: str | None, model: str, factor_paths: Sequence[str], estimation: str, min_estimation: int,
+              sector: str | None, model: str, measure: str, volume_path: str | None, factor_paths: Sequence[str],
+              estimation: str, min_estimation: int,
               window: str,
               cars: Sequence[str], event_day: str, log_returns: bool, percent: bool, missing: str, convention: str,
               fallback: str, bootstrap: int, seed: int, out: str, chunk_size: int | None) -> None:
@@ -867,16 +887,16 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
         from eventstudy.stats.study import CSV_FILES, EventStudy
         from eventstudy.stats.windows import Estimation, parse_relative, parse_window
 
-    if bool(returns_path) == bool(prices_path):
-        raise UserError("give exactly one of --returns and --prices")
+    _check_measure(measure, returns_path, prices_path, volume_path)
     est_window = parse_window(estimation, what="--estimation")
     event_window = parse_window(window, what="--window")
     _check_windows(est_window, event_window, min_estimation)
-    out_dir = _check_out(out, "study", inputs=(returns_path, prices_path, events_path, market, sector,
+    out_dir = _check_out(out, "study", inputs=(returns_path, prices_path, volume_path, events_path, market, sector,
                                                *factor_paths))
     factors = _factor_option(model, factor_paths)
     heap.reuse_freed_memory()  # from the parse on: its freed buffers serve the engine's arrays
-    data = _read_wide(returns_path or prices_path or "", "--returns" if returns_path else "--prices")
+    data = _read_wide(returns_path or prices_path or volume_path or "",
+                      "--returns" if returns_path else "--prices" if prices_path else "--volume")
     events = _read_events(events_path)
     columns = set(data.columns)  # a set lookup per event: pandas' isin takes ten times as long
     i = next((k for k, sym in enumerate(events["symbol"].tolist()) if sym not in columns), None)
@@ -899,9 +919,9 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
         window=event_window,
         cars=[parse_relative(c, what="--car") for c in cars] or None,
         event_day=event_day, fallback=fallback, convention=convention, bootstrap=bootstrap, seed=seed,
-        factors=factors,
+        factors=factors, measure=measure,
     )
-    if returns_path:
+    if returns_path or volume_path:
         st = EventStudy(data, events, market=mkt, sector=sec, log_returns=log_returns, **kwargs)  # type: ignore[arg-type]
     else:
         st = EventStudy.from_prices(
@@ -910,9 +930,24 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
         )
     # Bounded memory for any number of events; the four CSVs written as the study goes, into a
     # new generation of the folder that replaces the old one in one switch.
-    result = _publish(out_dir, lambda staged: st.fit_chunked(chunk_size, csv_dir=staged), "study")
+    vol_lines: list[str] = []
+
+    def fill(staged: Path) -> Any:
+        done = st.fit_chunked(chunk_size, csv_dir=staged)
+        if measure == "volatility":
+            from eventstudy.stats.measures import volatility_summary, volatility_table
+
+            table = volatility_table(done.output)
+            atomic.write_csv(table, staged / "volatility.csv", index=False)
+            vol_lines.append(volatility_summary(table))
+        return done
+
+    result = _publish(out_dir, fill, "study")
     click.echo(result.summary())
-    click.echo(f"wrote {', '.join(CSV_FILES)} to {out}/")
+    for line in vol_lines:
+        click.echo(line)
+    extra = ", volatility.csv" if measure == "volatility" else ""
+    click.echo(f"wrote {', '.join(CSV_FILES)}{extra} to {out}/")
 
 
 # -- registry and events -------------------------------------------------------------------

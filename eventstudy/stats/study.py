@@ -233,6 +233,15 @@ class EventStudy:
     # Factor models (ff3, carhart, ff5): daily factor returns as fractions, columns Mkt-RF, SMB, HML,
     # RMW, CMA, Mom, RF (eventstudy.data.french.combine reads Kenneth French's files into one).
     factors: pd.DataFrame | None = None
+    # "returns"; "volume": ``returns`` holds volumes, studied as abnormal log volume; "volatility": the
+    # returns, with the variance ratio of each event window (stats/measures.py).
+    measure: str = "returns"
+
+    def __post_init__(self) -> None:
+        if self.measure != "returns":
+            from eventstudy.stats import measures
+
+            measures.prepare(self)
 
     @classmethod
     def from_prices(
