@@ -392,7 +392,7 @@ def _echo_verdict(v: Verdict, prefix: str = "") -> None:
 # Every output folder generation holds this file, naming what wrote it: only such a folder (or a new
 # or empty one) is ever replaced, so a folder of the user's own files is never swept away.
 OUTPUT_MARKER = ".eventstudy-output"
-_KIND_WHAT = {"report": "a report", "study": "a study's output"}
+_KIND_WHAT = {"report": "a report", "study": "a study's output", "calendar-time": "a calendar-time output"}
 # Longest event or estimation window: two years of sessions, beyond which nothing is an event study.
 MAX_WINDOW_DAYS = 1000
 
@@ -948,6 +948,63 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
         click.echo(line)
     extra = ", volatility.csv" if measure == "volatility" else ""
     click.echo(f"wrote {', '.join(CSV_FILES)}{extra} to {out}/")
+
+
+@cli.command("calendar-time")
+@click.option("--returns", "returns_path", type=click.Path(dir_okay=False),
+              help="Wide CSV of returns (date, series...).")
+@click.option("--prices", "prices_path", type=click.Path(dir_okay=False), help="Wide CSV of prices (date, series...).")
+@click.option("--events", "events_path", required=True, type=click.Path(dir_okay=False),
+              help="CSV with columns symbol,date (and the --weights column).")
+@click.option("--factors", "factor_paths", multiple=True, required=True, type=click.Path(dir_okay=False),
+              help="Kenneth French factor CSV as published (repeatable: research factors plus momentum).")
+@click.option("--model", default="ff3", show_default=True, type=click.Choice(["capm", "ff3", "carhart", "ff5"]))
+@click.option("--holding", default="0:250", show_default=True, help="Holding window A:B, trading days from day 0.")
+@click.option("--weights", help="A column of the events file (a market value, say): adds a value-weighted portfolio.")
+@click.option("--lags", type=click.IntRange(min=0), help="Newey-West lags (default floor(4 (T/100)^(2/9))).")
+@click.option("--event-day", default="previous", show_default=True, type=click.Choice(["previous", "next", "skip"]))
+@click.option("--percent", is_flag=True, help="--returns are in percent.")
+@click.option("--min-securities", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Fewest securities held for a day to enter the regression.")
+@click.option("--out", default="calendar-time-output", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for portfolio.csv and alpha.csv (replaced as a whole).")
+def calendar_time_cmd(returns_path: str | None, prices_path: str | None, events_path: str,
+                      factor_paths: Sequence[str], model: str, holding: str, weights: str | None, lags: int | None,
+                      event_day: str, percent: bool, min_securities: int, out: str) -> None:
+    """Calendar-time portfolios: alpha of the securities in their holding window, Newey-West t."""
+    with startup.heavy_imports():
+        import pandas as pd
+
+        from eventstudy.data.french import combine
+        from eventstudy.stats.calendar_time import MODELS, CalendarTime
+        from eventstudy.stats.returns import to_returns
+        from eventstudy.stats.windows import parse_relative
+
+    if bool(returns_path) == bool(prices_path):
+        raise UserError("give exactly one of --returns and --prices")
+    window = parse_relative(holding, what="--holding")
+    out_dir = _check_out(out, "calendar-time", inputs=(returns_path, prices_path, events_path, *factor_paths))
+    factors = combine(factor_paths, (*MODELS[model], "RF"))
+    data = _read_wide(returns_path or prices_path or "", "--returns" if returns_path else "--prices")
+    events = _read_events(events_path)
+    if returns_path:
+        _check_returns(data, returns_path, percent)
+        data = data / 100 if percent else data
+    else:
+        data = pd.DataFrame({c: to_returns(data[c].dropna()) for c in data.columns}).reindex(data.index)
+    ct = CalendarTime(data, events, factors, model=model, holding=window, weights=weights, lags=lags,
+                      event_day=event_day, min_securities=min_securities)
+
+    def fill(staged: Path) -> Any:
+        done = ct.fit()
+        atomic.write_csv(done.portfolio, staged / "portfolio.csv", index=False)
+        atomic.write_csv(done.regressions, staged / "alpha.csv", index=False)
+        return done
+
+    result = _publish(out_dir, fill, "calendar-time")
+    click.echo(f"Calendar-time portfolios, {model}, holding {window.label}:")
+    click.echo(result.summary())
+    click.echo(f"wrote portfolio.csv, alpha.csv to {out}/")
 
 
 # -- registry and events -------------------------------------------------------------------
