@@ -90,7 +90,7 @@ def test_parallel_fits_equal_serial_ones(monkeypatch: pytest.MonkeyPatch) -> Non
     rets, days = _market(400, 6, 1)
     ev = pd.DataFrame({"symbol": [f"S{k}" for k in range(6)], "date": days[300 + np.arange(6)]})
     serial = EventStudy(rets, ev, market="M", model="garch", bootstrap=50).fit()
-    monkeypatch.setattr(garch, "_PARALLEL_FROM", 2)
+    monkeypatch.setattr(garch, "_PARALLEL_FROM", 2)  # fork here (one thread); spawn under threads
     monkeypatch.setattr(garch, "_BATCH", 2)
     monkeypatch.setattr(garch.os, "cpu_count", lambda: 2)
     parallel = EventStudy(rets, ev, market="M", model="garch", bootstrap=50).fit()
@@ -123,3 +123,40 @@ def test_a_failed_fit_falls_back_by_name(monkeypatch: pytest.MonkeyPatch) -> Non
     s1 = res.ar[res.ar["symbol"] == "S1"]
     assert s1["t_stat"].to_numpy() == pytest.approx(ols.ar["t_stat"].to_numpy(), rel=1e-10)
     assert (s1["model"] == "market (garch failed)").all()
+
+
+def test_a_fresh_process_fits_as_this_one_does() -> None:
+    """A process's first fit equals its later ones (scipy's BLAS is limited to one thread too), so the
+    command line, the workers and this process agree."""
+    import subprocess
+    import sys
+
+    rets, _ = _market(300, 1, 4)
+    y, m = rets["S0"].to_numpy()[1:251], rets["M"].to_numpy()[1:251]
+    here = garch.fit_many([(y, m, 5)], workers=1)[0]
+    code = ("import sys, numpy as np; from eventstudy.stats import garch; a = np.load(sys.argv[1]); "
+            "print(repr(garch.fit_many([(a[0], a[1], 5)], workers=1)[0].params.tolist()))")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = f"{tmp}/ym.npy"
+        np.save(path, np.vstack([y, m]))
+        out = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, check=True).stdout
+    assert here.params is not None
+    assert eval(out) == here.params.tolist()
+
+
+def test_spawned_workers_fit_as_this_process_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From a thread (the chunked engine's) the workers are spawned, not forked: the same fits."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rets, _ = _market(300, 4, 5)
+    jobs = [(rets[f"S{k}"].to_numpy()[1:251], rets["M"].to_numpy()[1:251], 3) for k in range(4)]
+    serial = garch.fit_many(jobs, workers=1)
+    monkeypatch.setattr(garch, "_PARALLEL_FROM", 2)
+    monkeypatch.setattr(garch, "_BATCH", 2)
+    with ThreadPoolExecutor(1) as pool:
+        spawned = pool.submit(garch.fit_many, jobs, 2).result()
+    for a, b in zip(serial, spawned, strict=True):
+        assert (a.params is None and b.params is None) or np.array_equal(a.params, b.params)
+        assert a.forecast is None or np.array_equal(a.forecast, b.forecast)

@@ -33,7 +33,7 @@ FALLBACK = "market (garch failed)"
 # Fits per process batch, and the fewest events worth starting processes for (a process start with
 # numpy, scipy and arch costs about as much as 20 fits).
 _BATCH = 64
-_PARALLEL_FROM = 40
+_PARALLEL_FROM = 400
 SCALE = 100.0
 
 
@@ -78,11 +78,14 @@ def fit_one(y: np.ndarray, m: np.ndarray, horizon: int) -> One:
 
 
 def _fit_batch(jobs: list[tuple[np.ndarray, np.ndarray, int]]) -> list[One]:
+    import arch  # noqa: F401  (loads scipy's own BLAS, which the limit below must see: see there)
     from threadpoolctl import threadpool_limits
 
     # One BLAS thread in every process: the likelihood's optimiser path (and, where it is flat, its
-    # estimate in the sixth digit) depends on the BLAS's summation order, so a fit is the same fit
-    # in a worker and in the engine's own thread, and arch's with threadpool_limits(1) reproduces it.
+    # estimate, in the sixth digit or beyond) depends on the BLAS's summation order, so a fit is the
+    # same fit in a worker and in the engine's own thread, and arch's with threadpool_limits(1)
+    # reproduces it. scipy's optimiser has its own BLAS, loaded with arch: a limit set before it was
+    # loaded would not cover it, and a process's first fits would differ from its later ones.
     with threadpool_limits(limits=1, user_api="blas"):
         return [fit_one(y, m, h) for y, m, h in jobs]
 
@@ -93,12 +96,25 @@ def fit_many(jobs: list[tuple[np.ndarray, np.ndarray, int]], workers: int | None
     if len(jobs) < _PARALLEL_FROM or workers < 2:
         return _fit_batch(jobs)
     import multiprocessing
+    import threading
+    from concurrent.futures.process import BrokenProcessPool
+
+    import arch  # noqa: F401  (a forked worker inherits it loaded: no second import per process)
 
     batches = [jobs[k : k + _BATCH] for k in range(0, len(jobs), _BATCH)]
-    # spawn, not fork: the chunked engine calls this from a thread, and a forked child of a threaded
-    # process can inherit a held lock.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return [one for batch in pool.map(_fit_batch, batches) for one in batch]
+    # fork when this process runs one thread (its workers start at once, with arch loaded); spawn
+    # otherwise (the chunked engine calls this from its threads, and a forked child of a threaded
+    # process can inherit a lock some other thread held). A spawned worker imports the caller's main
+    # script again; where that cannot work (a script read from standard input, one without a
+    # __main__ guard) the pool breaks, and the fits run here instead: the same fits (one BLAS thread
+    # in both), only slower.
+    method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() \
+        else "spawn"
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
+            return [one for batch in pool.map(_fit_batch, batches) for one in batch]
+    except (BrokenProcessPool, OSError):
+        return _fit_batch(jobs)
 
 
 def fit(y: np.ndarray, m: np.ndarray, est: np.ndarray, workers: int | None = None):  # type: ignore[no-untyped-def]
