@@ -93,7 +93,14 @@ def test_parallel_fits_equal_serial_ones(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(garch, "_PARALLEL_FROM", 2)  # fork here (one thread); spawn under threads
     monkeypatch.setattr(garch, "_BATCH", 2)
     monkeypatch.setattr(garch.os, "cpu_count", lambda: 2)
-    parallel = EventStudy(rets, ev, market="M", model="garch", bootstrap=50).fit()
+    # As in a process running one thread (an earlier test may have left an idle one): forked workers.
+    monkeypatch.setattr(garch.threading, "active_count", lambda: 1)
+    garch.shutdown()
+    try:
+        parallel = EventStudy(rets, ev, market="M", model="garch", bootstrap=50).fit()
+        assert garch._POOLS[2]._mp_context.get_start_method() == "fork"
+    finally:
+        garch.shutdown()
     cols = ["alpha", "beta", "omega", "garch_alpha", "garch_beta"]
     assert np.array_equal(serial.estimates[cols].to_numpy(), parallel.estimates[cols].to_numpy())
     # The CAR's variance is the sum of the window's daily conditional variances.
@@ -155,8 +162,13 @@ def test_spawned_workers_fit_as_this_process_does(monkeypatch: pytest.MonkeyPatc
     serial = garch.fit_many(jobs, workers=1)
     monkeypatch.setattr(garch, "_PARALLEL_FROM", 2)
     monkeypatch.setattr(garch, "_BATCH", 2)
-    with ThreadPoolExecutor(1) as pool:
-        spawned = pool.submit(garch.fit_many, jobs, 2).result()
+    garch.shutdown()  # a pool an earlier test forked would serve instead
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            spawned = pool.submit(garch.fit_many, jobs, 2).result()
+        assert garch._POOLS[2]._mp_context.get_start_method() == "spawn"
+    finally:
+        garch.shutdown()
     for a, b in zip(serial, spawned, strict=True):
         assert (a.params is None and b.params is None) or np.array_equal(a.params, b.params)
         assert a.forecast is None or np.array_equal(a.forecast, b.forecast)

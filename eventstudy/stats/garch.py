@@ -16,13 +16,15 @@ An event whose fit fails (arch raises, does not converge, or gives non-finite es
 plain market model by OLS with its constant variance, and says so: ``model`` reads
 "market (garch failed)" and the note gives arch's reason.
 
-Many events are fitted in worker processes (``arch`` is imported there, and here only when a fit
-is asked for: it is not needed to import the package).
+Many events are fitted in worker processes, started once per process and shared by the chunked
+engine's chunks (``arch`` is imported there, and here only when a fit is asked for: it is not needed
+to import the package).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -95,26 +97,50 @@ def fit_many(jobs: list[tuple[np.ndarray, np.ndarray, int]], workers: int | None
     workers = workers or os.cpu_count() or 1
     if len(jobs) < _PARALLEL_FROM or workers < 2:
         return _fit_batch(jobs)
-    import multiprocessing
-    import threading
     from concurrent.futures.process import BrokenProcessPool
 
-    import arch  # noqa: F401  (a forked worker inherits it loaded: no second import per process)
-
     batches = [jobs[k : k + _BATCH] for k in range(0, len(jobs), _BATCH)]
-    # fork when this process runs one thread (its workers start at once, with arch loaded); spawn
-    # otherwise (the chunked engine calls this from its threads, and a forked child of a threaded
-    # process can inherit a lock some other thread held). A spawned worker imports the caller's main
-    # script again; where that cannot work (a script read from standard input, one without a
-    # __main__ guard) the pool breaks, and the fits run here instead: the same fits (one BLAS thread
-    # in both), only slower.
-    method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() \
-        else "spawn"
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
-            return [one for batch in pool.map(_fit_batch, batches) for one in batch]
+        return [one for batch in _pool(workers).map(_fit_batch, batches) for one in batch]
     except (BrokenProcessPool, OSError):
+        # A spawned worker imports the caller's main script again; where that cannot work (a script
+        # read from standard input, one without a __main__ guard) the pool breaks, and the fits run
+        # here instead: the same fits (one BLAS thread in both), only slower.
+        shutdown()
         return _fit_batch(jobs)
+
+
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+_POOL_LOCK = threading.Lock()
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """The process's pool of ``workers`` fitters, made on first use and kept: the chunked engine's
+    chunks (in threads, at the same time) share it, and its workers start once, not once per chunk.
+    Forked when this process runs one thread (they start at once, with arch loaded), spawned otherwise
+    (a forked child of a threaded process can inherit a lock some other thread held). The workers end
+    with the process, or at :func:`shutdown`."""
+    import multiprocessing
+
+    with _POOL_LOCK:
+        pool = _POOLS.get(workers)
+        if pool is None:
+            import arch  # noqa: F401  (forked workers inherit it loaded)
+
+            method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() \
+                else "spawn"
+            pool = _POOLS[workers] = ProcessPoolExecutor(max_workers=workers,
+                                                         mp_context=multiprocessing.get_context(method))
+        return pool
+
+
+def shutdown() -> None:
+    """End the fitting processes (an API user's long session; a new fit starts them again)."""
+    with _POOL_LOCK:
+        pools = list(_POOLS.values())
+        _POOLS.clear()
+    for pool in pools:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def fit(y: np.ndarray, m: np.ndarray, est: np.ndarray, workers: int | None = None):  # type: ignore[no-untyped-def]
