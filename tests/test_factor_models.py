@@ -220,7 +220,7 @@ def test_sessions_without_factors_are_counted_not_filled() -> None:
     est = res.estimates.set_index("symbol")
     assert est.loc["A", "estimation_days"] == 240 - 3
     assert "factors missing for 3 estimation-window session(s); left out, not filled" in est.loc["A", "note"]
-    assert "1 event-window session(s) (2024-01-30: no abnormal return)" in est.loc["B", "note"]
+    assert "1 event-window session(s) (2024-01-30: no ff3 abnormal return)" in est.loc["B", "note"]
     ar = res.ar.set_index(["symbol", "day"])
     assert np.isnan(ar.loc[("B", 0), "abnormal_return"])
     assert np.isfinite(ar.loc[("A", 0), "abnormal_return"])

@@ -112,6 +112,7 @@ def missing_notes(model: str, y: np.ndarray, rf: np.ndarray, factors: list[np.nd
         if win_count[i]:
             days = np.datetime_as_string(dates[i][win_gap[i]][:3], unit="D")
             more = ", ..." if win_count[i] > 3 else ""
-            parts.append(f"{int(win_count[i])} event-window session(s) ({', '.join(days)}{more}: no abnormal return)")
+            parts.append(f"{int(win_count[i])} event-window session(s) ({', '.join(days)}{more}: "
+                         f"no {model} abnormal return)")
         notes[i] = f"{model}: factors missing for {' and '.join(parts)}; left out, not filled"
     return notes
