@@ -6,6 +6,8 @@ Usage (from the repository root, with the package installed)::
     python benchmarks/bench_scale.py --events 10000 --repeat 3
     python benchmarks/bench_scale.py --events 1000000             # 1M events (not in CI; see below)
     python benchmarks/bench_scale.py --startup-only            # --help times and a warm `run --offline`
+    python benchmarks/bench_scale.py --no-startup --models market,ff3 --events 10000 --repeat 3
+    python benchmarks/bench_scale.py --no-startup --models market,garch --events 1000   # 1,000 securities
 
 The workload (seeded, cached under ``--cache``): a wide CSV of daily returns, 2,000 series plus a
 market column over 3,000 business days (about 65 MB), and an events file per size drawing securities
@@ -349,6 +351,87 @@ def startup(real: Path, repeat: int) -> list[str]:
     return lines
 
 
+# -- the normal-return models side by side (issue 25) ---------------------------------------------
+MODELS = ("market", "ff3", "carhart", "ff5", "garch")
+
+
+def factor_files(cache: Path, seed: int) -> list[Path]:
+    """The workload's factors in Kenneth French's published layout (percent, YYYYMMDD, notes and
+    footer): Mkt-RF from the workload's market column, the others drawn (seeded); a five-factor file
+    and a momentum file, as the data library ships them."""
+    import numpy as np
+    import pandas as pd
+
+    five = cache / f"F-F_Research_Data_5_Factors_2x3_daily-s{seed}.CSV"
+    mom = cache / f"F-F_Momentum_Factor_daily-s{seed}.CSV"
+    if not (five.exists() and mom.exists()):
+        returns, _ = workload(cache, 1000, seed)
+        mkt = pd.read_csv(returns, usecols=["date", "MKT"], index_col="date")["MKT"].to_numpy()
+        rng = np.random.default_rng(seed + 7)
+        dates = pd.bdate_range("2010-01-04", periods=N_DAYS).strftime("%Y%m%d")
+        rf = np.full(N_DAYS, 0.01)
+        other = rng.normal(0, 0.5, (N_DAYS, 5))
+        rows = [f"{d},{m * 100 - r:8.2f},{o[0]:8.2f},{o[1]:8.2f},{o[2]:8.2f},{o[3]:8.2f},{r:8.2f}"
+                for d, m, r, o in zip(dates, mkt, rf, other, strict=True)]
+        foot = ["", "Copyright 2026 Eugene F. Fama and Kenneth R. French", ""]
+        five.write_text("\r\n".join(["This file was created by the benchmark (synthetic factors).", "",
+                                      ",Mkt-RF,SMB,HML,RMW,CMA,RF", *rows, *foot]))
+        mom.write_text("\r\n".join(["Synthetic momentum factor.", "", ",Mom",
+                                     *(f"{d},{o[4]:8.2f}" for d, o in zip(dates, other, strict=True)), *foot]))
+    return [five, mom]
+
+
+def distinct_events(cache: Path, n_events: int, seed: int) -> Path:
+    """One event per security (GARCH is fitted per security): ``n_events`` distinct series."""
+    import numpy as np
+    import pandas as pd
+
+    path = cache / f"events-distinct-{n_events}-s{seed}.csv"
+    if not path.exists():
+        rng = np.random.default_rng(seed + 3 * n_events)
+        dates = pd.bdate_range("2010-01-04", periods=N_DAYS)
+        pos = rng.integers(-EST[0] + 1, N_DAYS - WIN[1] - 1, n_events)
+        sym = rng.choice(N_SERIES, size=n_events, replace=False)
+        pd.DataFrame({"symbol": [f"S{i:04d}" for i in sym], "date": dates[pos].strftime("%Y-%m-%d")}).to_csv(
+            path, index=False)
+    return path
+
+
+def run_models(models: list[str], sizes: list[int], cache: Path, seed: int, repeat: int) -> list[str]:
+    """Our study with each model on the same workload, the models of a round one after the other;
+    each model's fastest run, and the median over the rounds of each round's ratio to the market model."""
+    import statistics
+
+    factors = factor_files(cache, seed)
+    lines = []
+    for n in sizes:
+        returns, events = workload(cache, n, seed)
+        if "garch" in models:
+            events = distinct_events(cache, min(n, N_SERIES), seed)
+        rounds: list[dict[str, Run]] = []
+        for _ in range(repeat):
+            done = {}
+            for model in models:
+                extra = ["--model", model]
+                if model in ("ff3", "carhart", "ff5"):
+                    extra += ["--factors", str(factors[0])] + (["--factors", str(factors[1])] if model == "carhart"
+                                                              else [])
+                with tempfile.TemporaryDirectory(prefix="bench-model-") as out:
+                    wall, cpu, peak, err = measure(run_ours(returns, events, Path(out) / "study", extra), cwd=Path(out))
+                done[model] = Run(model, n, wall, cpu, peak, not err, err.strip().splitlines()[-1] if err else "")
+            rounds.append(done)
+        for model in models:
+            best = min((r[model] for r in rounds), key=lambda r: r.wall)
+            ratios = [r[model].wall / r["market"].wall for r in rounds if "market" in r]
+            vs = (f"  {model}/market {statistics.median(ratios):.2f}x [{min(ratios):.2f}-{max(ratios):.2f}]"
+                  if ratios and model != "market" else "")
+            status = "" if best.ok else f"  FAILED: {best.note}"
+            lines.append(f"  {model:<8} {n:>9,} events  {best.wall:8.2f} s wall  {best.cpu:8.2f} s CPU  "
+                         f"{best.peak_mb:8.0f} MB{vs}{status}")
+            print(lines[-1], flush=True)
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--events", type=int, nargs="+", default=[1000, 10000, 100000], help="sizes to run")
@@ -365,6 +448,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-startup", action="store_true")
     ap.add_argument("--ours-args", default="", help="extra arguments for `eventstudy study`")
     ap.add_argument("--force", action="store_true", help="run sizes even when they may not fit in memory")
+    ap.add_argument("--models", default="", help=f"instead of the systems: our study under each of these models "
+                    f"({', '.join(MODELS)}), paired against market; garch draws one event per security")
     args = ap.parse_args(argv)
 
     global BYTECODE
@@ -382,6 +467,12 @@ def main(argv: list[str] | None = None) -> int:
         for line in startup(args.real, max(args.repeat, 3)):
             print(line)
     if args.startup_only:
+        return 0
+    if args.models:
+        models = [m.strip() for m in args.models.split(",") if m.strip()]
+        warm_up(["ours"], args.cache, args.seed, [])
+        print(f"models ({max(1, args.repeat)} rounds, fastest run; ratio: median [range] of each round's own):")
+        run_models(models, args.events, args.cache, args.seed, max(1, args.repeat))
         return 0
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     warm_up(systems, args.cache, args.seed, args.ours_args.split())

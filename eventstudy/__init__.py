@@ -34,6 +34,7 @@ _LAZY = {
     "Event": "eventstudy.news.events",
     "load_events": "eventstudy.news.events",
     "MODELS": "eventstudy.stats.models",
+    "CalendarTime": "eventstudy.stats.calendar_time",
     "EventStudy": "eventstudy.stats.study",
     "StudyResult": "eventstudy.stats.study",
     "DateWindow": "eventstudy.stats.windows",
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from eventstudy.data.store import PriceStore
     from eventstudy.errors import DataError, FetchError, UserError
     from eventstudy.news.events import Claim, Event, load_events
+    from eventstudy.stats.calendar_time import CalendarTime
     from eventstudy.stats.models import MODELS
     from eventstudy.stats.study import EventStudy, StudyResult
     from eventstudy.stats.windows import DateWindow, Estimation, Window, parse_window
@@ -68,6 +70,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "MODELS",
+    "CalendarTime",
     "Claim",
     "DataError",
     "DateWindow",

@@ -479,7 +479,8 @@ def _echo_verdict(v: Verdict, prefix: str = "") -> None:
 # Every output folder generation holds this file, naming what wrote it: only such a folder (or a new
 # or empty one) is ever replaced, so a folder of the user's own files is never swept away.
 OUTPUT_MARKER = ".eventstudy-output"
-_KIND_WHAT = {"report": "a report", "study": "a study's output", "figures": "a figures folder"}
+_KIND_WHAT = {"report": "a report", "study": "a study's output", "figures": "a figures folder",
+              "calendar-time": "a calendar-time output"}
 # Longest event or estimation window: two years of sessions, beyond which nothing is an event study.
 MAX_WINDOW_DAYS = 1000
 
@@ -894,6 +895,38 @@ def _series_option(spec: str | None, data: pd.DataFrame, what: str) -> pd.Series
                     hint=f"columns: {', '.join(map(str, data.columns[:12]))}")
 
 
+def _check_measure(measure: str, returns_path: str | None, prices_path: str | None, volume_path: str | None) -> None:
+    """Which data file each measure reads: volumes for volume, returns or prices otherwise."""
+    if measure == "volume":
+        if not volume_path or returns_path or prices_path:
+            raise UserError("--measure volume reads --volume FILE (and neither --returns nor --prices)",
+                            field="--volume", hint="give --volume FILE, a wide CSV of volumes laid out like --prices")
+        return
+    if volume_path:
+        raise UserError(f"--volume is for --measure volume, not {measure}", field="--volume",
+                        hint="add --measure volume, or drop --volume")
+    if bool(returns_path) == bool(prices_path):
+        raise UserError("give exactly one of --returns and --prices")
+
+
+def _factor_option(model: str, paths: Sequence[str]) -> pd.DataFrame | None:
+    """The --factors files as one factor frame for a factor model; refused for the others."""
+    from eventstudy.stats.models import FACTOR_MODELS
+
+    if model not in FACTOR_MODELS:
+        if paths:
+            raise UserError(f"--factors is for the factor models, not --model {model}", field="--factors",
+                            hint=f"add --model {' | '.join(FACTOR_MODELS)}, or drop --factors")
+        return None
+    from eventstudy.data.french import combine
+    from eventstudy.stats.factor_model import needs
+
+    if not paths:
+        raise UserError(f"--model {model} needs --factors FILE", field="--factors",
+                        hint="Kenneth French's daily file as published, e.g. F-F_Research_Data_Factors_daily.CSV")
+    return combine(paths, needs(model))
+
+
 @cli.command("study")
 @click.option("--returns", "returns_path", type=click.Path(dir_okay=False),
               help="Wide CSV of returns (date, series...).")
@@ -904,7 +937,15 @@ def _series_option(spec: str | None, data: pd.DataFrame, what: str) -> pd.Series
 @click.option("--sector", help="Sector index for the two-index model: a column or a CSV file.")
 @click.option("--model", default="market", show_default=True,
               type=click.Choice(["constant-mean", "market-adjusted", "market", "two-index", "scholes-williams",
-                                 "dimson"]))
+                                 "dimson", "ff3", "carhart", "ff5", "garch"]))
+@click.option("--measure", default="returns", show_default=True, type=click.Choice(["returns", "volume", "volatility"]),
+              help="What is abnormal: returns; log volume (--volume FILE; --model constant-mean or market); "
+              "volatility (the variance ratio of each event window, written to volatility.csv).")
+@click.option("--volume", "volume_path", type=click.Path(dir_okay=False),
+              help="Wide CSV of volumes (date, series...), laid out like --prices, for --measure volume.")
+@click.option("--factors", "factor_paths", multiple=True, type=click.Path(dir_okay=False),
+              help="Kenneth French factor CSV as published, for ff3/carhart/ff5 (repeatable: research factors "
+              "plus momentum).")
 @click.option("--estimation", default="-250:-11", show_default=True,
               help="Estimation window: trading days A:B or dates YYYY-MM-DD:YYYY-MM-DD.")
 @click.option("--min-estimation", default=30, show_default=True, help="Fewest valid estimation days.")
@@ -939,7 +980,9 @@ def _series_option(spec: str | None, data: pd.DataFrame, what: str) -> pd.Series
 @click.option("--cluster", "cluster", metavar="date|COLUMN",
               help="Cluster-robust --regress by day 0 (date) or a column of the characteristics.")
 def study_cmd(returns_path: str | None, prices_path: str | None, events_path: str, market: str | None,
-              sector: str | None, model: str, estimation: str, min_estimation: int, window: str,
+              sector: str | None, model: str, measure: str, volume_path: str | None, factor_paths: Sequence[str],
+              estimation: str, min_estimation: int,
+              window: str,
               cars: Sequence[str], event_day: str, log_returns: bool, percent: bool, missing: str, convention: str,
               fallback: str, bootstrap: int, seed: int, out: str, chunk_size: int | None, figures: str | None,
               figure_format: str, formula: str | None, characteristics: str | None, cov_type: str,
@@ -952,18 +995,19 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
         from eventstudy.stats.study import CSV_FILES, EventStudy
         from eventstudy.stats.windows import Estimation, parse_relative, parse_window
 
-    if bool(returns_path) == bool(prices_path):
-        raise UserError("give exactly one of --returns and --prices")
+    _check_measure(measure, returns_path, prices_path, volume_path)
     est_window = parse_window(estimation, what="--estimation")
     event_window = parse_window(window, what="--window")
     _check_windows(est_window, event_window, min_estimation)
-    inputs = (returns_path, prices_path, events_path, market, sector, characteristics)
+    inputs = (returns_path, prices_path, volume_path, events_path, market, sector, characteristics, *factor_paths)
     out_dir = _check_out(out, "study", inputs=inputs)
     formats = _figure_formats(figures, figure_format)
     figures_dir = _check_figures(figures, out_dir, inputs)
     regression = _regression_inputs(formula, characteristics, cluster)
+    factors = _factor_option(model, factor_paths)
     heap.reuse_freed_memory()  # from the parse on: its freed buffers serve the engine's arrays
-    data = _read_wide(returns_path or prices_path or "", "--returns" if returns_path else "--prices")
+    data = _read_wide(returns_path or prices_path or volume_path or "",
+                      "--returns" if returns_path else "--prices" if prices_path else "--volume")
     events = _read_events(events_path)
     columns = set(data.columns)  # a set lookup per event: pandas' isin takes ten times as long
     i = next((k for k, sym in enumerate(events["symbol"].tolist()) if sym not in columns), None)
@@ -986,8 +1030,9 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
         window=event_window,
         cars=[parse_relative(c, what="--car") for c in cars] or None,
         event_day=event_day, fallback=fallback, convention=convention, bootstrap=bootstrap, seed=seed,
+        factors=factors, measure=measure,
     )
-    if returns_path:
+    if returns_path or volume_path:
         st = EventStudy(data, events, market=mkt, sector=sec, log_returns=log_returns, **kwargs)  # type: ignore[arg-type]
     else:
         st = EventStudy.from_prices(
@@ -996,8 +1041,16 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
         )
     # Bounded memory for any number of events; the four CSVs written as the study goes, into a
     # new generation of the folder that replaces the old one in one switch.
+    vol_lines: list[str] = []
+
     def fill(staged: Path) -> Any:
         fitted = st.fit_chunked(chunk_size, csv_dir=staged)
+        if measure == "volatility":
+            from eventstudy.stats.measures import volatility_summary, volatility_table
+
+            table = volatility_table(fitted.output)
+            atomic.write_csv(table, staged / "volatility.csv", index=False)
+            vol_lines.append(volatility_summary(table))
         if regression is not None:  # in the same generation: the CSVs and the regression switch in together
             _write_regression(fitted, regression, cov_type, cluster, staged)
         return fitted
@@ -1005,7 +1058,10 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
     with console.working(f"studying {len(events)} event(s)"):
         result = _publish(out_dir, fill, "study")
     click.echo(result.summary())
-    written = [*CSV_FILES, *(("regression.csv", "regression.txt") if regression is not None else ())]
+    for line in vol_lines:
+        click.echo(line)
+    written = [*CSV_FILES, *(("volatility.csv",) if measure == "volatility" else ()),
+               *(("regression.csv", "regression.txt") if regression is not None else ())]
     click.echo(f"wrote {', '.join(written)} to {_folder(out)}")
     if figures_dir is not None:
         from eventstudy.stats.plots import write_figures
@@ -1046,6 +1102,63 @@ def _write_regression(result: Any, regression: tuple[str, pd.DataFrame], cov_typ
             click.echo(f"note: regression: {w.message}", err=True)
     atomic.write_csv(reg.coefficients(fitted), folder / "regression.csv", index=False)
     atomic.write_text(folder / "regression.txt", reg.summary_text(fitted, formula))
+
+
+@cli.command("calendar-time")
+@click.option("--returns", "returns_path", type=click.Path(dir_okay=False),
+              help="Wide CSV of returns (date, series...).")
+@click.option("--prices", "prices_path", type=click.Path(dir_okay=False), help="Wide CSV of prices (date, series...).")
+@click.option("--events", "events_path", required=True, type=click.Path(dir_okay=False),
+              help="CSV with columns symbol,date (and the --weights column).")
+@click.option("--factors", "factor_paths", multiple=True, required=True, type=click.Path(dir_okay=False),
+              help="Kenneth French factor CSV as published (repeatable: research factors plus momentum).")
+@click.option("--model", default="ff3", show_default=True, type=click.Choice(["capm", "ff3", "carhart", "ff5"]))
+@click.option("--holding", default="0:250", show_default=True, help="Holding window A:B, trading days from day 0.")
+@click.option("--weights", help="A column of the events file (a market value, say): adds a value-weighted portfolio.")
+@click.option("--lags", type=click.IntRange(min=0), help="Newey-West lags (default floor(4 (T/100)^(2/9))).")
+@click.option("--event-day", default="previous", show_default=True, type=click.Choice(["previous", "next", "skip"]))
+@click.option("--percent", is_flag=True, help="--returns are in percent.")
+@click.option("--min-securities", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Fewest securities held for a day to enter the regression.")
+@click.option("--out", default="calendar-time-output", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for portfolio.csv and alpha.csv (replaced as a whole).")
+def calendar_time_cmd(returns_path: str | None, prices_path: str | None, events_path: str,
+                      factor_paths: Sequence[str], model: str, holding: str, weights: str | None, lags: int | None,
+                      event_day: str, percent: bool, min_securities: int, out: str) -> None:
+    """Calendar-time portfolios: alpha of the securities in their holding window, Newey-West t."""
+    with startup.heavy_imports():
+        import pandas as pd
+
+        from eventstudy.data.french import combine
+        from eventstudy.stats.calendar_time import MODELS, CalendarTime
+        from eventstudy.stats.returns import to_returns
+        from eventstudy.stats.windows import parse_relative
+
+    if bool(returns_path) == bool(prices_path):
+        raise UserError("give exactly one of --returns and --prices")
+    window = parse_relative(holding, what="--holding")
+    out_dir = _check_out(out, "calendar-time", inputs=(returns_path, prices_path, events_path, *factor_paths))
+    factors = combine(factor_paths, (*MODELS[model], "RF"))
+    data = _read_wide(returns_path or prices_path or "", "--returns" if returns_path else "--prices")
+    events = _read_events(events_path)
+    if returns_path:
+        _check_returns(data, returns_path, percent)
+        data = data / 100 if percent else data
+    else:
+        data = pd.DataFrame({c: to_returns(data[c].dropna()) for c in data.columns}).reindex(data.index)
+    ct = CalendarTime(data, events, factors, model=model, holding=window, weights=weights, lags=lags,
+                      event_day=event_day, min_securities=min_securities)
+
+    def fill(staged: Path) -> Any:
+        done = ct.fit()
+        atomic.write_csv(done.portfolio, staged / "portfolio.csv", index=False)
+        atomic.write_csv(done.regressions, staged / "alpha.csv", index=False)
+        return done
+
+    result = _publish(out_dir, fill, "calendar-time")
+    click.echo(f"Calendar-time portfolios, {model}, holding {window.label}:")
+    click.echo(result.summary())
+    click.echo(f"wrote portfolio.csv, alpha.csv to {_folder(out)}")
 
 
 # -- registry and events -------------------------------------------------------------------

@@ -36,5 +36,6 @@ def test_api_from_returns_and_from_prices_agree() -> None:
 def test_api_names() -> None:
     for name in es.__all__:
         assert hasattr(es, name), name
-    assert es.MODELS == ("constant-mean", "market-adjusted", "market", "two-index", "scholes-williams", "dimson")
+    assert es.MODELS == ("constant-mean", "market-adjusted", "market", "two-index", "scholes-williams", "dimson",
+                         "ff3", "carhart", "ff5", "garch")
     assert es.parse_window("-30:-11") == es.Window(-30, -11)

@@ -216,6 +216,11 @@ def run(
     notes = [s.notes for s in series]
     model_used = [model] * len(series)
     used = est_mask & np.isfinite(y) & np.isfinite(fit.expected)
+    if model in models.FACTOR_MODELS:
+        _factor_gaps(model, inp, est_mask, rel, window, dates, notes)
+    for i, (name, text) in fit.fallbacks.items():  # a GARCH fit that failed, replaced by the market model
+        model_used[i] = name
+        _note(notes, i, text)
     if short.any() and rule == "post-event":
         fit, used = _apply_fallback(fit, inp, used, short, rel, window, est_len, est.min_days, notes, model_used,
                                     est_mask)
@@ -230,6 +235,8 @@ def run(
         if model == "market" and m is not None:
             quad = np.where(short[:, None], quad, _estudy2_market_term(series, est, m, est_mask, fit.n_obs))
     var_ar = fit.s2[:, None] * (1.0 + quad)
+    if fit.cond_var is not None:  # GARCH: each day's own conditional variance
+        var_ar = np.where(np.isfinite(fit.cond_var).any(axis=1)[:, None], fit.cond_var, var_ar)
     var_ar = np.where(usable[:, None], var_ar, np.nan)
     return Output(
         series=series, model=model, rel=rel, dates=dates, y=y, m=m, expected=fit.expected, ar=ar,
@@ -255,6 +262,12 @@ def _panel(
         m_lead=layout.panel("market", rel, +1) if lagged else None,
         s=layout.panel("sector", rel),
     )
+    if model in models.FACTOR_MODELS:
+        from eventstudy.stats import factor_model
+
+        panels = [layout.panel(name, rel) for name in factor_model.array_names(model)]
+        assert all(a is not None for a in panels)  # the study lays out every factor model's arrays
+        *inp.factors, inp.rf = panels  # type: ignore[assignment]
     est_mask = _estimation_mask(rel, dates, est)
     # An estimation window must never reach into the event window.
     est_mask &= ~((rel >= window.start) & (rel <= window.end))[None, :]
@@ -283,6 +296,18 @@ def _estudy2_market_term(
                 smm[i] = float(((full - mbar[i]) ** 2).sum())
     with np.errstate(invalid="ignore", divide="ignore"):
         return 1.0 / n_obs[:, None] + (m - mbar[:, None]) ** 2 / smm[:, None]
+
+
+def _factor_gaps(model: str, inp: models.Inputs, est_mask: np.ndarray, rel: np.ndarray, window: Window,
+                 dates: np.ndarray, notes: list[Sequence[str]]) -> None:
+    """Sessions a factor model's factors do not cover, counted in each event's note."""
+    from eventstudy.stats import factor_model
+
+    assert inp.rf is not None and inp.factors is not None
+    in_window = (rel >= window.start) & (rel <= window.end)
+    for i, text in factor_model.missing_notes(model, inp.y, inp.rf, inp.factors, est_mask, in_window,
+                                              dates).items():
+        _note(notes, i, text)
 
 
 def _note(notes: list[Sequence[str]], i: int | np.integer, text: str) -> None:
@@ -344,6 +369,8 @@ def _apply_fallback(
         fit.n_params,
         {k: np.where(short, np.nan, v) for k, v in fit.params.items()},
     )
+    if fit.cond_var is not None:
+        merged.cond_var = np.where(short[:, None], np.nan, fit.cond_var)
     # Degrees of freedom differ per event after a fallback; keep them in the params.
     merged.params["df"] = np.where(short, fb.n_obs - fb.n_params, fit.n_obs - fit.n_params).astype(float)
     used = np.where(short[:, None], post_mask & np.isfinite(inp.y) & np.isfinite(fb.expected), used)
@@ -379,6 +406,9 @@ def _car(out: Output, w: Window) -> CarArrays:
     xs = np.where(valid[..., None], out.fit.design[:, cols, :], 0.0).sum(axis=1)
     quad = np.einsum("np,npq,nq->n", xs, out.fit.xtx_inv, xs)
     var = out.fit.s2 * (n_days + quad)
+    if out.fit.cond_var is not None:  # GARCH: the sum of the window's daily conditional variances
+        garch = np.isfinite(out.fit.cond_var).any(axis=1)
+        var = np.where(garch, np.where(valid, out.fit.cond_var[:, cols], 0.0).sum(axis=1), var)
     var = np.where(out.usable & (n_days > 0), var, np.nan)
     y = out.y[:, cols]
     e = out.expected[:, cols]

@@ -17,7 +17,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-MODELS = ("constant-mean", "market-adjusted", "market", "two-index", "scholes-williams", "dimson")
+MODELS = ("constant-mean", "market-adjusted", "market", "two-index", "scholes-williams", "dimson", "ff3", "carhart",
+          "ff5", "garch")
+# Factor models (stats/factor_model.py): excess returns over RF on the factors of a factor frame.
+FACTOR_MODELS = ("ff3", "carhart", "ff5")
 
 
 @dataclass
@@ -27,6 +30,8 @@ class Inputs:
     m_lag: np.ndarray | None = None
     m_lead: np.ndarray | None = None
     s: np.ndarray | None = None
+    rf: np.ndarray | None = None  # factor models: the risk-free rate and the factors, in the model's order
+    factors: list[np.ndarray] | None = None
 
 
 @dataclass
@@ -41,6 +46,10 @@ class Fit:
     n_obs: np.ndarray  # (n,) valid estimation days used
     n_params: int
     params: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (n,)
+    # GARCH (stats/garch.py): each day's conditional variance (fitted, then forecast), NaN for events
+    # without one; and the events whose fit failed -> (model name, note) of what replaced it.
+    cond_var: np.ndarray | None = None
+    fallbacks: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def df(self) -> np.ndarray:
@@ -110,6 +119,11 @@ def _linear(model: str, inp: Inputs, est: np.ndarray, regressors: list[np.ndarra
     return Fit(model, expected, design, xtx_inv, s2, n_obs, p, params)
 
 
+def linear(model: str, y: np.ndarray, est: np.ndarray, regressors: list[np.ndarray], names: list[str]) -> Fit:
+    """OLS of ``y`` on a constant and ``regressors`` over ``est`` for every event (other modules' models)."""
+    return _linear(model, Inputs(y=y), est, regressors, names)
+
+
 def _no_estimation(model: str, inp: Inputs, est: np.ndarray, expected: np.ndarray) -> Fit:
     """Market-adjusted returns: nothing is estimated, so the AR variance is the residual variance
     over the estimation days with L-1 degrees of freedom and no estimation-error term."""
@@ -127,7 +141,7 @@ def _no_estimation(model: str, inp: Inputs, est: np.ndarray, expected: np.ndarra
 # on, and what valid_days() requires.
 READS = {
     "constant-mean": (), "market-adjusted": ("m",), "market": ("m",), "two-index": ("m", "s"),
-    "dimson": ("m_lag", "m", "m_lead"), "scholes-williams": ("m", "m_lag", "m_lead"),
+    "dimson": ("m_lag", "m", "m_lead"), "scholes-williams": ("m", "m_lag", "m_lead"), "garch": ("m",),
 }
 # The slopes' names of the models fitted by one regression on READS, in the same order.
 _SLOPES = {"constant-mean": [], "market": ["beta"], "two-index": ["beta", "beta_sector"],
@@ -135,6 +149,10 @@ _SLOPES = {"constant-mean": [], "market": ["beta"], "two-index": ["beta", "beta_
 
 
 def _reads(model: str, inp: Inputs) -> list[np.ndarray]:
+    if model in FACTOR_MODELS:
+        if inp.rf is None or inp.factors is None:
+            raise ValueError(f"model {model!r} needs factor returns")
+        return [inp.rf, *inp.factors]
     if model not in READS:
         raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
     if READS[model] and inp.m is None:
@@ -155,6 +173,14 @@ def valid_days(model: str, inp: Inputs, est: np.ndarray) -> np.ndarray:
 def fit(model: str, inp: Inputs, est: np.ndarray) -> Fit:
     """Fit ``model`` on the estimation days ``est`` (n, K) of every event at once."""
     reads = _reads(model, inp)
+    if model in FACTOR_MODELS:
+        from eventstudy.stats import factor_model
+
+        return factor_model.fit(model, inp.y, reads[0], reads[1:], est)
+    if model == "garch":
+        from eventstudy.stats import garch
+
+        return garch.fit(inp.y, reads[0], est)
     if model == "market-adjusted":
         return _no_estimation(model, inp, est, reads[0].copy())
     if model == "scholes-williams":

@@ -56,7 +56,9 @@ class Layout:
         flats: dict[str, np.ndarray | None] = {}
         start: dict[str, np.ndarray] = {}
         units = {np.datetime_data(np.asarray(a["dates"]).dtype)[0] for a in arrays if a.get("dates") is not None}
-        for name in ARRAYS:
+        # Besides ARRAYS, any array every security has (a factor model's factors on its days).
+        extra = [k for k in (arrays[0] if len(arrays) else {}) if k not in ARRAYS]
+        for name in (*ARRAYS, *extra):
             per = [a.get(name) for a in arrays]
             if any(a is None for a in per):
                 flats[name] = None

@@ -27,6 +27,8 @@ of freedom; SAR_i = AR_i / sqrt(Var(AR_i)) with the prediction-error variance (M
 - Wilcoxon signed-rank: W+ with scipy's p-value (exact for small N).
 - bootstrap: P(|mean AR*| >= |mean AR|) over calendar-aligned estimation days (blocks for CARs),
   fixed seed. Model-light; keeps cross-correlation.
+- skewness-adjusted t (Hall 1992; Lyon, Barber & Tsai 1999) and its bootstrap, for N >= 3:
+  :mod:`eventstudy.stats.skewness`.
 
 All p-values are two-sided.
 """
@@ -43,6 +45,7 @@ from scipy import special
 from eventstudy.stats.engine import CarArrays, Output, degrees_of_freedom
 from eventstudy.stats.ranks import row_ranks, weighted_rank_sums_with_one_more
 from eventstudy.stats.signed_rank import wilcoxon_p
+from eventstudy.stats.skewness import bootstrap_p, skew_adjusted_t, t_p_value
 
 ASSUMPTIONS = {
     "KP-adjusted BMP": "robust to cross-correlation on a shared date and to event-induced variance",
@@ -58,6 +61,8 @@ ASSUMPTIONS = {
     "generalized sign": "cross-sectional independence; null share of positive ARs from the estimation window",
     "Wilcoxon signed-rank": "cross-sectional independence; symmetric ARs",
     "bootstrap": "estimation-window days are exchangeable; keeps cross-correlation",
+    "skewness-adjusted t": "cross-sectional independence; corrects the t for skewed ARs (Hall 1992)",
+    "skewness-adjusted t bootstrap": "cross-sectional independence; resampled centred ARs, skewness allowed",
     "time-series t": "one security; normal ARs; prediction-error variance",
 }
 # Fewest distinct blocks of estimation days a bootstrap draws from: with fewer, its p-value could not
@@ -491,6 +496,10 @@ class Battery:
             ranks = row_ranks(np.abs(nz)[None, :])[0]
             w_plus = float(ranks[nz > 0].sum())
             res.append(_Stat("Wilcoxon signed-rank", w_plus, wilcoxon_p(nz, ranks), len(nz)))
+        if n >= 3:
+            t_sa = skew_adjusted_t(x)
+            res.append(_Stat("skewness-adjusted t", t_sa, t_p_value(t_sa, n), n))
+            res.append(_Stat("skewness-adjusted t bootstrap", t_sa, bootstrap_p(x, self.bootstrap, self.seed), n))
         return res
 
     def _corrado(self, cols: np.ndarray) -> _Stat:

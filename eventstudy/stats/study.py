@@ -32,7 +32,7 @@ import pandas as pd
 from eventstudy.errors import UserError
 from eventstudy.stats import chunked, engine, event_columns, evidence, significance, startup
 from eventstudy.stats.diagnostics import residual_diagnostics
-from eventstudy.stats.models import MODELS
+from eventstudy.stats.models import FACTOR_MODELS, MODELS
 from eventstudy.stats.panel import Layout
 from eventstudy.stats.returns import to_returns
 from eventstudy.stats.windows import DateWindow, Estimation, Window, default_cars
@@ -232,6 +232,18 @@ class EventStudy:
     clustered: bool | None = None
     returns_on_sessions: bool = False
     columns: Mapping[str, str] | None = None  # the events' own column names -> symbol, date, event_id
+    # Factor models (ff3, carhart, ff5): daily factor returns as fractions, columns Mkt-RF, SMB, HML,
+    # RMW, CMA, Mom, RF (eventstudy.data.french.combine reads Kenneth French's files into one).
+    factors: pd.DataFrame | None = None
+    # "returns"; "volume": ``returns`` holds volumes, studied as abnormal log volume; "volatility": the
+    # returns, with the variance ratio of each event window (stats/measures.py).
+    measure: str = "returns"
+
+    def __post_init__(self) -> None:
+        if self.measure != "returns":
+            from eventstudy.stats import measures
+
+            measures.prepare(self)
 
     @classmethod
     def from_prices(
@@ -314,8 +326,9 @@ class EventStudy:
                                             day0=days[k], market=m, sector=s, market_full=m_full))
         # Where every event's arrays lie, built once: chunks and passes only index it.
         day_values: dict[int, np.ndarray] = {}  # one array per calendar, however many securities share it
-        arrays = [{"returns": r, "market": m, "sector": s, "dates": day_values.setdefault(id(d), d.values)}
-                  for d, r, m, s, _ in prepared]
+        on_factors = self._factor_arrays()
+        arrays = [{"returns": r, "market": m, "sector": s, "dates": day_values.setdefault(id(d), d.values),
+                   **on_factors(d)} for d, r, m, s, _ in prepared]
         # A wide frame's columns can be laid out in its own memory: a shallow copy, held by the
         # layout, makes copy-on-write copy the frame's block before the caller's next change to it.
         frame = self.returns
@@ -341,6 +354,14 @@ class EventStudy:
                 None if m is None else m.reindex(dates).to_numpy(float),
                 None if s is None else s.reindex(dates).to_numpy(float), m)
 
+    def _factor_arrays(self) -> Callable[[pd.DatetimeIndex], dict[str, np.ndarray]]:
+        """A factor model's factors on a security's days (nothing for the other models)."""
+        if self.model not in FACTOR_MODELS:
+            return lambda dates: {}
+        from eventstudy.stats import factor_model
+
+        return factor_model.aligner(self.factors, self.model)  # type: ignore[arg-type]
+
     def _event_window(self, series: list[engine.EventSeries]) -> Window:
         if isinstance(self.window, Window):
             return self.window
@@ -358,7 +379,11 @@ class EventStudy:
     def _check_model(self) -> None:
         if self.model not in MODELS:
             raise UserError(f"unknown model {self.model!r}", field="model", hint=f"choose one of: {', '.join(MODELS)}")
-        if self.model != "constant-mean" and self.market is None:
+        if self.model in FACTOR_MODELS:
+            from eventstudy.stats import factor_model
+
+            factor_model.check_frame(self.factors, self.model)
+        elif self.model != "constant-mean" and self.market is None:
             raise UserError(f"the {self.model} model needs a market return", field="market",
                             hint="give --market COLUMN|FILE, or use --model constant-mean")
         if self.model == "two-index" and self.sector is None:
