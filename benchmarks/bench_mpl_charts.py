@@ -17,8 +17,6 @@ The report package is not changed: this is the measurement behind the decision i
 
 from __future__ import annotations
 
-import argparse
-import glob
 import io
 import os
 import subprocess
@@ -109,14 +107,11 @@ def _best(f, repeat: int) -> tuple[float, list[bytes]]:  # type: ignore[no-untyp
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--shared", default=str(REPO.parent / "shared" / "data" / "real"))
-    ap.add_argument("--repeat", type=int, default=3)
-    args = ap.parse_args()
-    files = sorted(glob.glob(os.path.join(args.shared, "*.csv")))
-    files += sorted(glob.glob(os.path.join(args.shared, "more", "*.csv")))
+    from bench_report import arguments, price_files  # beside this script
+
+    args = arguments(__doc__.splitlines()[0])
+    files = price_files(args.shared, more=True)
     if not files:
-        print(f"no price files in {args.shared}", file=sys.stderr)
         return 2
     imp = subprocess.run([sys.executable, "-c", "import time; t = time.perf_counter(); "
                           "import matplotlib.figure, matplotlib.backends.backend_svg; "

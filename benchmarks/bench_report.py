@@ -50,14 +50,28 @@ def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(description: str) -> argparse.Namespace:
+    """--shared (the real price files) and --repeat, as the benchmarks on the real run take them."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--shared", default=str(REPO.parent / "shared" / "data" / "real"))
     ap.add_argument("--repeat", type=int, default=3)
-    args = ap.parse_args()
-    files = sorted(glob.glob(os.path.join(args.shared, "*.csv")))
+    return ap.parse_args()
+
+
+def price_files(shared: str, more: bool = False) -> list[str]:
+    """The price files of ``shared`` (and of its more/ folder); a message on stderr when there are none."""
+    files = sorted(glob.glob(os.path.join(shared, "*.csv")))
+    if more:
+        files += sorted(glob.glob(os.path.join(shared, "more", "*.csv")))
     if not files:
-        print(f"no price files in {args.shared}", file=sys.stderr)
+        print(f"no price files in {shared}", file=sys.stderr)
+    return files
+
+
+def main() -> int:
+    args = arguments(__doc__.splitlines()[0])
+    files = price_files(args.shared)
+    if not files:
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         # The warm-up writes byte code that the timed runs read, as an installed package's are.

@@ -927,10 +927,16 @@ def _factor_option(model: str, paths: Sequence[str]) -> pd.DataFrame | None:
     return combine(paths, needs(model))
 
 
+# The wide data files of `study` and `calendar-time` (one of the two).
+_returns_option = click.option("--returns", "returns_path", type=click.Path(dir_okay=False),
+                               help="Wide CSV of returns (date, series...).")
+_prices_option = click.option("--prices", "prices_path", type=click.Path(dir_okay=False),
+                              help="Wide CSV of prices (date, series...).")
+
+
 @cli.command("study")
-@click.option("--returns", "returns_path", type=click.Path(dir_okay=False),
-              help="Wide CSV of returns (date, series...).")
-@click.option("--prices", "prices_path", type=click.Path(dir_okay=False), help="Wide CSV of prices (date, series...).")
+@_returns_option
+@_prices_option
 @click.option("--events", "events_path", required=True, type=click.Path(dir_okay=False),
               help="CSV with columns symbol,date (extra columns allowed; event_id optional).")
 @click.option("--market", help="Market: a column of the data file, or a CSV file (first series).")
@@ -1105,9 +1111,8 @@ def _write_regression(result: Any, regression: tuple[str, pd.DataFrame], cov_typ
 
 
 @cli.command("calendar-time")
-@click.option("--returns", "returns_path", type=click.Path(dir_okay=False),
-              help="Wide CSV of returns (date, series...).")
-@click.option("--prices", "prices_path", type=click.Path(dir_okay=False), help="Wide CSV of prices (date, series...).")
+@_returns_option
+@_prices_option
 @click.option("--events", "events_path", required=True, type=click.Path(dir_okay=False),
               help="CSV with columns symbol,date (and the --weights column).")
 @click.option("--factors", "factor_paths", multiple=True, required=True, type=click.Path(dir_okay=False),
