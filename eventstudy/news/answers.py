@@ -50,9 +50,7 @@ ABOUT_ABS, ABOUT_REL = 0.005, 0.05
 SINGLE_NO_LEVEL = 0.99
 
 TRUE, FALSE, UNCLEAR, NO_DATA = "true", "false", "unclear", "no data"
-FACTS = (TRUE, FALSE, UNCLEAR, NO_DATA)
 YES, NO, NOT_APPLICABLE = "yes", "no", "not applicable"
-CAUSES = (YES, NO, UNCLEAR, NOT_APPLICABLE, NO_DATA)
 
 SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE, CANNOT_TELL = "supported", "not supported", "inconclusive", "cannot tell"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -110,6 +111,17 @@ class EventAnalysis:
         """Other event id -> its day relative to day 0."""
         return {o.event.id: o.offset for o in self.overlaps}
 
+    @cached_property
+    def names(self) -> dict[str, str]:
+        """Ticker -> registry name of every security and benchmark the event studies, so statements
+        and pages name a security as a reader knows it (:func:`eventstudy.formatting.named`)."""
+        out: dict[str, str] = {}
+        for s in self.samples:
+            for sec in [*s.securities, *s.benchmarks.values()]:
+                if sec.name:
+                    out.setdefault(sec.symbol, sec.name)
+        return out
+
     def sample(self, target: str) -> Sample | None:
         return next((s for s in self.samples if s.target == target), None)
 
@@ -135,6 +147,11 @@ class RunResult:
     series: dict[str, SeriesInfo] = field(default_factory=dict)  # every series read, securities and benchmarks
     # The run's reads, kept for the verdicts (they rest on the same bars and metadata).
     data: Prices | None = field(default=None, repr=False, compare=False)
+    # exchange -> every event's day 0 on it (the overlaps' and the placebo days' one computation)
+    event_days_by_exchange: dict[str, EventDays] = field(default_factory=dict, repr=False, compare=False)
+
+    def event_days(self, exchange: str) -> EventDays:
+        return EventDays.cached(self.event_days_by_exchange, exchange, self.all_events)
 
     def results_frame(self) -> pd.DataFrame:
         """results.csv: one row per event x security x CAR window (returns as fractions)."""
@@ -293,7 +310,7 @@ class _Context:
     settings: Settings
     listings: dict[str, pd.Timestamp]
     cache: dict[tuple, StudyResult | None] = field(default_factory=dict)
-    event_days: dict[str, _EventDays] = field(default_factory=dict)  # exchange -> every event's day 0 on it
+    event_days: dict[str, EventDays] = field(default_factory=dict)  # exchange -> every event's day 0 on it
     resolved: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)  # targets -> their symbols
 
 
@@ -400,52 +417,67 @@ def _price_slice(sec: Security, bench: Security, data: Prices, d0: pd.Timestamp,
 
 
 @dataclass
-class _EventDays:
+class EventDays:
     """Every event's day 0 on one exchange, as positions in that exchange's sessions, in day order:
     the events inside a window are a binary search away (each event against every other, with a
-    calendar lookup per pair, made a run of a thousand events take most of a minute)."""
+    calendar lookup per pair, made a run of a thousand events take most of a minute). An event the
+    exchange's calendar cannot place (before it starts) has no day there and is left out."""
 
     sessions: pd.DatetimeIndex
     order: list[Event]
+    index: np.ndarray  # each event's position in the events it was made from (events.csv order)
     pos: np.ndarray
 
     @classmethod
-    def of(cls, exchange: str, events: Sequence[Event]) -> _EventDays:
-        days = [calendars.day_zero(exchange, e.announced_at, e.time_known) for e in events]
-        if not days:
-            return cls(pd.DatetimeIndex([]), [], np.array([], dtype=np.int64))
+    def of(cls, exchange: str, events: Sequence[Event]) -> EventDays:
+        placed = []
+        for k, e in enumerate(events):
+            try:
+                placed.append((k, calendars.day_zero(exchange, e.announced_at, e.time_known)))
+            except UserError:
+                continue
+        if not placed:
+            return cls(pd.DatetimeIndex([]), [], np.array([], dtype=np.int64), np.array([], dtype=np.int64))
+        days = [d for _, d in placed]
         sessions = calendars.sessions(exchange, min(days), max(days))
         pos = np.asarray(sessions.searchsorted(pd.DatetimeIndex(days)))
         order = np.argsort(pos, kind="stable")
-        return cls(sessions, [events[i] for i in order], pos[order])
+        index = np.asarray([k for k, _ in placed])[order]
+        return cls(sessions, [events[k] for k in index], index, pos[order])
 
-    def around(self, day0: pd.Timestamp, window: Window) -> list[tuple[Event, int]]:
-        """(event, its day relative to ``day0``) for the events whose day 0 lies in the window;
-        ``day0`` is one of the events' own days 0 (an analysed event is among them)."""
+    @classmethod
+    def cached(cls, cache: dict[str, EventDays], exchange: str, events: Sequence[Event]) -> EventDays:
+        found = cache.get(exchange)
+        if found is None:
+            found = cache[exchange] = cls.of(exchange, events)
+        return found
+
+    @property
+    def days(self) -> pd.DatetimeIndex:
+        """The events' days 0, in day order."""
+        return self.sessions[self.pos]
+
+    def around(self, day0: pd.Timestamp, window: Window) -> list[tuple[int, Event, int]]:
+        """(position in events.csv, event, its day relative to ``day0``) for the events whose day 0
+        lies in the window; ``day0`` is one of the events' own days 0 (an analysed event is among them)."""
         start = int(self.sessions.searchsorted(day0))
         if start >= len(self.sessions) or self.sessions[start] != day0:
             return []
         lo = int(np.searchsorted(self.pos, start + window.start, side="left"))
         hi = int(np.searchsorted(self.pos, start + window.end, side="right"))
-        return [(self.order[k], int(self.pos[k]) - start) for k in range(lo, hi)]
+        return [(int(self.index[k]), self.order[k], int(self.pos[k]) - start) for k in range(lo, hi)]
 
 
 def _overlaps(event: Event, analyses_day0: dict[str, pd.Timestamp], all_events: Sequence[Event],
-              registry: Registry, window: Window, ctx: _Context | None = None) -> list[Overlap]:
-    """Other events announced within this event's window, on the exchange of its first security."""
+              ctx: _Context) -> list[Overlap]:
+    """Other events announced within this event's window, on the exchange of its first security,
+    in events.csv order (as the pages list them)."""
     if not analyses_day0:
         return []
     sym, d0 = next(iter(analyses_day0.items()))
-    exchange = registry.get(sym).exchange
-    days = ctx.event_days.get(exchange) if ctx is not None else None
-    if days is None:
-        days = _EventDays.of(exchange, all_events)
-        if ctx is not None:
-            ctx.event_days[exchange] = days
-    near = [(other, offset) for other, offset in days.around(d0, window) if other.id != event.id]
-    rank = {id(e): k for k, e in enumerate(all_events)} if len(near) > 1 else {}
-    near.sort(key=lambda pair: rank.get(id(pair[0]), 0))  # in events.csv order, as the pages list them
-    return [Overlap(other, offset, tuple(_shared_securities(event, other, registry, ctx))) for other, offset in near]
+    days = EventDays.cached(ctx.event_days, ctx.registry.get(sym).exchange, all_events)
+    near = sorted((f for f in days.around(d0, ctx.settings.window) if f[1].id != event.id), key=lambda f: f[0])
+    return [Overlap(other, offset, tuple(_shared_securities(event, other, ctx))) for _, other, offset in near]
 
 
 def _window_end(exchange: str, d0: pd.Timestamp, window: Window) -> pd.Timestamp | None:
@@ -462,18 +494,15 @@ def _how(o: Overlap) -> str:
     return how
 
 
-def _shared_securities(a: Event, b: Event, registry: Registry, ctx: _Context | None = None) -> list[str]:
-    return sorted(_symbols_of(a, registry, ctx) & _symbols_of(b, registry, ctx))
+def _shared_securities(a: Event, b: Event, ctx: _Context) -> list[str]:
+    return sorted(_symbols_of(a, ctx) & _symbols_of(b, ctx))
 
 
-def _symbols_of(e: Event, registry: Registry, ctx: _Context | None) -> frozenset[str]:
+def _symbols_of(e: Event, ctx: _Context) -> frozenset[str]:
     key = tuple(e.targets)
-    if ctx is not None and key in ctx.resolved:
-        return ctx.resolved[key]
-    found = frozenset(s.symbol for s in registry.resolve(list(e.targets)))
-    if ctx is not None:
-        ctx.resolved[key] = found
-    return found
+    if key not in ctx.resolved:
+        ctx.resolved[key] = frozenset(s.symbol for s in ctx.registry.resolve(list(key)))
+    return ctx.resolved[key]
 
 
 def _index_line(event: Event, sample: Sample, ctx: _Context) -> IndexLine | None:
@@ -562,7 +591,7 @@ def analyse_event(event: Event, all_events: Sequence[Event], ctx: _Context) -> E
         first = registry.resolve([event.targets[0]])[0] if event.targets else None
         if first is not None:
             day0 = {first.symbol: calendars.day_zero(first.exchange, event.announced_at, event.time_known)}
-    overlaps = _overlaps(event, day0, all_events, registry, settings.window, ctx)
+    overlaps = _overlaps(event, day0, all_events, ctx)
     window_end = {sym: end for s in samples for sym, d in s.day0.items()
                   if (end := _window_end(registry.get(sym).exchange, d, settings.window)) is not None}
     return EventAnalysis(event, samples, prices, quality, window_end, overlaps, claim_robustness)
@@ -600,4 +629,4 @@ def run(events: Sequence[Event], store: PriceStore, registry: Registry, settings
         if on_event is not None:
             on_event()
     _link_identical(analyses)
-    return RunResult(analyses, st, list(events), ctx.data.info(), ctx.data)
+    return RunResult(analyses, st, list(events), ctx.data.info(), ctx.data, ctx.event_days)

@@ -17,17 +17,15 @@ assumption:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from eventstudy.data import calendars
 from eventstudy.data.securities import Security
 from eventstudy.errors import UserError
 from eventstudy.news import answers
-from eventstudy.news.events import Event
 from eventstudy.news.pipeline import Prices, Settings
 from eventstudy.stats import evidence
 from eventstudy.stats.study import EventStudy
@@ -62,30 +60,20 @@ NOT_APPLICABLE = Placebo(0, np.nan, np.nan, "", "not applicable: a level since l
                                                 "to compare with (a security lists once)")
 
 
-def _event_positions(idx: pd.DatetimeIndex, exchange: str, events: Sequence[Event]) -> np.ndarray:
-    out = []
-    for e in events:
-        try:
-            d0 = calendars.day_zero(exchange, e.announced_at, e.time_known)
-        except UserError:  # before the calendar starts or after it ends: no session of ours
-            continue
-        pos = int(idx.searchsorted(d0))
-        if pos < len(idx) and idx[pos] == d0:
-            out.append(pos)
-    return np.asarray(out, dtype=int)
-
-
-def ordinary_days(idx: pd.DatetimeIndex, exchange: str, events: Sequence[Event], window: Window,
+def ordinary_days(idx: pd.DatetimeIndex, event_days: pd.DatetimeIndex, window: Window,
                   day0: pd.Timestamp) -> pd.DatetimeIndex:
-    """Sessions whose event window holds no event of ``events`` and lies inside the data, nearest
-    ``day0`` first, at most :data:`MAX_DAYS`."""
+    """Sessions of ``idx`` whose event window holds none of ``event_days`` (the days 0 of every event
+    of events.csv on this exchange) and lies inside the data, nearest ``day0`` first, at most
+    :data:`MAX_DAYS`."""
     n = len(idx)
     ok = np.zeros(n, dtype=bool)
     lo, hi = max(0, -window.start + 1), n - max(0, window.end)
     if hi <= lo:
         return pd.DatetimeIndex([])
     ok[lo:hi] = True
-    for q in _event_positions(idx, exchange, events):
+    at = idx.searchsorted(event_days)
+    inside = at < n
+    for q in at[inside][idx[at[inside]] == event_days[inside]]:
         ok[max(0, q - window.end): max(0, q - window.start + 1)] = False
     pos = np.flatnonzero(ok)
     centre = int(idx.searchsorted(day0))
@@ -102,16 +90,18 @@ def _study(returns: dict[str, pd.Series], market: dict[str, pd.Series], rows: li
 
 
 def single(data: Prices, sec: Security, bench: Security, sector: Security | None, st: Settings,
-           events: Sequence[Event], day0: pd.Timestamp, claim_stat: float, op: str, threshold: float) -> Placebo:
-    """Ordinary days of one security, judged by the SQ test as the claim is."""
-    r = data.returns(sec)
-    r = r[np.isfinite(r.to_numpy())]
-    days = ordinary_days(pd.DatetimeIndex(r.index), sec.exchange, events, st.window, day0)
+           event_days: Callable[[str], pd.DatetimeIndex], day0: pd.Timestamp, claim_stat: float, op: str,
+           threshold: float) -> Placebo:
+    """Ordinary days of one security, judged by the SQ test as the claim is; ``event_days(exchange)``
+    gives the days 0 of every event on an exchange."""
+    returns = data.returns(sec)
+    priced = returns.index[np.isfinite(returns.to_numpy())]
+    days = ordinary_days(pd.DatetimeIndex(priced), event_days(sec.exchange), st.window, day0)
     label = "stock: t of the day-0 abnormal return"
     if len(days) == 0:
         return Placebo(0, np.nan, np.nan, label, "its history is too short for an ordinary event window")
     rows = [{"symbol": sec.symbol, "date": d, "event_id": f"placebo-{k}"} for k, d in enumerate(days)]
-    secs = {sec.symbol: data.returns(sec)}
+    secs = {sec.symbol: returns}
     sector_r = {sec.symbol: data.returns(sector)} if sector is not None and st.model == "two-index" else None
     try:
         out = _study(secs, {sec.symbol: data.returns(bench)}, rows, st, sector_r)
@@ -130,17 +120,19 @@ def single(data: Prices, sec: Security, bench: Security, sector: Security | None
     return _summary(np.asarray(yes), np.asarray(stats), d * claim_stat, label, sec.symbol)
 
 
-def group(data: Prices, members: Sequence[tuple[Security, Security]], st: Settings, events: Sequence[Event],
-          day0: pd.Timestamp, r: float, claim_stat: float, op: str, threshold: float) -> Placebo:
+def group(data: Prices, members: Sequence[tuple[Security, Security]], st: Settings,
+          event_days: Callable[[str], pd.DatetimeIndex], day0: pd.Timestamp, r: float, claim_stat: float, op: str,
+          threshold: float) -> Placebo:
     """Ordinary dates of a group (on its first member's exchange), judged by the KP-adjusted BMP
-    with the claim's residual correlation, as the claim is."""
+    with the claim's residual correlation, as the claim is; ``event_days(exchange)`` gives the days 0
+    of every event on an exchange."""
     label = "group: KP-adjusted BMP"
     if not members:
         return Placebo(0, np.nan, np.nan, label, "no member with prices")
     first = members[0][0]
     ref = data.returns(first)
-    ref = ref[np.isfinite(ref.to_numpy())]
-    days = ordinary_days(pd.DatetimeIndex(ref.index), first.exchange, events, st.window, day0)
+    priced = ref.index[np.isfinite(ref.to_numpy())]
+    days = ordinary_days(pd.DatetimeIndex(priced), event_days(first.exchange), st.window, day0)
     if len(days) == 0:
         return Placebo(0, np.nan, np.nan, label, "the history is too short for an ordinary event window")
     returns, market, rows = {}, {}, []

@@ -26,7 +26,7 @@ claims (Holm, Benjamini-Hochberg).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -40,7 +40,7 @@ from eventstudy.formatting import named, pct, pvalue
 from eventstudy.news import answers, placebo, robustness
 from eventstudy.news.answers import Evidence
 from eventstudy.news.events import Claim, Event, listing_event
-from eventstudy.news.pipeline import EventAnalysis, IndexLine, Prices, RunResult, Sample
+from eventstudy.news.pipeline import EventAnalysis, IndexLine, Overlap, Prices, RunResult, Sample
 from eventstudy.stats import evidence, multiple
 
 SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE, CANNOT_TELL = (answers.SUPPORTED, answers.NOT_SUPPORTED, answers.INCONCLUSIVE,
@@ -80,9 +80,7 @@ class Verdict:
     robustness: pd.DataFrame | None = None
     provenance: dict[str, dict[str, object]] = field(default_factory=dict)  # symbol -> source, files, last date
     fact: str = answers.NO_DATA  # true | false | unclear | no data
-    fact_text: str = ""
     cause: str = answers.NO_DATA  # yes | no | unclear | not applicable | no data
-    cause_text: str = ""
     placebo: placebo.Placebo | None = None
     fact_why: str = ""  # what was measured, for the card beside the headline
     cause_why: str = ""  # the cause's explanation without its question and answer
@@ -90,6 +88,18 @@ class Verdict:
     @property
     def cause_question(self) -> str:
         return f"Caused by {event_name(self.title)}?"
+
+    @property
+    def fact_text(self) -> str:
+        """"TRUE +18.81%, claim: more than 17% (what was measured)"."""
+        if self.fact == answers.NO_DATA:
+            return f"NO DATA: {self.fact_why}"
+        return f"{self.fact.upper()} {pct(self.measured)}, claim: {claim_wording(self.claim)} ({self.fact_why})"
+
+    @property
+    def cause_text(self) -> str:
+        """"Caused by <event>? UNCLEAR: why"."""
+        return f"{self.cause_question} {self.cause.upper()}: {self.cause_why}"
 
     def statement(self, question: str) -> Statement | None:
         return next((s for s in self.statements if s.question == question), None)
@@ -120,31 +130,14 @@ class Verdict:
 
 
 # -- the two answers and the verdict ----------------------------------------------------------------
-def names(a: EventAnalysis) -> dict[str, str]:
-    """Ticker -> registry name of every security and benchmark an event studies, so statements can
-    name a security as a reader knows it (:func:`eventstudy.formatting.named`)."""
-    out: dict[str, str] = {}
-    for s in a.samples:
-        for sec in [*s.securities, *s.benchmarks.values()]:
-            if sec.name:
-                out.setdefault(sec.symbol, sec.name)
-    return out
-
-
 def _named(a: EventAnalysis, symbol: object) -> str:
-    return named(symbol, names(a).get(str(symbol), ""))
+    return named(symbol, a.names.get(str(symbol), ""))
 
 
 def event_name(title: str) -> str:
     """A short name for the event in "Caused by ...?": the title up to its first comma or colon."""
     short = title.split(",")[0].split(":")[0].strip()
     return short if len(short) <= 60 else short[:57].rstrip() + "..."
-
-
-def _fact_text(c: Claim, fact: str, measured: float, what: str) -> str:
-    if fact == answers.NO_DATA:
-        return f"NO DATA: {what}"
-    return f"{fact.upper()} {pct(measured)}, claim: {claim_wording(c)} ({what})"
 
 
 def _figure(x: float) -> str:
@@ -164,7 +157,6 @@ def _verdict(a: EventAnalysis, c: Claim, measured: float, statements: list[State
              table: pd.DataFrame | None = None, calibration: placebo.Placebo | None = None) -> Verdict:
     ordered = tuple(b for b in BADGES if b in badges)
     cause_answer, cause_why = cause
-    cause_text = f"Caused by {event_name(a.event.title)}? {cause_answer.upper()}: {cause_why}"
     outcome = answers.verdict(fact, cause_answer)
     reason = f"fact {fact}, cause {cause_answer}"
     if outcome == INCONCLUSIVE:
@@ -192,8 +184,7 @@ def _verdict(a: EventAnalysis, c: Claim, measured: float, statements: list[State
     if calibration is not None:
         extra.update(calibration.numbers())
     return Verdict(a.event.id, c, measured, outcome, reason, extra, tuple(statements), ordered, a.event.source,
-                   a.event.title, table, fact=fact, fact_text=_fact_text(c, fact, measured, fact_what),
-                   cause=cause_answer, cause_text=cause_text, placebo=calibration, fact_why=fact_what,
+                   a.event.title, table, fact=fact, cause=cause_answer, placebo=calibration, fact_why=fact_what,
                    cause_why=cause_why)
 
 
@@ -291,13 +282,17 @@ def _cause(ev: Evidence | None, ctx: answers.Context, why: _Why) -> tuple[str, s
 class _Attribution:
     statement: Statement
     badges: list[str]
-    confounders: list[str]  # "id (title)"
+    confounders: list[Overlap]
     timing: str  # the announcement-time caveat with the events.csv note, or ""
     problems: list[str]
 
     @property
+    def ids(self) -> list[str]:
+        return [o.event.id for o in self.confounders]
+
+    @property
     def extra(self) -> dict[str, object]:
-        return {"confounders": "; ".join(x.split(" (", 1)[0] for x in self.confounders)}
+        return {"confounders": "; ".join(self.ids)}
 
 
 def _attributable(a: EventAnalysis, symbols: Sequence[str], data: Prices, days: Sequence[pd.Timestamp],
@@ -310,7 +305,6 @@ def _attributable(a: EventAnalysis, symbols: Sequence[str], data: Prices, days: 
     syms = set(symbols)
     conf = [o for o in a.overlaps
             if lo_offset <= o.offset <= 0 and syms & set(o.shared) and o.event.id not in exclude]
-    named = [f"{o.event.id} ({o.event.title})" for o in conf]
     if conf:
         badges.append("confounded")
         parts.append("confounded: " + "; ".join(
@@ -323,7 +317,7 @@ def _attributable(a: EventAnalysis, symbols: Sequence[str], data: Prices, days: 
         when = "time of day unknown" if not e.time_known else "announcement time uncertain"
         timing = f"{when}" + (f": {e.uncertain}" if e.uncertain else "")
         parts.append(timing)
-    problems = _quality_problems(data, syms, days, names(a))
+    problems = _quality_problems(data, syms, days, a.names)
     if problems:
         badges.append("data problems")
         parts.append("data problems: " + "; ".join(problems))
@@ -331,20 +325,20 @@ def _attributable(a: EventAnalysis, symbols: Sequence[str], data: Prices, days: 
         text = ("no other event shares these securities on day 0, the announcement time is known, the prices are clean"
                 if timing_matters else "no other event shares this security over the period, the prices are clean "
                 "(the time of day does not bear on a level over several sessions)")
-        return _Attribution(Statement("attributable", YES, text), badges, named, timing, problems)
-    return _Attribution(Statement("attributable", UNCLEAR, "; ".join(parts)), badges, named, timing, problems)
+        return _Attribution(Statement("attributable", YES, text), badges, conf, timing, problems)
+    return _Attribution(Statement("attributable", UNCLEAR, "; ".join(parts)), badges, conf, timing, problems)
 
 
 def _context(att: _Attribution, day0_claim: bool, event: Event) -> answers.Context:
     return answers.Context(day0_claim=day0_claim, time_known=not (event.uncertain or not event.time_known),
-                           confounders=tuple(att.confounders), data_problems=bool(att.problems))
+                           confounders=tuple(att.ids), data_problems=bool(att.problems))
 
 
 def _why_context(att: _Attribution) -> dict[str, str]:
     """The cause line's short reasons; the attributable statement below it has the titles and the
     events.csv note in full."""
     out = {}
-    ids = [x.split(" (", 1)[0] for x in att.confounders]
+    ids = att.ids
     if ids:
         out["confounded"] = (f"{ids[0]} falls on the same day 0" if len(ids) == 1
                              else f"{', '.join(ids[:-1])} and {ids[-1]} fall on the same day 0")
@@ -450,8 +444,7 @@ def _session_return(a: EventAnalysis, c: Claim, data: Prices, run: RunResult) ->
     if "timing" in context and "open" in bars and np.isfinite(bars["open"].iloc[pos]):
         gap = float(bars["open"].iloc[pos]) / prev_close - 1
         context["timing"] += (f" ({_named(a, c.target)} opened at {float(bars['open'].iloc[pos]):.2f} on "
-                              f"{d0.date()}, "
-                              f"{pct(gap)} on the previous close)")
+                              f"{d0.date()}, {pct(gap)} on the previous close)")
     why = _Why(
         yes=f"abnormal return {pct(ar0)}, SQ p = {pvalue(sq['sq_p'])} on {days_n} days of history",
         no=(f"the abnormal return {pct(ar0)} has a {_ONE} {_interval(ev)} that {_excludes(size, _direction(c))}:"
@@ -460,11 +453,10 @@ def _session_return(a: EventAnalysis, c: Claim, data: Prices, run: RunResult) ->
                f"{pvalue(sq['sq_p'])}; {ordinary})"),
         **context)
     cause, cause_text, reasons = _cause(ev, _context(att, True, a.event), why)
-    sec = next(s for s in sample.securities if s.symbol == c.target) if any(
-        s.symbol == c.target for s in sample.securities) else None
+    sec = next((s for s in sample.securities if s.symbol == c.target), None)
     calibration = None
     if sec is not None and c.target in sample.benchmarks:
-        calibration = placebo.single(data, sec, sample.benchmarks[c.target], None, run.settings, run.all_events, d0,
+        calibration = placebo.single(data, sec, sample.benchmarks[c.target], None, run.settings, _event_days(run), d0,
                                      float(row["t_stat"]), c.op, c.threshold)
     extra: dict[str, object] = {
         "abnormal_return": ar0, "t_stat": float(row["t_stat"]), "p_value": float(sq["sq_p"]), "statistic": "SQ",
@@ -486,8 +478,8 @@ def _since_listing(a: EventAnalysis, c: Claim, events: Sequence[Event], data: Pr
     found = _day0_ar(a, c.target)
     sample = found[0] if found is not None else a.sample_for_symbol(c.target)
     # Day 0 as the study placed it; on a debut day (no close before it, so no return) the first close.
-    d0 = pd.Timestamp(found[1]["date"]) if found is not None else next(iter(
-        d for s in a.samples for sym, d in s.day0.items() if sym == c.target), pd.Timestamp(listing.date))
+    d0 = pd.Timestamp(found[1]["date"]) if found is not None else next(
+        (d for s in a.samples for sym, d in s.day0.items() if sym == c.target), pd.Timestamp(listing.date))
     listed = bars[(bars.index >= pd.Timestamp(listing.date)) & (bars.index <= d0)]
     if listed.empty:
         return _no_data(a, c, f"no prices for {c.target} since its listing on {listing.date}")
@@ -673,7 +665,7 @@ def _group_rally(a: EventAnalysis, c: Claim, data: Prices, run: RunResult) -> Ve
     cause, cause_text, reasons = _cause(ev, _context(att, True, a.event), why)
     pairs = [(sec, sample.benchmarks[sec.symbol]) for sec in sample.securities
              if sec.symbol in sample.day0 and sec.symbol in sample.benchmarks]
-    calibration = placebo.group(data, pairs, run.settings, run.all_events, d0, r, float(lead["value"]), c.op,
+    calibration = placebo.group(data, pairs, run.settings, _event_days(run), d0, r, float(lead["value"]), c.op,
                                 c.threshold)
     extra: dict[str, object] = {
         "mean_raw_return": mean_raw, "abnormal_return": mean_ar, "n": n, "members": members, "coverage": coverage,
@@ -685,6 +677,11 @@ def _group_rally(a: EventAnalysis, c: Claim, data: Prices, run: RunResult) -> Ve
     return _verdict(a, c, mean_raw, [happened, unusual, statement], badges, extra, fact=fact,
                     fact_what=what + f"; {cover_text}", cause=(cause, cause_text),
                     table=a.claim_robustness.get(c.target), calibration=calibration)
+
+
+def _event_days(run: RunResult) -> Callable[[str], pd.DatetimeIndex]:
+    """The days 0 of every event on an exchange, computed once per run and exchange."""
+    return lambda exchange: run.event_days(exchange).days
 
 
 def _index_text(line: IndexLine | None) -> tuple[str, dict[str, object]]:

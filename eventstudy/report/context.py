@@ -19,7 +19,7 @@ import pandas as pd
 from eventstudy.formatting import pct, pvalue, slug
 from eventstudy.news.events import Event
 from eventstudy.news.pipeline import EventAnalysis, RunResult, Sample, Settings
-from eventstudy.news.verdicts import Verdict, claim_wording, names
+from eventstudy.news.verdicts import Verdict, claim_wording
 
 from . import conclusion, quality, tables
 from .charts import SPECS, Chart, event_charts
@@ -205,12 +205,6 @@ def _header(e: Event, page: str) -> EventHeader:
     )
 
 
-def _fingerprint(a: EventAnalysis) -> tuple:
-    """What makes two analyses the same study: per sample its target, securities with their day 0,
-    and the securities that could not be studied."""
-    return tuple(_sample_key(s)[:3] for s in a.samples)
-
-
 def _sample_key(s: Sample) -> tuple:
     # The pipeline computes an identical study once and hands every event that asks for it the same
     # result object (news.pipeline: its cache, ``Sample.same_study``), so identity of the results,
@@ -336,7 +330,7 @@ def _page(group: list[EventAnalysis], run: RunResult, verdicts: Sequence[Verdict
     stem = pages[first.event.id]
     known: dict[str, str] = {}
     for a in group:
-        known |= names(a)
+        known |= a.names
     studied = any(s.result is not None for s in first.samples)
     extras = _extras(group)
     charts = event_charts(first, settings.window, known)
