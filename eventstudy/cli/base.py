@@ -16,7 +16,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -24,10 +24,6 @@ from eventstudy import atomic, locks
 from eventstudy.errors import EnvironmentFailure, UserError
 from eventstudy.paths import data_home
 from eventstudy.stats import startup  # numpy-free: the process's start, before any statistics
-
-if TYPE_CHECKING:
-
-    pass
 
 # pandas and scipy are imported inside the commands that use them: `--help` and the light commands
 # stay fast (tests/test_startup.py checks that importing this module loads neither).
@@ -44,6 +40,15 @@ some could not be checked (no prices, a security or kind the tool does not know,
 named with why, and the last line says "checked N of M claims"; 2 input error (a bad option, file or
 --time/--timezone; no prices stored at all)."""
 T = TypeVar("T")
+
+
+def echo_answers(v: Any) -> None:
+    """A verdict's two answers (is it true; did the event do it) and its placebo line, as `run` and
+    `check` print them under the claim."""
+    click.echo(f"    fact: {v.fact_text}")
+    click.echo(f"    cause: {v.cause_text}")
+    if v.placebo is not None:
+        click.echo(f"    placebo: {v.placebo.text()}")
 
 
 def _folder(typed: str) -> str:
@@ -276,8 +281,6 @@ def _environment(exc: OSError) -> str:
     elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         what += " (the folder is read-only for this user)"
     return f"{where}{what}; nothing was replaced"
-
-
 
 
 # Options that several commands share.

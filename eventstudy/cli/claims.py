@@ -5,18 +5,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from eventstudy.cli.base import CHECK_EXIT_CODES, EXIT_FAILED, _Ctx, _empty_store, cli, pass_ctx
+from eventstudy.cli.base import CHECK_EXIT_CODES, EXIT_FAILED, _Ctx, _empty_store, cli, echo_answers, pass_ctx
 from eventstudy.errors import UserError
 from eventstudy.stats import startup  # numpy-free: the process's start, before any statistics
-
-if TYPE_CHECKING:
-
-    pass
-
 
 
 # -- claims read from articles ---------------------------------------------------------------
@@ -248,9 +243,8 @@ def check_cmd(ctx: _Ctx, article: str, date: str | None, aliases: str | None, ev
     checked = 0
     for v in verdicts:
         checked += v.verdict != CANNOT_TELL
-        click.echo(f"[{v.verdict}] {v.claim.format()}\n    fact: {v.fact_text}\n    cause: {v.cause_text}")
-        if v.placebo is not None:
-            click.echo(f"    placebo: {v.placebo.text()}")
+        click.echo(f"[{v.verdict}] {v.claim.format()}")
+        echo_answers(v)
         click.echo(f"    measured {pct(v.measured)}: {v.reason}")
     _check_exit(checked, total)
 

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
 from eventstudy.cli.base import _Ctx, cli, pass_ctx
-
-if TYPE_CHECKING:
-
-    pass
-
 
 
 # -- registry and events -------------------------------------------------------------------

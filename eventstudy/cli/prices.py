@@ -19,8 +19,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-
-
 # -- prices ------------------------------------------------------------------------------------
 @cli.group()
 def prices() -> None:

@@ -33,6 +33,7 @@ from eventstudy.cli.base import (
     _no_events,
     _publish,
     cli,
+    echo_answers,
     pass_ctx,
 )
 from eventstudy.cli.prices import _fetch_targets, _file_digest, _plan_imports, _source_files
@@ -45,16 +46,11 @@ if TYPE_CHECKING:
     from eventstudy.news.verdicts import Verdict
 
 
-
 def _yahoo_wanted(ctx: _Ctx, store: Any, events: Sequence[Any]) -> list[tuple[str, str]]:
     """Every event's securities and benchmarks that Yahoo may fill: missing from the store, or
     stored from Yahoo. Imported series are never overwritten by Yahoo data (their adjustment may differ)."""
     names = sorted({t for e in events for t in e.targets})
     return [(s, x) for s, x in _fetch_targets(ctx, names) if not store.has(s) or store.meta(s).get("source") == "yahoo"]
-
-
-
-
 
 
 # -- the news-claims run ---------------------------------------------------------------------
@@ -147,10 +143,7 @@ def _echo_verdict(v: Verdict, prefix: str = "") -> None:
     """A claim's two answers first (is it true; did the event do it), then the placebo, the three
     statements and the verdict with its reason."""
     click.echo(f"[{v.verdict}] {prefix}{v.claim.text}")
-    click.echo(f"    fact: {v.fact_text}")
-    click.echo(f"    cause: {v.cause_text}")
-    if v.placebo is not None:
-        click.echo(f"    placebo: {v.placebo.text()}")
+    echo_answers(v)
     for st in v.statements:
         click.echo(f"    {st.question}: {st.answer} - {st.text}")
     click.echo(f"    verdict: {v.verdict} - {v.reason}")

@@ -28,8 +28,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-
-
 def _read_wide(path: str, what: str) -> pd.DataFrame:
     import pandas as pd
 

@@ -82,16 +82,10 @@ def propose(text: str, *, source: str = "", date: dt.date | None = None, aliases
     if stated is not None and stated.day and date is not None:
         found_day = dates.relative_date(lex, stated.day, lang, date)
         day = found_day[0] if found_day else None
-    unknown = [dataclasses.replace(u, quote=original[u.start:u.end],
-                                   name=_original_name(original, text, u.name, u.start)) for u in unknown]
+    unknown = [dataclasses.replace(u, quote=original[u.start:u.end], name=original[slice(*u.name_span)])
+               for u in unknown]
     return ArticleClaims(source, lang, prob, date, note, out, stated, day, tuple(phrases),
                          _cut_warning(text, source, cut), tuple(unknown))
-
-
-def _original_name(original: str, text: str, name: str, before: int) -> str:
-    """The name as the article writes it (the extractor read the simplified text)."""
-    at = text.rfind(name, 0, before + len(name) + 200)
-    return original[at:at + len(name)] if at >= 0 else name
 
 
 def _cut_warning(text: str, source: str, cut: list[Span]) -> tuple[str, ...]:

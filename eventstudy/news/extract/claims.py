@@ -92,13 +92,18 @@ class UnknownMove:
     quote: str
     start: int
     end: int
+    name_span: tuple[int, int] = field(default=(0, 0), compare=False)  # where the name is in the article
 
     def row(self) -> dict[str, object]:
         return {"name": self.name, "stated": self.stated, "quote": self.quote, "start": self.start, "end": self.end}
 
 
-class _Unknown(str):
-    """The subject of a number is a company or index outside the registry: its name."""
+@dataclass(frozen=True)
+class _Unknown:
+    """The subject of a number is a company or index outside the registry: where its name is."""
+
+    start: int
+    end: int
 
 
 class _Sentence:
@@ -116,6 +121,11 @@ class _Sentence:
         self.antecedent = antecedent
         self._cues: dict[str, Ordered[Cue]] = {}
         self._last_subject: list[int] | None = None
+
+    @property
+    def text(self) -> str:
+        """The whole article (the sentence is ``text[span.start:span.end]``)."""
+        return self._text
 
     def cue(self, role: str) -> Ordered[Cue]:
         found = self._cues.get(role)
@@ -194,12 +204,11 @@ _USUAL = frozenset([
     "november", "december", "star", "market", "exchange", "board", "ai", "meanwhile", "however", "while", "and",
     "but", "also", "other", "both", "group", "limited", "ltd", "corp", "inc", "co", "manufacturing",
     "international", "industries", "company", "corporation", "plc", "ipo", "ceo", "cfo", "gdp", "eps", "gpu",
-    "cpu", "eu", "q1", "q2", "q3", "q4", "h1", "h2", "fed", "technology",
-    "technologies", "semiconductor", "holdings", "etf", "hk", "hkd", "cny", "usd", "rmb", "yuan", "le", "la",
-    "il", "lo", "gli", "i", "un", "una", "uno", "del", "della", "dei", "delle", "nel", "nella", "sul", "sulla",
-    "anche", "mentre", "dopo", "alla", "al", "in", "borsa", "titolo", "los", "las", "el", "un", "una", "unos",
-    "del", "de", "la", "en", "y", "también", "mientras", "tras", "bolsa", "acciones", "в", "на", "и", "а", "но",
-    "по", "при", "после", "также", "акции", "бумаги", "индекс",
+    "cpu", "eu", "q1", "q2", "q3", "q4", "h1", "h2", "fed", "technology", "technologies", "semiconductor",
+    "holdings", "etf", "hk", "hkd", "cny", "usd", "rmb", "yuan", "le", "la", "il", "lo", "gli", "i", "un",
+    "una", "uno", "del", "della", "dei", "delle", "nel", "nella", "sul", "sulla", "anche", "mentre", "dopo",
+    "alla", "al", "borsa", "titolo", "los", "las", "el", "unos", "de", "en", "y", "también", "mientras", "tras",
+    "bolsa", "acciones", "в", "на", "и", "а", "но", "по", "при", "после", "также", "акции", "бумаги", "индекс",
 ])
 
 
@@ -212,14 +221,16 @@ def _clause(text: str, lo: int, hi: int, at: int) -> tuple[int, int]:
     return start, nxt.start() if nxt else hi
 
 
-def _unknown_subject(text: str, lo: int, at: int) -> str:
-    """The name of a company the tool does not know in [lo, at), or ""."""
-    seg = _BRACKETED.sub(" ", text[lo:at])  # "(HSI)", "(NASDAQ:NVDA)": a name's own ticker, not another name
+def _unknown_subject(text: str, lo: int, at: int) -> _Unknown | None:
+    """Where [lo, at) names a company the tool does not know, or None."""
+    # "(HSI)", "(NASDAQ:NVDA)": a name's own ticker, not another name; blanked to the same length
+    # so that every position in the segment is one in the text
+    seg = _BRACKETED.sub(lambda b: " " * len(b.group()), text[lo:at])
     words = [m for m in _CAPITALISED.finditer(seg) if m.group().lower().rstrip(".") not in _USUAL]
     if words:
-        return seg[words[0].start():words[-1].end()].strip()
+        return _Unknown(lo + words[0].start(), lo + words[-1].end())
     han = _HAN_COMPANY.search(seg)
-    return han.group() if han else ""
+    return _Unknown(lo + han.start(), lo + han.end()) if han else None
 
 
 def _near(cues: Sequence[Cue], start: int, end: int, after_penalty: int = 10) -> Cue | None:
@@ -248,31 +259,33 @@ class Extractor:
         self.aliases = aliases
 
     # -- who -----------------------------------------------------------------------------------
-    def _target(self, s: _Sentence, at: int, text: str = "") -> tuple[Mention, str] | _Unknown | None:
+    def _target(self, s: _Sentence, at: int, by_clause: bool = True) -> tuple[Mention, str] | _Unknown | None:
         """The target of a move at ``at``: a name in its own clause (the last before the number that
         market words attach to, else the last before it, else the first after it in the clause);
         else a name earlier in the sentence, unless another company, one the tool does not know, is
         the subject in between ("X rose 5%, WuXi AppTec rose 6%": the 6% is nobody's we can check);
         else "the company" -> the last company named before the sentence. None when it is nobody
-        the tool can check."""
+        the tool can check. A qualitative move (``by_clause`` False) looks at the whole sentence."""
+        text = s.text
         k = s.mentions.count_ending_by(at)
         m: Mention | None = None
-        lo, hi = _clause(text, s.span.start, s.span.end, at) if text else (s.span.start, s.span.end)
+        lo, hi = _clause(text, s.span.start, s.span.end, at) if by_clause else (s.span.start, s.span.end)
         if k and s.mentions.items[k - 1].start >= lo:
             last = s.mentions.items[k - 1]
-            if last.target == NO_TARGET:
-                return _Unknown(last.text)  # "S&P 500 fell 1.8% and the Nasdaq 2.6%": the nearest name is another's
-            other = _unknown_subject(text, last.end, at) if text else ""
+            if last.target == NO_TARGET:  # "S&P 500 fell 1.8% and the Nasdaq 2.6%": the nearest name is another's
+                return _Unknown(last.start, last.end)
+            other = _unknown_subject(text, last.end, at) if by_clause else None
             if other:
-                return _Unknown(other)
+                return other
             i = s.last_subject(k)
             m = s.mentions.items[i if i >= 0 and s.mentions.items[i].start >= lo else k - 1]
         else:
             after = s.mentions.first_starting_from(at)
             if after is not None and after.start - at <= _AFTER and after.end <= hi:
                 m = after
-            elif text and (other := _unknown_subject(text, max(lo, s.mentions.items[k - 1].end) if k else lo, at)):
-                return _Unknown(other)
+            elif by_clause and (other := _unknown_subject(text, max(lo, s.mentions.items[k - 1].end) if k else lo,
+                                                          at)):
+                return other
             elif k:
                 i = s.last_subject(k)
                 m = s.mentions.items[i if i >= 0 else k - 1]
@@ -281,7 +294,7 @@ class Extractor:
                     # the group's own clause; a later clause has a subject of its own
                     return None
         if m is not None:
-            return (m, m.text) if m.target != NO_TARGET else _Unknown(m.text)
+            return (m, m.text) if m.target != NO_TARGET else _Unknown(m.start, m.end)
         anaphor = s.cue("anaphor")
         if not anaphor or s.antecedent is None or s.antecedent.target == NO_TARGET:
             return None
@@ -395,13 +408,14 @@ class Extractor:
         if move is not None and _negated(self.lex, text, move.start, lo):
             return None
         horizon, hcue = self._horizon(s, p.start, p.end)
-        who = self._target(s, p.start, text)
+        who = self._target(s, p.start)
         if isinstance(who, _Unknown):
             if not (s.has("market") or horizon in ("session", "listing") or move is not None):
                 return None
             stated = f"{'+' if direction > 0 else '-'}{p.value.normalize():f}%"
             start = min(p.start, move.start if move is not None else p.start)
-            return UnknownMove(str(who), stated, text[start:p.end], start, p.end)
+            return UnknownMove(text[who.start:who.end], stated, text[start:p.end], start, p.end,
+                               (who.start, who.end))
         if who is None:
             return None
         mention, subject = who
@@ -441,7 +455,7 @@ class Extractor:
                     cue.start - _VETO_BEFORE, cue.end + _AFTER):
                 continue
             direction = 1 if cue.role in ("rally", "up") else -1
-            who = self._target(s, cue.start)
+            who = self._target(s, cue.start, by_clause=False)
             if isinstance(who, _Unknown):
                 continue
             if who is None:

@@ -12,6 +12,8 @@ from decimal import Decimal
 
 import regex
 
+from eventstudy.news.extract.multiples import multiple_moves
+
 _ABBREVIATIONS = frozenset({"ltd", "corp", "inc", "co", "mr", "mrs", "ms", "dr", "st", "vs", "ecc", "etc", "sr",
                             "jr", "no", "n", "nr", "sa", "spa", "s.p.a", "г", "т.е", "т.д", "им", "u.s", "e.g",
                             "i.e", "sig", "dott", "av", "pág", "núm"})
@@ -114,9 +116,6 @@ def percents(text: str, start: int = 0, end: int | None = None) -> list[Percent]
         sign = 0 if not sign_text else (1 if sign_text == "+" else -1)
         begin = m.start("sign") if sign_text else m.start("int")
         out.append(Percent(value, sign, unit, begin, m.end()))
-    # Imported here: text is the lowest module of extraction and multiples reads only patterns.
-    from eventstudy.news.extract.multiples import multiple_moves
-
     taken = [(p.start, p.end) for p in out]
     for value, sign, begin, stop in multiple_moves(text, start, len(text) if end is None else end):
         if not any(a < stop and begin < b for a, b in taken):  # "doubled (+100%)": the figure is enough
