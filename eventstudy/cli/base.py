@@ -51,13 +51,6 @@ def echo_answers(v: Any) -> None:
         click.echo(f"    placebo: {v.placebo.text()}")
 
 
-def _folder(typed: str) -> str:
-    # As the user typed it, ending in one separator: "out/" stays "out/", never "out//".
-    from eventstudy.console import folder
-
-    return folder(typed)
-
-
 class _Ctx:
     def __init__(self, home: str | None, securities: str | None):
         self._home = home

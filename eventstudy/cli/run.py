@@ -29,7 +29,6 @@ from eventstudy.cli.base import (
     _figure_format_option,
     _figure_formats,
     _figures_option,
-    _folder,
     _no_events,
     _publish,
     cli,
@@ -119,12 +118,12 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
     paths = _publish(out_dir, lambda staged: write_reports(result, verdicts, staged), "report")
     for v in verdicts:
         _echo_verdict(v, f"{v.event_id}: ")
-    click.echo(f"wrote {len(paths)} file(s) to {_folder(out)}")
+    click.echo(f"wrote {len(paths)} file(s) to {console.folder(out)}")
     if figures_dir is not None:
         from eventstudy.report.figures import write_run_figures
 
         drawn = _publish(figures_dir, lambda staged: write_run_figures(result, staged, formats), "figures")
-        click.echo(f"wrote {len(drawn)} figure file(s) to {_folder(str(figures))}")
+        click.echo(f"wrote {len(drawn)} figure file(s) to {console.folder(str(figures))}")
 
 
 def _check_run_size(events: Sequence[Any], events_path: str, only: Sequence[str]) -> None:
@@ -270,7 +269,7 @@ def _report(ctx: _Ctx, store: Any, events: Sequence[Any], registry: Any, events_
                                   settings=settings, store=store,
                                   version=version("eventstudy-claims"))
     if out.is_dir() and schedule.load_state(ctx.home).get(str(out.resolve())) == digest:
-        click.echo(f"nothing changed: the reports in {_folder(str(out))} are current")
+        click.echo(f"nothing changed: the reports in {console.folder(str(out))} are current")
         return code
     # The study machinery (pandas, scipy) is loaded only when there is something to compute.
     with startup.heavy_imports():
@@ -295,7 +294,7 @@ def _report(ctx: _Ctx, store: Any, events: Sequence[Any], registry: Any, events_
     record["reports"] = "rewritten"
     for c in changes:
         click.echo(f"changed {c['event_id']}: {c['claim']}: {c['old']} -> {c['new']}")
-    click.echo(f"wrote {len(paths)} file(s) to {_folder(str(out))} ({len(changes)} verdict change(s))")
+    click.echo(f"wrote {len(paths)} file(s) to {console.folder(str(out))} ({len(changes)} verdict change(s))")
     return code
 
 

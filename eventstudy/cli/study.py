@@ -17,7 +17,6 @@ from eventstudy.cli.base import (
     _figure_format_option,
     _figure_formats,
     _figures_option,
-    _folder,
     _publish,
     cli,
 )
@@ -323,12 +322,12 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
         click.echo(line)
     written = [*CSV_FILES, *(("volatility.csv",) if measure == "volatility" else ()),
                *(("regression.csv", "regression.txt") if regression is not None else ())]
-    click.echo(f"wrote {', '.join(written)} to {_folder(out)}")
+    click.echo(f"wrote {', '.join(written)} to {console.folder(out)}")
     if figures_dir is not None:
         from eventstudy.stats.plots import write_figures
 
         drawn = _publish(figures_dir, lambda staged: write_figures(result, staged, formats), "figures")
-        click.echo(f"wrote {len(drawn)} figure file(s) to {_folder(str(figures))}")
+        click.echo(f"wrote {len(drawn)} figure file(s) to {console.folder(str(figures))}")
 
 
 def _regression_inputs(formula: str | None, characteristics: str | None,
@@ -418,4 +417,4 @@ def calendar_time_cmd(returns_path: str | None, prices_path: str | None, events_
     result = _publish(out_dir, fill, "calendar-time")
     click.echo(f"Calendar-time portfolios, {model}, holding {window.label}:")
     click.echo(result.summary())
-    click.echo(f"wrote portfolio.csv, alpha.csv to {_folder(out)}")
+    click.echo(f"wrote portfolio.csv, alpha.csv to {console.folder(out)}")
