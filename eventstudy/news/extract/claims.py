@@ -352,6 +352,20 @@ class Extractor:
         return (">=", float(low)) if direction > 0 else ("<=", float(-low))
 
     @staticmethod
+    def _peak(s: _Sentence, p: Percent) -> bool:
+        """Whether a peak word ("as much as", 一度, pre-market) reads the number, unless a closing word
+        stands between them: "一度跌超15%,最终收盘下跌16.86%" keeps the 16.86%."""
+        peak = s.cue("peak")
+        before = [c for c in peak.items if p.start - _COMPARE_GAP <= c.end <= p.start]
+        after = peak.any_start_between(p.end, p.end + _COMPARE_GAP)
+        if not before and not after:
+            return False
+        if after:
+            return True
+        nearest = max(c.end for c in before)
+        return not any(nearest <= c.start and c.end <= p.start for c in s.cue("close").items)
+
+    @staticmethod
     def _intraday(s: _Sentence, p: Percent) -> bool:
         """Whether the sentence reads the number at a time of day that is not the close: at the open,
         at midday, "as of 10am", 午间, 早盘, 截至发稿, на открытии, in apertura... A closing word
@@ -383,6 +397,8 @@ class Extractor:
         # when asked for: most numbers of a long list are dropped after a few binary searches.
         found: tuple[str, Cue | None] | None = None
         level = self.lex.search_back("level", text, p.start)
+        if level is not None and self.lex.search_back("size", text, p.start) is not None:
+            level = None  # "涨幅达11.4%", "the decline narrowed to 3.3%": the move's own size, not a level
         if p.sign == 0 and level is not None:
             found = self._comparison(text, p, lo)
             ccue = found[1]
@@ -392,8 +408,7 @@ class Extractor:
             return None  # "振幅为4.27%", "amplitude of 4%": the number right after measures something else
         if nxt is not None and nxt.start - p.end <= _COMPARE_GAP and self.lex.search_back("level", text, nxt.start):
             return None  # "from 20% to 80%"
-        peak = s.cue("peak")
-        if peak.any_end_between(p.start - _COMPARE_GAP, p.start) or peak.any_start_between(p.end, p.end + _COMPARE_GAP):
+        if self._peak(s, p):
             return None  # "as much as 12%", "一度涨超10%", "in pre-market trading": not the session's close
         if self._intraday(s, p):
             return None
