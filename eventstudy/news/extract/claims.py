@@ -25,6 +25,7 @@ import regex
 
 from eventstudy.news.events import CLAIM_KINDS, Claim, _format_percent
 from eventstudy.news.extract.lexicon import NO_TARGET, AliasTable, Cue, Lexicon, Mention
+from eventstudy.news.extract import respectively
 from eventstudy.news.extract.ordered import Ordered
 from eventstudy.news.extract.text import Percent, Span, percents, sentences
 
@@ -78,7 +79,8 @@ class ProposedClaim:
 
 _COMPARE, _COMPARE_AFTER = ("gt", "lt", "approx"), ("gt_after", "lt_after", "approx_after")
 # Kinds of cue that most sentences, even those with a claim, have none of: one search tells.
-_RARE = ("not_market", "peak", "listing", "period", "session", "rally", "selloff", "anaphor", "intraday")
+_RARE = ("not_market", "peak", "listing", "period", "session", "rally", "selloff", "anaphor", "intraday",
+         "respectively")
 _NONE: Ordered[Cue] = Ordered([])
 
 
@@ -389,7 +391,8 @@ class Extractor:
         return _Sentence(self.lex, text, span, inside, names.company_before(span.start))
 
     def _numeric(self, text: str, s: _Sentence, p: Percent, nxt: Percent | None,
-                 lang: str) -> ProposedClaim | UnknownMove | None:
+                 lang: str, named: Mention | None = None) -> ProposedClaim | UnknownMove | None:
+        """The claim a number makes; ``named``: its name when a "respectively" list has paired it."""
         lo = s.span.start
         if s.cue("not_market").overlapping(p.start - _VETO_BEFORE, p.end + _VETO_AFTER):
             return None
@@ -423,7 +426,11 @@ class Extractor:
         if move is not None and _negated(self.lex, text, move.start, lo):
             return None
         horizon, hcue = self._horizon(s, p.start, p.end)
-        who = self._target(s, p.start)
+        who: tuple[Mention, str] | _Unknown | None
+        if named is None:
+            who = self._target(s, p.start)
+        else:
+            who = (named, named.text) if named.target != NO_TARGET else _Unknown(named.start, named.end)
         if isinstance(who, _Unknown):
             if not (s.has("market") or horizon in ("session", "listing") or move is not None):
                 return None
@@ -438,7 +445,7 @@ class Extractor:
         subject_verb = move is not None and 0 <= move.start - mention.end <= 6
         # A signed figure in brackets right after a name is its move: "SMIC (+3,12 %)", "寒武纪（+5%）".
         bracketed = bool(p.sign) and _OPEN_BRACKET.fullmatch(text, mention.end, p.start) is not None
-        if not (s.has("market") or horizon in ("session", "listing") or subject_verb or bracketed):
+        if not (s.has("market") or horizon in ("session", "listing") or subject_verb or bracketed or named):
             return None
         comparison, ccue = found or self._comparison(text, p, lo)
         kind = self._kind(mention.target, horizon)
@@ -514,8 +521,16 @@ class Extractor:
             s = self._sentence(text, span, names)
             pcts = percents(text, span.start, span.end)
             numeric = []
+            named: dict[int, Mention | None] = {}
+            if len(pcts) > 1:
+                for listed in respectively.pair(text, span.start, s.mentions.items, pcts, s.cue("respectively").items):
+                    for j, i in enumerate(listed.percents):
+                        named[i] = listed.names[j] if listed.names is not None else None
             for i, p in enumerate(pcts):
-                claim = self._numeric(text, s, p, pcts[i + 1] if i + 1 < len(pcts) else None, language)
+                if i in named and named[i] is None:
+                    continue  # a "respectively" list whose names are unsure: nobody's number for sure
+                claim = self._numeric(text, s, p, pcts[i + 1] if i + 1 < len(pcts) else None, language,
+                                      named.get(i))
                 if isinstance(claim, UnknownMove):
                     if len(unknown) < _MAX_UNKNOWN:  # a list of a million moves is no report
                         unknown.setdefault((claim.name, claim.stated), claim)
