@@ -34,6 +34,7 @@ _BEFORE, _AFTER = 90, 40  # how far from a number its direction may be, in chara
 _VETO_BEFORE, _VETO_AFTER = 70, 15
 _COMPARE_GAP = 25
 _MAX_UNKNOWN = 200
+_INTRADAY_REACH = 400  # how far past its sentence a stated time of day reaches, in characters
 _GROUP_NAME = regex.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+|[a-z]{2,}")
 
 
@@ -123,6 +124,7 @@ class _Sentence:
         self.antecedent = antecedent
         self._cues: dict[str, Ordered[Cue]] = {}
         self._last_subject: list[int] | None = None
+        self.earlier_intraday = False  # a sentence just before reads its numbers intraday
 
     @property
     def text(self) -> str:
@@ -374,7 +376,10 @@ class Extractor:
         nearer to the number than every such word keeps it ("opened lower but closed 3% up")."""
         marks = s.cue("intraday").items
         if not marks:
-            return False
+            # A market report states its time once: "At the open, the Hang Seng rose 1%. The Hang
+            # Seng Tech added 2%." The next sentences are read at that time too, until one names a
+            # close or a session of its own.
+            return s.earlier_intraday and not any(s.has(role) for role in ("close", "session", "period", "listing"))
         # "midday close", "closed at noon", 午间收盘: a closing word inside a time-of-day phrase is not the close
         closes = [c for c in s.cue("close").items if not any(m.start <= c.start < m.end or
                                                               c.start <= m.start < c.end for m in marks)]
@@ -517,9 +522,15 @@ class Extractor:
         names = _Names(self.aliases.find(text), self._is_group)
         best: dict[tuple, ProposedClaim] = {}
         unknown: dict[tuple[str, str], UnknownMove] = {}
+        intraday_until = -1  # where the time of day stated by a sentence stops applying
         for span in sentences(text) if spans is None else spans:
             s = self._sentence(text, span, names)
+            s.earlier_intraday = span.start <= intraday_until and "\n\n" not in text[intraday_until:span.start]
             pcts = percents(text, span.start, span.end)
+            if pcts and s.has("intraday") and not s.has("close"):
+                intraday_until = span.end + _INTRADAY_REACH  # a time of day given to moves, not to news
+            elif s.has("close") or s.has("session"):
+                intraday_until = -1
             numeric = []
             named: dict[int, Mention | None] = {}
             if len(pcts) > 1:
