@@ -34,6 +34,7 @@ _BEFORE, _AFTER = 90, 40  # how far from a number its direction may be, in chara
 _VETO_BEFORE, _VETO_AFTER = 70, 15
 _COMPARE_GAP = 25
 _MAX_UNKNOWN = 200
+_PERCENT_SIGN = regex.compile(r"[%％]")  # another number between a comparison word and this one
 _INTRADAY_REACH = 400  # how far past its sentence a stated time of day reaches, in characters
 _GROUP_NAME = regex.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+|[a-z]{2,}")
 
@@ -333,8 +334,8 @@ class Extractor:
         before = max(floor, p.start - _COMPARE_GAP)
         for role in _COMPARE if self.lex.any_of(_COMPARE, text, before, p.start) else ():
             for c in self.lex.find(role, text, before, p.start):
-                if p.start - c.end <= 12 and (best is None or c.end > best.end or
-                                              (c.end == best.end and c.start < best.start)):
+                if p.start - c.end <= 12 and not _PERCENT_SIGN.search(text, c.end, p.start) and (
+                        best is None or c.end > best.end or (c.end == best.end and c.start < best.start)):
                     best = c
         if best is not None:
             return best.role, best

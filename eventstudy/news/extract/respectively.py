@@ -18,7 +18,7 @@ from eventstudy.news.extract.lexicon import Cue, Mention
 from eventstudy.news.extract.text import Percent
 
 # What joins two numbers of one list: "5% and 7%", "6% e il 9,9%", "45.94%、22.11%", "5% и 7%".
-_NUMBER_JOIN = regex.compile(r"\s*(?:[,，、]\s*)?(?:and|e|y|и|et|与|和|及|以及)?\s*(?:il|l'|lo|el|del|dell'|de|на)?\s*",
+_NUMBER_JOIN = regex.compile(r"\s*(?:[,，、]\s*)?(?:and|e|y|и|et|与|和|及|以及)?\s*(?:il|l'|lo|el|del|dell'|de|un|una|на)?\s*",
                              regex.IGNORECASE)
 # What joins two names of one list: "SMIC and Hua Hong", "SMIC e Hua Hong", "摩尔线程和沐曦股份".
 _NAME_JOIN = regex.compile(r"[)）]?\s*(?:[,，、]|,?\s*(?:and|e|y|и|et)\s|与|和|及|以及|&)\s*", regex.IGNORECASE)
