@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 import regex
 
 from eventstudy.news.events import CLAIM_KINDS, Claim, _format_percent
-from eventstudy.news.extract.lexicon import NO_TARGET, AliasTable, Cue, Lexicon, Mention
 from eventstudy.news.extract import respectively
+from eventstudy.news.extract.lexicon import NO_TARGET, AliasTable, Cue, Lexicon, Mention
 from eventstudy.news.extract.ordered import Ordered
 from eventstudy.news.extract.text import Percent, Span, percents, sentences
 

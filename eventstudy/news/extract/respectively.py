@@ -9,6 +9,7 @@ the chain is incomplete and nothing is paired). An unpaired list proposes nothin
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,8 +19,8 @@ from eventstudy.news.extract.lexicon import Cue, Mention
 from eventstudy.news.extract.text import Percent
 
 # What joins two numbers of one list: "5% and 7%", "6% e il 9,9%", "45.94%、22.11%", "5% и 7%".
-_NUMBER_JOIN = regex.compile(r"\s*(?:[,，、]\s*)?(?:and|e|y|и|et|与|和|及|以及)?\s*(?:il|l'|lo|el|del|dell'|de|un|una|на)?\s*",
-                             regex.IGNORECASE)
+_NUMBER_JOIN = regex.compile(r"\s*(?:[,，、]\s*)?(?:and|e|y|и|et|与|和|及|以及)?\s*"
+                             r"(?:il|l'|lo|el|del|dell'|de|un|una|на)?\s*", regex.IGNORECASE)
 # What joins two names of one list: "SMIC and Hua Hong", "SMIC e Hua Hong", "摩尔线程和沐曦股份".
 _NAME_JOIN = regex.compile(r"[)）]?\s*(?:[,，、]|,?\s*(?:and|e|y|и|et)\s|与|和|及|以及|&)\s*", regex.IGNORECASE)
 # A chain that starts right after a conjunction has a name before it that the tool does not know.
@@ -84,7 +85,7 @@ def pair(text: str, lo: int, mentions: Sequence[Mention], pcts: Sequence[Percent
         before = min(first.start, cue.start)
         chain = _chain(text, merged, before, lo)
         names: tuple[Mention | None, ...] | None = None
-        if chain and all(a.target != b.target for a, b in zip(chain, chain[1:])):
+        if chain and all(a.target != b.target for a, b in itertools.pairwise(chain)):
             dangling = _DANGLING.search(text, lo, chain[0].start) is not None
             if len(chain) == len(run) and not dangling:
                 names = tuple(chain)
