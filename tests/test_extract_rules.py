@@ -97,3 +97,30 @@ def test_period_phrases(text: str) -> None:
 def test_inflected_directions_and_index_names(text: str, target: str, op: str) -> None:
     got = claims_of(text)
     assert {(t, o) for _, t, o, _ in got} == {(target, op)}, got
+
+
+# -- records, large moves, one claim per move ----------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "Nvidia shares plunged 17% on Monday, their worst day since March 2020.",
+    "英伟达股价周一暴跌17%,这是该公司自2020年3月以来最大单日跌幅。",
+])
+def test_a_records_since_is_not_a_period(text: str) -> None:
+    assert {k for k, *_ in claims_of(text)} == {"session_return"}
+
+
+def test_a_move_of_100_percent_or_more_without_a_horizon_is_a_periods() -> None:
+    assert {k for k, *_ in claims_of("Cambricon shares have soared 250%, analysts said.")} == {"period_return"}
+    # a debut still makes it a since-listing claim
+    assert {k for k, *_ in claims_of("Zhipu shares soared 250% on their debut.")} == {"since_listing"}
+
+
+def test_one_move_stated_twice_is_one_claim_the_precise_one() -> None:
+    text = ("Moore Threads shares surged 402.5% on their first day of trading. The stock closed at more "
+            "than five times its offering price.")
+    got = claims_of(text)
+    assert got == {("since_listing", "688795.SS", ">=", 4.0245)}
+
+
+def test_an_extreme_of_the_day_is_not_the_close() -> None:
+    got = claims_of("恒生科技指数低开后反复向下,最多曾跌超过3%,收报7176点,跌2.9%。")
+    assert got == {("session_return", "HSTECH.HK", "<=", -0.0285)}

@@ -82,7 +82,7 @@ class ProposedClaim:
 _COMPARE, _COMPARE_AFTER = ("gt", "lt", "approx"), ("gt_after", "lt_after", "approx_after")
 # Kinds of cue that most sentences, even those with a claim, have none of: one search tells.
 _RARE = ("not_market", "peak", "listing", "period", "session", "rally", "selloff", "anaphor", "intraday",
-         "respectively")
+         "respectively", "record")
 _NONE: Ordered[Cue] = Ordered([])
 
 
@@ -313,7 +313,13 @@ class Extractor:
 
     # -- what ----------------------------------------------------------------------------------
     def _horizon(self, s: _Sentence, start: int, end: int) -> tuple[str, Cue | None]:
-        cues = [c for role in ("listing", "period", "session") for c in s.cue(role).nearest_candidates(start, end)]
+        inside = s.cue("listing").overlapping(start, end)
+        if inside:  # "five times its offer price": the number's own words name the listing
+            return "listing", inside[0]
+        records = s.cue("record").items
+        # "its worst day since March", "自2020年3月以来最大单日跌幅": a record's "since" is no period
+        cues = [c for role in ("listing", "period", "session") for c in s.cue(role).nearest_candidates(start, end)
+                if not (c.role == "period" and any(r.start <= c.start <= r.end for r in records))]
         cue = _near(cues, start, end, after_penalty=0)
         if cue is not None and cue.role == "period":
             # "上市以来累计上涨100%", "up 300% cumulatively since its debut": a period that starts at
@@ -322,8 +328,10 @@ class Extractor:
             cue = _near(listing, start, end, after_penalty=0) or cue
         return ("unstated", None) if cue is None else (cue.role, cue)
 
-    def _kind(self, target: str, horizon: str) -> str:
-        if horizon == "period":
+    def _kind(self, target: str, horizon: str, size: float = 0.0) -> str:
+        """``size``: the move in percent. No session doubles a price but a debut's, so a move of 100%
+        or more with no horizon written is a period's (news-dev has no session move that large)."""
+        if horizon == "period" or (horizon == "unstated" and abs(size) >= 100):
             return PERIOD_KIND
         if self._is_group(target):
             return "group_rally"
@@ -454,7 +462,7 @@ class Extractor:
         if not (s.has("market") or horizon in ("session", "listing") or subject_verb or bracketed or named):
             return None
         comparison, ccue = found or self._comparison(text, p, lo)
-        kind = self._kind(mention.target, horizon)
+        kind = self._kind(mention.target, horizon, float(p.value))
         op, threshold = self._op(comparison, direction, p)
         parts = [c for c in (move, ccue, hcue) if c is not None]
         named_here = lo <= mention.start < s.span.end
@@ -552,7 +560,27 @@ class Extractor:
             _keep_best(best, numeric)
             if not numeric and not pcts:
                 _keep_best(best, self._qualitative(text, s, language))
-        return sorted(best.values(), key=lambda c: c.start), sorted(unknown.values(), key=lambda u: u.start)
+        return _one_per_move(list(best.values())), sorted(unknown.values(), key=lambda u: u.start)
+
+
+def _one_per_move(claims: list[ProposedClaim]) -> list[ProposedClaim]:
+    """One claim per move, however often the article states it: "surged 400% on its debut ... more
+    than five times its offer price" is one since-listing claim, kept where it reads most confidently.
+    Two claims are one move when they share kind and target, point the same way, and their
+    thresholds differ by no more than rounding (half a point, or 1% of the size) or a multiple's
+    looseness ("nearly eight times" and 693%)."""
+    kept: list[ProposedClaim] = []
+    # The most precisely written statement first ("693%" before "nearly eight times"), then the surest.
+    for c in sorted(claims, key=lambda c: (-_digits(c.stated), -c.confidence, c.start)):
+        if not any(k.kind == c.kind and k.target == c.target and (k.threshold >= 0) == (c.threshold >= 0)
+                   and abs(k.threshold - c.threshold) <= 0.005 + 0.02 * abs(k.threshold) for k in kept):
+            kept.append(c)
+    return sorted(kept, key=lambda c: c.start)
+
+
+def _digits(stated: str) -> int:
+    """Significant digits of a stated move: "+693%" 3, "+700%" 1, "more than +17.5%" 3."""
+    return len("".join(ch for ch in stated if ch.isdigit()).strip("0"))
 
 
 def _keep_best(best: dict[tuple, ProposedClaim], claims: list[ProposedClaim]) -> None:
