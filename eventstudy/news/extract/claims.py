@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import regex
 
 from eventstudy.news.events import CLAIM_KINDS, Claim, _format_percent
-from eventstudy.news.extract import respectively
+from eventstudy.news.extract import lines, respectively
 from eventstudy.news.extract.lexicon import NO_TARGET, AliasTable, Cue, Lexicon, Mention
 from eventstudy.news.extract.ordered import Ordered
 from eventstudy.news.extract.text import Percent, Span, percents, sentences
@@ -36,6 +36,7 @@ _COMPARE_GAP = 25
 _MAX_UNKNOWN = 200
 _PERCENT_SIGN = regex.compile(r"[%％]")  # another number between a comparison word and this one
 _INTRADAY_REACH = 400  # how far past its sentence a stated time of day reaches, in characters
+_PLACE_REACH = 300  # how far before its sentence a twice-listed company's place may be stated
 _GROUP_NAME = regex.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+|[a-z]{2,}")
 
 
@@ -180,13 +181,28 @@ class _Names:
                 last = i
             self.last_company.append(last)
 
-    def company_before(self, at: int) -> Mention | None:
-        """The last company named wholly before ``at``; its target may be ``-`` (a company not listed)."""
+    def company_before(self, at: int, text: str) -> Mention | None:
+        """The company "the company" in a sentence starting at ``at`` points to: the subject (the first
+        company named) of the last sentence before it naming one ("Cambricon rose to a record,
+        overtaking SMIC. The company closed 20% up": Cambricon). Its target may be ``-`` (a company
+        not listed)."""
         k = self.all.count_ending_by(at)
         i = self.last_company[k - 1] if k else -1
-        return self.all.items[i] if i >= 0 else None
+        if i < 0:
+            return None
+        first = i
+        for j in range(i - 1, -1, -1):
+            m = self.all.items[j]
+            if _SENTENCE_END.search(text, m.end, self.all.items[first].start):
+                break
+            if self.last_company[j] == j:
+                first = j
+        return self.all.items[first]
 
 
+# "Hong Kong-listed", "Beijing-based": where a company is, not another company
+_PLACE_WORD = regex.compile(r"-(?:listed|based|headquartered|traded|quoted)$", regex.IGNORECASE)
+_SENTENCE_END = regex.compile(r"[.!?。！？](?:\s|$)|[。！？]")
 _BRACKETED = regex.compile(r"[(（][^()（）]{0,40}[)）]")
 _OPEN_BRACKET = regex.compile(r"\s*[(（]\s*")
 # Where a clause ends: a comma or semicolon that is no decimal or thousands mark, Chinese clause
@@ -231,7 +247,8 @@ def _unknown_subject(text: str, lo: int, at: int) -> _Unknown | None:
     # "(HSI)", "(NASDAQ:NVDA)": a name's own ticker, not another name; blanked to the same length
     # so that every position in the segment is one in the text
     seg = _BRACKETED.sub(lambda b: " " * len(b.group()), text[lo:at])
-    words = [m for m in _CAPITALISED.finditer(seg) if m.group().lower().rstrip(".") not in _USUAL]
+    words = [m for m in _CAPITALISED.finditer(seg) if m.group().lower().rstrip(".") not in _USUAL
+             and not _PLACE_WORD.search(m.group())]
     if words:
         return _Unknown(lo + words[0].start(), lo + words[-1].end())
     han = _HAN_COMPANY.search(seg)
@@ -402,7 +419,7 @@ class Extractor:
     # -- sentences -----------------------------------------------------------------------------
     def _sentence(self, text: str, span: Span, names: _Names) -> _Sentence:
         inside = Ordered(names.all.within(span.start, span.end))
-        return _Sentence(self.lex, text, span, inside, names.company_before(span.start))
+        return _Sentence(self.lex, text, span, inside, names.company_before(span.start, text))
 
     def _numeric(self, text: str, s: _Sentence, p: Percent, nxt: Percent | None,
                  lang: str, named: Mention | None = None) -> ProposedClaim | UnknownMove | None:
@@ -455,6 +472,13 @@ class Extractor:
         if who is None:
             return None
         mention, subject = who
+        if mention.target in lines.a_lines():
+            # The place may be stated a sentence or two before: "Hua Hong listed in Shanghai. ... Its shares rose 15%".
+            lo_place = max(0, s.span.start - _PLACE_REACH)
+            target = lines.line(mention.target, p.start, self.lex.find("a_share", text, lo_place, s.span.end),
+                                self.lex.find("h_share", text, lo_place, s.span.end))
+            if target != mention.target:
+                mention = Mention(target, mention.start, mention.end, mention.text)
         # A listed name right before the verb is a market subject too: "智谱涨超17%", "Zhipu rose 17%".
         subject_verb = move is not None and 0 <= move.start - mention.end <= 6
         # A signed figure in brackets right after a name is its move: "SMIC (+3,12 %)", "寒武纪（+5%）".

@@ -32,6 +32,7 @@ ROLES: tuple[str, ...] = (
     "market", "up", "down", "gt", "gt_after", "lt", "lt_after", "approx", "approx_after", "level",
     "session", "listing", "period", "rally", "selloff", "anaphor", "not_market", "relative", "negation", "peak",
     "intraday", "close", "measure", "size", "respectively", "record",
+    "a_share", "h_share",
 )
 NO_TARGET = "-"
 # An epithet ("China's Nvidia", "la Nvidia de China", 中国版英伟达): words that name no company of their
