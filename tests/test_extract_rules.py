@@ -141,3 +141,12 @@ def test_a_twice_listed_company_moves_where_the_sentence_places_it(text: str, ta
 def test_the_company_is_the_last_sentences_subject_not_its_object() -> None:
     text = "Cambricon shares hit a record, overtaking SMIC in market value. The company closed 20.5% higher on Friday."
     assert {t for _, t, _, _ in claims_of(text)} == {"688256.SS"}
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("百分之二十", "20"), ("百分之一百二十", "120"), ("百分之一二○", "120"), ("百分之二十点五", "20.5"),
+    ("涨超过 26 倍", "2600"),
+])
+def test_chinese_written_percentages_and_multiples(text: str, value: str) -> None:
+    from eventstudy.news.extract.text import percents
+    assert [str(p.value) for p in percents(text)] == [value]

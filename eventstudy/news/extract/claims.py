@@ -407,8 +407,9 @@ class Extractor:
             # close or a session of its own.
             return s.earlier_intraday and not any(s.has(role) for role in ("close", "session", "period", "listing"))
         # "midday close", "closed at noon", 午间收盘: a closing word inside a time-of-day phrase is not the close
-        closes = [c for c in s.cue("close").items if not any(m.start <= c.start < m.end or
-                                                              c.start <= m.start < c.end for m in marks)]
+        # A period or a listing named nearer to the number reads it over days, not at a time of day.
+        closes = [c for role in ("close", "period", "listing") for c in s.cue(role).items
+                  if not any(m.start <= c.start < m.end or c.start <= m.start < c.end for m in marks)]
 
         def gap(c: Cue) -> int:
             return p.start - c.end if c.end <= p.start else max(0, c.start - p.end)
@@ -440,8 +441,9 @@ class Extractor:
                 return None  # "to 80%", "al 20%", "до 80%": a level reached, not a move ("不到" is a comparison)
         if self.lex.search_back("measure", text, p.start) is not None:
             return None  # "振幅为4.27%", "amplitude of 4%": the number right after measures something else
-        if nxt is not None and nxt.start - p.end <= _COMPARE_GAP and self.lex.search_back("level", text, nxt.start):
-            return None  # "from 20% to 80%"
+        if (nxt is not None and nxt.start - p.end <= _COMPARE_GAP and self.lex.search_back("level", text, nxt.start)
+                and self.lex.search_back("size", text, nxt.start) is None):
+            return None  # "from 20% to 80%" (but "up 121%, and 涨幅达2500% since 2023" are two moves)
         if self._peak(s, p):
             return None  # "as much as 12%", "一度涨超10%", "in pre-market trading": not the session's close
         if self._intraday(s, p):
