@@ -335,7 +335,9 @@ class Extractor:
             return "listing", inside[0]
         records = s.cue("record").items
         # "its worst day since March", "自2020年3月以来最大单日跌幅": a record's "since" is no period
-        cues = [c for role in ("listing", "period", "session") for c in s.cue(role).nearest_candidates(start, end)
+        # A close reads a session ("收报21.7港币,跌5.65%"), but a debut's close is the since-listing move.
+        roles = ("listing", "period", "session") + (() if s.has("listing") else ("close",))
+        cues = [c for role in roles for c in s.cue(role).nearest_candidates(start, end)
                 if not (c.role == "period" and any(r.start <= c.start <= r.end for r in records))]
         cue = _near(cues, start, end, after_penalty=0)
         if cue is not None and cue.role == "period":
@@ -343,7 +345,9 @@ class Extractor:
             # the listing is the since-listing claim
             listing = [c for c in cues if c.role == "listing"]
             cue = _near(listing, start, end, after_penalty=0) or cue
-        return ("unstated", None) if cue is None else (cue.role, cue)
+        if cue is None:
+            return "unstated", None
+        return ("session" if cue.role == "close" else cue.role), cue  # a close is a session's
 
     def _kind(self, target: str, horizon: str, size: float = 0.0) -> str:
         """``size``: the move in percent. No session doubles a price but a debut's, so a move of 100%
