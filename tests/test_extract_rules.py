@@ -150,3 +150,12 @@ def test_the_company_is_the_last_sentences_subject_not_its_object() -> None:
 def test_chinese_written_percentages_and_multiples(text: str, value: str) -> None:
     from eventstudy.news.extract.text import percents
     assert [str(p.value) for p in percents(text)] == [value]
+
+
+def test_a_sector_takes_its_own_number_but_is_never_the_company() -> None:
+    text = ("Il settore tecnologico ha guidato i cali con un ribasso dello 0,5%. "
+            "Le azioni di Nvidia hanno chiuso in calo del 5,5% giovedì; la società ha perso 200 miliardi.")
+    assert claims_of(text) == {("session_return", "NVDA", "<=", -0.0545)}
+    text = ("Wall Street cerró con presión sobre el sector tecnológico tras la caída de Nvidia. "
+            "Los papeles de la compañía retrocedieron 5,46% en una sola jornada.")
+    assert claims_of(text) == {("session_return", "NVDA", "<=", -0.05455)}

@@ -25,7 +25,7 @@ import regex
 
 from eventstudy.news.events import CLAIM_KINDS, Claim, _format_percent
 from eventstudy.news.extract import lines, respectively
-from eventstudy.news.extract.lexicon import NO_TARGET, AliasTable, Cue, Lexicon, Mention
+from eventstudy.news.extract.lexicon import NO_TARGET, NOT_COMPANY, AliasTable, Cue, Lexicon, Mention
 from eventstudy.news.extract.ordered import Ordered
 from eventstudy.news.extract.text import Percent, Span, percents, sentences
 
@@ -34,6 +34,7 @@ _BEFORE, _AFTER = 90, 40  # how far from a number its direction may be, in chara
 _VETO_BEFORE, _VETO_AFTER = 70, 15
 _COMPARE_GAP = 25
 _MAX_UNKNOWN = 200
+_NOBODY = frozenset({NO_TARGET, NOT_COMPANY})  # names whose numbers the tool cannot check
 _PERCENT_SIGN = regex.compile(r"[%％]")  # another number between a comparison word and this one
 _INTRADAY_REACH = 400  # how far past its sentence a stated time of day reaches, in characters
 _PLACE_REACH = 300  # how far before its sentence a twice-listed company's place may be stated
@@ -177,7 +178,7 @@ class _Names:
         self.last_company: list[int] = []
         last = -1
         for i, m in enumerate(self.all.items):
-            if not is_group(m.target):
+            if not is_group(m.target) and m.target != NOT_COMPANY:
                 last = i
             self.last_company.append(last)
 
@@ -294,7 +295,7 @@ class Extractor:
         lo, hi = _clause(text, s.span.start, s.span.end, at) if by_clause else (s.span.start, s.span.end)
         if k and s.mentions.items[k - 1].start >= lo:
             last = s.mentions.items[k - 1]
-            if last.target == NO_TARGET:  # "S&P 500 fell 1.8% and the Nasdaq 2.6%": the nearest name is another's
+            if last.target in _NOBODY:  # "S&P 500 fell 1.8% and the Nasdaq 2.6%": the nearest name is another's
                 return _Unknown(last.start, last.end)
             other = _unknown_subject(text, last.end, at) if by_clause else None
             if other:
@@ -316,7 +317,7 @@ class Extractor:
                     # the group's own clause; a later clause has a subject of its own
                     return None
         if m is not None:
-            return (m, m.text) if m.target != NO_TARGET else _Unknown(m.start, m.end)
+            return (m, m.text) if m.target not in _NOBODY else _Unknown(m.start, m.end)
         anaphor = s.cue("anaphor")
         if not anaphor or s.antecedent is None or s.antecedent.target == NO_TARGET:
             return None
@@ -467,7 +468,7 @@ class Extractor:
         if named is None:
             who = self._target(s, p.start)
         else:
-            who = (named, named.text) if named.target != NO_TARGET else _Unknown(named.start, named.end)
+            who = (named, named.text) if named.target not in _NOBODY else _Unknown(named.start, named.end)
         if isinstance(who, _Unknown):
             if not (s.has("market") or horizon in ("session", "listing") or move is not None):
                 return None
@@ -527,7 +528,7 @@ class Extractor:
             if who is None:
                 # "a rally among chip makers": the name may follow the word
                 after = s.mentions.first_starting_from(cue.end)
-                if after is None or after.target == NO_TARGET:
+                if after is None or after.target in _NOBODY:
                     continue
                 who = (after, after.text)
             mention, subject = who
