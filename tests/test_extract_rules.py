@@ -159,3 +159,30 @@ def test_a_sector_takes_its_own_number_but_is_never_the_company() -> None:
     text = ("Wall Street cerró con presión sobre el sector tecnológico tras la caída de Nvidia. "
             "Los papeles de la compañía retrocedieron 5,46% en una sola jornada.")
     assert claims_of(text) == {("session_return", "NVDA", "<=", -0.05455)}
+
+
+def test_a_contrast_starts_a_new_subject() -> None:
+    text = ("SMIC e Hua Hong hanno perso rispettivamente il 6% e il 9,9% lunedì, mentre Cambricon, "
+            "attiva nei chip per l'intelligenza artificiale, ha ceduto il 3,7%.")
+    got = claims_of(text)
+    assert ("session_return", "688256.SS", "<=", -0.0365) in got
+    assert ("session_return", "1347.HK", "<=", -0.0365) not in got
+
+
+@pytest.mark.parametrize("text", [
+    "A metà giornata l'indice Hang Seng guadagna lo 0,8% e l'S&P 500 cala dello 0,6%.",
+    "El Hang Seng sube un 0,8% y el S&P 500 cae un 0,6%.",
+])
+def test_a_live_reports_present_tense_is_not_a_close(text: str) -> None:
+    assert claims_of(text) == set()
+
+
+def test_a_live_verb_with_a_close_or_a_period_is_read() -> None:
+    assert claims_of("Nvidia sube un 31,18% en lo que va del año.") == {("period_return", "NVDA", ">=", 0.31175)}
+    assert claims_of("El Hang Seng cerró el lunes: sube un 0,8%.") == {("session_return", "^HSI", ">=", 0.0075)}
+
+
+def test_an_index_has_no_listing_and_no_session_of_20_percent() -> None:
+    assert claims_of("科创50指数当日正式发布,首日录得0.21%的跌幅。") == {("session_return", "000688.SS", "<=", -0.00205)}
+    assert {k for k, *_ in claims_of("L'indice Hang Seng è salito di oltre il 20% dopo lo stimolo.")} == {"period_return"}
+    assert {t for _, t, _, _ in claims_of("中证半导体指数周一收涨3.2%。")} == {"H30184.CSI"}

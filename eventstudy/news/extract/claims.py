@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import regex
 
 from eventstudy.news.events import CLAIM_KINDS, Claim, _format_percent
-from eventstudy.news.extract import lines, respectively
+from eventstudy.news.extract import indices, lines, respectively
 from eventstudy.news.extract.lexicon import NO_TARGET, NOT_COMPANY, AliasTable, Cue, Lexicon, Mention
 from eventstudy.news.extract.ordered import Ordered
 from eventstudy.news.extract.text import Percent, Span, percents, sentences
@@ -84,7 +84,7 @@ class ProposedClaim:
 _COMPARE, _COMPARE_AFTER = ("gt", "lt", "approx"), ("gt_after", "lt_after", "approx_after")
 # Kinds of cue that most sentences, even those with a claim, have none of: one search tells.
 _RARE = ("not_market", "peak", "listing", "period", "session", "rally", "selloff", "anaphor", "intraday",
-         "respectively", "record")
+         "respectively", "record", "live")
 _NONE: Ordered[Cue] = Ordered([])
 
 
@@ -203,6 +203,7 @@ class _Names:
 
 # "Hong Kong-listed", "Beijing-based": where a company is, not another company
 _PLACE_WORD = regex.compile(r"-(?:listed|based|headquartered|traded|quoted)$", regex.IGNORECASE)
+_CONTRAST = regex.compile(r"\b(?:while|whereas|mentre|mientras|тогда как|в то время как)\b|而|但", regex.IGNORECASE)
 _SENTENCE_END = regex.compile(r"[.!?。！？](?:\s|$)|[。！？]")
 _BRACKETED = regex.compile(r"[(（][^()（）]{0,40}[)）]")
 _OPEN_BRACKET = regex.compile(r"\s*[(（]\s*")
@@ -311,6 +312,8 @@ class Extractor:
                 return other
             elif k:
                 i = s.last_subject(k)
+                if i >= 0 and _CONTRAST.search(text, s.mentions.items[i].end, s.mentions.items[k - 1].start):
+                    i = k - 1  # "A and B fell 6% and 9%, while C, a chip designer, lost 3.7%": C's
                 m = s.mentions.items[i if i >= 0 else k - 1]
                 if self._is_group(m.target):
                     # "chip stocks fell across the board, Broadcom down 17%": a group's number is in
@@ -352,9 +355,14 @@ class Extractor:
 
     def _kind(self, target: str, horizon: str, size: float = 0.0) -> str:
         """``size``: the move in percent. No session doubles a price but a debut's, so a move of 100%
-        or more with no horizon written is a period's (news-dev has no session move that large)."""
-        if horizon == "period" or (horizon == "unstated" and abs(size) >= 100):
+        or more with no horizon written is a period's (news-dev has no session move that large); for
+        an index, 10% (indices.SESSION_LIMIT). An index has no listing: its "first day" is a session."""
+        index = indices.is_index(target)
+        limit = indices.SESSION_LIMIT if index else 100
+        if horizon == "period" or (horizon == "unstated" and abs(size) >= limit):
             return PERIOD_KIND
+        if index:
+            return "session_return"
         if self._is_group(target):
             return "group_rally"
         return "since_listing" if horizon == "listing" else "session_return"
@@ -463,6 +471,9 @@ class Extractor:
             return None
         if move is not None and _negated(self.lex, text, move.start, lo):
             return None
+        if (move is not None and s.cue("live").overlapping(move.start, move.end)
+                and not any(s.has(role) for role in ("close", "session", "period", "listing"))):
+            return None  # "l'S&P 500 cala dello 0,59%", "el Hang Seng sube un 1%": a live report's figure
         horizon, hcue = self._horizon(s, p.start, p.end)
         who: tuple[Mention, str] | _Unknown | None
         if named is None:
