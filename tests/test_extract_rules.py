@@ -188,3 +188,16 @@ def test_an_index_has_no_listing_and_no_session_of_20_percent() -> None:
     big = claims_of("L'indice Hang Seng è salito di oltre il 20% dopo lo stimolo.")
     assert {k for k, *_ in big} == {"period_return"}
     assert {t for _, t, _, _ in claims_of("中证半导体指数周一收涨3.2%。")} == {"H30184.CSI"}
+
+
+def test_a_group_move_in_a_clause_of_its_own_beside_its_members_numbers() -> None:
+    got = claims_of("Chip stocks plummeted on Monday, with SMIC falling 6.7% and Hua Hong declining 6.4%.")
+    assert ("group_rally", "china-ai-chips", "<", 0.0) in got
+    assert ("session_return", "0981.HK", "<=", -0.0665) in got
+    got = claims_of("半导体股逆势上涨,中芯国际升1.8%,华虹半导体涨3.5%。")
+    assert ("group_rally", "china-ai-chips", ">", 0.0) in got
+    # a group word inside a number's clause is no group claim; nor is an opening or a peak
+    assert ("group_rally", "china-ai-chips", "<", 0.0) not in claims_of("Chip stocks opened lower on Monday, SMIC -3%.")
+    assert not any(k == "group_rally" for k, *_ in claims_of("晶片族群一度大涨,中芯国际只涨1.1%。"))
+    # another market's chip sector is not the registry's Chinese chip group
+    assert not any(k == "group_rally" for k, *_ in claims_of("美股半导体芯片板块全线暴跌,纳斯达克指数下跌3.07%。"))

@@ -395,7 +395,7 @@ class Extractor:
         return (">=", float(low)) if direction > 0 else ("<=", float(-low))
 
     @staticmethod
-    def _peak(s: _Sentence, p: Percent) -> bool:
+    def _peak(s: _Sentence, p: Percent | Cue) -> bool:
         """Whether a peak word ("as much as", 一度, pre-market) reads the number, unless a closing word
         stands between them: "一度跌超15%,最终收盘下跌16.86%" keeps the 16.86%."""
         peak = s.cue("peak")
@@ -409,7 +409,7 @@ class Extractor:
         return not any(nearest <= c.start and c.end <= p.start for c in s.cue("close").items)
 
     @staticmethod
-    def _intraday(s: _Sentence, p: Percent) -> bool:
+    def _intraday(s: _Sentence, p: Percent | Cue) -> bool:
         """Whether the sentence reads the number at a time of day that is not the close: at the open,
         at midday, "as of 10am", 午间, 早盘, 截至发稿, на открытии, in apertura... A closing word
         nearer to the number than every such word keeps it ("opened lower but closed 3% up")."""
@@ -523,17 +523,28 @@ class Extractor:
                              round(min(confidence, 0.95), 2), horizon, subject, stated,
                              sentence=(s.span.start, s.span.end))
 
-    def _qualitative(self, text: str, s: _Sentence, lang: str) -> list[ProposedClaim]:
+    def _qualitative(self, text: str, s: _Sentence, lang: str, pcts: Sequence[Percent] = ()) -> list[ProposedClaim]:
+        """A group's rally or sell-off without a number. In a sentence with numbers, only from a clause
+        of its own: "Chip stocks plummeted, with SMIC falling 6.7%" (the numbers are the members')."""
         out = []
         words = s.cue("rally").items + s.cue("selloff").items
-        if not words and s.has("market"):
+        if not words and (s.has("market") or pcts):
             words = s.cue("up").items + s.cue("down").items
         for cue in sorted(words, key=lambda c: c.start):
             if _negated(self.lex, text, cue.start, s.span.start) or s.cue("not_market").overlapping(
                     cue.start - _VETO_BEFORE, cue.end + _AFTER):
                 continue
+            if self._intraday(s, cue) or self._peak(s, cue):
+                continue  # "chip stocks opened lower", "晶片族群一度大涨"
             direction = 1 if cue.role in ("rally", "up") else -1
-            who = self._target(s, cue.start, by_clause=False)
+            if pcts:
+                lo, hi = _clause(text, s.span.start, s.span.end, cue.start)
+                groups = [m for m in s.mentions.within(lo, hi) if self._is_group(m.target)]
+                if len(groups) != 1 or any(lo <= p.start < hi for p in pcts):
+                    continue
+                who: tuple[Mention, str] | _Unknown | None = (groups[0], groups[0].text)
+            else:
+                who = self._target(s, cue.start, by_clause=False)
             if isinstance(who, _Unknown):
                 continue
             if who is None:
@@ -602,6 +613,8 @@ class Extractor:
             _keep_best(best, numeric)
             if not numeric and not pcts:
                 _keep_best(best, self._qualitative(text, s, language))
+            elif pcts and s.mentions:
+                _keep_best(best, self._qualitative(text, s, language, pcts))
         return _one_per_move(list(best.values())), sorted(unknown.values(), key=lambda u: u.start)
 
 
