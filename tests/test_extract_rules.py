@@ -201,3 +201,17 @@ def test_a_group_move_in_a_clause_of_its_own_beside_its_members_numbers() -> Non
     assert not any(k == "group_rally" for k, *_ in claims_of("晶片族群一度大涨,中芯国际只涨1.1%。"))
     # another market's chip sector is not the registry's Chinese chip group
     assert not any(k == "group_rally" for k, *_ in claims_of("美股半导体芯片板块全线暴跌,纳斯达克指数下跌3.07%。"))
+
+
+def test_a_time_or_peak_word_in_another_clause_is_that_clauses() -> None:
+    # after a "but", the earlier peak is another moment's
+    got = claims_of("晶片族群一度大涨,但后继无力下,中芯国际收盘只涨1.1%。")
+    assert ("session_return", "0981.HK", ">=", 0.0105) in got
+    # a peak in the next clause is that clause's
+    got = claims_of("摩尔线程登陆科创板,首日暴涨468%,12月11日盘中最高触及878元。")
+    assert got == {("since_listing", "688795.SS", ">=", 4.675)}
+    # a time phrase closing the sentence covers the whole list
+    text = "The STAR 100 Index was down by 1.3%, and the STAR 50 Index down by 1.8% as of midday trading."
+    assert claims_of(text) == set()
+    # a midday close is no close
+    assert claims_of("恒生指数中午收市报22500点,升386点,升幅1.75%。") == set()

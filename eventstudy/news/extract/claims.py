@@ -204,6 +204,10 @@ class _Names:
 # "Hong Kong-listed", "Beijing-based": where a company is, not another company
 _PLACE_WORD = regex.compile(r"-(?:listed|based|headquartered|traded|quoted)$", regex.IGNORECASE)
 _CONTRAST = regex.compile(r"\b(?:while|whereas|mentre|mientras|тогда как|в то время как)\b|而|但", regex.IGNORECASE)
+# "一度大涨,但后继无力下,中芯国际只涨1.1%": what was said before a "but" is another moment's
+_BUT = regex.compile(r"\b(?:but|however|while|ma|però|pero|но|однако)\b|但|却|而", regex.IGNORECASE)
+# what may follow a sentence's last time phrase: "as of midday trading [1]."
+_SENTENCE_TAIL = regex.compile(r"[\s\d\[\]().。!?！？]*(?:[\p{Latin}\p{Cyrillic}]+[\s\d\[\]().。!?！？]*){0,2}")
 _SENTENCE_END = regex.compile(r"[.!?。！？](?:\s|$)|[。！？]")
 _BRACKETED = regex.compile(r"[(（][^()（）]{0,40}[)）]")
 _OPEN_BRACKET = regex.compile(r"\s*[(（]\s*")
@@ -398,9 +402,13 @@ class Extractor:
     def _peak(s: _Sentence, p: Percent | Cue) -> bool:
         """Whether a peak word ("as much as", 一度, pre-market) reads the number, unless a closing word
         stands between them: "一度跌超15%,最终收盘下跌16.86%" keeps the 16.86%."""
-        peak = s.cue("peak")
-        before = [c for c in peak.items if p.start - _COMPARE_GAP <= c.end <= p.start]
-        after = peak.any_start_between(p.end, p.end + _COMPARE_GAP)
+        peak, text = s.cue("peak"), s.text
+        # A peak word after a clause break, or before a "but", is another clause's: "首日暴涨468%,12月11日
+        # 盘中最高触及878元" keeps the 468%.
+        before = [c for c in peak.items if p.start - _COMPARE_GAP <= c.end <= p.start
+                  and not _BUT.search(text, c.end, p.start)]
+        after = any(not _SEPARATOR.search(text, p.end, c.start)
+                    for c in peak.overlapping(p.end, p.end + _COMPARE_GAP) if c.start >= p.end)
         if not before and not after:
             return False
         if after:
@@ -413,16 +421,26 @@ class Extractor:
         """Whether the sentence reads the number at a time of day that is not the close: at the open,
         at midday, "as of 10am", 午间, 早盘, 截至发稿, на открытии, in apertura... A closing word
         nearer to the number than every such word keeps it ("opened lower but closed 3% up")."""
-        marks = s.cue("intraday").items
-        if not marks:
+        text = s.text
+        # A time after the number in another clause is that clause's, unless it closes the sentence
+        # ("..., the STAR 50 down 1.8% and the Growth index 3.0% as of midday trading").
+        marks = [m for m in s.cue("intraday").items
+                 if not (m.end <= p.start and _BUT.search(text, m.end, p.start))
+                 and not (m.start >= p.end and _SEPARATOR.search(text, p.end, m.start)
+                          and not _SENTENCE_TAIL.fullmatch(text, m.end, s.span.end))]
+        if not s.cue("intraday").items:
             # A market report states its time once: "At the open, the Hang Seng rose 1%. The Hang
             # Seng Tech added 2%." The next sentences are read at that time too, until one names a
             # close or a session of its own.
             return s.earlier_intraday and not any(s.has(role) for role in ("close", "session", "period", "listing"))
         # "midday close", "closed at noon", 午间收盘: a closing word inside a time-of-day phrase is not the close
-        # A period or a listing named nearer to the number reads it over days, not at a time of day.
-        closes = [c for role in ("close", "period", "listing") for c in s.cue(role).items
-                  if not any(m.start <= c.start < m.end or c.start <= m.start < c.end for m in marks)]
+        # A period named nearer to the number reads it over days, not at a time of day.
+        closes = [c for role in ("close", "period") for c in s.cue(role).items
+                  if not any(m.start <= c.start <= m.end + 1 or c.start <= m.start < c.end for m in marks)
+                  and not (c.start >= p.end and _SEPARATOR.search(text, p.end, c.start))]
+
+        if not marks:
+            return False
 
         def gap(c: Cue) -> int:
             return p.start - c.end if c.end <= p.start else max(0, c.start - p.end)
