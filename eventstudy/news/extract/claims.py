@@ -25,6 +25,7 @@ import regex
 
 from eventstudy.news.events import CLAIM_KINDS, Claim, _format_percent
 from eventstudy.news.extract import indices, lines, respectively
+from eventstudy.news.extract.confidence import confidence
 from eventstudy.news.extract.lexicon import NO_TARGET, NOT_COMPANY, AliasTable, Cue, Lexicon, Mention
 from eventstudy.news.extract.ordered import Ordered
 from eventstudy.news.extract.text import Percent, Span, percents, sentences
@@ -61,6 +62,7 @@ class ProposedClaim:
     date_note: str = ""
     source: str = ""
     sentence: tuple[int, int] = field(default=(0, 0), compare=False)  # the sentence's span in the article
+    evidence: tuple[str, ...] = field(default=(), compare=False)  # what the confidence was computed from
 
     @property
     def evaluable(self) -> bool:
@@ -532,14 +534,16 @@ class Extractor:
             parts += [c for c in s.cue("anaphor").items[:1] if c.end <= p.start]
         start = min([p.start, *(c.start for c in parts)])
         end = max([p.end, *(c.end for c in parts)])
-        confidence = 0.4 + (0.2 if named_here else 0.1) + (0.15 if horizon in ("session", "listing") else 0)
-        confidence += (0.1 if s.has("market") else 0) + (0.1 if comparison in ("gt", "lt") or p.sign else 0)
-        confidence -= 0.1 if comparison == "approx" else 0
+        evidence = _evidence(
+            named=named_here, anaphor=not named_here, market=s.has("market"), compared=comparison in ("gt", "lt"),
+            signed=bool(p.sign), approx=comparison == "approx", subject_verb=subject_verb, paired=named is not None,
+            index=indices.is_index(mention.target), group=self._is_group(mention.target), large=p.value >= 100,
+            brackets=bracketed) + (f"horizon:{horizon}", f"kind:{kind}")
         stated = f"{'+' if direction > 0 else '-'}{p.value.normalize():f}%"
         stated = {"gt": "more than ", "lt": "less than ", "approx": "about "}.get(comparison, "") + stated
         return ProposedClaim(kind, mention.target, op, threshold, text[start:end], start, end, lang,
-                             round(min(confidence, 0.95), 2), horizon, subject, stated,
-                             sentence=(s.span.start, s.span.end))
+                             confidence(evidence), horizon, subject, stated,
+                             sentence=(s.span.start, s.span.end), evidence=evidence)
 
     def _qualitative(self, text: str, s: _Sentence, lang: str, pcts: Sequence[Percent] = ()) -> list[ProposedClaim]:
         """A group's rally or sell-off without a number. In a sentence with numbers, only from a clause
@@ -583,11 +587,13 @@ class Extractor:
             if named_here:
                 parts.append(Cue("name", mention.start, mention.end, mention.text))
             start, end = min(c.start for c in parts), max(c.end for c in parts)
-            confidence = 0.45 + (0.15 if named_here else 0.05) + (0.1 if horizon == "session" else 0)
-            confidence += 0.1 if cue.role in ("rally", "selloff") else 0
+            evidence = _evidence(qualitative=True, named=named_here, anaphor=not named_here,
+                                 rally_word=cue.role in ("rally", "selloff"), market=s.has("market"),
+                                 beside_numbers=bool(pcts)) + (f"horizon:{horizon}", f"kind:{kind}")
             out.append(ProposedClaim(kind, mention.target, ">" if direction > 0 else "<", 0.0, text[start:end],
-                                     start, end, lang, round(confidence, 2), horizon, subject,
-                                     "rally" if direction > 0 else "sell-off", sentence=(s.span.start, s.span.end)))
+                                     start, end, lang, confidence(evidence), horizon, subject,
+                                     "rally" if direction > 0 else "sell-off", sentence=(s.span.start, s.span.end),
+                                     evidence=evidence))
             break  # one qualitative claim per sentence: the first word that says it
         return out
 
@@ -649,6 +655,11 @@ def _one_per_move(claims: list[ProposedClaim]) -> list[ProposedClaim]:
                    and abs(k.threshold - c.threshold) <= 0.005 + 0.02 * abs(k.threshold) for k in kept):
             kept.append(c)
     return sorted(kept, key=lambda c: c.start)
+
+
+def _evidence(**seen: bool) -> tuple[str, ...]:
+    """The names of the evidence present: what the confidence model weighs (news/extract/confidence.py)."""
+    return tuple(name for name, present in seen.items() if present)
 
 
 def _digits(stated: str) -> int:
