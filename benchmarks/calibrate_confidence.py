@@ -11,9 +11,9 @@ proposal carries (``ProposedClaim.evidence``: a name in the sentence, a market w
 horizon, ...) gives each piece of evidence its log-odds; they are written to
 eventstudy/data/confidence_weights.csv, which eventstudy/news/extract/confidence.py reads. The fit is
 ridge-penalised (statsmodels ``GLM(Binomial).fit_regularized``, ``L1_wt=0``): evidence seen only
-with right proposals would otherwise get an infinite weight. The table printed beside it is cross-validated (each article's
-proposals scored by a fit without that article's page), so the figure quoted in README is not the
-fit's own data scored by itself.
+with right proposals would otherwise get an infinite weight. The table printed beside it is
+cross-validated (each item's proposals scored by a fit without that item), so the figure quoted in
+README is not the fit's own data scored by itself.
 """
 
 from __future__ import annotations
@@ -99,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(obs)} proposals, {sum(ok for *_, ok in obs)} right; evidence: {', '.join(names)}\n")
     print("| confidence at least | right (in sample) | right (10-fold cross-validated) |\n|---|---|---|")
     for (f, a, n), (_, b, m) in zip(calibration(in_sample), calibration(held_out), strict=True):
-        print(f"| {f:.1f} | {a / n if n else float('nan'):.3f} ({a}/{n}) | {b / m if m else float('nan'):.3f} ({b}/{m}) |")
+        print(f"| {f:.1f} | {a / n if n else float('nan'):.3f} ({a}/{n}) | "
+              f"{b / m if m else float('nan'):.3f} ({b}/{m}) |")
     print("\n| evidence | weight (log-odds) |\n|---|---|")
     for n, w in weights.items():
         print(f"| {n} | {w:+.3f} |")

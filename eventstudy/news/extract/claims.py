@@ -200,7 +200,10 @@ class _Names:
                 break
             if self.last_company[j] == j:
                 first = j
-        return self.all.items[first]
+        # An unlisted company in that sentence makes it unsure ("Zhipu used servers made by Huawei.
+        # The company's shares rose 5%"): the unlisted one is returned, and nothing is proposed.
+        unlisted = [m for m in self.all.items[first:i + 1] if m.target == NO_TARGET]
+        return unlisted[-1] if unlisted else self.all.items[first]
 
 
 # "Hong Kong-listed", "Beijing-based": where a company is, not another company
@@ -535,10 +538,10 @@ class Extractor:
         start = min([p.start, *(c.start for c in parts)])
         end = max([p.end, *(c.end for c in parts)])
         evidence = _evidence(
-            named=named_here, anaphor=not named_here, market=s.has("market"), compared=comparison in ("gt", "lt"),
-            signed=bool(p.sign), approx=comparison == "approx", subject_verb=subject_verb, paired=named is not None,
-            index=indices.is_index(mention.target), group=self._is_group(mention.target), large=p.value >= 100,
-            brackets=bracketed) + (f"horizon:{horizon}", f"kind:{kind}")
+            horizon, kind, named=named_here, anaphor=not named_here, market=s.has("market"),
+            compared=comparison in ("gt", "lt"), signed=bool(p.sign), approx=comparison == "approx",
+            subject_verb=subject_verb, paired=named is not None, index=indices.is_index(mention.target),
+            group=self._is_group(mention.target), large=p.value >= 100, brackets=bracketed)
         stated = f"{'+' if direction > 0 else '-'}{p.value.normalize():f}%"
         stated = {"gt": "more than ", "lt": "less than ", "approx": "about "}.get(comparison, "") + stated
         return ProposedClaim(kind, mention.target, op, threshold, text[start:end], start, end, lang,
@@ -587,9 +590,9 @@ class Extractor:
             if named_here:
                 parts.append(Cue("name", mention.start, mention.end, mention.text))
             start, end = min(c.start for c in parts), max(c.end for c in parts)
-            evidence = _evidence(qualitative=True, named=named_here, anaphor=not named_here,
+            evidence = _evidence(horizon, kind, qualitative=True, named=named_here, anaphor=not named_here,
                                  rally_word=cue.role in ("rally", "selloff"), market=s.has("market"),
-                                 beside_numbers=bool(pcts)) + (f"horizon:{horizon}", f"kind:{kind}")
+                                 beside_numbers=bool(pcts))
             out.append(ProposedClaim(kind, mention.target, ">" if direction > 0 else "<", 0.0, text[start:end],
                                      start, end, lang, confidence(evidence), horizon, subject,
                                      "rally" if direction > 0 else "sell-off", sentence=(s.span.start, s.span.end),
@@ -657,9 +660,9 @@ def _one_per_move(claims: list[ProposedClaim]) -> list[ProposedClaim]:
     return sorted(kept, key=lambda c: c.start)
 
 
-def _evidence(**seen: bool) -> tuple[str, ...]:
+def _evidence(horizon: str, kind: str, **seen: bool) -> tuple[str, ...]:
     """The names of the evidence present: what the confidence model weighs (news/extract/confidence.py)."""
-    return tuple(name for name, present in seen.items() if present)
+    return (f"horizon:{horizon}", f"kind:{kind}", *(name for name, present in seen.items() if present))
 
 
 def _digits(stated: str) -> int:
