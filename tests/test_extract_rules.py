@@ -215,3 +215,12 @@ def test_a_time_or_peak_word_in_another_clause_is_that_clauses() -> None:
     assert claims_of(text) == set()
     # a midday close is no close
     assert claims_of("恒生指数中午收市报22500点,升386点,升幅1.75%。") == set()
+
+
+def test_a_period_horizon_is_market_context_and_common_capitalised_words_are_nobody() -> None:
+    got = claims_of("Chipmakers posted gains; SMIC advanced 83% and Hua Hong Semiconductor surged 118% year-to-date.")
+    assert ("period_return", "0981.HK", ">=", 0.825) in got and ("period_return", "1347.HK", ">=", 1.175) in got
+    got = claims_of("L'indice blue-chip CSI300 della Cina è salito del 25% in cinque sessioni.")
+    assert got == {("period_return", "000300.SS", ">=", 0.245)}
+    # a comparison of two debuts is no move
+    assert not any(abs(t - 0.995) < 1e-9 for *_, t in claims_of("Its debut doubled that of SMIC's 202% surge in 2020."))

@@ -241,6 +241,11 @@ _USUAL = frozenset([
     "una", "uno", "del", "della", "dei", "delle", "nel", "nella", "sul", "sulla", "anche", "mentre", "dopo",
     "alla", "al", "borsa", "titolo", "los", "las", "el", "unos", "de", "en", "y", "también", "mientras", "tras",
     "bolsa", "acciones", "в", "на", "и", "а", "но", "по", "при", "после", "также", "акции", "бумаги", "индекс",
+    # places and the words that start sentences, in the other languages ("Questo dopo...", "Según...")
+    "cina", "cinese", "cinesi", "pechino", "chino", "china", "pekín", "shanghái", "китай", "китая", "гонконг",
+    "questo", "questa", "quello", "secondo", "inoltre", "tuttavia", "infatti", "oggi", "ieri", "esto", "este",
+    "esta", "según", "además", "sin", "embargo", "hoy", "ayer", "after", "before", "according", "today",
+    "yesterday", "это", "этот", "однако", "кроме", "сегодня", "вчера", "he", "she", "they", "we",
 ])
 
 
@@ -524,7 +529,7 @@ class Extractor:
         subject_verb = move is not None and 0 <= move.start - mention.end <= 6
         # A signed figure in brackets right after a name is its move: "SMIC (+3,12 %)", "寒武纪（+5%）".
         bracketed = bool(p.sign) and _OPEN_BRACKET.fullmatch(text, mention.end, p.start) is not None
-        if not (s.has("market") or horizon in ("session", "listing") or subject_verb or bracketed or named):
+        if not (s.has("market") or horizon in ("session", "listing", "period") or subject_verb or bracketed or named):
             return None
         comparison, ccue = found or self._comparison(text, p, lo)
         kind = self._kind(mention.target, horizon, float(p.value))
