@@ -224,3 +224,11 @@ def test_a_period_horizon_is_market_context_and_common_capitalised_words_are_nob
     assert got == {("period_return", "000300.SS", ">=", 0.245)}
     # a comparison of two debuts is no move
     assert not any(abs(t - 0.995) < 1e-9 for *_, t in claims_of("Its debut doubled that of SMIC's 202% surge in 2020."))
+
+
+def test_a_chinese_clause_opening_with_an_unknown_name_is_not_the_last_known_company() -> None:
+    got = claims_of("中芯国际收涨超5%，创新药族群也表现活跃，某联生物收涨超8%。")
+    assert got == {("session_return", "0981.HK", ">", 0.05)}
+    # the usual words of a report open clauses too: the subject carries
+    got = claims_of("寒武纪早盘快速拉升。近5个交易日,公司股价累计上涨34.59%。")
+    assert ("period_return", "688256.SS", ">=", 0.34585) in got

@@ -224,9 +224,17 @@ _SEPARATOR = regex.compile(r"(?<!\d)[,;:]|[,;:](?!\d)|[，；、：]|\s(?:while|
 # market news ("WuXi AppTec rose 6%"), or a Chinese company name by its usual ending ("山东黄金",
 # "某某科技"): Chinese carries its subject across clauses without naming it again, so only a name
 # there is evidence of another subject.
-_CAPITALISED = regex.compile(r"(?<![\p{L}\p{N}])\p{Lu}[\p{L}\p{N}&'’.-]+")
+_CAPITALISED = regex.compile(r"(?<![\p{L}\p{N}])\p{Lu}[\p{Latin}\p{Cyrillic}\p{N}&'’.-]+")
 _HAN_COMPANY = regex.compile(r"\p{Han}{1,8}(?:股份|科技|集团|公司|银行|证券|控股|电子|黄金|矿业|医药|药业|汽车|能源|"
                              r"光电|通信|网络|软件|信息|材料|化工|电气|电力|传媒)")
+# A Chinese clause that opens with a name the tool does not know ("，药明合联涨超8%"): two to eight
+# characters, none of them a market report's common character, then only common ones up to the
+# number. The common characters cover 股价, 公司, 收盘, 早盘, 逆势大涨, 涨幅, 该股, 市值, 指数, 板块...
+_HAN_COMMON = ("股价份票市值指数板块同当日天全收盘早午后随最终中今昨其港A报亦也则再续继单一度大小幅涨跌升降均仍已将更较"
+               "近累计逆势强劲集体纷纷超逾约达至为了的在上下扬走高低挫滑落回涨停跌停开报上市首交易个周月年该此外而且但"
+               "却还又再创新历史记录出现表现快速直线拉飙暴狂猛小幅微继续连续收窄扩大翻黑红公司"
+               "〇零一二两三四五六七八九十百千万亿")
+_HAN_NAME = regex.compile(r"^\s*[^\P{Han}" + _HAN_COMMON + r"]{2,8}(?=[\s\d.%" + _HAN_COMMON + r"]*$)")
 _USUAL = frozenset([
     "the", "a", "an", "in", "on", "at", "as", "by", "for", "from", "with", "its", "it", "their", "this", "that",
     "these", "those", "shares", "share", "stock", "stocks", "index", "indices", "hong", "kong", "china",
@@ -267,7 +275,7 @@ def _unknown_subject(text: str, lo: int, at: int) -> _Unknown | None:
              and not _PLACE_WORD.search(m.group())]
     if words:
         return _Unknown(lo + words[0].start(), lo + words[-1].end())
-    han = _HAN_COMPANY.search(seg)
+    han = _HAN_COMPANY.search(seg) or _HAN_NAME.search(seg)
     return _Unknown(lo + han.start(), lo + han.end()) if han else None
 
 

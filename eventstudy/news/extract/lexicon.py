@@ -45,7 +45,9 @@ EPITHET = "="
 # A Latin or Cyrillic word must start at a word start; CJK text has no spaces, so a match that starts
 # with a CJK character needs no guard ("MiniMax上市以来").
 _START = r"(?:(?<![\p{Latin}\p{Cyrillic}\p{N}])|(?![\p{Latin}\p{Cyrillic}\p{N}]))"
-_END = r"(?![\p{Latin}\p{Cyrillic}\p{N}])"
+# A name ending in a Latin or Cyrillic letter or a digit must end at a word end; one ending in a CJK
+# character needs no guard ("华虹半导体A股").
+_END = r"(?:(?<![\p{Latin}\p{Cyrillic}\p{N}])|(?![\p{Latin}\p{Cyrillic}\p{N}]))"
 _LETTER = regex.compile(r"[\p{Latin}\p{Cyrillic}]")
 _WORD_TAIL = regex.compile(r"[\p{Latin}\p{Cyrillic}]*")
 
