@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from eventstudy.formatting import named, num, pvalue, slug, stat_p
+from eventstudy.formatting import named, num, slug, stat_p
 from eventstudy.news.pipeline import EventAnalysis
 from eventstudy.news.volume import MODEL_NAMES, multiple
 from eventstudy.stats.engine import degrees_of_freedom
@@ -18,7 +18,7 @@ from eventstudy.stats.windows import Window
 
 from .charts import Chart, _day_ticks, _tcrit
 from .svg import BLUE, INK, Plot, finite_range, fmt
-from .tables import Table
+from .tables import Cell, Table
 
 CAPTION = ("Abnormal log volume: the log of 1 + shares traded, less its normal level (mean-adjusted: its mean over "
            "the estimation window; market model: predicted from the benchmark's log volume). 0 is a normal day, "
@@ -90,7 +90,7 @@ def chart(res: StudyResult, symbol: str, who: str, short: str) -> Plot | None:
 def panel(analyses: Sequence[EventAnalysis], names: dict[str, str], cars: Sequence[Window]) -> VolumePanel:
     """The panel of a page's studies: each security once, under each volume model it has."""
     window = _window(cars)
-    rows: list[list[str]] = []
+    rows: list[list[str | Cell]] = []
     out = VolumePanel()
     seen: set[str] = set()
     absent: dict[str, str] = {}
@@ -121,7 +121,7 @@ def panel(analyses: Sequence[EventAnalysis], names: dict[str, str], cars: Sequen
         headers = ["security", "model", "day 0", "vs normal", "t (p)"]
         if window is not None:
             headers += [f"CAV{window.label}", "t (p)"]
-        out.table = Table.of(headers, list(rows), numeric=tuple(range(2, len(headers))), prose=(0,))
+        out.table = Table.of(headers, rows, numeric=tuple(range(2, len(headers))), prose=(0,))
     for sym, why in absent.items():
         out.absent.append(f"{named(sym, names.get(sym))} has no trading volume in its stored prices, so its volume "
                           f"is not studied ({why}).")

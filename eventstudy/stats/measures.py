@@ -64,7 +64,9 @@ def prepare(study: EventStudy) -> None:
 
 def log_volume_series(volume: pd.Series, name: str) -> pd.Series:
     """ln(1 + V) of one series, on its own dates (NaN stays missing)."""
-    return log_volume(volume.to_frame(name)).iloc[:, 0].rename(volume.name)
+    out = log_volume(volume.to_frame(name)).iloc[:, 0]
+    out.name = volume.name
+    return out
 
 
 def log_volume(volume: pd.DataFrame | object) -> pd.DataFrame:
