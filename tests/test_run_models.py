@@ -40,8 +40,11 @@ def _synthetic_factors(drop: tuple[str, ...] = ()) -> pd.DataFrame:
     return f.drop(index=pd.DatetimeIndex(drop))
 
 
+ESTIMATION = Window(-250, -11)
+
+
 def _ols_day0(returns: pd.Series, factors: pd.DataFrame, day0: pd.Timestamp, names: list[str],
-              est: Window = Window(-250, -11)) -> tuple[float, float, int]:
+              est: Window = ESTIMATION) -> tuple[float, float, int]:
     """statsmodels on the estimation sessions that have a return and every factor."""
     i0 = returns.index.get_loc(day0)
     days = returns.index[max(i0 + est.start, 0) : i0 + est.end + 1]
@@ -114,7 +117,7 @@ def _run_args(d: Path, *options: str) -> list[str]:
 
 def test_run_command_with_factors(world: Path, capsys: pytest.CaptureFixture[str]) -> None:
     fac = _french_file(world / "F-F_Research_Data_Factors_daily.CSV", _synthetic_factors())
-    code, out, err = run_cli(_run_args(world, "--model", "ff3", "--factors", str(fac)), capsys)
+    code, _, err = run_cli(_run_args(world, "--model", "ff3", "--factors", str(fac)), capsys)
     assert code == 0, err
     res = pd.read_csv(world / "reports" / "results.csv")
     assert set(res["model"].dropna()) == {"ff3"}
@@ -146,7 +149,8 @@ def test_bad_factor_files_for_run(world: Path, capsys: pytest.CaptureFixture[str
         path.write_text("date,close\n2024-01-02,1.0\n")
         args = ["--factors", str(path)]
     elif kind == "monthly":
-        monthly = ["", ",Mkt-RF,SMB,HML,RF"] + [f"2023{m:02d},{3.1 * (-1) ** m:.2f},0.50,-0.40,0.40" for m in range(1, 13)]
+        monthly = ["", ",Mkt-RF,SMB,HML,RF"] + [f"2023{m:02d},{3.1 * (-1) ** m:.2f},0.50,-0.40,0.40"
+                                                for m in range(1, 13)]
         path.write_text("\n".join([*monthly, ""]))
         args = ["--factors", str(path)]
     elif kind == "before the events":
@@ -171,7 +175,7 @@ def test_run_on_the_real_events_with_us_factors(real_dir: Path, tmp_path: Path) 
     ../shared reaching 2025-26; the Asia Pacific ex Japan files end in June 2022, refused above): the
     mainland securities' sessions that US markets did not trade are counted per event."""
     factors = combine([_shared_path("data", "factors") / US_DAILY])
-    run, _, events = real_run(real_dir, tmp_path, settings=pipeline.Settings(model="ff3", factors=factors))
+    run, _, _ = real_run(real_dir, tmp_path, settings=pipeline.Settings(model="ff3", factors=factors))
     a = next(x for x in run.analyses if x.event.id == "glm-image")
     group = a.sample("china-ai-chips")
     assert group is not None and group.result is not None
@@ -205,7 +209,7 @@ def test_run_command_on_the_real_data(real_dir: Path, tmp_path: Path, monkeypatc
                             "--out", str(tmp_path / "asia")], capsys)
     assert code == 2 and "covers 1990-07-02 to 2022-06-30, and no event falls inside it" in err
     assert len(err.strip().splitlines()) == 1
-    code, out, err = run_cli([*base, "--factors", str(factors / US_DAILY), "--out", str(tmp_path / "us")], capsys)
+    code, _, err = run_cli([*base, "--factors", str(factors / US_DAILY), "--out", str(tmp_path / "us")], capsys)
     assert code == 0, err
     res = pd.read_csv(tmp_path / "us" / "results.csv")
     mainland = res[res["symbol"].isin(["688256.SS", "688981.SS", "688041.SS"]) & (res["window"] == "[0,0]")]

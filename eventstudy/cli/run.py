@@ -67,8 +67,8 @@ def _yahoo_wanted(ctx: _Ctx, store: Any, events: Sequence[Any]) -> list[tuple[st
               help="Normal-return model; two-index adds each security's sector_index from the registry; ff3, "
               "carhart and ff5 need --factors; garch is the market model with GARCH(1,1) errors.")
 @click.option("--factors", "factor_paths", multiple=True, type=click.Path(dir_okay=False),
-              help="Kenneth French daily factor CSV as published, for ff3/carhart/ff5 (repeatable: research factors "
-              "plus momentum). Sessions the file lacks are left out and counted per event, never filled.")
+              help="Kenneth French daily factor CSV as published, for ff3/carhart/ff5 (repeatable: research "
+              "factors plus momentum). Sessions the file lacks are left out and counted per event, never filled.")
 @click.option("--estimation", default="-250:-11", show_default=True, help="Estimation window, trading days.")
 @click.option("--missing", default="drop", show_default=True, type=click.Choice(["drop", "span"]),
               help="The return after a session without a price: drop it, or compute it across the gap.")
@@ -81,7 +81,8 @@ def _yahoo_wanted(ctx: _Ctx, store: Any, events: Sequence[Any]) -> list[tuple[st
 @_figure_format_option
 @pass_ctx
 def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence[str], model: str,
-            factor_paths: Sequence[str], estimation: str, missing: str, min_estimation: int, window: str, cars: Sequence[str],
+            factor_paths: Sequence[str], estimation: str, missing: str, min_estimation: int, window: str,
+            cars: Sequence[str],
             fallback: str, proxy: str | None, figures: str | None, figure_format: str) -> None:
     """Study every event in the events file, evaluate its claims, and write the reports."""
     with startup.heavy_imports():
