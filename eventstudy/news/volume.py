@@ -11,7 +11,7 @@ without volume is named, with why, never given a volume of zero.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -89,18 +89,16 @@ def study(sample: Sample, data: Prices, st: Settings, event_id: str) -> VolumeSt
             continue
         markets[sec.symbol] = bv
         out.market_of[sec.symbol] = bench.symbol
-    # The battery's bootstrap is not needed: the page shows each security's own test.
-    vst = replace(st, bootstrap=0)
     for model, symbols in (("constant-mean", list(volumes)), ("market", list(markets))):
         if not symbols:
             continue
         rows = pd.DataFrame([{"symbol": s, "date": sample.day0[s], "event_id": event_id} for s in symbols])
-        try:
+        try:  # each security's own test, as the page shows it: no cross-sectional battery
             out.results[model] = EventStudy(
                 {s: volumes[s] for s in symbols}, rows, market=markets if model == "market" else None,
-                model=model, estimation=vst.estimation, fallback="none", window=vst.window, cars=vst.cars,
-                event_day="next", bootstrap=0, seed=vst.seed, returns_on_sessions=True, measure="volume",
-            ).fit()
+                model=model, estimation=st.estimation, fallback="none", window=st.window, cars=st.cars,
+                event_day="next", bootstrap=0, seed=st.seed, returns_on_sessions=True, measure="volume",
+            ).fit_each()
         except UserError as exc:
             for s in symbols:
                 (out.no_market if model == "market" else out.missing)[s] = exc.message
