@@ -154,7 +154,7 @@ def test_write_reports_synthetic(tmp_path: Path) -> None:
     kinds = re.findall(r'<figure id="chart-ev1(?:-[\w.-]+)?-(price|ar|car|group|timeline)"', ev1)
     volume_charts = re.findall(r'<figure id="chart-volume-[\w.-]+"', ev1)
     assert sorted(set(kinds)) == ["ar", "car", "group", "price", "timeline"]
-    assert len(volume_charts) == 2 and len(svgs) == len(kinds) + len(volume_charts)
+    assert len(volume_charts) == 1 and len(svgs) == len(kinds) + len(volume_charts)
     for svg in svgs:
         assert svg.get("role") == "img" and svg.find(f"{SVG_NS}title") is not None
         assert (svg.find(f"{SVG_NS}title").text or "").strip()  # type: ignore[union-attr]

@@ -131,9 +131,11 @@ def event(p: Page) -> str:
                   *table(p.cars)]
     if p.volume:
         lines += ["## Trading volume", ""]
+        for x in p.volume.lines:
+            lines += [md(x), ""]
+        lines += [f"- {md(x)}" for x in p.volume.absent] + ([""] if p.volume.absent else [])
         if p.volume.table is not None:
             lines += [md(p.volume.caption), "", *table(p.volume.table)]
-        lines += [f"- {md(x)}" for x in p.volume.absent] + ([""] if p.volume.absent else [])
     if p.batteries:
         lines += ["## Group tests", ""]
         for b in p.batteries:

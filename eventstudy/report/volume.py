@@ -1,6 +1,7 @@
 """The event page's trading-volume panel: abnormal log volume around day 0 with its test
-(Campbell & Wasley 1996; computed in :mod:`eventstudy.news.volume`), a chart of each event
-security's daily abnormal log volume, and a plain sentence for every security without volume."""
+(Campbell & Wasley 1996; computed in :mod:`eventstudy.news.volume`): a sentence and a chart of the
+daily abnormal log volume for the event's own security, every security and model in a folded table,
+and a plain sentence for every security without volume."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from eventstudy.formatting import named, num, slug, stat_p
+from eventstudy.formatting import named, num, pvalue, slug, stat_p
 from eventstudy.news.pipeline import EventAnalysis
 from eventstudy.news.volume import MODEL_NAMES, multiple
 from eventstudy.stats.engine import degrees_of_freedom
@@ -23,13 +24,14 @@ from .tables import Cell, Table
 CAPTION = ("Abnormal log volume: the log of 1 + shares traded, less its normal level (mean-adjusted: its mean over "
            "the estimation window; market model: predicted from the benchmark's log volume). 0 is a normal day, "
            "+0.69 twice the normal volume, +1.10 three times; t and p from the same prediction-error test as the "
-           "returns.")
-MAX_CHARTS = 2
+           "returns. CAV: the cumulative abnormal log volume over the window.")
+MAX_CHARTS = 1
 
 
 @dataclass
 class VolumePanel:
-    table: Table | None = None
+    table: Table | None = None  # every security and model, folded on the page
+    lines: list[str] = field(default_factory=list)  # the event's own securities' day 0, in words
     charts: list[Chart] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)  # securities without volume, in plain words
     caption: str = CAPTION
@@ -48,15 +50,31 @@ def _row(res: StudyResult, symbol: str, window: Window | None) -> tuple[float, f
     ar = res.ar
     day0 = ar[(ar["symbol"] == symbol) & (ar["day"] == 0)]
     av, t, p = (float(day0[c].iloc[0]) if len(day0) else np.nan for c in ("abnormal_return", "t_stat", "p_value"))
-    cells = [num(av), f"×{num(multiple(av))}", stat_p(t, p)]
+    cells = [num(av), f"×{num(multiple(av))}" if np.isfinite(av) else "n/a",
+             stat_p(t, p) if np.isfinite(t) else "n/a"]
     if window is not None:
         car = res.car
         row = car[(car["symbol"] == symbol) & (car["window"] == window.label)]
-        if len(row):
+        if len(row) and np.isfinite(row["t_stat"].iloc[0]):
             cells += [num(row["car"].iloc[0]), stat_p(row["t_stat"].iloc[0], row["p_value"].iloc[0])]
+        elif len(row):
+            cells += [num(row["car"].iloc[0]), "n/a"]
         else:
             cells += ["n/a", "n/a"]
     return av, t, p, cells
+
+
+def _line(who: str, av: float, t: float, p: float, res: StudyResult, symbol: str) -> str:
+    if not np.isfinite(av):
+        i = next((k for k, s in enumerate(res.output.series) if s.symbol == symbol), None)
+        if i is not None and not res.output.usable[i]:
+            n = int(res.output.fit.n_obs[i])
+            return (f"{who}: no abnormal volume on day 0: {n} valid estimation days, too few for a normal volume "
+                    "(a recent listing, or a gap in the volume data).")
+        return f"{who}: no abnormal volume on day 0: no volume on that session."
+    test = f"t = {num(t)}, p = {pvalue(p)}" if np.isfinite(t) else "no test: too few estimation days"
+    return (f"{who} traded ×{num(multiple(av))} its normal volume on day 0 (abnormal log volume {av:+.2f}, "
+            f"mean-adjusted; {test}).")
 
 
 def chart(res: StudyResult, symbol: str, who: str, short: str) -> Plot | None:
@@ -113,10 +131,12 @@ def panel(analyses: Sequence[EventAnalysis], names: dict[str, str], cars: Sequen
                 for model, res in vs.results.items():
                     if sym not in {x.symbol for x in res.output.series}:
                         continue
-                    av, _, _, cells = _row(res, sym, window)
+                    av, t, p, cells = _row(res, sym, window)
                     rows.append([named(sym, names.get(sym)), MODEL_NAMES[model], *cells])
                     if model == "constant-mean":
                         moves.append((sym in singles, abs(av) if np.isfinite(av) else -1.0, sym, res))
+                        if sym in singles:
+                            out.lines.append(_line(named(sym, names.get(sym)), av, t, p, res, sym))
     if rows:
         headers = ["security", "model", "day 0", "vs normal", "t (p)"]
         if window is not None:
@@ -128,8 +148,10 @@ def panel(analyses: Sequence[EventAnalysis], names: dict[str, str], cars: Sequen
     for sym, why in no_market.items():
         if sym not in absent:
             out.absent.append(f"{named(sym, names.get(sym))}: mean-adjusted only, no market model of volume ({why}).")
-    # The event's own securities first, then the members whose volume moved most.
-    for _, _, sym, res in sorted(moves, key=lambda m: (not m[0], -m[1]))[:MAX_CHARTS]:
+    # The event's own security (a group's members are in the table: the page is long enough); one
+    # without an abnormal volume (too little history) has no chart.
+    drawn = [m for m in moves if m[0] and m[1] >= 0]
+    for _, _, sym, res in drawn[:MAX_CHARTS]:
         who = named(sym, names.get(sym))
         plot = chart(res, sym, who, names.get(sym) or sym)
         if plot is not None:
