@@ -123,6 +123,11 @@ def test_run_command_with_factors(world: Path, capsys: pytest.CaptureFixture[str
     assert set(res["model"].dropna()) == {"ff3"}
     doc = json.loads((world / "reports" / "claims.json").read_text())
     assert doc["settings"]["model"] == "ff3" and doc["settings"]["factors"] == [fac.name]
+    import jsonschema
+
+    from eventstudy.report import claims_json
+
+    jsonschema.validate(doc, claims_json.schema())
     page = (world / "reports" / "index.html").read_text(encoding="utf-8")
     assert "Fama-French three-factor model" in page and fac.name in page
 
