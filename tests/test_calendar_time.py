@@ -170,3 +170,37 @@ def test_monthly_returns_with_monthly_factors() -> None:
     assert row["period"] == "month" and row["days"] == keep.sum()
     assert row["alpha"] == pytest.approx(ols.params[0], abs=1e-12)
     assert row["t_stat"] == pytest.approx(ols.tvalues[0], abs=1e-9)
+
+
+@pytest.mark.shared
+def test_calendar_time_with_the_librarys_monthly_file(tmp_path: Path, capsys) -> None:
+    """`calendar-time --factors F-F_Research_Data_Factors.CSV` (YYYYMM rows, the annual section after
+    them): daily returns compounded per month, regressed on the published monthly factors."""
+    from conftest import _shared_path
+
+    from eventstudy.data.french import combine
+
+    path = _shared_path("data", "factors") / "F-F_Research_Data_Factors.CSV"
+    rets, ev, _ = world(5)
+    r = tmp_path / "r.csv"
+    rets.rename_axis("date").to_csv(r)
+    e = tmp_path / "ev.csv"
+    ev.to_csv(e, index=False)
+    code, out, err = run_cli(["calendar-time", "--returns", str(r), "--events", str(e), "--factors", str(path),
+                              "--holding", "0:60", "--out", str(tmp_path / "o")], capsys)
+    assert code == 0, err
+    assert "per month" in out
+    alpha = pd.read_csv(tmp_path / "o" / "alpha.csv").iloc[0]
+    port = pd.read_csv(tmp_path / "o" / "portfolio.csv", parse_dates=["date"]).set_index("date")
+    f = combine([path])
+    ref = direct(rets, ev, f.iloc[:0].reindex(rets.index), Window(0, 60))
+    month = ref.index.to_period("M")
+    ew = (1 + ref["ew"]).groupby(month).prod() - 1
+    ew.index = ew.index.to_timestamp(how="end").normalize()
+    data = pd.concat([ew.rename("ew"), f], axis=1, join="inner").dropna()
+    ols = sm.OLS(data["ew"] - data["RF"], sm.add_constant(data[["Mkt-RF", "SMB", "HML"]])).fit(
+        cov_type="HAC", cov_kwds={"maxlags": default_lags(len(data))})
+    assert alpha["period"] == "month" and alpha["days"] == len(data) == len(port)
+    assert alpha["alpha"] == pytest.approx(ols.params["const"], abs=1e-12)
+    assert alpha["t_stat"] == pytest.approx(ols.tvalues["const"], abs=1e-9)
+    assert port["RF"].to_numpy() == pytest.approx(data["RF"].to_numpy(), abs=1e-15)
