@@ -50,7 +50,8 @@ def version() -> str:
 def settings_dict(st: Settings) -> dict[str, object]:
     return {"model": st.model, "estimation": st.estimation.window.label, "min_estimation": st.estimation.min_days,
             "window": st.window.label, "cars": [w.label for w in st.cars], "missing": st.missing,
-            "fallback": st.fallback, "bootstrap": st.bootstrap, "seed": st.seed}
+            "fallback": st.fallback, "bootstrap": st.bootstrap, "seed": st.seed,
+            **({"factors": list(st.factors.attrs.get("sources", []))} if st.factors is not None else {})}
 
 
 def _claim(v: Verdict) -> dict[str, object]:
