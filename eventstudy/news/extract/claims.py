@@ -417,6 +417,13 @@ class Extractor:
         return (">=", float(low)) if direction > 0 else ("<=", float(-low))
 
     @staticmethod
+    def _real_close(s: _Sentence) -> bool:
+        """Whether the sentence names a close that is not part of a time of day (午间收盘, midday close)."""
+        marks = s.cue("intraday").items
+        return any(not any(m.start <= c.start <= m.end + 1 or c.start <= m.start < c.end for m in marks)
+                   for c in s.cue("close").items)
+
+    @staticmethod
     def _peak(s: _Sentence, p: Percent | Cue) -> bool:
         """Whether a peak word ("as much as", 一度, pre-market) reads the number, unless a closing word
         stands between them: "一度跌超15%,最终收盘下跌16.86%" keeps the 16.86%."""
@@ -629,7 +636,7 @@ class Extractor:
             s = self._sentence(text, span, names)
             s.earlier_intraday = span.start <= intraday_until and "\n\n" not in text[intraday_until:span.start]
             pcts = percents(text, span.start, span.end)
-            if pcts and s.has("intraday") and not s.has("close"):
+            if pcts and s.has("intraday") and not self._real_close(s):
                 intraday_until = span.end + _INTRADAY_REACH  # a time of day given to moves, not to news
             elif s.has("close") or s.has("session"):
                 intraday_until = -1
