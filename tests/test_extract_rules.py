@@ -232,3 +232,16 @@ def test_a_chinese_clause_opening_with_an_unknown_name_is_not_the_last_known_com
     # the usual words of a report open clauses too: the subject carries
     got = claims_of("寒武纪早盘快速拉升。近5个交易日,公司股价累计上涨34.59%。")
     assert ("period_return", "688256.SS", ">=", 0.34585) in got
+
+
+def test_clause_bounds_for_negations_horizons_and_tickers() -> None:
+    # a negation in another clause negates something else
+    assert claims_of("MiniMax表现不俗,收盘上涨14.52%。") == {("session_return", "0100.HK", ">=", 0.14515)}
+    # a horizon in a next clause with its own number is that clause's
+    got = claims_of("2月以来,智谱股价累计涨幅超过220%,上市以来的涨幅则达到523%。")
+    assert ("period_return", "2513.HK", ">", 2.2) in got and ("since_listing", "2513.HK", ">=", 5.225) in got
+    # an exchange inside a name's own brackets is no other name
+    assert claims_of("英伟达(NASDAQ:NVDA)周三收报108美元/股,跌9.53%。") == {("session_return", "NVDA", "<=", -0.09525)}
+    # a figure in brackets after a name in brackets
+    assert claims_of("Semiconductor Manufacturing International Corporation (SMIC) (+3,69 %) cerró el lunes.") == {
+        ("session_return", "0981.HK", ">=", 0.03685)}

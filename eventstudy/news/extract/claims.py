@@ -215,7 +215,7 @@ _BUT = regex.compile(r"\b(?:but|however|while|ma|però|pero|но|однако)\b
 _SENTENCE_TAIL = regex.compile(r"[\s\d\[\]().。!?！？]*(?:[\p{Latin}\p{Cyrillic}]+[\s\d\[\]().。!?！？]*){0,2}")
 _SENTENCE_END = regex.compile(r"[.!?。！？](?:\s|$)|[。！？]")
 _BRACKETED = regex.compile(r"[(（][^()（）]{0,40}[)）]")
-_OPEN_BRACKET = regex.compile(r"\s*[(（]\s*")
+_OPEN_BRACKET = regex.compile(r"\s*[)）]?\s*[(（]\s*")
 # Where a clause ends: a comma or semicolon that is no decimal or thousands mark, Chinese clause
 # marks, or a contrast that starts another subject ("while", "mentre", "mientras", "тогда как").
 _SEPARATOR = regex.compile(r"(?<!\d)[,;:]|[,;:](?!\d)|[，；、：]|\s(?:while|whereas|mentre|mientras|"
@@ -225,7 +225,7 @@ _SEPARATOR = regex.compile(r"(?<!\d)[,;:]|[,;:](?!\d)|[，；、：]|\s(?:while|
 # "某某科技"): Chinese carries its subject across clauses without naming it again, so only a name
 # there is evidence of another subject.
 _CAPITALISED = regex.compile(r"(?<![\p{L}\p{N}])\p{Lu}[\p{Latin}\p{Cyrillic}\p{N}&'’.-]+")
-_HAN_COMPANY = regex.compile(r"\p{Han}{1,8}(?:股份|科技|集团|公司|银行|证券|控股|电子|黄金|矿业|医药|药业|汽车|能源|"
+_HAN_COMPANY = regex.compile(r"\p{Han}{2,8}(?:股份|科技|集团|公司|银行|证券|控股|电子|黄金|矿业|医药|药业|汽车|能源|"
                              r"光电|通信|网络|软件|信息|材料|化工|电气|电力|传媒)")
 # A Chinese clause that opens with a name the tool does not know ("，药明合联涨超8%"): two to eight
 # characters, none of them a market report's common character, then only common ones up to the
@@ -253,7 +253,7 @@ _USUAL = frozenset([
     "cina", "cinese", "cinesi", "pechino", "chino", "china", "pekín", "shanghái", "китай", "китая", "гонконг",
     "questo", "questa", "quello", "secondo", "inoltre", "tuttavia", "infatti", "oggi", "ieri", "esto", "este",
     "esta", "según", "además", "sin", "embargo", "hoy", "ayer", "after", "before", "according", "today",
-    "yesterday", "это", "этот", "однако", "кроме", "сегодня", "вчера", "he", "she", "they", "we",
+    "yesterday", "это", "этот", "однако", "кроме", "сегодня", "вчера", "he", "she", "they", "we", "sus", "su",
 ])
 
 
@@ -296,7 +296,9 @@ def _near(cues: Sequence[Cue], start: int, end: int, after_penalty: int = 10) ->
 
 def _negated(lex: Lexicon, text: str, cue_start: int, floor: int) -> bool:
     # "non sono salite", "did not rise", "并未上涨": a negation at most a short word before the verb
-    return any(c.end >= cue_start - 8 for c in lex.find("negation", text, max(floor, cue_start - 16), cue_start))
+    # In another clause it negates something else: "表现不俗,收盘上涨14.52%" rose.
+    return any(c.end >= cue_start - 8 and not _SEPARATOR.search(text, c.end, cue_start)
+               for c in lex.find("negation", text, max(floor, cue_start - 16), cue_start))
 
 
 class Extractor:
@@ -363,8 +365,12 @@ class Extractor:
         # "its worst day since March", "自2020年3月以来最大单日跌幅": a record's "since" is no period
         # A close reads a session ("收报21.7港币,跌5.65%"), but a debut's close is the since-listing move.
         roles = ("listing", "period", "session") + (() if s.has("listing") else ("close",))
+        # A horizon after the number in a next clause with a number of its own is that clause's ("涨幅
+        # 超过220%,上市以来的涨幅则达到523%": the 220% is not since the listing); one closing a list
+        # is the list's ("96% and 80%, respectively, year-to-date").
         cues = [c for role in roles for c in s.cue(role).nearest_candidates(start, end)
-                if not (c.role == "period" and any(r.start <= c.start <= r.end for r in records))]
+                if not (c.role == "period" and any(r.start <= c.start <= r.end for r in records))
+                and not (c.start >= end and _SEPARATOR.search(s.text, end, c.start) and self._own_number(s, c))]
         cue = _near(cues, start, end, after_penalty=0)
         if cue is not None and cue.role == "period":
             # "上市以来累计上涨100%", "up 300% cumulatively since its debut": a period that starts at
@@ -374,6 +380,12 @@ class Extractor:
         if cue is None:
             return "unstated", None
         return ("session" if cue.role == "close" else cue.role), cue  # a close is a session's
+
+    @staticmethod
+    def _own_number(s: _Sentence, c: Cue) -> bool:
+        """Whether the clause that ``c`` is in has a percentage of its own."""
+        stop = _SEPARATOR.search(s.text, c.end, s.span.end)
+        return _PERCENT_SIGN.search(s.text, c.end, stop.start() if stop else s.span.end) is not None
 
     def _kind(self, target: str, horizon: str, size: float = 0.0) -> str:
         """``size``: the move in percent. No session doubles a price but a debut's, so a move of 100%
@@ -628,7 +640,7 @@ class Extractor:
     def read(self, text: str, language: str,
              spans: Sequence[Span] | None = None) -> tuple[list[ProposedClaim], list[UnknownMove]]:
         """The claims of ``text`` and the moves it gives to companies or indices outside the registry."""
-        names = _Names(self.aliases.find(text), self._is_group)
+        names = _Names(_without_bracket_notes(text, self.aliases.find(text)), self._is_group)
         best: dict[tuple, ProposedClaim] = {}
         unknown: dict[tuple[str, str], UnknownMove] = {}
         intraday_until = -1  # where the time of day stated by a sentence stops applying
@@ -678,6 +690,23 @@ def _one_per_move(claims: list[ProposedClaim]) -> list[ProposedClaim]:
                    and abs(k.threshold - c.threshold) <= 0.005 + 0.02 * abs(k.threshold) for k in kept):
             kept.append(c)
     return sorted(kept, key=lambda c: c.start)
+
+
+_NOTE_OPEN = regex.compile(r"\s*[(（][^()（）]{0,20}")
+_NOTE_CLOSE = regex.compile(r"[^()（）]{0,20}[)）]")
+
+
+def _without_bracket_notes(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Names inside the brackets right after a name are that name's notes, not other names:
+    "英伟达(NASDAQ:NVDA)" names Nvidia only (the Nasdaq there is its exchange)."""
+    out: list[Mention] = []
+    for m in mentions:
+        prev = out[-1] if out else None
+        if (prev is not None and m.target != prev.target and _NOTE_OPEN.fullmatch(text, prev.end, m.start)
+                and _NOTE_CLOSE.match(text, m.end)):
+            continue
+        out.append(m)
+    return out
 
 
 def _evidence(horizon: str, kind: str, **seen: bool) -> tuple[str, ...]:
