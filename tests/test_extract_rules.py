@@ -245,3 +245,8 @@ def test_clause_bounds_for_negations_horizons_and_tickers() -> None:
     # a figure in brackets after a name in brackets
     assert claims_of("Semiconductor Manufacturing International Corporation (SMIC) (+3,69 %) cerró el lunes.") == {
         ("session_return", "0981.HK", ">=", 0.03685)}
+
+
+def test_an_exchange_opening_carries_its_time_to_the_index_move() -> None:
+    text = "Гонконгская биржа в четверг открылась в зеленой зоне. Индекс Hang Seng вырос на 1,32%."
+    assert claims_of(text) == set()

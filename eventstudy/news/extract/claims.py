@@ -648,8 +648,11 @@ class Extractor:
             s = self._sentence(text, span, names)
             s.earlier_intraday = span.start <= intraday_until and "\n\n" not in text[intraday_until:span.start]
             pcts = percents(text, span.start, span.end)
-            if pcts and s.has("intraday") and not self._real_close(s):
-                intraday_until = span.end + _INTRADAY_REACH  # a time of day given to moves, not to news
+            # A time of day given to market moves (a number, or an index or exchange named: "the Hong
+            # Kong exchange opened in the green"), not to news ("results after hours").
+            if ((pcts or any(indices.is_index(m.target) for m in s.mentions.items)) and s.has("intraday")
+                    and not self._real_close(s)):
+                intraday_until = span.end + _INTRADAY_REACH
             elif s.has("close") or s.has("session"):
                 intraday_until = -1
             numeric = []
