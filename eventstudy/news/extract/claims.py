@@ -130,6 +130,7 @@ class _Sentence:
         self._cues: dict[str, Ordered[Cue]] = {}
         self._last_subject: list[int] | None = None
         self.earlier_intraday = False  # a sentence just before reads its numbers intraday
+        self._rare: bool | None = None
 
     @property
     def text(self) -> str:
@@ -139,7 +140,7 @@ class _Sentence:
     def cue(self, role: str) -> Ordered[Cue]:
         found = self._cues.get(role)
         if found is None:
-            if role in _RARE and not self._lex.any_of(_RARE, self._text, self.span.start, self.span.end):
+            if role in _RARE and not self._rare_present():
                 for r in _RARE:
                     self._cues[r] = _NONE
                 return _NONE
@@ -149,6 +150,11 @@ class _Sentence:
                 cues = [c for c in cues if (m := self.mentions.last_starting_by(c.start)) is None or c.start >= m.end]
             found = self._cues[role] = Ordered(cues)
         return found
+
+    def _rare_present(self) -> bool:
+        if self._rare is None:  # one search per sentence, whichever rare kind is asked about first
+            self._rare = self._lex.any_of(_RARE, self._text, self.span.start, self.span.end)
+        return self._rare
 
     def has(self, role: str) -> bool:
         return bool(self.cue(role))
@@ -646,14 +652,15 @@ class Extractor:
         intraday_until = -1  # where the time of day stated by a sentence stops applying
         for span in sentences(text) if spans is None else spans:
             s = self._sentence(text, span, names)
-            s.earlier_intraday = span.start <= intraday_until and "\n\n" not in text[intraday_until:span.start]
+            s.earlier_intraday = active = (span.start <= intraday_until
+                                           and "\n\n" not in text[intraday_until:span.start])
             pcts = percents(text, span.start, span.end)
             # A time of day given to market moves (a number, or an index or exchange named: "the Hong
             # Kong exchange opened in the green"), not to news ("results after hours").
             if ((pcts or any(indices.is_index(m.target) for m in s.mentions.items)) and s.has("intraday")
                     and not self._real_close(s)):
                 intraday_until = span.end + _INTRADAY_REACH
-            elif s.has("close") or s.has("session"):
+            elif active and (s.has("close") or s.has("session")):
                 intraday_until = -1
             numeric = []
             named: dict[int, Mention | None] = {}
