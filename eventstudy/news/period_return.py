@@ -44,7 +44,7 @@ def measure(bars: pd.DataFrame, sec: Security, period: Period, asof: dt.date) ->
         return f"no prices stored for {sec.symbol}"
     span = f"its stored prices run {bars.index.min().date()} to {bars.index.max().date()}"
     for day, what in ((s.base, "the close before the period"), (s.last, "the period's last close")):
-        if day not in bars.index or not np.isfinite(bars.at[day, "adj_close"]):
+        if day not in bars.index or not np.isfinite(float(bars["adj_close"].loc[day])):
             return f"no close of {sec.symbol} on {day.date()} ({what}, {s.text()}); {span}"
     inside = bars.loc[(bars.index >= s.first) & (bars.index <= s.last), "adj_close"]
     missing = s.count - int(np.isfinite(inside.to_numpy(dtype=float)).sum())

@@ -189,7 +189,7 @@ class Sessions:
         return f"{self.count} session(s) {self.first.date()} to {self.last.date()}"
 
 
-class NoSessions(Exception):  # noqa: N818 - a reason, not a failure
+class NoSessions(Exception):
     """Why a period has no sessions on an exchange (a plain sentence)."""
 
 

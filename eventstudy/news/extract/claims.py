@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 
 import regex
 
-from eventstudy.news.events import CLAIM_KINDS, Claim, _format_percent
+from eventstudy.news.events import CLAIM_KINDS, PERIOD_KIND, Claim, _format_percent
 from eventstudy.news.extract.lexicon import NO_TARGET, AliasTable, Cue, Lexicon, Mention
 from eventstudy.news.extract.ordered import Ordered
 from eventstudy.news.extract.text import Percent, Span, percents, sentences
+from eventstudy.news.periods import Period
 
-PERIOD_KIND = "period_return"  # a move over a week, month or year: proposed, but no rule evaluates it yet
 _BEFORE, _AFTER = 90, 40  # how far from a number its direction may be, in characters
 _VETO_BEFORE, _VETO_AFTER = 70, 15
 _COMPARE_GAP = 25
@@ -56,15 +56,18 @@ class ProposedClaim:
     date_note: str = ""
     source: str = ""
     sentence: tuple[int, int] = field(default=(0, 0), compare=False)  # the sentence's span in the article
+    # A period_return's period (news.extract.periods), and the words it was read from or why it is unknown
+    period: Period | None = None
+    period_note: str = ""
 
     @property
     def evaluable(self) -> bool:
-        return self.kind in CLAIM_KINDS
+        return self.kind in CLAIM_KINDS and (self.kind != PERIOD_KIND or self.period is not None)
 
     def claim(self) -> Claim:
         """As an events.csv claim; the quote loses its double quotes and line breaks."""
         text = " ".join(self.quote.replace('"', "'").split())
-        return Claim(self.kind, self.target, self.op, self.threshold, text)
+        return Claim(self.kind, self.target, self.op, self.threshold, text, self.period)
 
     def row(self) -> dict[str, object]:
         return {
@@ -73,6 +76,7 @@ class ProposedClaim:
             "date_note": self.date_note, "language": self.language, "confidence": self.confidence,
             "subject": self.subject, "stated": self.stated, "quote": self.quote, "start": self.start,
             "end": self.end, "evaluable": self.evaluable,
+            "period": self.period.label if self.period is not None else None, "period_note": self.period_note,
         }
 
 
