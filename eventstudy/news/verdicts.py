@@ -615,8 +615,8 @@ def _period_return(a: EventAnalysis, c: Claim, data: Prices, run: RunResult) -> 
         return _no_data(a, c, found)
     m = found
     fact = answers.fact(c.op, c.threshold, m.value)
-    what = (f"{_named(a, sec.symbol)} closed {m.last_close:.2f} on {m.sessions.last.date()} against "
-            f"{m.base_close:.2f} on {m.sessions.base.date()}, the close before the period {period.label}")
+    what = (f"{period.label}: {_named(a, sec.symbol)} closed {m.last_close:.2f} on {m.sessions.last.date()} against "
+            f"{m.base_close:.2f} on {m.sessions.base.date()}, the last close before the period")
     text = f"{what} ({_period_sessions(m, asof)}): {pct(m.value)}, which {_meets(fact)} {c.op} {pct(c.threshold)}"
     if abs(m.unadjusted - m.value) >= 0.00005:
         text += f" (on adjusted closes; {pct(m.unadjusted)} on the closes shown)"
@@ -654,7 +654,7 @@ def _group_period(a: EventAnalysis, c: Claim, data: Prices, got: GroupMeasured) 
              + ("; " + "; ".join(list(got.missing.values())[:3]) if got.missing else ""))
     members = ", ".join(f"{_named(a, m.symbol)} {pct(m.value)}" for m in got.measured)
     what = f"mean return over {period.label} of {got.n} members, {got.up} up and {got.down} down"
-    text = (f"mean return {pct(got.mean)} from the close before the period {period.label} to its last close, "
+    text = (f"{period.label}: mean return {pct(got.mean)} from the last close before the period to its last close, "
             f"{got.up} up and {got.down} down ({members}), which {_meets(fact)} {c.op} {pct(c.threshold)}; {cover}")
     extra = {"period": period.label, "mean_raw_return": got.mean, "n": got.n, "members": got.members,
              "coverage": got.coverage, "up": got.up, "down": got.down}

@@ -104,7 +104,7 @@ def _latest(month_no: int, day: int, date: dt.date | None) -> dt.date:
     if date is None:
         raise _Undated
     y = date.year if (month_no, day) <= (date.month, date.day) else date.year - 1
-    return dt.date(y, month_no, min(day, 28) if month_no == 2 and day > 28 else day)
+    return dt.date(y, month_no, day)
 
 
 def _given(m: regex.Match, date: dt.date | None) -> dt.date:
