@@ -77,7 +77,8 @@ def propose(text: str, *, source: str = "", date: dt.date | None = None, aliases
             if rel is not None:
                 when, why = rel[0], f"{rel[1]!r} before {date}"
         if c.kind == PERIOD_KIND:
-            found_period = periods.read_period(text, *c.sentence, (c.start, c.end), date)
+            at = periods.number_span(text, c.start, c.end, c.stated)
+            found_period = periods.read_period(text, *c.sentence, at, date)
             c = dataclasses.replace(c, period=found_period.period, period_note=found_period.note)
         out.append(dataclasses.replace(c, date=when, date_note=why, source=source, quote=original[c.start:c.end]))
     stated, phrases = timing.stated_time(text)

@@ -27,9 +27,11 @@ import datetime as dt
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import regex
 
+from eventstudy.news.extract.text import percents
 from eventstudy.news.periods import Period, month, week_of, year
 
 # -- words --------------------------------------------------------------------------------------------
@@ -143,7 +145,13 @@ def _ytd(m: regex.Match, date: dt.date | None) -> Period:
 
 
 def _a_year(m: regex.Match, date: dt.date | None) -> Period:
-    return year(int(m.group("year")))
+    """"in 2025": the year; the year to date when it is the article's year."""
+    stated = int(m.group("year"))
+    return Period("ytd") if date is not None and stated == date.year else year(stated)
+
+
+def _a_year_earlier(m: regex.Match, date: dt.date | None) -> Period:
+    return Period("months", count=12)
 
 
 def _this_week(m: regex.Match, date: dt.date | None) -> Period:
@@ -207,11 +215,11 @@ _PHRASES: tuple[tuple[str, _Build], ...] = (
     # the year to date, a year
     (rf"{_B}(?:(?:so\s+far\s+)?this\s+year|so\s+far\s+in\s+(?P<year>{_YEAR})|year[\s-]+to[\s-]+date|ytd"
      rf"|since\s+the\s+(?:start|beginning)\s+of\s+(?:the\s+year|(?P<year>{_YEAR}))"
-     rf"|da\s+inizio\s+anno|dall'inizio\s+(?:dell'anno|del\s+(?P<year>{_YEAR}))|quest'anno"
-     rf"|en\s+lo\s+que\s+va\s+de(?:l)?\s+(?:año|(?P<year>{_YEAR}))|desde\s+(?:principios|inicios|comienzos|el\s+inicio)"
+     rf"|da\s+inizio\s+anno|dall['’]inizio\s+(?:dell['’]anno|del\s+(?P<year>{_YEAR}))|quest['’]anno"
+     rf"|en\s+lo\s+que\s+va\s+de(?:l)?\s+(?:año|(?P<year>{_YEAR}))|en\s+el\s+año|desde\s+(?:principios|inicios|comienzos|el\s+inicio)"
      rf"\s+de(?:l)?\s+(?:año|(?P<year>{_YEAR}))|este\s+año"
      rf"|с\s+начала\s+(?:текущего\s+)?(?:года|(?P<year>{_YEAR})\s+г(?:ода|\.))|в\s+этом\s+году){_E}", _ytd),
-    (r"今年以来|今年迄今|年初至今|年初以来|年内|今年", _ytd),
+    (r"今年以来|今年迄今|年初至今|年至今|年初以来|年内|今年", _ytd),
     (rf"(?P<year>{_YEAR})\s*年\s*(?:以来|至今)", _ytd),
     (rf"{_B}(?:in|during|for|nel|durante|en|в)\s+(?P<year>{_YEAR})(?:\s+году)?{_E}(?!\s*[-/.]\d)", _a_year),
     # a week
@@ -228,15 +236,17 @@ _PHRASES: tuple[tuple[str, _Build], ...] = (
     (r"(?<![\p{L}])(?:last\s+month|il\s+mese\s+scorso|el\s+mes\s+pasado|в\s+прошлом\s+месяце)(?![\p{L}])"
      r"|上个?月", _last_month),
     # the last N sessions, days, weeks, months, years
-    (rf"{_B}(?:(?:in|over|during|for)\s+)?(?:the\s+)?(?:past|last|previous|prior)?\s*(?P<n>{_N})[\s-]+"
+    (r"(?<![\p{L}])(?:from\s+a\s+year\s+(?:ago|earlier)|year[\s-]+on[\s-]+year|respecto\s+al\s+año\s+pasado"
+     r"|rispetto\s+a\s+un\s+anno\s+fa|по\s+сравнению\s+с\s+прошлым\s+годом)(?![\p{L}])", _a_year_earlier),
+    (rf"{_B}(?:(?:in|over|during|for)\s+)?(?:the\s+|just\s+|only\s+)?(?:past|last|previous|prior)?\s*(?P<n>{_N})[\s-]+"
      r"(?:straight\s+|consecutive\s+)?(?P<unit>(?:trading[\s-]+)?(?:sessions?|days?)|weeks?|months?|years?)"
      rf"(?![\p{{L}}])", _counted),
     (r"(?<![\p{L}])(?:(?:in|over|during)\s+the\s+(?:past|last)|in\s+the\s+previous)\s+(?P<unit>week|month|year)"
      r"(?![\p{L}])", _counted),
-    (rf"{_B}(?:in|nell[ae]|negli|durante\s+le)\s+(?:ultim[ie]\s+)?(?P<n>{_N})\s+"
+    (rf"{_B}(?:in|nell[ae]|negli|durante\s+le)\s+(?:soli?\s+|appena\s+)?(?:ultim[ie]\s+)?(?P<n>{_N})\s+"
      r"(?P<unit>sedute|sessioni|giorni|settimane|mesi|anni)(?![\p{L}])", _counted),
-    (r"(?<![\p{L}])(?:nell'ultim[oa]|in\s+un[a]?)\s+(?P<unit>anno|mese|settimana)(?![\p{L}])", _counted),
-    (rf"{_B}(?:en|durante)\s+(?:las?\s+|los\s+)?(?:últim[oa]s\s+)?(?P<n>{_N})\s+"
+    (r"(?<![\p{L}])(?:nell['’]ultim[oa]|in\s+un[a]?)\s+(?P<unit>anno|mese|settimana)(?![\p{L}])", _counted),
+    (rf"{_B}(?:en|durante|de)\s+(?:las?\s+|los\s+|apenas\s+|solo\s+|sólo\s+)?(?:últim[oa]s\s+)?(?P<n>{_N})\s+"
      r"(?P<unit>sesiones|jornadas|ruedas|d[ií]as|semanas|meses|años)(?![\p{L}])", _counted),
     (r"(?<![\p{L}])(?:en\s+(?:el|la)\s+últim[oa]|en\s+un[a]?)\s+(?P<unit>año|mes|semana)(?![\p{L}])", _counted),
     (rf"{_B}за\s+(?:последни[ееих]+\s+)?(?P<n>{_N})\s+(?P<unit>(?:торговы[хе]\s+)?(?:сесси\w*|дн\w*|дня)|"
@@ -266,6 +276,10 @@ class ReadPeriod:
 
 
 _HOW = "give it in events.csv as period_return(TARGET, PERIOD)"
+# What ends a clause between a phrase and the number: "up 26% in five days and 200% this year".
+_CLAUSE = regex.compile(r"[,;，；、]|\s(?:and|but|while|whereas|e|ed|ma|mentre|y|pero|mientras|и|а|но)\s",
+                        regex.IGNORECASE)
+_AFTER, _OTHER_CLAUSE = 20, 100
 
 
 def read_period(text: str, lo: int, hi: int, at: tuple[int, int], date: dt.date | None) -> ReadPeriod:
@@ -283,9 +297,10 @@ def read_period(text: str, lo: int, hi: int, at: tuple[int, int], date: dt.date 
         return ReadPeriod(None, f"period unknown: the sentence names no period the tool can date ({_HOW})")
 
     def gap(f: tuple[int, int, _Build, regex.Match]) -> int:
-        if f[1] <= at[0]:
-            return at[0] - f[1]
-        return max(0, f[0] - at[1]) + 5 if f[0] >= at[1] else 0
+        # A phrase after the number costs more than one before it; one beyond a clause's end much more.
+        lo_, hi_, after = (f[1], at[0], 0) if f[1] <= at[0] else (at[1], f[0], _AFTER) if f[0] >= at[1] else (0, 0, 0)
+        apart = _CLAUSE.search(text, lo_, hi_) is not None if hi_ > lo_ else False
+        return max(0, hi_ - lo_) + after + (_OTHER_CLAUSE if apart else 0)
 
     start, end, build, m = min(found, key=lambda f: (gap(f), f[0]))
     words = text[start:end].strip().rstrip(".")
@@ -301,3 +316,18 @@ def read_period(text: str, lo: int, hi: int, at: tuple[int, int], date: dt.date 
             return ReadPeriod(None, f"period unknown: {words!r} reads as {period.label}, after the article's date "
                                     f"{date}", start, end)
     return ReadPeriod(period, f"read from {words!r}", start, end)
+
+
+_STATED = regex.compile(r"[+-](\d+(?:\.\d+)?)%")
+
+
+def number_span(text: str, start: int, end: int, stated: str) -> tuple[int, int]:
+    """Where the claim's own number is in its quote ``text[start:end]`` ("+17%" of "Zhipu rose
+    more than 17% this week"): the quote also holds its subject and cue words, which may be far from
+    the number. The whole quote when the claim has no number (a rally)."""
+    m = _STATED.search(stated)
+    if m is not None:
+        for p in percents(text, start, end):
+            if p.value == Decimal(m.group(1)):
+                return p.start, p.end
+    return start, end
