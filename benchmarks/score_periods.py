@@ -6,8 +6,8 @@
 Two views, both on the set's ``period_return`` labels (``label_period``):
 
 - **reader**: the period reader alone (:func:`eventstudy.news.extract.periods.read_period`) at the
-  labelled number (the first percentage written with its value), in its sentence, with the item's ``article_date``: is the period it reads the
-  labelled one, whatever the extractor proposes?
+  labelled number (the first percentage written with its value), in its sentence, with the item's
+  ``article_date``: is the period it reads the labelled one, whatever the extractor proposes?
 - **proposals**: the period of each proposal that matches a ``period_return`` label (same target,
   direction and threshold, as ``score_news_dev.py`` scores them).
 
@@ -30,13 +30,13 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from score_news_dev import DEV, Item, extract, load, match  # noqa: E402
+from score_news_dev import DEV, Item, extract, load, match
 
-from eventstudy.data.securities import default_registry  # noqa: E402
-from eventstudy.news.extract.periods import read_period  # noqa: E402
-from eventstudy.news.extract.simplified import to_simplified  # noqa: E402
-from eventstudy.news.extract.text import percents, sentences  # noqa: E402
-from eventstudy.news.periods import NoSessions, parse_period, sessions_of  # noqa: E402
+from eventstudy.data.securities import default_registry
+from eventstudy.news.extract.periods import read_period
+from eventstudy.news.extract.simplified import to_simplified
+from eventstudy.news.extract.text import percents, sentences
+from eventstudy.news.periods import NoSessions, parse_period, sessions_of
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import regex
 
 from eventstudy.news.events import CLAIM_KINDS, PERIOD_KIND, Claim, _format_percent
+from eventstudy.news.extract import respectively
 from eventstudy.news.extract.lexicon import NO_TARGET, AliasTable, Cue, Lexicon, Mention
 from eventstudy.news.extract.ordered import Ordered
 from eventstudy.news.extract.text import Percent, Span, percents, sentences
@@ -33,6 +34,8 @@ _BEFORE, _AFTER = 90, 40  # how far from a number its direction may be, in chara
 _VETO_BEFORE, _VETO_AFTER = 70, 15
 _COMPARE_GAP = 25
 _MAX_UNKNOWN = 200
+_PERCENT_SIGN = regex.compile(r"[%％]")  # another number between a comparison word and this one
+_INTRADAY_REACH = 400  # how far past its sentence a stated time of day reaches, in characters
 _GROUP_NAME = regex.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+|[a-z]{2,}")
 
 
@@ -82,7 +85,8 @@ class ProposedClaim:
 
 _COMPARE, _COMPARE_AFTER = ("gt", "lt", "approx"), ("gt_after", "lt_after", "approx_after")
 # Kinds of cue that most sentences, even those with a claim, have none of: one search tells.
-_RARE = ("not_market", "peak", "listing", "period", "session", "rally", "selloff", "anaphor", "intraday")
+_RARE = ("not_market", "peak", "listing", "period", "session", "rally", "selloff", "anaphor", "intraday",
+         "respectively", "record")
 _NONE: Ordered[Cue] = Ordered([])
 
 
@@ -125,6 +129,7 @@ class _Sentence:
         self.antecedent = antecedent
         self._cues: dict[str, Ordered[Cue]] = {}
         self._last_subject: list[int] | None = None
+        self.earlier_intraday = False  # a sentence just before reads its numbers intraday
 
     @property
     def text(self) -> str:
@@ -312,7 +317,13 @@ class Extractor:
 
     # -- what ----------------------------------------------------------------------------------
     def _horizon(self, s: _Sentence, start: int, end: int) -> tuple[str, Cue | None]:
-        cues = [c for role in ("listing", "period", "session") for c in s.cue(role).nearest_candidates(start, end)]
+        inside = s.cue("listing").overlapping(start, end)
+        if inside:  # "five times its offer price": the number's own words name the listing
+            return "listing", inside[0]
+        records = s.cue("record").items
+        # "its worst day since March", "自2020年3月以来最大单日跌幅": a record's "since" is no period
+        cues = [c for role in ("listing", "period", "session") for c in s.cue(role).nearest_candidates(start, end)
+                if not (c.role == "period" and any(r.start <= c.start <= r.end for r in records))]
         cue = _near(cues, start, end, after_penalty=0)
         if cue is not None and cue.role == "period":
             # "上市以来累计上涨100%", "up 300% cumulatively since its debut": a period that starts at
@@ -321,8 +332,10 @@ class Extractor:
             cue = _near(listing, start, end, after_penalty=0) or cue
         return ("unstated", None) if cue is None else (cue.role, cue)
 
-    def _kind(self, target: str, horizon: str) -> str:
-        if horizon == "period":
+    def _kind(self, target: str, horizon: str, size: float = 0.0) -> str:
+        """``size``: the move in percent. No session doubles a price but a debut's, so a move of 100%
+        or more with no horizon written is a period's (news-dev has no session move that large)."""
+        if horizon == "period" or (horizon == "unstated" and abs(size) >= 100):
             return PERIOD_KIND
         if self._is_group(target):
             return "group_rally"
@@ -333,8 +346,8 @@ class Extractor:
         before = max(floor, p.start - _COMPARE_GAP)
         for role in _COMPARE if self.lex.any_of(_COMPARE, text, before, p.start) else ():
             for c in self.lex.find(role, text, before, p.start):
-                if p.start - c.end <= 12 and (best is None or c.end > best.end or
-                                              (c.end == best.end and c.start < best.start)):
+                if p.start - c.end <= 12 and not _PERCENT_SIGN.search(text, c.end, p.start) and (
+                        best is None or c.end > best.end or (c.end == best.end and c.start < best.start)):
                     best = c
         if best is not None:
             return best.role, best
@@ -356,13 +369,30 @@ class Extractor:
         return (">=", float(low)) if direction > 0 else ("<=", float(-low))
 
     @staticmethod
+    def _peak(s: _Sentence, p: Percent) -> bool:
+        """Whether a peak word ("as much as", 一度, pre-market) reads the number, unless a closing word
+        stands between them: "一度跌超15%,最终收盘下跌16.86%" keeps the 16.86%."""
+        peak = s.cue("peak")
+        before = [c for c in peak.items if p.start - _COMPARE_GAP <= c.end <= p.start]
+        after = peak.any_start_between(p.end, p.end + _COMPARE_GAP)
+        if not before and not after:
+            return False
+        if after:
+            return True
+        nearest = max(c.end for c in before)
+        return not any(nearest <= c.start and c.end <= p.start for c in s.cue("close").items)
+
+    @staticmethod
     def _intraday(s: _Sentence, p: Percent) -> bool:
         """Whether the sentence reads the number at a time of day that is not the close: at the open,
         at midday, "as of 10am", 午间, 早盘, 截至发稿, на открытии, in apertura... A closing word
         nearer to the number than every such word keeps it ("opened lower but closed 3% up")."""
         marks = s.cue("intraday").items
         if not marks:
-            return False
+            # A market report states its time once: "At the open, the Hang Seng rose 1%. The Hang
+            # Seng Tech added 2%." The next sentences are read at that time too, until one names a
+            # close or a session of its own.
+            return s.earlier_intraday and not any(s.has(role) for role in ("close", "session", "period", "listing"))
         # "midday close", "closed at noon", 午间收盘: a closing word inside a time-of-day phrase is not the close
         closes = [c for c in s.cue("close").items if not any(m.start <= c.start < m.end or
                                                               c.start <= m.start < c.end for m in marks)]
@@ -379,7 +409,8 @@ class Extractor:
         return _Sentence(self.lex, text, span, inside, names.company_before(span.start))
 
     def _numeric(self, text: str, s: _Sentence, p: Percent, nxt: Percent | None,
-                 lang: str) -> ProposedClaim | UnknownMove | None:
+                 lang: str, named: Mention | None = None) -> ProposedClaim | UnknownMove | None:
+        """The claim a number makes; ``named``: its name when a "respectively" list has paired it."""
         lo = s.span.start
         if s.cue("not_market").overlapping(p.start - _VETO_BEFORE, p.end + _VETO_AFTER):
             return None
@@ -387,6 +418,8 @@ class Extractor:
         # when asked for: most numbers of a long list are dropped after a few binary searches.
         found: tuple[str, Cue | None] | None = None
         level = self.lex.search_back("level", text, p.start)
+        if level is not None and self.lex.search_back("size", text, p.start) is not None:
+            level = None  # "涨幅达11.4%", "the decline narrowed to 3.3%": the move's own size, not a level
         if p.sign == 0 and level is not None:
             found = self._comparison(text, p, lo)
             ccue = found[1]
@@ -396,8 +429,7 @@ class Extractor:
             return None  # "振幅为4.27%", "amplitude of 4%": the number right after measures something else
         if nxt is not None and nxt.start - p.end <= _COMPARE_GAP and self.lex.search_back("level", text, nxt.start):
             return None  # "from 20% to 80%"
-        peak = s.cue("peak")
-        if peak.any_end_between(p.start - _COMPARE_GAP, p.start) or peak.any_start_between(p.end, p.end + _COMPARE_GAP):
+        if self._peak(s, p):
             return None  # "as much as 12%", "一度涨超10%", "in pre-market trading": not the session's close
         if self._intraday(s, p):
             return None
@@ -412,7 +444,11 @@ class Extractor:
         if move is not None and _negated(self.lex, text, move.start, lo):
             return None
         horizon, hcue = self._horizon(s, p.start, p.end)
-        who = self._target(s, p.start)
+        who: tuple[Mention, str] | _Unknown | None
+        if named is None:
+            who = self._target(s, p.start)
+        else:
+            who = (named, named.text) if named.target != NO_TARGET else _Unknown(named.start, named.end)
         if isinstance(who, _Unknown):
             if not (s.has("market") or horizon in ("session", "listing") or move is not None):
                 return None
@@ -427,10 +463,10 @@ class Extractor:
         subject_verb = move is not None and 0 <= move.start - mention.end <= 6
         # A signed figure in brackets right after a name is its move: "SMIC (+3,12 %)", "寒武纪（+5%）".
         bracketed = bool(p.sign) and _OPEN_BRACKET.fullmatch(text, mention.end, p.start) is not None
-        if not (s.has("market") or horizon in ("session", "listing") or subject_verb or bracketed):
+        if not (s.has("market") or horizon in ("session", "listing") or subject_verb or bracketed or named):
             return None
         comparison, ccue = found or self._comparison(text, p, lo)
-        kind = self._kind(mention.target, horizon)
+        kind = self._kind(mention.target, horizon, float(p.value))
         op, threshold = self._op(comparison, direction, p)
         parts = [c for c in (move, ccue, hcue) if c is not None]
         named_here = lo <= mention.start < s.span.end
@@ -499,12 +535,26 @@ class Extractor:
         names = _Names(self.aliases.find(text), self._is_group)
         best: dict[tuple, ProposedClaim] = {}
         unknown: dict[tuple[str, str], UnknownMove] = {}
+        intraday_until = -1  # where the time of day stated by a sentence stops applying
         for span in sentences(text) if spans is None else spans:
             s = self._sentence(text, span, names)
+            s.earlier_intraday = span.start <= intraday_until and "\n\n" not in text[intraday_until:span.start]
             pcts = percents(text, span.start, span.end)
+            if pcts and s.has("intraday") and not s.has("close"):
+                intraday_until = span.end + _INTRADAY_REACH  # a time of day given to moves, not to news
+            elif s.has("close") or s.has("session"):
+                intraday_until = -1
             numeric = []
+            named: dict[int, Mention | None] = {}
+            if len(pcts) > 1:
+                for listed in respectively.pair(text, span.start, s.mentions.items, pcts, s.cue("respectively").items):
+                    for j, i in enumerate(listed.percents):
+                        named[i] = listed.names[j] if listed.names is not None else None
             for i, p in enumerate(pcts):
-                claim = self._numeric(text, s, p, pcts[i + 1] if i + 1 < len(pcts) else None, language)
+                if i in named and named[i] is None:
+                    continue  # a "respectively" list whose names are unsure: nobody's number for sure
+                claim = self._numeric(text, s, p, pcts[i + 1] if i + 1 < len(pcts) else None, language,
+                                      named.get(i))
                 if isinstance(claim, UnknownMove):
                     if len(unknown) < _MAX_UNKNOWN:  # a list of a million moves is no report
                         unknown.setdefault((claim.name, claim.stated), claim)
@@ -514,7 +564,27 @@ class Extractor:
             _keep_best(best, numeric)
             if not numeric and not pcts:
                 _keep_best(best, self._qualitative(text, s, language))
-        return sorted(best.values(), key=lambda c: c.start), sorted(unknown.values(), key=lambda u: u.start)
+        return _one_per_move(list(best.values())), sorted(unknown.values(), key=lambda u: u.start)
+
+
+def _one_per_move(claims: list[ProposedClaim]) -> list[ProposedClaim]:
+    """One claim per move, however often the article states it: "surged 400% on its debut ... more
+    than five times its offer price" is one since-listing claim, kept where it reads most confidently.
+    Two claims are one move when they share kind and target, point the same way, and their
+    thresholds differ by no more than rounding (half a point, or 1% of the size) or a multiple's
+    looseness ("nearly eight times" and 693%)."""
+    kept: list[ProposedClaim] = []
+    # The most precisely written statement first ("693%" before "nearly eight times"), then the surest.
+    for c in sorted(claims, key=lambda c: (-_digits(c.stated), -c.confidence, c.start)):
+        if not any(k.kind == c.kind and k.target == c.target and (k.threshold >= 0) == (c.threshold >= 0)
+                   and abs(k.threshold - c.threshold) <= 0.005 + 0.02 * abs(k.threshold) for k in kept):
+            kept.append(c)
+    return sorted(kept, key=lambda c: c.start)
+
+
+def _digits(stated: str) -> int:
+    """Significant digits of a stated move: "+693%" 3, "+700%" 1, "more than +17.5%" 3."""
+    return len("".join(ch for ch in stated if ch.isdigit()).strip("0"))
 
 
 def _keep_best(best: dict[tuple, ProposedClaim], claims: list[ProposedClaim]) -> None:

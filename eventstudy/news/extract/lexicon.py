@@ -31,7 +31,7 @@ LANGUAGES: tuple[str, ...] = ("en", "it", "es", "ru", "zh")
 ROLES: tuple[str, ...] = (
     "market", "up", "down", "gt", "gt_after", "lt", "lt_after", "approx", "approx_after", "level",
     "session", "listing", "period", "rally", "selloff", "anaphor", "not_market", "relative", "negation", "peak",
-    "intraday", "close", "measure",
+    "intraday", "close", "measure", "size", "respectively", "record",
 )
 NO_TARGET = "-"
 # An epithet ("China's Nvidia", "la Nvidia de China", 中国版英伟达): words that name no company of their

@@ -1,0 +1,126 @@
+"""Single extraction rules met in real news, each on sentences written for these tests: lists read
+"respectively", a time of day carried across sentences, a move's own size after "reached", a peak
+word before a close, period phrases, inflected direction words, the registry's indices by other
+names. The measure of the rules is the real-news development set (tests/test_extract_news.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from eventstudy.news.extract import propose
+
+
+def claims_of(text: str) -> set[tuple[str, str, str, float]]:
+    return {(c.kind, c.target, c.op, round(c.threshold, 6)) for c in propose(text).claims}
+
+
+# -- "respectively" ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "Shares of SMIC and Hua Hong rose 4% and 9%, respectively, on Monday.",
+    "Le azioni di SMIC e Hua Hong sono salite rispettivamente del 4% e del 9% lunedì.",
+    "Las acciones de SMIC y Hua Hong subieron un 4% y un 9%, respectivamente, el lunes.",
+    "周一,中芯国际和华虹半导体股价分别上涨4%和9%。",
+])
+def test_respectively_pairs_names_and_numbers_in_order(text: str) -> None:
+    got = claims_of(text)
+    assert ("session_return", "0981.HK", ">=", 0.035) in got
+    assert ("session_return", "1347.HK", ">=", 0.085) in got
+    assert len(got) == 2  # neither number goes to the other company
+
+
+def test_respectively_with_an_unknown_first_name_gives_only_the_known_one() -> None:
+    # "Acme Robotics" is nobody in the registry: its 4% is not proposed, Hua Hong keeps its 9%
+    got = claims_of("周一,某某科技与华虹半导体股价分别上涨4%和9%。")
+    assert got == {("session_return", "1347.HK", ">=", 0.085)}
+
+
+def test_respectively_with_more_names_than_numbers_proposes_nothing_from_the_list() -> None:
+    got = claims_of("Shares of Zhipu, SMIC and Hua Hong rose 4% and 9%, respectively, on Monday.")
+    assert got == set()
+
+
+# -- the time of day -------------------------------------------------------------------------------
+def test_an_opening_time_carries_to_the_next_sentence() -> None:
+    text = ("At the open on Monday the Hang Seng Index rose 1.2%. The Hang Seng Tech Index added 2.1%. "
+            "By the close, Zhipu shares had risen 8%.")
+    got = claims_of(text)
+    assert got == {("session_return", "2513.HK", ">=", 0.075)}
+
+
+def test_a_time_of_day_in_news_without_a_move_does_not_carry() -> None:
+    text = "Zhipu announced its results after hours on Monday. Zhipu shares fell 5.5% on Tuesday."
+    assert claims_of(text) == {("session_return", "2513.HK", "<=", -0.0545)}
+
+
+def test_a_period_sentence_is_not_read_at_the_morning_time() -> None:
+    text = "寒武纪早盘快速拉升3%。近5个交易日,寒武纪股价累计上涨34.59%。"
+    got = claims_of(text)
+    assert ("period_return", "688256.SS", ">=", 0.34585) in got
+
+
+# -- size and peaks --------------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "op", "threshold"), [
+    ("当日寒武纪收盘,涨幅达11.4%。", ">=", 0.1135),
+    ("寒武纪收盘下跌,跌幅高达14.45%。", "<=", -0.14445),
+    ("Cambricon fell sharply in the morning; by the close the decline narrowed to 3.3%.", "<=", -0.0325),
+])
+def test_a_moves_size_after_reached_is_not_a_level(text: str, op: str, threshold: float) -> None:
+    got = claims_of(text)
+    assert got == {("session_return", "688256.SS", op, threshold)}
+
+
+def test_a_close_after_a_peak_word_keeps_the_close() -> None:
+    got = claims_of("寒武纪股价盘中一度跌超15%,最终收盘下跌13.2%。")
+    assert got == {("session_return", "688256.SS", "<=", -0.1315)}
+
+
+# -- periods, directions, names ----------------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "Cambricon shares have gained 40% in 2025.",
+    "Cambricon shares rose 40% over the past five sessions.",
+    "La acción de Cambricon acumula un alza de 40% en los últimos 12 meses.",
+    "Le azioni di Cambricon sono salite del 40% negli ultimi cinque giorni.",
+    "С начала 2025 года акции Cambricon выросли на 40%.",
+    "寒武纪股价近5个交易日累计上涨40%。",
+])
+def test_period_phrases(text: str) -> None:
+    got = claims_of(text)
+    assert {k for k, *_ in got} == {"period_return"}, got
+
+
+@pytest.mark.parametrize(("text", "target", "op"), [
+    ("Индекс Хушэнь-300 завершил торги, понизившись на 2,2%.", "000300.SS", "<="),
+    ("El Hang Seng Tech Index ascendió un 2,2% el lunes.", "HSTECH.HK", ">="),
+    ("La Bolsa de Hong Kong cerró el viernes con una baja del 2,2%.", "^HSI", "<="),
+    ("美股周一收盘,标准普尔500指数跌2.2%。", "^GSPC", "<="),
+])
+def test_inflected_directions_and_index_names(text: str, target: str, op: str) -> None:
+    got = claims_of(text)
+    assert {(t, o) for _, t, o, _ in got} == {(target, op)}, got
+
+
+# -- records, large moves, one claim per move ----------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "Nvidia shares plunged 17% on Monday, their worst day since March 2020.",
+    "英伟达股价周一暴跌17%,这是该公司自2020年3月以来最大单日跌幅。",
+])
+def test_a_records_since_is_not_a_period(text: str) -> None:
+    assert {k for k, *_ in claims_of(text)} == {"session_return"}
+
+
+def test_a_move_of_100_percent_or_more_without_a_horizon_is_a_periods() -> None:
+    assert {k for k, *_ in claims_of("Cambricon shares have soared 250%, analysts said.")} == {"period_return"}
+    # a debut still makes it a since-listing claim
+    assert {k for k, *_ in claims_of("Zhipu shares soared 250% on their debut.")} == {"since_listing"}
+
+
+def test_one_move_stated_twice_is_one_claim_the_precise_one() -> None:
+    text = ("Moore Threads shares surged 402.5% on their first day of trading. The stock closed at more "
+            "than five times its offering price.")
+    got = claims_of(text)
+    assert got == {("since_listing", "688795.SS", ">=", 4.0245)}
+
+
+def test_an_extreme_of_the_day_is_not_the_close() -> None:
+    got = claims_of("恒生科技指数低开后反复向下,最多曾跌超过3%,收报7176点,跌2.9%。")
+    assert got == {("session_return", "HSTECH.HK", "<=", -0.0285)}
