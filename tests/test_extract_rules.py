@@ -124,3 +124,38 @@ def test_one_move_stated_twice_is_one_claim_the_precise_one() -> None:
 def test_an_extreme_of_the_day_is_not_the_close() -> None:
     got = claims_of("恒生科技指数低开后反复向下,最多曾跌超过3%,收报7176点,跌2.9%。")
     assert got == {("session_return", "HSTECH.HK", "<=", -0.0285)}
+
+
+# -- which line, which company -----------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "target"), [
+    ("SMIC's Hong Kong-listed shares rose 5.2% on Monday.", "0981.HK"),
+    ("SMIC's Shanghai-listed A shares rose 5.2% on Monday.", "688981.SS"),
+    ("华虹半导体A股周一收涨5.2%。", "688347.SS"),
+    ("华虹半导体港股周一收涨5.2%。", "1347.HK"),
+    ("Hua Hong listed on the STAR Market last year. On Monday its shares rose 5.2%.", "688347.SS"),
+])
+def test_a_twice_listed_company_moves_where_the_sentence_places_it(text: str, target: str) -> None:
+    assert {t for _, t, _, _ in claims_of(text)} == {target}
+
+
+def test_the_company_is_the_last_sentences_subject_not_its_object() -> None:
+    text = "Cambricon shares hit a record, overtaking SMIC in market value. The company closed 20.5% higher on Friday."
+    assert {t for _, t, _, _ in claims_of(text)} == {"688256.SS"}
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("百分之二十", "20"), ("百分之一百二十", "120"), ("百分之一二○", "120"), ("百分之二十点五", "20.5"),
+    ("涨超过 26 倍", "2600"),
+])
+def test_chinese_written_percentages_and_multiples(text: str, value: str) -> None:
+    from eventstudy.news.extract.text import percents
+    assert [str(p.value) for p in percents(text)] == [value]
+
+
+def test_a_sector_takes_its_own_number_but_is_never_the_company() -> None:
+    text = ("Il settore tecnologico ha guidato i cali con un ribasso dello 0,5%. "
+            "Le azioni di Nvidia hanno chiuso in calo del 5,5% giovedì; la società ha perso 200 miliardi.")
+    assert claims_of(text) == {("session_return", "NVDA", "<=", -0.0545)}
+    text = ("Wall Street cerró con presión sobre el sector tecnológico tras la caída de Nvidia. "
+            "Los papeles de la compañía retrocedieron 5,46% en una sola jornada.")
+    assert claims_of(text) == {("session_return", "NVDA", "<=", -0.05455)}

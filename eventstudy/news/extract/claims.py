@@ -23,19 +23,22 @@ from dataclasses import dataclass, field
 
 import regex
 
-from eventstudy.news.events import CLAIM_KINDS, PERIOD_KIND, Claim, _format_percent
-from eventstudy.news.extract import respectively
-from eventstudy.news.extract.lexicon import NO_TARGET, AliasTable, Cue, Lexicon, Mention
+from eventstudy.news.events import CLAIM_KINDS, Claim, _format_percent
+from eventstudy.news.extract import lines, respectively
+from eventstudy.news.extract.lexicon import NO_TARGET, NOT_COMPANY, AliasTable, Cue, Lexicon, Mention
 from eventstudy.news.extract.ordered import Ordered
 from eventstudy.news.extract.text import Percent, Span, percents, sentences
 from eventstudy.news.periods import Period
 
+PERIOD_KIND = "period_return"  # a move over a period (news.events.PERIOD_KIND; its period: news.extract.periods)
 _BEFORE, _AFTER = 90, 40  # how far from a number its direction may be, in characters
 _VETO_BEFORE, _VETO_AFTER = 70, 15
 _COMPARE_GAP = 25
 _MAX_UNKNOWN = 200
+_NOBODY = frozenset({NO_TARGET, NOT_COMPANY})  # names whose numbers the tool cannot check
 _PERCENT_SIGN = regex.compile(r"[%％]")  # another number between a comparison word and this one
 _INTRADAY_REACH = 400  # how far past its sentence a stated time of day reaches, in characters
+_PLACE_REACH = 300  # how far before its sentence a twice-listed company's place may be stated
 _GROUP_NAME = regex.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+|[a-z]{2,}")
 
 
@@ -180,17 +183,32 @@ class _Names:
         self.last_company: list[int] = []
         last = -1
         for i, m in enumerate(self.all.items):
-            if not is_group(m.target):
+            if not is_group(m.target) and m.target != NOT_COMPANY:
                 last = i
             self.last_company.append(last)
 
-    def company_before(self, at: int) -> Mention | None:
-        """The last company named wholly before ``at``; its target may be ``-`` (a company not listed)."""
+    def company_before(self, at: int, text: str) -> Mention | None:
+        """The company "the company" in a sentence starting at ``at`` points to: the subject (the first
+        company named) of the last sentence before it naming one ("Cambricon rose to a record,
+        overtaking SMIC. The company closed 20% up": Cambricon). Its target may be ``-`` (a company
+        not listed)."""
         k = self.all.count_ending_by(at)
         i = self.last_company[k - 1] if k else -1
-        return self.all.items[i] if i >= 0 else None
+        if i < 0:
+            return None
+        first = i
+        for j in range(i - 1, -1, -1):
+            m = self.all.items[j]
+            if _SENTENCE_END.search(text, m.end, self.all.items[first].start):
+                break
+            if self.last_company[j] == j:
+                first = j
+        return self.all.items[first]
 
 
+# "Hong Kong-listed", "Beijing-based": where a company is, not another company
+_PLACE_WORD = regex.compile(r"-(?:listed|based|headquartered|traded|quoted)$", regex.IGNORECASE)
+_SENTENCE_END = regex.compile(r"[.!?。！？](?:\s|$)|[。！？]")
 _BRACKETED = regex.compile(r"[(（][^()（）]{0,40}[)）]")
 _OPEN_BRACKET = regex.compile(r"\s*[(（]\s*")
 # Where a clause ends: a comma or semicolon that is no decimal or thousands mark, Chinese clause
@@ -235,7 +253,8 @@ def _unknown_subject(text: str, lo: int, at: int) -> _Unknown | None:
     # "(HSI)", "(NASDAQ:NVDA)": a name's own ticker, not another name; blanked to the same length
     # so that every position in the segment is one in the text
     seg = _BRACKETED.sub(lambda b: " " * len(b.group()), text[lo:at])
-    words = [m for m in _CAPITALISED.finditer(seg) if m.group().lower().rstrip(".") not in _USUAL]
+    words = [m for m in _CAPITALISED.finditer(seg) if m.group().lower().rstrip(".") not in _USUAL
+             and not _PLACE_WORD.search(m.group())]
     if words:
         return _Unknown(lo + words[0].start(), lo + words[-1].end())
     han = _HAN_COMPANY.search(seg)
@@ -281,7 +300,7 @@ class Extractor:
         lo, hi = _clause(text, s.span.start, s.span.end, at) if by_clause else (s.span.start, s.span.end)
         if k and s.mentions.items[k - 1].start >= lo:
             last = s.mentions.items[k - 1]
-            if last.target == NO_TARGET:  # "S&P 500 fell 1.8% and the Nasdaq 2.6%": the nearest name is another's
+            if last.target in _NOBODY:  # "S&P 500 fell 1.8% and the Nasdaq 2.6%": the nearest name is another's
                 return _Unknown(last.start, last.end)
             other = _unknown_subject(text, last.end, at) if by_clause else None
             if other:
@@ -303,7 +322,7 @@ class Extractor:
                     # the group's own clause; a later clause has a subject of its own
                     return None
         if m is not None:
-            return (m, m.text) if m.target != NO_TARGET else _Unknown(m.start, m.end)
+            return (m, m.text) if m.target not in _NOBODY else _Unknown(m.start, m.end)
         anaphor = s.cue("anaphor")
         if not anaphor or s.antecedent is None or s.antecedent.target == NO_TARGET:
             return None
@@ -322,7 +341,9 @@ class Extractor:
             return "listing", inside[0]
         records = s.cue("record").items
         # "its worst day since March", "自2020年3月以来最大单日跌幅": a record's "since" is no period
-        cues = [c for role in ("listing", "period", "session") for c in s.cue(role).nearest_candidates(start, end)
+        # A close reads a session ("收报21.7港币,跌5.65%"), but a debut's close is the since-listing move.
+        roles = ("listing", "period", "session") + (() if s.has("listing") else ("close",))
+        cues = [c for role in roles for c in s.cue(role).nearest_candidates(start, end)
                 if not (c.role == "period" and any(r.start <= c.start <= r.end for r in records))]
         cue = _near(cues, start, end, after_penalty=0)
         if cue is not None and cue.role == "period":
@@ -330,7 +351,9 @@ class Extractor:
             # the listing is the since-listing claim
             listing = [c for c in cues if c.role == "listing"]
             cue = _near(listing, start, end, after_penalty=0) or cue
-        return ("unstated", None) if cue is None else (cue.role, cue)
+        if cue is None:
+            return "unstated", None
+        return ("session" if cue.role == "close" else cue.role), cue  # a close is a session's
 
     def _kind(self, target: str, horizon: str, size: float = 0.0) -> str:
         """``size``: the move in percent. No session doubles a price but a debut's, so a move of 100%
@@ -394,8 +417,9 @@ class Extractor:
             # close or a session of its own.
             return s.earlier_intraday and not any(s.has(role) for role in ("close", "session", "period", "listing"))
         # "midday close", "closed at noon", 午间收盘: a closing word inside a time-of-day phrase is not the close
-        closes = [c for c in s.cue("close").items if not any(m.start <= c.start < m.end or
-                                                              c.start <= m.start < c.end for m in marks)]
+        # A period or a listing named nearer to the number reads it over days, not at a time of day.
+        closes = [c for role in ("close", "period", "listing") for c in s.cue(role).items
+                  if not any(m.start <= c.start < m.end or c.start <= m.start < c.end for m in marks)]
 
         def gap(c: Cue) -> int:
             return p.start - c.end if c.end <= p.start else max(0, c.start - p.end)
@@ -406,7 +430,7 @@ class Extractor:
     # -- sentences -----------------------------------------------------------------------------
     def _sentence(self, text: str, span: Span, names: _Names) -> _Sentence:
         inside = Ordered(names.all.within(span.start, span.end))
-        return _Sentence(self.lex, text, span, inside, names.company_before(span.start))
+        return _Sentence(self.lex, text, span, inside, names.company_before(span.start, text))
 
     def _numeric(self, text: str, s: _Sentence, p: Percent, nxt: Percent | None,
                  lang: str, named: Mention | None = None) -> ProposedClaim | UnknownMove | None:
@@ -427,8 +451,9 @@ class Extractor:
                 return None  # "to 80%", "al 20%", "до 80%": a level reached, not a move ("不到" is a comparison)
         if self.lex.search_back("measure", text, p.start) is not None:
             return None  # "振幅为4.27%", "amplitude of 4%": the number right after measures something else
-        if nxt is not None and nxt.start - p.end <= _COMPARE_GAP and self.lex.search_back("level", text, nxt.start):
-            return None  # "from 20% to 80%"
+        if (nxt is not None and nxt.start - p.end <= _COMPARE_GAP and self.lex.search_back("level", text, nxt.start)
+                and self.lex.search_back("size", text, nxt.start) is None):
+            return None  # "from 20% to 80%" (but "up 121%, and 涨幅达2500% since 2023" are two moves)
         if self._peak(s, p):
             return None  # "as much as 12%", "一度涨超10%", "in pre-market trading": not the session's close
         if self._intraday(s, p):
@@ -448,7 +473,7 @@ class Extractor:
         if named is None:
             who = self._target(s, p.start)
         else:
-            who = (named, named.text) if named.target != NO_TARGET else _Unknown(named.start, named.end)
+            who = (named, named.text) if named.target not in _NOBODY else _Unknown(named.start, named.end)
         if isinstance(who, _Unknown):
             if not (s.has("market") or horizon in ("session", "listing") or move is not None):
                 return None
@@ -459,6 +484,13 @@ class Extractor:
         if who is None:
             return None
         mention, subject = who
+        if mention.target in lines.a_lines():
+            # The place may be stated a sentence or two before: "Hua Hong listed in Shanghai. ... Its shares rose 15%".
+            lo_place = max(0, s.span.start - _PLACE_REACH)
+            target = lines.line(mention.target, p.start, self.lex.find("a_share", text, lo_place, s.span.end),
+                                self.lex.find("h_share", text, lo_place, s.span.end))
+            if target != mention.target:
+                mention = Mention(target, mention.start, mention.end, mention.text)
         # A listed name right before the verb is a market subject too: "智谱涨超17%", "Zhipu rose 17%".
         subject_verb = move is not None and 0 <= move.start - mention.end <= 6
         # A signed figure in brackets right after a name is its move: "SMIC (+3,12 %)", "寒武纪（+5%）".
@@ -501,7 +533,7 @@ class Extractor:
             if who is None:
                 # "a rally among chip makers": the name may follow the word
                 after = s.mentions.first_starting_from(cue.end)
-                if after is None or after.target == NO_TARGET:
+                if after is None or after.target in _NOBODY:
                     continue
                 who = (after, after.text)
             mention, subject = who

@@ -32,8 +32,12 @@ ROLES: tuple[str, ...] = (
     "market", "up", "down", "gt", "gt_after", "lt", "lt_after", "approx", "approx_after", "level",
     "session", "listing", "period", "rally", "selloff", "anaphor", "not_market", "relative", "negation", "peak",
     "intraday", "close", "measure", "size", "respectively", "record",
+    "a_share", "h_share",
 )
 NO_TARGET = "-"
+# A subject that is no company: a sector or a sub-index ("il settore tecnologico", "subíndice"). Its
+# number is nobody's the tool can check, like an unlisted company's, but "the company" never means it.
+NOT_COMPANY = "~"
 # An epithet ("China's Nvidia", "la Nvidia de China", 中国版英伟达): words that name no company of their
 # own but describe the subject beside them; matched so that the name inside them is not read, then dropped.
 EPITHET = "="
@@ -199,7 +203,7 @@ class AliasTable:
         return found
 
     def targets(self) -> set[str]:
-        return set(self.aliases.values()) - {NO_TARGET, EPITHET}
+        return set(self.aliases.values()) - {NO_TARGET, NOT_COMPANY, EPITHET}
 
 
 def _read_aliases(path: Path | Traversable, into: dict[str, str]) -> None:
@@ -210,7 +214,8 @@ def _read_aliases(path: Path | Traversable, into: dict[str, str]) -> None:
         if not alias.replace("*", "").strip():
             raise rec.error("alias", "empty alias")
         if not target:
-            raise rec.error("target", "empty target", "a symbol or group of the registry, or - for none")
+            raise rec.error("target", "empty target",
+                            "a symbol or group of the registry, - for an unlisted company or index, ~ for a sector")
         # Articles are read in simplified characters (extract.simplified), so a traditional name is too.
         into[to_simplified(alias)] = target
 
