@@ -78,6 +78,10 @@ def period_of(text: str, date: dt.date | None = D) -> str | None:
     ("La acción sube un 25% desde el 1 de febrero.", "since 2025-02-01"),
     ("该股2月1日以来上涨25%。", "since 2025-02-01"),
     ("Shares have doubled since October, up 100%.", "since 2024-10-01"),
+    ("该股二〇二三年至今累计上涨300%。", "since 2023-01-01"),
+    # between two dates
+    ("七月廿五日至八月廿六日，该股累计上涨21%。", "2025-07-25 to 2025-08-26"),
+    ("The shares rose 21% from July 25 to August 26.", "2025-07-25 to 2025-08-26"),
     # over N sessions, days, months, a year
     ("The stock fell 8% over five sessions.", "5 sessions"),
     ("The stock fell 8% in the past 5 trading days.", "5 sessions"),

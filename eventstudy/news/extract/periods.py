@@ -48,6 +48,7 @@ _NUMBERS = {
     "двенадцать": 12, "двенадцати": 12, "пятнадцать": 15, "двадцать": 20, "тридцать": 30,
 }
 _HAN_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_HAN_YEAR_DIGITS = {"〇": 0, "零": 0, **_HAN_DIGITS}
 _MONTHS = {
     **{name: k for k, names in enumerate((
         ("january", "jan", "gennaio", "enero"), ("february", "feb", "febbraio", "febrero"),
@@ -68,6 +69,7 @@ _HAN_NUM = r"[一二两三四五六七八九十]{1,3}"
 _N = r"\d{1,3}|" + "|".join(sorted((k for k in _NUMBERS if len(k) > 2), key=len, reverse=True))
 _HAN_MONTH = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月"
 _YEAR = r"(?:19|20)\d{2}"
+_HAN_DAY = r"\d{1,2}|[廿卅]?[一二三四五六七八九十]{1,3}|[廿卅]"
 
 
 def _number(word: str) -> int | None:
@@ -76,6 +78,10 @@ def _number(word: str) -> int | None:
         return int(w)
     if w in _NUMBERS:
         return _NUMBERS[w]
+    if w.startswith("廿"):  # 廿 is twenty, 卅 thirty (廿五 = 25)
+        return 20 + (_HAN_DIGITS.get(w[1:], 0) if w[1:] else 0)
+    if w.startswith("卅"):
+        return 30 + (_HAN_DIGITS.get(w[1:], 0) if w[1:] else 0)
     if w and all(ch in _HAN_DIGITS or ch == "十" for ch in w):
         if "十" not in w:
             return _HAN_DIGITS[w] if len(w) == 1 else None
@@ -139,6 +145,8 @@ def _last_month(m: regex.Match, date: dt.date | None) -> Period:
 
 def _ytd(m: regex.Match, date: dt.date | None) -> Period:
     stated = m.groupdict().get("year")
+    if m.groupdict().get("hanyear"):  # 二〇二三年至今
+        stated = "".join(str(_HAN_YEAR_DIGITS[ch]) for ch in m.group("hanyear"))
     if stated and (date is None or int(stated) != date.year):
         return Period("since", dt.date(int(stated), 1, 1))
     return Period("ytd")
@@ -152,6 +160,18 @@ def _a_year(m: regex.Match, date: dt.date | None) -> Period:
 
 def _a_year_earlier(m: regex.Match, date: dt.date | None) -> Period:
     return Period("months", count=12)
+
+
+def _between(m: regex.Match, date: dt.date | None) -> Period:
+    """"7月25日至8月26日": the two days, in the latest year that puts the end on or before the date."""
+    k1, k2 = _month_number(m.group("month")), _month_number(m.group("month2"))
+    d1, d2 = _number(m.group("day")), _number(m.group("day2"))
+    if None in (k1, k2, d1, d2):
+        raise ValueError("not a date")
+    assert k1 is not None and k2 is not None and d1 is not None and d2 is not None
+    end = _latest(k2, d2, date)
+    start = dt.date(end.year if (k1, d1) <= (k2, d2) else end.year - 1, k1, d1)
+    return Period("range", start, end, to=True)
 
 
 def _this_week(m: regex.Match, date: dt.date | None) -> Period:
@@ -219,8 +239,13 @@ _PHRASES: tuple[tuple[str, _Build], ...] = (
      rf"|en\s+lo\s+que\s+va\s+de(?:l)?\s+(?:año|(?P<year>{_YEAR}))|en\s+el\s+año|desde\s+(?:principios|inicios|comienzos|el\s+inicio)"
      rf"\s+de(?:l)?\s+(?:año|(?P<year>{_YEAR}))|este\s+año"
      rf"|с\s+начала\s+(?:текущего\s+)?(?:года|(?P<year>{_YEAR})\s+г(?:ода|\.))|в\s+этом\s+году){_E}", _ytd),
-    (r"今年以来|今年迄今|年初至今|年至今|年初以来|年内|今年", _ytd),
-    (rf"(?P<year>{_YEAR})\s*年\s*(?:以来|至今)", _ytd),
+    (r"今年以来|今年迄今|年初至今|(?<![\d〇零一二三四五六七八九十])年至今|年初以来|年内|今年", _ytd),
+    (rf"(?:(?P<year>{_YEAR})|(?P<hanyear>[〇零一二三四五六七八九]{{4}}))\s*年\s*(?:以来|至今)", _ytd),
+    # between two dates
+    (rf"(?:从|自)?(?P<month>{_HAN_MONTH})\s*(?P<day>{_HAN_DAY})\s*[日号]?\s*(?:至|到|-|—|~)\s*"
+     rf"(?P<month2>{_HAN_MONTH})\s*(?P<day2>{_HAN_DAY})\s*[日号]", _between),
+    (rf"{_B}(?:from|between)\s+(?P<month>{_MONTH_WORD})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:to|and|through)"
+     rf"\s+(?P<month2>{_MONTH_WORD})\s+(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?{_E}", _between),
     (rf"{_B}(?:in|during|for|nel|durante|en|в)\s+(?P<year>{_YEAR})(?:\s+году)?{_E}(?!\s*[-/.]\d)", _a_year),
     # a week
     (r"(?<![\p{L}])(?:this\s+week|for\s+the\s+week|week\s+to\s+date|weekly|questa\s+settimana|settimanale"
