@@ -129,15 +129,29 @@ def proposal_cases(items: list[Item]) -> list[Case]:
     return out
 
 
-def table(name: str, cases: list[Case]) -> str:
-    n = len(cases)
+@dataclass(frozen=True)
+class Figures:
+    n: int
+    exact: int
+    loose: int
+    same_closes: int
+    dated: int  # cases whose closes could be compared
+    unknown: int
+
+
+def figures(cases: list[Case]) -> Figures:
     marks = [agree(c) for c in cases]
-    exact = sum(m[0] for m in marks)
-    loose = sum(m[1] for m in marks)
     comparable = [m[2] for m in marks if m[2] is not None]
-    unknown = sum(c.read is None for c in cases)
-    return (f"| {name} | {n} | {exact} ({exact / n:.0%}) | {loose} ({loose / n:.0%}) | "
-            f"{sum(comparable)} of {len(comparable)} | {unknown} |" if n else f"| {name} | 0 | | | | |")
+    return Figures(len(cases), sum(m[0] for m in marks), sum(m[1] for m in marks), sum(comparable), len(comparable),
+                   sum(c.read is None for c in cases))
+
+
+def table(name: str, cases: list[Case]) -> str:
+    f = figures(cases)
+    if not f.n:
+        return f"| {name} | 0 | | | | |"
+    return (f"| {name} | {f.n} | {f.exact} ({f.exact / f.n:.0%}) | {f.loose} ({f.loose / f.n:.0%}) | "
+            f"{f.same_closes} of {f.dated} | {f.unknown} |")
 
 
 def main(argv: list[str] | None = None) -> int:

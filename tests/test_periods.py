@@ -339,3 +339,25 @@ def test_run_measures_events_csv_period_claims(world: Path, capsys) -> None:  # 
     assert old["verdict"] == "cannot tell"
     doc = json.loads((world / "r" / "claims.json").read_text(encoding="utf-8"))
     assert [c["period"] for c in doc["claims"]] == ["2024-05", "ytd", "5 sessions", "2022-05"]
+
+
+# -- real published news ---------------------------------------------------------------------------------
+@pytest.mark.shared
+def test_periods_agree_with_the_hand_labels_of_real_news() -> None:
+    """../shared/data/news-dev's label_period against the periods read (benchmarks/score_periods.py).
+    The floors are what the reader reaches today; most of the rest are periods no rule can date ("from
+    the post-listing high", "since the stimulus") or undated articles."""
+    import sys
+
+    from conftest import _shared_path
+
+    _shared_path("data", "news-dev", "items.csv")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import score_periods as scoring
+
+    items = scoring.load()
+    reader = scoring.figures(scoring.reader_cases({it.id: it for it in items}))
+    assert reader.loose >= 0.6 * reader.n and reader.same_closes >= 0.9 * reader.dated, reader
+    scoring.extract(items)
+    proposals = scoring.figures(scoring.proposal_cases(items))
+    assert proposals.loose >= 0.7 * proposals.n and proposals.same_closes >= 0.9 * proposals.dated, proposals
