@@ -320,6 +320,9 @@ def test_run_measures_events_csv_period_claims(world: Path, capsys) -> None:  # 
         '"period_return(tech, 5 sessions) > 0% ""chip names rose this week""",,',
         'e3,2024-06-14,17:00,America/New_York,Old,https://example.com/c,AAA,,'
         '"period_return(AAA, 2022-05) > 0% ""before the prices""",,',
+        # before the open: the article knows Thursday's close, not Friday's
+        'e4,2024-06-14,09:00,America/New_York,Morning,https://example.com/d,AAA,,'
+        '"period_return(AAA, 5 sessions) > -50% ""down over five sessions""",,',
     ]
     (world / "events.csv").write_text(EVENTS_HEADER + "\n".join(rows) + "\n", encoding="utf-8")
     code, _, err = run_cli(["--home", str(world / "home"), "--securities", str(world / "reg" / "securities.csv"),
@@ -337,8 +340,10 @@ def test_run_measures_events_csv_period_claims(world: Path, capsys) -> None:  # 
     old = claims.loc["e3"]
     assert old["fact"] == "no data" and "no close of AAA on 2022-04-29" in old["fact_text"]
     assert old["verdict"] == "cannot tell"
+    morning = claims.loc["e4"]
+    assert (morning["period_base"], morning["period_last"]) == ("2024-06-06", "2024-06-13")
     doc = json.loads((world / "r" / "claims.json").read_text(encoding="utf-8"))
-    assert [c["period"] for c in doc["claims"]] == ["2024-05", "ytd", "5 sessions", "2022-05"]
+    assert [c["period"] for c in doc["claims"]] == ["2024-05", "ytd", "5 sessions", "2022-05", "5 sessions"]
 
 
 # -- real published news ---------------------------------------------------------------------------------

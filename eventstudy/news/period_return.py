@@ -11,7 +11,7 @@ prices' span. Sessions inside the period without a bar (a suspension) are counte
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,12 +84,14 @@ class GroupMeasured:
 
 
 def measure_group(bars_of: dict[str, pd.DataFrame], members: Sequence[Security], period: Period,
-                  asof: dt.date) -> GroupMeasured:
-    """Each member on its own exchange's sessions (``bars_of``: symbol -> bars; absent: none stored)."""
+                  asof: dt.date | Callable[[Security], dt.date]) -> GroupMeasured:
+    """Each member on its own exchange's sessions (``bars_of``: symbol -> bars; absent: none stored);
+    ``asof`` the claim's date, or per member the last day whose close the claim can speak of."""
     measured, missing = [], {}
     for sec in members:
         bars = bars_of.get(sec.symbol)
-        got = measure(bars, sec, period, asof) if bars is not None else f"no prices stored for {sec.symbol}"
+        when = asof(sec) if callable(asof) else asof
+        got = measure(bars, sec, period, when) if bars is not None else f"no prices stored for {sec.symbol}"
         if isinstance(got, Measured):
             measured.append(got)
         else:

@@ -26,6 +26,8 @@ claims (Holm, Benjamini-Hochberg).
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -34,9 +36,11 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from eventstudy.data import calendars
 from eventstudy.data.limits import shipped as limits_shipped
-from eventstudy.data.securities import default_registry
+from eventstudy.data.securities import Security, default_registry
 from eventstudy.data.store import PriceStore
+from eventstudy.errors import UserError
 from eventstudy.formatting import named, pct, pvalue
 from eventstudy.news import answers, placebo, robustness
 from eventstudy.news.answers import Evidence
@@ -600,7 +604,7 @@ def _period_return(a: EventAnalysis, c: Claim, data: Prices, run: RunResult) -> 
     period = c.period
     assert period is not None
     registry = run.registry or default_registry()
-    asof = a.event.date
+    asof = functools.partial(_last_known_day, a.event)
     if registry.is_group(c.target):
         members = registry.members(c.target)
         got = measure_group({s.symbol: data.bars(s.symbol) for s in members if data.has(s.symbol)}, members, period,
@@ -610,24 +614,38 @@ def _period_return(a: EventAnalysis, c: Claim, data: Prices, run: RunResult) -> 
             return _no_data(a, c, f"no member of {c.target} has prices for the period {period.label} ({why})")
         return _group_period(a, c, data, got)
     sec = registry.get(c.target)
-    found = measure(data.bars(sec.symbol) if data.has(sec.symbol) else pd.DataFrame(), sec, period, asof)
+    found = measure(data.bars(sec.symbol) if data.has(sec.symbol) else pd.DataFrame(), sec, period, asof(sec))
     if isinstance(found, str):
         return _no_data(a, c, found)
     m = found
     fact = answers.fact(c.op, c.threshold, m.value)
     what = (f"{period.label}: {_named(a, sec.symbol)} closed {m.last_close:.2f} on {m.sessions.last.date()} against "
             f"{m.base_close:.2f} on {m.sessions.base.date()}, the last close before the period")
-    text = f"{what} ({_period_sessions(m, asof)}): {pct(m.value)}, which {_meets(fact)} {c.op} {pct(c.threshold)}"
+    text = f"{what} ({_period_sessions(m, asof(sec))}): {pct(m.value)}, which {_meets(fact)} {c.op} {pct(c.threshold)}"
     if abs(m.unadjusted - m.value) >= 0.00005:
         text += f" (on adjusted closes; {pct(m.unadjusted)} on the closes shown)"
     bench_text, numbers = "", {}
     if sec.benchmark and data.has(sec.benchmark) and registry.is_symbol(sec.benchmark):
-        bench = measure(data.bars(sec.benchmark), registry.get(sec.benchmark), period, asof)
+        bench = measure(data.bars(sec.benchmark), registry.get(sec.benchmark), period, asof(sec))
         if isinstance(bench, Measured):
             bench_text = f"; over the same period the benchmark {_named(a, sec.benchmark)} returned {pct(bench.value)}"
             numbers["benchmark_return"] = bench.value
     extra = {**_period_numbers(m, period.label), **numbers}
     return _period_verdict(a, c, data, m.value, [sec.symbol], [m], fact, text, what, bench_text, extra, [])
+
+
+def _last_known_day(event: Event, sec: Security) -> dt.date:
+    """The last day whose close the claim can speak of: the event's date, or, when its time of day is
+    known, the session before its day 0 on ``sec``'s exchange (an article before the close knows the
+    previous close only)."""
+    if not event.time_known:
+        return event.date
+    exchange = sec.calendar or sec.exchange
+    try:
+        d0 = calendars.day_zero(exchange, event.announced_at, True)
+        return min(event.date, calendars.trading_day_offset(exchange, d0, -1).date())
+    except UserError:  # outside the calendar: measuring says so
+        return event.date
 
 
 def _period_sessions(m: Measured, asof: object) -> str:
