@@ -159,3 +159,68 @@ def test_a_sector_takes_its_own_number_but_is_never_the_company() -> None:
     text = ("Wall Street cerró con presión sobre el sector tecnológico tras la caída de Nvidia. "
             "Los papeles de la compañía retrocedieron 5,46% en una sola jornada.")
     assert claims_of(text) == {("session_return", "NVDA", "<=", -0.05455)}
+
+
+def test_a_contrast_starts_a_new_subject() -> None:
+    text = ("SMIC e Hua Hong hanno perso rispettivamente il 6% e il 9,9% lunedì, mentre Cambricon, "
+            "attiva nei chip per l'intelligenza artificiale, ha ceduto il 3,7%.")
+    got = claims_of(text)
+    assert ("session_return", "688256.SS", "<=", -0.0365) in got
+    assert ("session_return", "1347.HK", "<=", -0.0365) not in got
+
+
+@pytest.mark.parametrize("text", [
+    "A metà giornata l'indice Hang Seng guadagna lo 0,8% e l'S&P 500 cala dello 0,6%.",
+    "El Hang Seng sube un 0,8% y el S&P 500 cae un 0,6%.",
+])
+def test_a_live_reports_present_tense_is_not_a_close(text: str) -> None:
+    assert claims_of(text) == set()
+
+
+def test_a_live_verb_with_a_close_or_a_period_is_read() -> None:
+    assert claims_of("Nvidia sube un 31,18% en lo que va del año.") == {("period_return", "NVDA", ">=", 0.31175)}
+    assert claims_of("El Hang Seng cerró el lunes: sube un 0,8%.") == {("session_return", "^HSI", ">=", 0.0075)}
+
+
+def test_an_index_has_no_listing_and_no_session_of_20_percent() -> None:
+    first_day = claims_of("科创50指数当日正式发布,首日录得0.21%的跌幅。")
+    assert first_day == {("session_return", "000688.SS", "<=", -0.00205)}
+    big = claims_of("L'indice Hang Seng è salito di oltre il 20% dopo lo stimolo.")
+    assert {k for k, *_ in big} == {"period_return"}
+    assert {t for _, t, _, _ in claims_of("中证半导体指数周一收涨3.2%。")} == {"H30184.CSI"}
+
+
+def test_a_group_move_in_a_clause_of_its_own_beside_its_members_numbers() -> None:
+    got = claims_of("Chip stocks plummeted on Monday, with SMIC falling 6.7% and Hua Hong declining 6.4%.")
+    assert ("group_rally", "china-ai-chips", "<", 0.0) in got
+    assert ("session_return", "0981.HK", "<=", -0.0665) in got
+    got = claims_of("半导体股逆势上涨,中芯国际升1.8%,华虹半导体涨3.5%。")
+    assert ("group_rally", "china-ai-chips", ">", 0.0) in got
+    # a group word inside a number's clause is no group claim; nor is an opening or a peak
+    assert ("group_rally", "china-ai-chips", "<", 0.0) not in claims_of("Chip stocks opened lower on Monday, SMIC -3%.")
+    assert not any(k == "group_rally" for k, *_ in claims_of("晶片族群一度大涨,中芯国际只涨1.1%。"))
+    # another market's chip sector is not the registry's Chinese chip group
+    assert not any(k == "group_rally" for k, *_ in claims_of("美股半导体芯片板块全线暴跌,纳斯达克指数下跌3.07%。"))
+
+
+def test_a_time_or_peak_word_in_another_clause_is_that_clauses() -> None:
+    # after a "but", the earlier peak is another moment's
+    got = claims_of("晶片族群一度大涨,但后继无力下,中芯国际收盘只涨1.1%。")
+    assert ("session_return", "0981.HK", ">=", 0.0105) in got
+    # a peak in the next clause is that clause's
+    got = claims_of("摩尔线程登陆科创板,首日暴涨468%,12月11日盘中最高触及878元。")
+    assert got == {("since_listing", "688795.SS", ">=", 4.675)}
+    # a time phrase closing the sentence covers the whole list
+    text = "The STAR 100 Index was down by 1.3%, and the STAR 50 Index down by 1.8% as of midday trading."
+    assert claims_of(text) == set()
+    # a midday close is no close
+    assert claims_of("恒生指数中午收市报22500点,升386点,升幅1.75%。") == set()
+
+
+def test_a_period_horizon_is_market_context_and_common_capitalised_words_are_nobody() -> None:
+    got = claims_of("Chipmakers posted gains; SMIC advanced 83% and Hua Hong Semiconductor surged 118% year-to-date.")
+    assert ("period_return", "0981.HK", ">=", 0.825) in got and ("period_return", "1347.HK", ">=", 1.175) in got
+    got = claims_of("L'indice blue-chip CSI300 della Cina è salito del 25% in cinque sessioni.")
+    assert got == {("period_return", "000300.SS", ">=", 0.245)}
+    # a comparison of two debuts is no move
+    assert not any(abs(t - 0.995) < 1e-9 for *_, t in claims_of("Its debut doubled that of SMIC's 202% surge in 2020."))

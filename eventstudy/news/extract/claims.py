@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 import regex
 
 from eventstudy.news.events import CLAIM_KINDS, Claim, _format_percent
-from eventstudy.news.extract import lines, respectively
+from eventstudy.news.extract import indices, lines, respectively
+from eventstudy.news.extract.confidence import confidence
 from eventstudy.news.extract.lexicon import NO_TARGET, NOT_COMPANY, AliasTable, Cue, Lexicon, Mention
 from eventstudy.news.extract.ordered import Ordered
 from eventstudy.news.extract.text import Percent, Span, percents, sentences
@@ -62,6 +63,7 @@ class ProposedClaim:
     date_note: str = ""
     source: str = ""
     sentence: tuple[int, int] = field(default=(0, 0), compare=False)  # the sentence's span in the article
+    evidence: tuple[str, ...] = field(default=(), compare=False)  # what the confidence was computed from
     # A period_return's period (news.extract.periods), and the words it was read from or why it is unknown
     period: Period | None = None
     period_note: str = ""
@@ -89,7 +91,7 @@ class ProposedClaim:
 _COMPARE, _COMPARE_AFTER = ("gt", "lt", "approx"), ("gt_after", "lt_after", "approx_after")
 # Kinds of cue that most sentences, even those with a claim, have none of: one search tells.
 _RARE = ("not_market", "peak", "listing", "period", "session", "rally", "selloff", "anaphor", "intraday",
-         "respectively", "record")
+         "respectively", "record", "live")
 _NONE: Ordered[Cue] = Ordered([])
 
 
@@ -203,11 +205,19 @@ class _Names:
                 break
             if self.last_company[j] == j:
                 first = j
-        return self.all.items[first]
+        # An unlisted company in that sentence makes it unsure ("Zhipu used servers made by Huawei.
+        # The company's shares rose 5%"): the unlisted one is returned, and nothing is proposed.
+        unlisted = [m for m in self.all.items[first:i + 1] if m.target == NO_TARGET]
+        return unlisted[-1] if unlisted else self.all.items[first]
 
 
 # "Hong Kong-listed", "Beijing-based": where a company is, not another company
 _PLACE_WORD = regex.compile(r"-(?:listed|based|headquartered|traded|quoted)$", regex.IGNORECASE)
+_CONTRAST = regex.compile(r"\b(?:while|whereas|mentre|mientras|тогда как|в то время как)\b|而|但", regex.IGNORECASE)
+# "一度大涨,但后继无力下,中芯国际只涨1.1%": what was said before a "but" is another moment's
+_BUT = regex.compile(r"\b(?:but|however|while|ma|però|pero|но|однако)\b|但|却|而", regex.IGNORECASE)
+# what may follow a sentence's last time phrase: "as of midday trading [1]."
+_SENTENCE_TAIL = regex.compile(r"[\s\d\[\]().。!?！？]*(?:[\p{Latin}\p{Cyrillic}]+[\s\d\[\]().。!?！？]*){0,2}")
 _SENTENCE_END = regex.compile(r"[.!?。！？](?:\s|$)|[。！？]")
 _BRACKETED = regex.compile(r"[(（][^()（）]{0,40}[)）]")
 _OPEN_BRACKET = regex.compile(r"\s*[(（]\s*")
@@ -236,6 +246,11 @@ _USUAL = frozenset([
     "una", "uno", "del", "della", "dei", "delle", "nel", "nella", "sul", "sulla", "anche", "mentre", "dopo",
     "alla", "al", "borsa", "titolo", "los", "las", "el", "unos", "de", "en", "y", "también", "mientras", "tras",
     "bolsa", "acciones", "в", "на", "и", "а", "но", "по", "при", "после", "также", "акции", "бумаги", "индекс",
+    # places and the words that start sentences, in the other languages ("Questo dopo...", "Según...")
+    "cina", "cinese", "cinesi", "pechino", "chino", "china", "pekín", "shanghái", "китай", "китая", "гонконг",
+    "questo", "questa", "quello", "secondo", "inoltre", "tuttavia", "infatti", "oggi", "ieri", "esto", "este",
+    "esta", "según", "además", "sin", "embargo", "hoy", "ayer", "after", "before", "according", "today",
+    "yesterday", "это", "этот", "однако", "кроме", "сегодня", "вчера", "he", "she", "they", "we",
 ])
 
 
@@ -316,6 +331,8 @@ class Extractor:
                 return other
             elif k:
                 i = s.last_subject(k)
+                if i >= 0 and _CONTRAST.search(text, s.mentions.items[i].end, s.mentions.items[k - 1].start):
+                    i = k - 1  # "A and B fell 6% and 9%, while C, a chip designer, lost 3.7%": C's
                 m = s.mentions.items[i if i >= 0 else k - 1]
                 if self._is_group(m.target):
                     # "chip stocks fell across the board, Broadcom down 17%": a group's number is in
@@ -357,9 +374,14 @@ class Extractor:
 
     def _kind(self, target: str, horizon: str, size: float = 0.0) -> str:
         """``size``: the move in percent. No session doubles a price but a debut's, so a move of 100%
-        or more with no horizon written is a period's (news-dev has no session move that large)."""
-        if horizon == "period" or (horizon == "unstated" and abs(size) >= 100):
+        or more with no horizon written is a period's (news-dev has no session move that large); for
+        an index, 10% (indices.SESSION_LIMIT). An index has no listing: its "first day" is a session."""
+        index = indices.is_index(target)
+        limit = indices.SESSION_LIMIT if index else 100
+        if horizon == "period" or (horizon == "unstated" and abs(size) >= limit):
             return PERIOD_KIND
+        if index:
+            return "session_return"
         if self._is_group(target):
             return "group_rally"
         return "since_listing" if horizon == "listing" else "session_return"
@@ -392,12 +414,16 @@ class Extractor:
         return (">=", float(low)) if direction > 0 else ("<=", float(-low))
 
     @staticmethod
-    def _peak(s: _Sentence, p: Percent) -> bool:
+    def _peak(s: _Sentence, p: Percent | Cue) -> bool:
         """Whether a peak word ("as much as", 一度, pre-market) reads the number, unless a closing word
         stands between them: "一度跌超15%,最终收盘下跌16.86%" keeps the 16.86%."""
-        peak = s.cue("peak")
-        before = [c for c in peak.items if p.start - _COMPARE_GAP <= c.end <= p.start]
-        after = peak.any_start_between(p.end, p.end + _COMPARE_GAP)
+        peak, text = s.cue("peak"), s.text
+        # A peak word after a clause break, or before a "but", is another clause's: "首日暴涨468%,12月11日
+        # 盘中最高触及878元" keeps the 468%.
+        before = [c for c in peak.items if p.start - _COMPARE_GAP <= c.end <= p.start
+                  and not _BUT.search(text, c.end, p.start)]
+        after = any(not _SEPARATOR.search(text, p.end, c.start)
+                    for c in peak.overlapping(p.end, p.end + _COMPARE_GAP) if c.start >= p.end)
         if not before and not after:
             return False
         if after:
@@ -406,20 +432,30 @@ class Extractor:
         return not any(nearest <= c.start and c.end <= p.start for c in s.cue("close").items)
 
     @staticmethod
-    def _intraday(s: _Sentence, p: Percent) -> bool:
+    def _intraday(s: _Sentence, p: Percent | Cue) -> bool:
         """Whether the sentence reads the number at a time of day that is not the close: at the open,
         at midday, "as of 10am", 午间, 早盘, 截至发稿, на открытии, in apertura... A closing word
         nearer to the number than every such word keeps it ("opened lower but closed 3% up")."""
-        marks = s.cue("intraday").items
-        if not marks:
+        text = s.text
+        # A time after the number in another clause is that clause's, unless it closes the sentence
+        # ("..., the STAR 50 down 1.8% and the Growth index 3.0% as of midday trading").
+        marks = [m for m in s.cue("intraday").items
+                 if not (m.end <= p.start and _BUT.search(text, m.end, p.start))
+                 and not (m.start >= p.end and _SEPARATOR.search(text, p.end, m.start)
+                          and not _SENTENCE_TAIL.fullmatch(text, m.end, s.span.end))]
+        if not s.cue("intraday").items:
             # A market report states its time once: "At the open, the Hang Seng rose 1%. The Hang
             # Seng Tech added 2%." The next sentences are read at that time too, until one names a
             # close or a session of its own.
             return s.earlier_intraday and not any(s.has(role) for role in ("close", "session", "period", "listing"))
         # "midday close", "closed at noon", 午间收盘: a closing word inside a time-of-day phrase is not the close
-        # A period or a listing named nearer to the number reads it over days, not at a time of day.
-        closes = [c for role in ("close", "period", "listing") for c in s.cue(role).items
-                  if not any(m.start <= c.start < m.end or c.start <= m.start < c.end for m in marks)]
+        # A period named nearer to the number reads it over days, not at a time of day.
+        closes = [c for role in ("close", "period") for c in s.cue(role).items
+                  if not any(m.start <= c.start <= m.end + 1 or c.start <= m.start < c.end for m in marks)
+                  and not (c.start >= p.end and _SEPARATOR.search(text, p.end, c.start))]
+
+        if not marks:
+            return False
 
         def gap(c: Cue) -> int:
             return p.start - c.end if c.end <= p.start else max(0, c.start - p.end)
@@ -468,6 +504,9 @@ class Extractor:
             return None
         if move is not None and _negated(self.lex, text, move.start, lo):
             return None
+        if (move is not None and s.cue("live").overlapping(move.start, move.end)
+                and not any(s.has(role) for role in ("close", "session", "period", "listing"))):
+            return None  # "l'S&P 500 cala dello 0,59%", "el Hang Seng sube un 1%": a live report's figure
         horizon, hcue = self._horizon(s, p.start, p.end)
         who: tuple[Mention, str] | _Unknown | None
         if named is None:
@@ -495,7 +534,7 @@ class Extractor:
         subject_verb = move is not None and 0 <= move.start - mention.end <= 6
         # A signed figure in brackets right after a name is its move: "SMIC (+3,12 %)", "寒武纪（+5%）".
         bracketed = bool(p.sign) and _OPEN_BRACKET.fullmatch(text, mention.end, p.start) is not None
-        if not (s.has("market") or horizon in ("session", "listing") or subject_verb or bracketed or named):
+        if not (s.has("market") or horizon in ("session", "listing", "period") or subject_verb or bracketed or named):
             return None
         comparison, ccue = found or self._comparison(text, p, lo)
         kind = self._kind(mention.target, horizon, float(p.value))
@@ -508,26 +547,39 @@ class Extractor:
             parts += [c for c in s.cue("anaphor").items[:1] if c.end <= p.start]
         start = min([p.start, *(c.start for c in parts)])
         end = max([p.end, *(c.end for c in parts)])
-        confidence = 0.4 + (0.2 if named_here else 0.1) + (0.15 if horizon in ("session", "listing") else 0)
-        confidence += (0.1 if s.has("market") else 0) + (0.1 if comparison in ("gt", "lt") or p.sign else 0)
-        confidence -= 0.1 if comparison == "approx" else 0
+        evidence = _evidence(
+            horizon, kind, named=named_here, anaphor=not named_here, market=s.has("market"),
+            compared=comparison in ("gt", "lt"), signed=bool(p.sign), approx=comparison == "approx",
+            subject_verb=subject_verb, paired=named is not None, index=indices.is_index(mention.target),
+            group=self._is_group(mention.target), large=p.value >= 100, brackets=bracketed)
         stated = f"{'+' if direction > 0 else '-'}{p.value.normalize():f}%"
         stated = {"gt": "more than ", "lt": "less than ", "approx": "about "}.get(comparison, "") + stated
         return ProposedClaim(kind, mention.target, op, threshold, text[start:end], start, end, lang,
-                             round(min(confidence, 0.95), 2), horizon, subject, stated,
-                             sentence=(s.span.start, s.span.end))
+                             confidence(evidence), horizon, subject, stated,
+                             sentence=(s.span.start, s.span.end), evidence=evidence)
 
-    def _qualitative(self, text: str, s: _Sentence, lang: str) -> list[ProposedClaim]:
+    def _qualitative(self, text: str, s: _Sentence, lang: str, pcts: Sequence[Percent] = ()) -> list[ProposedClaim]:
+        """A group's rally or sell-off without a number. In a sentence with numbers, only from a clause
+        of its own: "Chip stocks plummeted, with SMIC falling 6.7%" (the numbers are the members')."""
         out = []
         words = s.cue("rally").items + s.cue("selloff").items
-        if not words and s.has("market"):
+        if not words and (s.has("market") or pcts):
             words = s.cue("up").items + s.cue("down").items
         for cue in sorted(words, key=lambda c: c.start):
             if _negated(self.lex, text, cue.start, s.span.start) or s.cue("not_market").overlapping(
                     cue.start - _VETO_BEFORE, cue.end + _AFTER):
                 continue
+            if self._intraday(s, cue) or self._peak(s, cue):
+                continue  # "chip stocks opened lower", "晶片族群一度大涨"
             direction = 1 if cue.role in ("rally", "up") else -1
-            who = self._target(s, cue.start, by_clause=False)
+            if pcts:
+                lo, hi = _clause(text, s.span.start, s.span.end, cue.start)
+                groups = [m for m in s.mentions.within(lo, hi) if self._is_group(m.target)]
+                if len(groups) != 1 or any(lo <= p.start < hi for p in pcts):
+                    continue
+                who: tuple[Mention, str] | _Unknown | None = (groups[0], groups[0].text)
+            else:
+                who = self._target(s, cue.start, by_clause=False)
             if isinstance(who, _Unknown):
                 continue
             if who is None:
@@ -548,11 +600,13 @@ class Extractor:
             if named_here:
                 parts.append(Cue("name", mention.start, mention.end, mention.text))
             start, end = min(c.start for c in parts), max(c.end for c in parts)
-            confidence = 0.45 + (0.15 if named_here else 0.05) + (0.1 if horizon == "session" else 0)
-            confidence += 0.1 if cue.role in ("rally", "selloff") else 0
+            evidence = _evidence(horizon, kind, qualitative=True, named=named_here, anaphor=not named_here,
+                                 rally_word=cue.role in ("rally", "selloff"), market=s.has("market"),
+                                 beside_numbers=bool(pcts))
             out.append(ProposedClaim(kind, mention.target, ">" if direction > 0 else "<", 0.0, text[start:end],
-                                     start, end, lang, round(confidence, 2), horizon, subject,
-                                     "rally" if direction > 0 else "sell-off", sentence=(s.span.start, s.span.end)))
+                                     start, end, lang, confidence(evidence), horizon, subject,
+                                     "rally" if direction > 0 else "sell-off", sentence=(s.span.start, s.span.end),
+                                     evidence=evidence))
             break  # one qualitative claim per sentence: the first word that says it
         return out
 
@@ -596,6 +650,8 @@ class Extractor:
             _keep_best(best, numeric)
             if not numeric and not pcts:
                 _keep_best(best, self._qualitative(text, s, language))
+            elif pcts and s.mentions:
+                _keep_best(best, self._qualitative(text, s, language, pcts))
         return _one_per_move(list(best.values())), sorted(unknown.values(), key=lambda u: u.start)
 
 
@@ -612,6 +668,11 @@ def _one_per_move(claims: list[ProposedClaim]) -> list[ProposedClaim]:
                    and abs(k.threshold - c.threshold) <= 0.005 + 0.02 * abs(k.threshold) for k in kept):
             kept.append(c)
     return sorted(kept, key=lambda c: c.start)
+
+
+def _evidence(horizon: str, kind: str, **seen: bool) -> tuple[str, ...]:
+    """The names of the evidence present: what the confidence model weighs (news/extract/confidence.py)."""
+    return (f"horizon:{horizon}", f"kind:{kind}", *(name for name, present in seen.items() if present))
 
 
 def _digits(stated: str) -> int:

@@ -67,7 +67,7 @@ def _slug(text: str) -> str:
 
 
 def build_events(articles: Sequence[ArticleClaims], registry: Registry, *, reference: Sequence[Event] = (),
-                 min_confidence: float = 0.5, sources: dict[str, str] | None = None,
+                 min_confidence: float = 0.8, sources: dict[str, str] | None = None,
                  given: GivenTime | None = None) -> tuple[list[Event], list[Skipped]]:
     """One event per article and date, holding its accepted claims; the claims not accepted, with why.
 
