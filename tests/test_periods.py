@@ -61,6 +61,14 @@ def period_of(text: str, date: dt.date | None = D) -> str | None:
     ("该股今年以来上涨40%。", "ytd"),
     ("该股年内累计上涨40%。", "ytd"),
     ("The stock rose 12% in 2024.", "2024"),
+    # a quarter, last year
+    ("Nel trimestre l'indice ha guadagnato il 3,5%.", "2025-Q3"),
+    ("The shares rose 20% in the second quarter.", "2025-Q2"),
+    ("The shares rose 20% in the fourth quarter.", "2024-Q4"),
+    ("该股2024年第一季度上涨20%。", "2024-Q1"),
+    ("The company's market value rose 100% last year.", "2024"),
+    ("该股去年上涨100%。", "2024"),
+    ("The shares are up 40% from last year.", "12 months"),
     # a week
     ("The index rose 3% this week.", "2025-W38"),
     ("The index fell 3% last week.", "2025-W37"),
@@ -112,7 +120,7 @@ def test_the_period_nearest_the_number_is_the_claims() -> None:
 @pytest.mark.parametrize(("text", "date", "why"), [
     ("Shares of the miner rose 12% in August.", None, "needs the article's date"),
     ("The index rose 3% this week.", None, "needs the article's date"),
-    ("Shares rose 12% this quarter.", D, "names no period"),
+    ("Shares rose 12% this season.", D, "names no period"),
     ("Shares rose 12% in 2027.", D, "after the article's date"),
     ("Shares have gained 25% since February 30.", D, "not a date"),
 ])
@@ -130,9 +138,10 @@ def test_a_counted_period_needs_no_date() -> None:
 
 
 # -- labels ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("label", ["2025-08", "2025", "2025-W34", "ytd", "ytd to 2025-08-25", "since 2026-02-01",
-                                   "2025-07-25 to 2025-08-26", "5 sessions", "5 sessions to 2025-08-25", "1 day",
-                                   "2 weeks", "12 months", "2 years", "since 2026-02-01 to 2026-03-02"])
+@pytest.mark.parametrize("label", ["2025-08", "2025", "2025-Q3", "2025-W34", "ytd", "ytd to 2025-08-25",
+                                   "since 2026-02-01", "2025-07-25 to 2025-08-26", "5 sessions",
+                                   "5 sessions to 2025-08-25", "1 day", "2 weeks", "12 months", "2 years",
+                                   "since 2026-02-01 to 2026-03-02"])
 def test_a_label_reads_back_to_itself(label: str) -> None:
     assert parse_period(label).label == label
 
@@ -162,6 +171,7 @@ def span(label: str, asof: str, exchange: str = "NYSE") -> tuple[str, str, str, 
     ("5 sessions to 2024-06-21", "2024-06-24", ("2024-06-13", "2024-06-14", "2024-06-21", 5)),  # Juneteenth
     ("12 months", "2024-06-14", ("2023-06-14", "2023-06-15", "2024-06-14", 252)),
     ("7 days", "2024-06-14", ("2024-06-07", "2024-06-10", "2024-06-14", 5)),
+    ("2024-Q1", "2024-06-14", ("2023-12-29", "2024-01-02", "2024-03-28", 61)),  # Good Friday 2024-03-29
 ])
 def test_the_period_runs_from_the_close_before_its_first_session(label: str, asof: str,
                                                                  expected: tuple[str, str, str, int]) -> None:

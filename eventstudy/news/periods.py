@@ -8,6 +8,7 @@ label                           period
 ==============================  ===========================================================
 ``2025-08``                     a calendar month
 ``2025``                        a calendar year
+``2025-Q3``                     a calendar quarter
 ``2025-W34``                    an ISO week (Monday to Sunday)
 ``ytd``                         the year to date (of the claim's date)
 ``since 2026-02-01``            from a date to the claim's date
@@ -36,11 +37,11 @@ import pandas as pd
 from eventstudy.data import calendars
 from eventstudy.errors import UserError
 
-FIXED = ("month", "year", "week", "ytd", "since", "range")  # periods that start on a calendar date
+FIXED = ("month", "quarter", "year", "week", "ytd", "since", "range")  # periods that start on a calendar date
 COUNTED = ("sessions", "days", "weeks", "months", "years")  # the last N of a unit
-PERIOD_HINT = ("write a month (2025-08), a year (2025), an ISO week (2025-W34), ytd, since 2026-02-01, "
-               "2025-07-25 to 2025-08-26, or N sessions, days, weeks, months or years (5 sessions, 12 months), "
-               "optionally ending in 'to YYYY-MM-DD'")
+PERIOD_HINT = ("write a month (2025-08), a quarter (2025-Q3), a year (2025), an ISO week (2025-W34), ytd, "
+               "since 2026-02-01, 2025-07-25 to 2025-08-26, or N sessions, days, weeks, months or years "
+               "(5 sessions, 12 months), optionally ending in 'to YYYY-MM-DD'")
 MAX_COUNT = 1000
 
 _DATE = r"(\d{4}-\d{2}-\d{2})"
@@ -48,6 +49,7 @@ _TO = re.compile(rf"^(.*?)\s+to\s+{_DATE}$", re.IGNORECASE)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$", re.IGNORECASE)
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
 _SINCE = re.compile(rf"^since\s+{_DATE}$", re.IGNORECASE)
 _RANGE = re.compile(rf"^{_DATE}\s+to\s+{_DATE}$", re.IGNORECASE)
 _COUNT = re.compile(r"^(\d+)\s+(session|day|week|month|year)s?$", re.IGNORECASE)
@@ -71,6 +73,9 @@ class Period:
         if self.kind == "month":
             assert self.start is not None
             return f"{self.start:%Y-%m}{to}"
+        if self.kind == "quarter":
+            assert self.start is not None
+            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}{to}"
         if self.kind == "year":
             assert self.start is not None
             return f"{self.start.year}{to}"
@@ -108,6 +113,13 @@ def month(year: int, number: int, to: dt.date | None = None) -> Period:
     start = dt.date(year, number, 1)
     end = (pd.Timestamp(start) + pd.offsets.MonthEnd(1)).date()
     return Period("month", start, to or end, to=to is not None)
+
+
+def quarter(year: int, number: int, to: dt.date | None = None) -> Period:
+    """The calendar quarter ``number`` (1-4) of ``year``."""
+    start = dt.date(year, 3 * number - 2, 1)
+    end = (pd.Timestamp(start) + pd.offsets.QuarterEnd(1)).date()
+    return Period("quarter", start, to or end, to=to is not None)
 
 
 def year(number: int, to: dt.date | None = None) -> Period:
@@ -148,6 +160,8 @@ def _parse(label: str, to: dt.date | None) -> Period | None:
         return month(int(m.group(1)), int(m.group(2)), to)
     if (m := _YEAR.match(label)) is not None:
         return year(int(m.group(1)), to)
+    if (m := _QUARTER.match(label)) is not None:
+        return quarter(int(m.group(1)), int(m.group(2)), to)
     if (m := _WEEK.match(label)) is not None:
         try:
             monday = dt.date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)

@@ -32,7 +32,7 @@ from decimal import Decimal
 import regex
 
 from eventstudy.news.extract.text import percents
-from eventstudy.news.periods import Period, month, week_of, year
+from eventstudy.news.periods import Period, month, quarter, week_of, year
 
 # -- words --------------------------------------------------------------------------------------------
 _NUMBERS = {
@@ -66,6 +66,9 @@ _MONTH_WORD = (r"(?:january|february|march|april|may|june|july|august|september|
                r"|январ[ьяе]|феврал[ьяе]|марта?|марте|апрел[ьяе]|ма[йяе]|июн[ьяе]|июл[ьяе]|августе?|августа"
                r"|сентябр[ьяе]|октябр[ьяе]|ноябр[ьяе]|декабр[ьяе]")
 _HAN_NUM = r"[一二两三四五六七八九十]{1,3}"
+_QUARTERS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "q1": 1, "q2": 2,
+             "q3": 3, "q4": 4, "primo": 1, "secondo": 2, "terzo": 3, "quarto": 4, "primer": 1, "segundo": 2,
+             "tercer": 3, "cuarto": 4, "一": 1, "二": 2, "三": 3, "四": 4}
 _N = r"\d{1,3}|" + "|".join(sorted((k for k in _NUMBERS if len(k) > 2), key=len, reverse=True))
 _HAN_MONTH = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月"
 _YEAR = r"(?:19|20)\d{2}"
@@ -174,6 +177,29 @@ def _between(m: regex.Match, date: dt.date | None) -> Period:
     return Period("range", start, end, to=True)
 
 
+def _this_quarter(m: regex.Match, date: dt.date | None) -> Period:
+    d = _given(m, date)
+    return quarter(d.year, (d.month - 1) // 3 + 1)
+
+
+def _last_quarter(m: regex.Match, date: dt.date | None) -> Period:
+    d = _given(m, date)
+    q = (d.month - 1) // 3  # the previous quarter, 0 = the last of the year before
+    return quarter(d.year, q) if q else quarter(d.year - 1, 4)
+
+
+def _named_quarter(m: regex.Match, date: dt.date | None) -> Period:
+    q = _QUARTERS[m.group("q").lower()]
+    if m.groupdict().get("year"):
+        return quarter(int(m.group("year")), q)
+    d = _given(m, date)
+    return quarter(d.year if 3 * q - 2 <= d.month else d.year - 1, q)
+
+
+def _last_year(m: regex.Match, date: dt.date | None) -> Period:
+    return year(_given(m, date).year - 1)
+
+
 def _this_week(m: regex.Match, date: dt.date | None) -> Period:
     return week_of(_given(m, date))
 
@@ -247,6 +273,19 @@ _PHRASES: tuple[tuple[str, _Build], ...] = (
     (rf"{_B}(?:from|between)\s+(?P<month>{_MONTH_WORD})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:to|and|through)"
      rf"\s+(?P<month2>{_MONTH_WORD})\s+(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?{_E}", _between),
     (rf"{_B}(?:in|during|for|nel|durante|en|в)\s+(?P<year>{_YEAR})(?:\s+году)?{_E}(?!\s*[-/.]\d)", _a_year),
+    # a quarter; last year
+    (r"(?<![\p{L}])(?:this\s+quarter|in\s+the\s+quarter|for\s+the\s+quarter|quarter[\s-]+to[\s-]+date"
+     r"|(?:in\s+)?questo\s+trimestre|nel\s+trimestre|en\s+el\s+trimestre|este\s+trimestre"
+     r"|в\s+(?:этом|текущем)\s+квартале|за\s+квартал)(?![\p{L}])|本季度|本季", _this_quarter),
+    (r"(?<![\p{L}])(?:last\s+quarter|lo\s+scorso\s+trimestre|il\s+trimestre\s+scorso|el\s+trimestre\s+pasado"
+     r"|в\s+прошлом\s+квартале)(?![\p{L}])|上季度|上个季度", _last_quarter),
+    (rf"{_B}(?:in|during|for|nel|en\s+el)\s+(?:the\s+)?(?P<q>first|second|third|fourth|1st|2nd|3rd|4th|primo|"
+     rf"secondo|terzo|quarto|primer|segundo|tercer|cuarto)\s+(?:quarter|trimestre)(?:\s+(?:of\s+|del\s+)?"
+     rf"(?P<year>{_YEAR}))?{_E}", _named_quarter),
+    (rf"{_B}(?P<q>q[1-4])(?:\s+(?P<year>{_YEAR}))?{_E}", _named_quarter),
+    (rf"(?:(?P<year>{_YEAR})\s*年\s*)?第(?P<q>[一二三四])季度", _named_quarter),
+    (r"(?<![\p{L}])(?:last\s+year|l['’]anno\s+scorso|el\s+año\s+pasado|в\s+прошлом\s+году)(?![\p{L}])|去年",
+     _last_year),
     # a week
     (r"(?<![\p{L}])(?:this\s+week|for\s+the\s+week|week\s+to\s+date|weekly|questa\s+settimana|settimanale"
      r"|esta\s+semana|semanal|на\s+этой\s+неделе|на\s+текущей\s+неделе)(?![\p{L}])|本周|这周|本星期", _this_week),
@@ -261,7 +300,7 @@ _PHRASES: tuple[tuple[str, _Build], ...] = (
     (r"(?<![\p{L}])(?:last\s+month|il\s+mese\s+scorso|el\s+mes\s+pasado|в\s+прошлом\s+месяце)(?![\p{L}])"
      r"|上个?月", _last_month),
     # the last N sessions, days, weeks, months, years
-    (r"(?<![\p{L}])(?:from\s+a\s+year\s+(?:ago|earlier)|year[\s-]+on[\s-]+year|respecto\s+al\s+año\s+pasado"
+    (r"(?<![\p{L}])(?:from\s+a\s+year\s+(?:ago|earlier)|(?:from|compared\s+(?:with|to))\s+last\s+year|year[\s-]+on[\s-]+year|respecto\s+al\s+año\s+pasado"
      r"|rispetto\s+a\s+un\s+anno\s+fa|по\s+сравнению\s+с\s+прошлым\s+годом)(?![\p{L}])", _a_year_earlier),
     (rf"{_B}(?:(?:in|over|during|for)\s+)?(?:the\s+|just\s+|only\s+)?(?:past|last|previous|prior)?\s*(?P<n>{_N})[\s-]+"
      r"(?:straight\s+|consecutive\s+)?(?P<unit>(?:trading[\s-]+)?(?:sessions?|days?)|weeks?|months?|years?)"
