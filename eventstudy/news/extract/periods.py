@@ -9,6 +9,8 @@ five languages:
   "this month", "last month" (questo mese, el mes pasado, в прошлом месяце, 本月, 上月);
 - the year to date: "so far this year", "YTD", "dall'inizio dell'anno", "с начала года", "en lo que
   va del año", 今年以来, 年内; a year ("in 2025", "2024年以来");
+- a quarter: "this quarter", "in the third quarter", "Q2", "nel trimestre", 第二季度; last year (去年,
+  "l'anno scorso", "el año pasado", "в прошлом году"); "from last year" is twelve months;
 - a week: "this week", "last week", 本周, 上周, "на этой неделе", "questa settimana", "esta semana";
 - since a date: "since February 1", "since Jan 8", "с 1 февраля", "dal 1° febbraio", "desde el 1
   de febrero", 2月1日以来; "since August" (its first day);
