@@ -93,8 +93,10 @@ def _claim_line(c: Any) -> str:
     from eventstudy.news.extract.claims import threshold_percent
 
     when = f"{c.date} ({c.date_note})" if c.date else "no date"
-    return (f"  {c.confidence:.2f}  {c.kind}({c.target}) {c.op} {threshold_percent(c.threshold)}  "
-            f"[{c.horizon}; {c.language}; {when}]\n        {c.start}-{c.end}: {c.quote!r}  ({c.subject})")
+    period = f", {c.period.label}" if c.period is not None else ""
+    note = f"\n        period: {c.period_note}" if c.period_note else ""
+    return (f"  {c.confidence:.2f}  {c.kind}({c.target}{period}) {c.op} {threshold_percent(c.threshold)}  "
+            f"[{c.horizon}; {c.language}; {when}]\n        {c.start}-{c.end}: {c.quote!r}  ({c.subject}){note}")
 
 
 def _unknown_line(u: Any) -> str:

@@ -158,6 +158,8 @@ class RunResult:
     data: Prices | None = field(default=None, repr=False, compare=False)
     # exchange -> every event's day 0 on it (the overlaps' and the placebo days' one computation)
     event_days_by_exchange: dict[str, EventDays] = field(default_factory=dict, repr=False, compare=False)
+    # the registry the run resolved its targets with (period claims measure each target on its own calendar)
+    registry: Registry | None = field(default=None, repr=False, compare=False)
 
     def event_days(self, exchange: str) -> EventDays:
         return EventDays.cached(self.event_days_by_exchange, exchange, self.all_events)
@@ -659,4 +661,4 @@ def run(events: Sequence[Event], store: PriceStore, registry: Registry, settings
         if on_event is not None:
             on_event()
     _link_identical(analyses)
-    return RunResult(analyses, st, list(events), ctx.data.info(), ctx.data, ctx.event_days)
+    return RunResult(analyses, st, list(events), ctx.data.info(), ctx.data, ctx.event_days, registry)

@@ -61,7 +61,8 @@ def _claim(v: Verdict) -> dict[str, object]:
     rob = [] if v.robustness is None else v.robustness.to_dict("records")
     return {
         "event_id": v.event_id, "event_title": v.title, "quote": c.text, "source": v.source,
-        "kind": c.kind, "target": c.target, "op": c.op, "threshold": c.threshold, "measured": v.measured,
+        "kind": c.kind, "target": c.target, "period": c.period.label if c.period is not None else None,
+        "op": c.op, "threshold": c.threshold, "measured": v.measured,
         "fact": v.fact, "fact_text": v.fact_text, "cause": v.cause, "cause_text": v.cause_text,
         "placebo": None if v.placebo is None else {
             "days": v.placebo.days, "yes_share": v.placebo.yes_share, "rank_p": v.placebo.rank_p,

@@ -29,8 +29,9 @@ from eventstudy.news.extract.confidence import confidence
 from eventstudy.news.extract.lexicon import NO_TARGET, NOT_COMPANY, AliasTable, Cue, Lexicon, Mention
 from eventstudy.news.extract.ordered import Ordered
 from eventstudy.news.extract.text import Percent, Span, percents, sentences
+from eventstudy.news.periods import Period
 
-PERIOD_KIND = "period_return"  # a move over a week, month or year: proposed, but no rule evaluates it yet
+PERIOD_KIND = "period_return"  # a move over a period (news.events.PERIOD_KIND; its period: news.extract.periods)
 _BEFORE, _AFTER = 90, 40  # how far from a number its direction may be, in characters
 _VETO_BEFORE, _VETO_AFTER = 70, 15
 _COMPARE_GAP = 25
@@ -63,15 +64,18 @@ class ProposedClaim:
     source: str = ""
     sentence: tuple[int, int] = field(default=(0, 0), compare=False)  # the sentence's span in the article
     evidence: tuple[str, ...] = field(default=(), compare=False)  # what the confidence was computed from
+    # A period_return's period (news.extract.periods), and the words it was read from or why it is unknown
+    period: Period | None = None
+    period_note: str = ""
 
     @property
     def evaluable(self) -> bool:
-        return self.kind in CLAIM_KINDS
+        return self.kind in CLAIM_KINDS and (self.kind != PERIOD_KIND or self.period is not None)
 
     def claim(self) -> Claim:
         """As an events.csv claim; the quote loses its double quotes and line breaks."""
         text = " ".join(self.quote.replace('"', "'").split())
-        return Claim(self.kind, self.target, self.op, self.threshold, text)
+        return Claim(self.kind, self.target, self.op, self.threshold, text, self.period)
 
     def row(self) -> dict[str, object]:
         return {
@@ -80,6 +84,7 @@ class ProposedClaim:
             "date_note": self.date_note, "language": self.language, "confidence": self.confidence,
             "subject": self.subject, "stated": self.stated, "quote": self.quote, "start": self.start,
             "end": self.end, "evaluable": self.evaluable,
+            "period": self.period.label if self.period is not None else None, "period_note": self.period_note,
         }
 
 
