@@ -15,7 +15,7 @@ from eventstudy.errors import EnvironmentFailure, UserError
 
 INSTALL = "pip install 'eventstudy-claims[scale]'"
 # Seconds to wait for a scheduler: an address that answers nothing fails fast rather than hang.
-CONNECT_TIMEOUT = 10
+CONNECT_TIMEOUT = 5
 
 
 def parse(address: str) -> int | None:

@@ -323,7 +323,7 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
         dask_cluster.parse(scheduler)
         dask_cluster.check_installed()
         if not long:
-            raise UserError("--scheduler reads long data (symbol,date,return or close) where the tasks run",
+            raise UserError("a cluster's tasks read long data (symbol,date,return or close), not a wide file",
                             file=data_path, field="--scheduler",
                             hint="give a long CSV or Parquet file or dataset folder, or drop --scheduler")
     reader = None
