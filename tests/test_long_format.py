@@ -74,7 +74,7 @@ def test_a_dataset_without_the_needed_columns_is_refused_in_one_line(tmp_path: P
     pd.DataFrame({"ticker": ["A"], "day": ["2020-01-02"], "volume": [1.0]}).to_parquet(bad)
     events = tmp_path / "events.csv"
     events.write_text("symbol,date\nA,2020-01-02\n")
-    code, out, err = _study(capsys, "--returns", bad, events, tmp_path / "out")
+    code, _, err = _study(capsys, "--returns", bad, events, tmp_path / "out")
     assert code == 2
     assert err.count("\n") == 1 and "Traceback" not in err
     assert str(bad) in err and "found ticker, day, volume" in err and "symbol, date and return" in err
