@@ -168,6 +168,7 @@ class Spec:
     sector: Any
     source: DatasetReturns
     calendar: np.ndarray
+    days: tuple[int, int] | None = None  # trading days around day 0 the study reads (None: all)
     window: Window = field(default_factory=lambda: engine.DEFAULT_WINDOW)
     cars: list[Window] = field(default_factory=list)
     clustered: bool = False
@@ -225,34 +226,56 @@ def _scan_task(reader: Any, wanted: list[str], symbols: list[str], whens: np.nda
     return scan.calendar, start, end, list(scan.own)
 
 
-def _place_task(spec: Spec, events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
-    """Round 2: each event's day 0 (date and position on its security's days), or why it has none."""
-    study, _ = _study_of(spec, events)
+def _place_task(spec: Spec, events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, str]]:
+    """Round 2: each event's day 0 (date and position on its security's days), or why it has none,
+    and the first and last date it reads (its chunk's task reads only those dates)."""
+    study, _ = _study_of(spec, events, spec.calendar)
     series, skipped, layout = study._series()
     at = {s.event_id: k for k, s in enumerate(series)}
     ids = events["event_id"].tolist()
     dates = layout.day0_values("dates").astype("datetime64[ns]")
-    day0 = np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[ns]")
+    nat = np.datetime64("NaT", "ns")
+    day0 = np.full(len(ids), nat, dtype="datetime64[ns]")
+    needs = np.full((len(ids), 2), nat, dtype="datetime64[ns]")
     pos = np.full(len(ids), -1, dtype=np.intp)
+    lo, hi = spec.days if spec.days is not None else (None, None)
     for i, event_id in enumerate(ids):
         k = at.get(event_id)
-        if k is not None:
-            day0[i], pos[i] = dates[k], series[k].day0
-    return day0, pos, {str(s["event_id"]): str(s["reason"]) for s in skipped}
+        if k is None:
+            continue
+        s = series[k]
+        day0[i], pos[i] = dates[k], s.day0
+        days = s.dates.values.astype("datetime64[ns]")
+        last = len(days) - 1
+        needs[i] = (days[0] if lo is None else days[min(max(s.day0 + lo, 0), last)],
+                    days[last] if hi is None else days[min(max(s.day0 + hi, 0), last)])
+    return day0, pos, needs, {str(s["event_id"]): str(s["reason"]) for s in skipped}
 
 
-def _study_of(spec: Spec, events: pd.DataFrame) -> tuple[EventStudy, int]:
+def _study_of(spec: Spec, events: pd.DataFrame, calendar: np.ndarray) -> tuple[EventStudy, int]:
     wanted = list(dict.fromkeys([*events["symbol"].tolist(), *(c for c in (spec.market, spec.sector)
                                                                if isinstance(c, str))]))
-    frame, rows = spec.source.reader.frame(wanted, spec.calendar)
+    frame, rows = spec.source.reader.frame(wanted, calendar)
     return make_study(spec.source, frame, events, spec.market, spec.sector, spec.settings), rows
 
 
-def _chunk_task(spec: Spec, method: str, events: pd.DataFrame, keep_grank: bool) -> Any:
-    """Round 3: pass 1 (``first``) or GRANK's pass (``second``) of one chunk, on its own rows."""
+def _chunk_calendar(spec: Spec, first: np.datetime64, last: np.datetime64) -> np.ndarray:
+    """The study's calendar from ``first`` to ``last``, after its first date: a security's own days
+    start there in every frame (a wide file's first row), so they are the same days as in the
+    whole calendar's frame, and so are its events' numbers."""
+    cal = spec.calendar
+    inside = (cal >= first) & (cal <= last)
+    inside[0] = True
+    return cal[inside]
+
+
+def _chunk_task(spec: Spec, method: str, events: pd.DataFrame, dates: tuple[np.datetime64, np.datetime64],
+                keep_grank: bool) -> Any:
+    """Round 3: pass 1 (``first``) or GRANK's pass (``second``) of one chunk, on its own rows: its
+    securities, from the first to the last date its events read."""
     from eventstudy.stats.study import ChunkWork, one_blas_thread
 
-    study, _ = _study_of(spec, events)
+    study, _ = _study_of(spec, events, _chunk_calendar(spec, *dates))
     with one_blas_thread():
         series, skipped, layout = study._series()
         if skipped or len(series) != len(events):
@@ -266,7 +289,7 @@ def _chunk_task(spec: Spec, method: str, events: pd.DataFrame, keep_grank: bool)
 
 def _whole_task(spec: Spec, events: pd.DataFrame) -> StudyResult:
     """A study of one chunk: fitted whole on a worker, as one process fits it."""
-    study, _ = _study_of(spec, events)
+    study, _ = _study_of(spec, events, spec.calendar)
     return study.fit()
 
 
@@ -276,11 +299,11 @@ class _Work:
 
     spec: Any  # a future of the Spec, on every worker
     events: pd.DataFrame  # placed events, in the order of the study's series
-    window: Window
+    needs: np.ndarray  # (n, 2): the first and last date each event reads
     keep_grank: bool = False
 
-    def payload(self, rows: np.ndarray) -> pd.DataFrame:
-        return self.events.iloc[rows].reset_index(drop=True)
+    def payload(self, rows: np.ndarray) -> tuple[pd.DataFrame, tuple[np.datetime64, np.datetime64]]:
+        return self.events.iloc[rows].reset_index(drop=True), (self.needs[rows, 0].min(), self.needs[rows, 1].max())
 
 
 def _dask_map(client: Any, in_flight: int) -> Callable[[_Work, str, list[np.ndarray]], Iterator[Any]]:
@@ -288,7 +311,8 @@ def _dask_map(client: Any, in_flight: int) -> Callable[[_Work, str, list[np.ndar
 
     def map_chunks(work: _Work, method: str, chunks: list[np.ndarray]) -> Iterator[Any]:
         def submit(rows: np.ndarray) -> Any:
-            return client.submit(_chunk_task, work.spec, method, work.payload(rows), work.keep_grank, pure=False)
+            events, dates = work.payload(rows)
+            return client.submit(_chunk_task, work.spec, method, events, dates, work.keep_grank, pure=False)
 
         for result, _ in in_order(submit, chunks, in_flight):
             yield result
@@ -348,19 +372,20 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
     del calendars
 
     events = pd.DataFrame({"symbol": symbols, "date": whens, "event_id": ids})
-    spec = Spec(_settings(study), study.market, study.sector, source, cal)
+    spec = Spec(_settings(study), study.market, study.sector, source, cal, days)
 
     # Round 2: day 0 of every event, on the calendar every task reads.
     shared = client.scatter(spec, broadcast=True, hash=False)
     futures = [client.submit(_place_task, shared, events.iloc[[k for s in group for k in by_symbol[s]]], pure=False)
                for group in groups]
     day0 = np.full(len(events), np.datetime64("NaT"), dtype="datetime64[ns]")
+    needs = np.full((len(events), 2), np.datetime64("NaT"), dtype="datetime64[ns]")
     pos = np.full(len(events), -1, dtype=np.intp)
     reasons: dict[str, str] = {}
     for group, fut in zip(groups, futures, strict=True):
         rows = [k for s in group for k in by_symbol[s]]
-        d, p, why = fut.result()
-        day0[rows], pos[rows] = d, p
+        d, p, need, why = fut.result()
+        day0[rows], pos[rows], needs[rows] = d, p, need
         reasons.update(why)
     del futures
     placed = np.flatnonzero(pos >= 0)
@@ -399,7 +424,7 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
             if files is not None:
                 result.write_event_tables(files)
         else:
-            work = _Work(shared, placed_events, window)
+            work = _Work(shared, placed_events, needs[placed])
             with one_blas_thread():
                 result = study._chunked_passes(series, skipped, window, cars, overlaps, plan, clustered, work,
                                                _dask_map(client, in_flight), files, None)
