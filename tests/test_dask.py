@@ -40,8 +40,9 @@ def _study(capsys: pytest.CaptureFixture[str], data: Path, events: Path, out: Pa
 
 def test_local_cluster_gives_the_one_process_csvs(layouts: dict[str, Path], tmp_path: Path, loopback: None,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    # Eight chunks of whole date clusters (GRANK's ranks come back with pass 1), then one chunk (the
-    # whole study fitted on a worker): each as one process writes it from the wide file.
+    # Eight chunks of whole date clusters (GRANK's pass run again on the workers, where one process
+    # keeps its inputs from pass 1), then one chunk (the whole study fitted on a worker): each as
+    # one process writes it from the wide file.
     for chunk in ("10", "100000"):
         here, there = tmp_path / f"one-{chunk}", tmp_path / f"cluster-{chunk}"
         code, _, err = _study(capsys, layouts["wide"], layouts["events"], here, "--chunk-size", chunk)
@@ -51,20 +52,6 @@ def test_local_cluster_gives_the_one_process_csvs(layouts: dict[str, Path], tmp_
         assert code == 0, err
         assert "wrote ar.csv" in out
         same_csvs(here, there)
-
-
-def test_grank_second_pass_on_the_cluster(layouts: dict[str, Path], tmp_path: Path, loopback: None,
-                                          capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    """With GRANK's inputs too large to keep, the workers run GRANK's pass again on their own rows."""
-    from eventstudy.stats import chunked
-
-    code, _, err = _study(capsys, layouts["wide"], layouts["events"], tmp_path / "one", "--chunk-size", "10")
-    assert code == 0, err
-    monkeypatch.setattr(chunked, "GRANK_MEMORY", 0)
-    code, _, err = _study(capsys, layouts["long_parquet"], layouts["events"], tmp_path / "cluster",
-                          "--chunk-size", "10", "--scheduler", "local:2")
-    assert code == 0, err
-    same_csvs(tmp_path / "one", tmp_path / "cluster")
 
 
 def test_unreachable_scheduler_exits_1_in_one_line(layouts: dict[str, Path], tmp_path: Path, loopback: None,

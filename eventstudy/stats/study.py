@@ -510,8 +510,10 @@ class EventStudy:
         dataset tasks of :mod:`eventstudy.stats.dataset`, whose ``layout`` is None: the chunks then
         bring back their event windows' returns and dates)."""
         # GRANK's inputs of every chunk: kept in memory while they fit, else (in this process)
-        # spilled to a temporary file, else made again by a second pass over the chunks.
-        fits = chunked.keep_grank_panels(len(series), self.estimation, window)
+        # spilled to a temporary file, else made again by a second pass over the chunks. Where the
+        # tasks read the data (no layout here), GRANK's pass runs on them again: the client holds
+        # no panel, whatever the number of events.
+        fits = layout is not None and chunked.keep_grank_panels(len(series), self.estimation, window)
         grank = chunked.GrankInputs(fits, wanted=fits or map_chunks is _thread_map)
         work.keep_grank = grank.wanted
         sums = significance.EstimationSums()
