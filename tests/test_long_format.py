@@ -118,3 +118,14 @@ def test_the_api_reads_a_dataset_in_one_process(layouts: dict[str, Path], tmp_pa
     for name in ("car", "tests", "estimates"):
         pd.testing.assert_frame_equal(getattr(one, name), getattr(two, name), check_exact=True)
     assert set(FILES) == {"ar.csv", "car.csv", "estimates.csv", "tests.csv"}
+
+
+def test_a_value_column_of_text_is_refused_before_any_work(layouts: dict[str, Path], tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "text.parquet"
+    long = pd.read_csv(layouts["long_csv"])
+    long.assign(**{"return": long["return"].astype(str)}).to_parquet(bad, index=False)
+    code, _, err = _study(capsys, "--returns", bad, layouts["events"], tmp_path / "out")
+    assert code == 2 and err.count("\n") == 1
+    assert str(bad) in err and "the return column holds" in err and "not numbers" in err
+    assert not (tmp_path / "out").exists()

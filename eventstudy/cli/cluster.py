@@ -48,9 +48,10 @@ def connect(address: str) -> Iterator[Any]:
 
     workers = parse(address)
     if workers is not None:
-        # One thread per worker: the engine's numpy work is whole-array, one chunk per process.
+        # One thread per worker: the engine's numpy work is whole-array, one chunk per process. The
+        # workers' logs are silenced: a task's error reaches the command line, which says it in one line.
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                          dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                          dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, \
                 Client(cluster) as client:
             yield client
         return

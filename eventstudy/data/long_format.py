@@ -196,6 +196,12 @@ def open_long(path: str | Path, kind: str, what: str) -> LongData:
         raise UserError(f"long data needs columns symbol, date and {values[0]}; found {', '.join(schema.names)}",
                         file=_first_file(p, fmt), field=what, hint=hint)
     symbol, date, value = (str(f) for f in found)
+    import pyarrow as pa
+
+    value_type = _plain(schema.field(value).type)
+    if not (pa.types.is_floating(value_type) or pa.types.is_integer(value_type) or pa.types.is_null(value_type)):
+        raise UserError(f"the {value} column holds {value_type}, not numbers", file=_first_file(p, fmt), field=what,
+                        hint=f"write the {kind} as plain numbers, empty where missing")
     return LongData(str(p), fmt, hive, symbol, date, value, kind)
 
 
