@@ -430,6 +430,8 @@ class EventStudy:
     def abnormal_returns(self) -> engine.Output:
         """The engine's event-time arrays (ARs, their variances, the estimation days) without the test
         battery: for many pseudo-events that are judged one by one (placebo days, simulations)."""
+        if dataset.is_dataset(self.returns):
+            return dataset.local_study(self).abnormal_returns()
         series, _, window, _, _, layout = self._prepare()
         with one_blas_thread():
             return self._run(series, window, layout)
