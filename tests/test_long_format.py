@@ -129,3 +129,16 @@ def test_a_value_column_of_text_is_refused_before_any_work(layouts: dict[str, Pa
     assert code == 2 and err.count("\n") == 1
     assert str(bad) in err and "the return column holds" in err and "not numbers" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_days_read_a_few_securities_at_a_time_change_nothing(layouts: dict[str, Path], tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from eventstudy.stats import dataset
+
+    code, _, err = _study(capsys, "--returns", layouts["wide"], layouts["events"], tmp_path / "wide")
+    assert code == 0, err
+    monkeypatch.setattr(dataset, "LOCAL_GROUP", 3)
+    code, _, err = _study(capsys, "--returns", layouts["by_symbol"], layouts["events"], tmp_path / "grouped")
+    assert code == 0, err
+    same_csvs(tmp_path / "wide", tmp_path / "grouped")

@@ -35,8 +35,10 @@ from eventstudy.stats.windows import DateWindow, Window
 if TYPE_CHECKING:
     from eventstudy.stats.study import EventStudy, StudyResult
 
-# Securities per task of the first two rounds (their rows are read whole, two or three columns).
+# Securities per task of the first two rounds (their rows are read whole, two or three columns),
+# and per read of their days in one process.
 GROUP = 200
+LOCAL_GROUP = 1000
 # Extra trading days read on each side: a lagged market (Scholes-Williams, Dimson) and the first
 # return of prices reach one day beyond the panel.
 SLACK = 2
@@ -196,14 +198,29 @@ def make_study(source: DatasetReturns, frame: pd.DataFrame, events: pd.DataFrame
 def read_frame(reader: Any, symbols: Sequence[str], whens: pd.DatetimeIndex, extra: Sequence[str], rule: str,
                days: tuple[int, int] | None) -> tuple[pd.DataFrame, Read]:
     """In one process: the wide frame of the events' securities and ``extra`` columns (benchmarks),
-    on the dates the events need (their own days first, then the rows on those dates)."""
+    on the dates the events need. Their own days come first, :data:`LOCAL_GROUP` securities at a
+    time (so that the whole history of every security is never in memory at once), then the rows
+    on the needed dates."""
     wanted = list(dict.fromkeys([*symbols, *extra]))
-    scan = reader.own_dates(wanted)
-    _missing(reader, wanted, set(scan.own))
-    start, end = span(scan.own, symbols, whens, rule, days)
-    cal = calendar(scan.calendar, start, end)
-    frame, rows = reader.frame(wanted, cal)
-    return frame, Read(rows, len(wanted), cal[0] if len(cal) else None, cal[-1] if len(cal) else None)
+    by_symbol: dict[str, list[int]] = {}
+    for k, s in enumerate(symbols):
+        by_symbol.setdefault(s, []).append(k)
+    found: set[str] = set()
+    days_seen, starts, ends = [], [], []
+    for g in range(0, len(wanted), LOCAL_GROUP):
+        group = wanted[g : g + LOCAL_GROUP]
+        rows = [k for s in group for k in by_symbol.get(s, ())]
+        cal, start, end, present = _scan_task(reader, group, [symbols[k] for k in rows], whens.values[rows], rule,
+                                              days)
+        days_seen.append(cal)
+        starts += [start] if start is not None else []
+        ends += [end] if end is not None else []
+        found.update(present)
+    _missing(reader, wanted, found)
+    bounded = days is not None and starts
+    cal = calendar(np.concatenate(days_seen), min(starts) if bounded else None, max(ends) if bounded else None)
+    frame, rows_read = reader.frame(wanted, cal)
+    return frame, Read(rows_read, len(wanted), cal[0] if len(cal) else None, cal[-1] if len(cal) else None)
 
 
 def local_study(study: EventStudy) -> EventStudy:
