@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import operator
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -286,10 +288,10 @@ def _chunk_calendar(spec: Spec, first: np.datetime64, last: np.datetime64) -> np
     return cal[inside]
 
 
-def _chunk_task(spec: Spec, method: str, events: pd.DataFrame, dates: tuple[np.datetime64, np.datetime64],
-                keep_grank: bool) -> Any:
-    """Round 3: pass 1 (``first``) or GRANK's pass (``second``) of one chunk, on its own rows: its
-    securities, from the first to the last date its events read."""
+def _chunk_task(spec: Spec, events: pd.DataFrame, dates: tuple[np.datetime64, np.datetime64]) -> Any:
+    """Round 3: pass 1 of one chunk, on its own rows (its securities, from the first to the last
+    date its events read): what the client adds up, and GRANK's inputs, which stay on the worker
+    (in Dask's memory, spilled to its disk if need be) until GRANK's pass asks for them."""
     from eventstudy.stats.study import ChunkWork, one_blas_thread
 
     study, _ = _study_of(spec, events, _chunk_calendar(spec, *dates))
@@ -299,9 +301,10 @@ def _chunk_task(spec: Spec, method: str, events: pd.DataFrame, dates: tuple[np.d
             raise RuntimeError("a chunk's events were not placed as the client placed them")
         for s in series:
             s.notes = ()  # the client has the overlaps with other chunks' events
-        work = ChunkWork(study, series, spec.window, spec.cars, layout, spec.clustered, keep_grank, ship_window=True)
-        rows = np.arange(len(series))
-        return work.first(rows) if method == "first" else work.second(rows)
+        work = ChunkWork(study, series, spec.window, spec.cars, layout, spec.clustered, True, ship_window=True)
+        done = work.first(np.arange(len(series)))
+    grank, done.grank = done.grank, None
+    return done, grank
 
 
 def _whole_task(spec: Spec, events: pd.DataFrame) -> StudyResult:
@@ -312,26 +315,37 @@ def _whole_task(spec: Spec, events: pd.DataFrame) -> StudyResult:
 
 @dataclass
 class _Work:
-    """The client's side of the chunk tasks: each chunk's events, sent with the spec's future."""
+    """The client's side of the chunk tasks: each chunk's events and dates, sent with the spec's
+    future; pass 1's futures, whose GRANK inputs wait on the workers for GRANK's pass."""
 
     spec: Any  # a future of the Spec, on every worker
     events: pd.DataFrame  # placed events, in the order of the study's series
     needs: np.ndarray  # (n, 2): the first and last date each event reads
-    keep_grank: bool = False
+    keep_grank: bool = False  # set by the engine; unused: the inputs are always kept, on the workers
+    kept: deque[Any] = field(default_factory=deque)
 
     def payload(self, rows: np.ndarray) -> tuple[pd.DataFrame, tuple[np.datetime64, np.datetime64]]:
         return self.events.iloc[rows].reset_index(drop=True), (self.needs[rows, 0].min(), self.needs[rows, 1].max())
 
 
 def _dask_map(client: Any, in_flight: int) -> Callable[[_Work, str, list[np.ndarray]], Iterator[Any]]:
+    """The chunked engine's map on a cluster: pass 1 (``first``) as chunk tasks, whose results come
+    back without GRANK's inputs; GRANK's pass (``second``) takes those inputs from the workers, one
+    chunk at a time, in chunk order (no chunk is read or run twice)."""
     from eventstudy.stats.chunked import in_order
 
     def map_chunks(work: _Work, method: str, chunks: list[np.ndarray]) -> Iterator[Any]:
-        def submit(rows: np.ndarray) -> Any:
+        def first(rows: np.ndarray) -> Any:
             events, dates = work.payload(rows)
-            return client.submit(_chunk_task, work.spec, method, events, dates, work.keep_grank, pure=False)
+            both = client.submit(_chunk_task, work.spec, events, dates, pure=False)
+            work.kept.append(both)
+            return client.submit(operator.getitem, both, 0, pure=False)
 
-        for result, _ in in_order(submit, chunks, in_flight):
+        def second(rows: np.ndarray) -> Any:
+            # Handed over: once its panel is here, the worker lets the chunk's results go.
+            return client.submit(operator.getitem, work.kept.popleft(), 1, pure=False)
+
+        for result, _ in in_order(first if method == "first" else second, chunks, in_flight):
             yield result
 
     return map_chunks

@@ -513,8 +513,8 @@ class EventStudy:
         bring back their event windows' returns and dates)."""
         # GRANK's inputs of every chunk: kept in memory while they fit, else (in this process)
         # spilled to a temporary file, else made again by a second pass over the chunks. Where the
-        # tasks read the data (no layout here), GRANK's pass runs on them again: the client holds
-        # no panel, whatever the number of events.
+        # tasks read the data (no layout here), they stay with the tasks' results on the cluster
+        # until GRANK's pass (``map_chunks(work, "second", ...)``): the client holds one at a time.
         fits = layout is not None and chunked.keep_grank_panels(len(series), self.estimation, window)
         grank = chunked.GrankInputs(fits, wanted=fits or map_chunks is _thread_map)
         work.keep_grank = grank.wanted
