@@ -40,9 +40,9 @@ def _study(capsys: pytest.CaptureFixture[str], data: Path, events: Path, out: Pa
 
 def test_local_cluster_gives_the_one_process_csvs(layouts: dict[str, Path], tmp_path: Path, loopback: None,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    # Eight chunks of whole date clusters (GRANK's pass run again on the workers, where one process
-    # keeps its inputs from pass 1), then one chunk (the whole study fitted on a worker): each as
-    # one process writes it from the wide file.
+    # Eight chunks of whole date clusters (GRANK's inputs kept on the workers from pass 1 to GRANK's
+    # pass), then one chunk (the whole study fitted on a worker): each as one process writes it
+    # from the wide file.
     for chunk in ("10", "100000"):
         here, there = tmp_path / f"one-{chunk}", tmp_path / f"cluster-{chunk}"
         code, _, err = _study(capsys, layouts["wide"], layouts["events"], here, "--chunk-size", chunk)
