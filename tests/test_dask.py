@@ -5,6 +5,8 @@ are refused in one line, with nothing written."""
 from __future__ import annotations
 
 import builtins
+import importlib.util
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +16,19 @@ import pytest_socket
 from tests.clirun import run_cli
 from tests.long_data import STUDY, same_csvs, write_layouts
 
-pytest.importorskip("dask.distributed")
+# Not imported here: importing distributed sets MALLOC_TRIM_THRESHOLD_, OMP_NUM_THREADS... in this
+# process's environment, which later tests' subprocesses would inherit (tests/test_heap.py).
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
+                                reason="needs dask[distributed] (in the test extra)")
+
+
+@pytest.fixture(autouse=True)
+def _environment_as_it_was() -> Iterator[None]:
+    """The environment as it was before Dask's import changed it (see above)."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 @pytest.fixture
