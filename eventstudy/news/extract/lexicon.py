@@ -26,6 +26,7 @@ from eventstudy.data.bounds import MAX_ALIAS_ROWS, MAX_ALIASES_BYTES
 from eventstudy.data.securities import read_csv_records
 from eventstudy.errors import UserError
 from eventstudy.news.extract.simplified import to_simplified
+from eventstudy.news.extract.wordstarts import WordStarts, in_range, leading_words
 
 LANGUAGES: tuple[str, ...] = ("en", "it", "es", "ru", "zh")
 ROLES: tuple[str, ...] = (
@@ -66,9 +67,19 @@ class Cue:
     text: str
 
 
+# A text shorter than this is searched sentence by sentence without an index of where words start:
+# building one costs more than it saves there, and the short texts asked about between lookups in
+# an article (a claim's sentence) would otherwise replace the article's index.
+MIN_INDEXED_CHARS = 1_000
+
+
 class Lexicon:
     """Compiled patterns by role; every language's words are searched, so a quote in another
-    language than the article's (or a misdetected short text) is still read."""
+    language than the article's (or a misdetected short text) is still read.
+
+    The lookups of one text reuse an index of where each role's words can start in it (see
+    :mod:`eventstudy.news.extract.wordstarts`), made on the first lookup of the text: an article's
+    sentences are each asked about a dozen roles."""
 
     def __init__(self, patterns: dict[str, list[str]]):
         # The word-start guard stands once before the alternatives, not inside each: it depends only
@@ -81,6 +92,24 @@ class Lexicon:
         self._back = {role: regex.compile(f"(?:{p.pattern})\\s*$", regex.IGNORECASE)
                       for role, p in self._by_role.items()}
         self._unions: dict[tuple[str, ...], regex.Pattern | None] = {}
+        # Roles whose every pattern starts with known words; the others are always searched.
+        leading: dict[str, list[str]] = {}
+        for role, ps in patterns.items():
+            found = [leading_words(p) for p in ps]
+            if ps and all(found):
+                leading[role] = [w for ws in found if ws for w in ws]
+        self._words = WordStarts(leading)
+        self._indexed: tuple[str, dict[str, list[int]] | None] | None = None  # the last text and its index
+
+    def _starts(self, role: str, text: str) -> list[int] | None:
+        """Where in ``text`` a cue of ``role`` can start, sorted; None: anywhere (search)."""
+        if len(text) < MIN_INDEXED_CHARS or not self._words.usable:
+            return None
+        last = self._indexed  # one read: another thread may replace it
+        if last is None or last[0] is not text:
+            last = self._indexed = (text, self._words.find(text))
+        index = last[1]
+        return None if index is None else index.get(role)
 
     def any_of(self, roles: tuple[str, ...], text: str, start: int, end: int) -> bool:
         """False only when no role of ``roles`` has a cue in [start, end): one search for several
@@ -92,15 +121,27 @@ class Lexicon:
             self._unions[roles] = (regex.compile(f"{_START}(?:" + "|".join(f"(?:{a})" for a in alts) + ")",
                                                  regex.IGNORECASE) if alts else None)
         union = self._unions[roles]
-        return union is not None and union.search(text, start, end) is not None
+        if union is None:
+            return False
+        places: set[int] = set()
+        for role in roles:
+            if role in self._alternatives:
+                starts = self._starts(role, text)
+                if starts is None:
+                    return union.search(text, start, end) is not None
+                places.update(in_range(starts, start, end))
+        return any(union.match(text, at, end) is not None for at in sorted(places))
 
     def find(self, role: str, text: str, start: int = 0, end: int | None = None) -> list[Cue]:
         pattern = self._by_role.get(role)
         if pattern is None:
             return []
         stop = len(text) if end is None else end
+        starts = self._starts(role, text)
+        matches = (pattern.finditer(text, start, stop) if starts is None
+                   else _matches_at(pattern, text, in_range(starts, start, stop), stop))
         out = []
-        for m in pattern.finditer(text, start, stop):
+        for m in matches:
             if m.end() == m.start():
                 continue
             # A stem ("подорожал", "aument") stands for the whole word in quotes and messages.
@@ -114,8 +155,23 @@ class Lexicon:
         tail = self._back.get(role)
         if tail is None:
             return None
-        m = tail.search(text, max(0, end - 40), end)
+        lo = max(0, end - 40)
+        starts = self._starts(role, text)
+        if starts is None:
+            m = tail.search(text, lo, end)
+        else:
+            m = next((found for at in in_range(starts, lo, end) if (found := tail.match(text, at, end))), None)
         return None if m is None else Cue(role, m.start(), m.end(), m.group())
+
+
+def _matches_at(pattern: regex.Pattern[str], text: str, starts: list[int], stop: int) -> Iterator[regex.Match[str]]:
+    """The matches a search of ``pattern`` through the text up to ``stop`` finds, when it can match
+    only at ``starts`` (sorted): tried there in order, each after the end of the last match."""
+    after = 0
+    for at in starts:
+        if at >= after and (m := pattern.match(text, at, stop)) is not None and m.end() > m.start():
+            after = m.end()
+            yield m
 
 
 def read_lexicon(path: Path | Traversable, roles: tuple[str, ...] = ROLES,
@@ -174,6 +230,9 @@ class AliasTable:
         self._pattern = (regex.compile(_START + "(?:" + "|".join(f"({p})" for p in parts) + ")", regex.IGNORECASE)
                          if parts else None)
         self._names = sorted(self.aliases, key=len, reverse=True)
+        # A name is read from its first word (up to a space or a "*"): a match starts only where one is.
+        firsts = [regex.split(r"[\s*]", name, maxsplit=1)[0] for name in self._names]
+        self._words = WordStarts({"names": firsts} if all(firsts) else {})
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(self.aliases.items())
@@ -184,7 +243,10 @@ class AliasTable:
         company outside the registry (target ``-``), so a number after it is not given to an earlier name."""
         out = []
         if self._pattern is not None:
-            for m in self._pattern.finditer(text):
+            index = self._words.find(text) if len(text) >= MIN_INDEXED_CHARS else None
+            matches = (self._pattern.finditer(text) if index is None
+                       else _matches_at(self._pattern, text, index["names"], len(text)))
+            for m in matches:
                 name = self._names[m.lastindex - 1] if m.lastindex else ""
                 out.append(Mention(self.aliases[name], m.start(), m.end(), m.group()))
         out = [m for m in out if m.target != EPITHET]
