@@ -93,23 +93,32 @@ class Lexicon:
                       for role, p in self._by_role.items()}
         self._unions: dict[tuple[str, ...], regex.Pattern | None] = {}
         # Roles whose every pattern starts with known words; the others are always searched.
-        leading: dict[str, list[str]] = {}
+        leading: dict[tuple[str, ...], list[str]] = {}
         for role, ps in patterns.items():
             found = [leading_words(p) for p in ps]
             if ps and all(found):
-                leading[role] = [w for ws in found if ws for w in ws]
+                leading[(role,)] = [w for ws in found if ws for w in ws]
         self._words = WordStarts(leading)
-        self._indexed: tuple[str, dict[str, list[int]] | None] | None = None  # the last text and its index
+        # The last text looked up, and per tuple of roles where in it a cue of one of them can start.
+        self._indexed: tuple[str, dict[tuple[str, ...], list[int]] | None] | None = None
 
-    def _starts(self, role: str, text: str) -> list[int] | None:
-        """Where in ``text`` a cue of ``role`` can start, sorted; None: anywhere (search)."""
+    def _starts(self, roles: tuple[str, ...], text: str) -> list[int] | None:
+        """Where in ``text`` a cue of one of ``roles`` can start, sorted; None: anywhere (search)."""
         if len(text) < MIN_INDEXED_CHARS or not self._words.usable:
             return None
         last = self._indexed  # one read: another thread may replace it
         if last is None or last[0] is not text:
             last = self._indexed = (text, self._words.find(text))
         index = last[1]
-        return None if index is None else index.get(role)
+        if index is None:
+            return None
+        found = index.get(roles)
+        if found is None:
+            each = [index.get((r,)) for r in roles if r in self._alternatives]
+            if any(starts is None for starts in each):
+                return None
+            found = index[roles] = sorted(set().union(*each))  # type: ignore[arg-type]
+        return found
 
     def any_of(self, roles: tuple[str, ...], text: str, start: int, end: int) -> bool:
         """False only when no role of ``roles`` has a cue in [start, end): one search for several
@@ -123,21 +132,17 @@ class Lexicon:
         union = self._unions[roles]
         if union is None:
             return False
-        places: set[int] = set()
-        for role in roles:
-            if role in self._alternatives:
-                starts = self._starts(role, text)
-                if starts is None:
-                    return union.search(text, start, end) is not None
-                places.update(in_range(starts, start, end))
-        return any(union.match(text, at, end) is not None for at in sorted(places))
+        starts = self._starts(roles, text)
+        if starts is None:
+            return union.search(text, start, end) is not None
+        return any(union.match(text, at, end) is not None for at in in_range(starts, start, end))
 
     def find(self, role: str, text: str, start: int = 0, end: int | None = None) -> list[Cue]:
         pattern = self._by_role.get(role)
         if pattern is None:
             return []
         stop = len(text) if end is None else end
-        starts = self._starts(role, text)
+        starts = self._starts((role,), text)
         matches = (pattern.finditer(text, start, stop) if starts is None
                    else _matches_at(pattern, text, in_range(starts, start, stop), stop))
         out = []
@@ -156,7 +161,7 @@ class Lexicon:
         if tail is None:
             return None
         lo = max(0, end - 40)
-        starts = self._starts(role, text)
+        starts = self._starts((role,), text)
         if starts is None:
             m = tail.search(text, lo, end)
         else:
