@@ -153,7 +153,7 @@ class _Sentence:
             if role == "not_market":
                 # A word inside a name is part of the name: "produzione" in "produzione di chip" vetoes nothing.
                 cues = [c for c in cues if (m := self.mentions.last_starting_by(c.start)) is None or c.start >= m.end]
-            found = self._cues[role] = Ordered(cues)
+            found = self._cues[role] = Ordered(cues) if cues else _NONE
         return found
 
     def _rare_present(self) -> bool:

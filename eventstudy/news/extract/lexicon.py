@@ -14,7 +14,7 @@ pointing back past it to an earlier name.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -143,8 +143,13 @@ class Lexicon:
             return []
         stop = len(text) if end is None else end
         starts = self._starts((role,), text)
-        matches = (pattern.finditer(text, start, stop) if starts is None
-                   else _matches_at(pattern, text, in_range(starts, start, stop), stop))
+        if starts is None:
+            matches: Iterable[regex.Match[str]] = pattern.finditer(text, start, stop)
+        else:
+            places = in_range(starts, start, stop)
+            if not places:
+                return []
+            matches = _matches_at(pattern, text, places, stop)
         out = []
         for m in matches:
             if m.end() == m.start():

@@ -7,6 +7,7 @@ point followed by one or two digits is a decimal mark; followed by three, a thou
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -75,6 +76,11 @@ class Percent:
 def sentences(text: str) -> list[Span]:
     """Sentence spans: ends at . ! ? … and the CJK full stops, or a line break; not after an
     abbreviation such as ``Ltd.``; a decimal point has no space after it, so it never ends one."""
+    return list(_sentences(text))
+
+
+@functools.lru_cache(maxsize=2)  # an article is split for its claims, then again for its stated time
+def _sentences(text: str) -> tuple[Span, ...]:
     out: list[Span] = []
     start = 0
     for m in _BREAK.finditer(text):
@@ -86,7 +92,7 @@ def sentences(text: str) -> list[Span]:
         start = m.end()
     if text[start:].strip():
         out.append(_trim(text, start, len(text)))
-    return out
+    return tuple(out)
 
 
 def bounded_sentences(text: str, max_chars: int) -> tuple[list[Span], list[Span]]:
