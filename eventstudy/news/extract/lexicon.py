@@ -102,14 +102,17 @@ class Lexicon:
         # The last text looked up, and per tuple of roles where in it a cue of one of them can start.
         self._indexed: tuple[str, dict[tuple[str, ...], list[int]] | None] | None = None
 
-    def _starts(self, roles: tuple[str, ...], text: str) -> list[int] | None:
-        """Where in ``text`` a cue of one of ``roles`` can start, sorted; None: anywhere (search)."""
+    def _index(self, text: str) -> dict[tuple[str, ...], list[int]] | None:
         if len(text) < MIN_INDEXED_CHARS or not self._words.usable:
             return None
         last = self._indexed  # one read: another thread may replace it
         if last is None or last[0] is not text:
             last = self._indexed = (text, self._words.find(text))
-        index = last[1]
+        return last[1]
+
+    def _starts(self, roles: tuple[str, ...], text: str) -> list[int] | None:
+        """Where in ``text`` a cue of one of ``roles`` can start, sorted; None: anywhere (search)."""
+        index = self._index(text)
         if index is None:
             return None
         found = index.get(roles)

@@ -190,7 +190,8 @@ class WordStarts(Generic[K]):
         # lowering must keep every word's length (so a place in the lowered text is one in the text)
         self.usable = bool(alphabet) and all(len(ch.lower()) == 1 for ch in alphabet)
         self._keys: list[K] = list(words)
-        self._safe: dict[str, bool] = {}
+        self._checked: set[str] = set()  # the characters of texts seen so far, and those not read right
+        self._unsafe: set[str] = set()
         self._automaton = ahocorasick.Automaton()
         if not self.usable:
             return
@@ -229,12 +230,13 @@ class WordStarts(Generic[K]):
         lower case); None when the text cannot be read so (see the module's doc)."""
         if not self.usable:
             return None
-        for ch in set(text):
-            ok = self._safe.get(ch)
-            if ok is None:
-                ok = self._safe[ch] = self._reads_right(ch)
-            if not ok:
-                return None
+        chars = set(text)
+        for ch in chars - self._checked:
+            if not self._reads_right(ch):
+                self._unsafe.add(ch)
+            self._checked.add(ch)
+        if not chars.isdisjoint(self._unsafe):
+            return None
         found: list[list[int]] = [[] for _ in self._keys]
         for end, (length, keys) in self._automaton.iter(text.lower()):
             for k in keys:
