@@ -187,6 +187,7 @@ class WordStarts(Generic[K]):
 
     def __init__(self, words: Mapping[K, Iterable[str]]):
         alphabet = sorted({ch for ws in words.values() for w in ws for ch in w})
+        self.alphabet = alphabet
         # lowering must keep every word's length (so a place in the lowered text is one in the text)
         self.usable = bool(alphabet) and all(len(ch.lower()) == 1 for ch in alphabet)
         self._keys: list[K] = list(words)
