@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 import regex
 
-from eventstudy.news.extract import lexicon as lexicon_module
+from eventstudy.news.extract import wordstarts
 from eventstudy.news.extract.article import propose
 from eventstudy.news.extract.lexicon import data_file, default_lexicon, load_aliases, read_lexicon
 from eventstudy.news.extract.timing import ROLES as TIMING_ROLES
@@ -98,9 +98,9 @@ def _articles() -> list[str]:
 @pytest.mark.parametrize("date", [None, dt.date(2026, 1, 15)])
 def test_indexed_and_searched_texts_read_the_same(monkeypatch: pytest.MonkeyPatch, date: dt.date | None) -> None:
     articles = _articles()
-    monkeypatch.setattr(lexicon_module, "MIN_INDEXED_CHARS", 10**9)
+    monkeypatch.setattr(wordstarts, "MIN_INDEXED_CHARS", 10**9)
     searched = [propose(a, date=date) for a in articles]
-    monkeypatch.setattr(lexicon_module, "MIN_INDEXED_CHARS", 0)
+    monkeypatch.setattr(wordstarts, "MIN_INDEXED_CHARS", 0)
     indexed = [propose(a, date=date) for a in articles]
     assert sum(len(a.claims) for a in indexed) > 50
     assert indexed == searched

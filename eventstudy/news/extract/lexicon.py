@@ -25,6 +25,7 @@ import regex
 from eventstudy.data.bounds import MAX_ALIAS_ROWS, MAX_ALIASES_BYTES
 from eventstudy.data.securities import read_csv_records
 from eventstudy.errors import UserError
+from eventstudy.news.extract import wordstarts
 from eventstudy.news.extract.simplified import to_simplified
 from eventstudy.news.extract.wordstarts import WordStarts, in_range, leading_words
 
@@ -67,12 +68,6 @@ class Cue:
     text: str
 
 
-# A text shorter than this is searched sentence by sentence without an index of where words start:
-# building one costs more than it saves there, and the short texts asked about between lookups in
-# an article (a claim's sentence) would otherwise replace the article's index.
-MIN_INDEXED_CHARS = 1_000
-
-
 class Lexicon:
     """Compiled patterns by role; every language's words are searched, so a quote in another
     language than the article's (or a misdetected short text) is still read.
@@ -103,7 +98,7 @@ class Lexicon:
         self._indexed: tuple[str, dict[tuple[str, ...], list[int]] | None] | None = None
 
     def _index(self, text: str) -> dict[tuple[str, ...], list[int]] | None:
-        if len(text) < MIN_INDEXED_CHARS or not self._words.usable:
+        if len(text) < wordstarts.MIN_INDEXED_CHARS or not self._words.usable:
             return None
         last = self._indexed  # one read: another thread may replace it
         if last is None or last[0] is not text:
@@ -259,7 +254,7 @@ class AliasTable:
         company outside the registry (target ``-``), so a number after it is not given to an earlier name."""
         out = []
         if self._pattern is not None:
-            index = self._words.find(text) if len(text) >= MIN_INDEXED_CHARS else None
+            index = self._words.find(text) if len(text) >= wordstarts.MIN_INDEXED_CHARS else None
             matches = (self._pattern.finditer(text) if index is None
                        else _matches_at(self._pattern, text, index["names"], len(text)))
             for m in matches:

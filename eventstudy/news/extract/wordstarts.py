@@ -27,11 +27,17 @@ import regex
 
 K = TypeVar("K", bound=Hashable)
 
+# A text shorter than this is searched sentence by sentence without an index of where words start:
+# building one costs more than it saves there, and the short texts asked about between lookups in
+# an article (a claim's sentence) would otherwise replace the article's index.
+MIN_INDEXED_CHARS = 1_000
+
 _SPECIAL = frozenset("\\.^$*+?{}[]|()")
 _QUANTIFIER = frozenset("?*+{")
-# Inline flags ((?x) reads spaces otherwise, (?-i:...) case, (?V1) sets), named or atomic groups,
-# comments: a pattern with any of them is not read for its leading words.
-_NOT_PLAIN = regex.compile(r"\(\?[^:=!<]|\(\?<[^=!]")
+# Inline flags ((?x) reads spaces otherwise, (?-i:...) case, (?V1) sets) and comments (which may
+# hold brackets): a pattern with any of them is not read for its leading words.
+_NOT_PLAIN = regex.compile(r"\(\?(?:#|[-^aiLmsuxbefprwV])")
+_LOOKAROUNDS = ("(?=", "(?!", "(?<=", "(?<!")
 _MAX_WORDS = 64  # a pattern with more leading words than this is searched instead
 
 
@@ -99,6 +105,9 @@ def _item(p: str, i: int, hi: int) -> tuple[list[str], bool, int] | None:
     plain characters, or a non-capturing group), whether they are all it matches, and where it ends;
     None for any other item."""
     ch = p[i]
+    if p.startswith(_LOOKAROUNDS, i):  # tests the place, reads nothing: no word of its own
+        end = _group_end(p, i)
+        return None if end is None or end >= hi else ([""], True, end + 1)
     if p.startswith("(?:", i):
         end = _group_end(p, i)
         if end is None or end >= hi:
