@@ -18,6 +18,7 @@ with a character for which it does not is not indexed, and its lookups search as
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_left
 from collections.abc import Hashable, Iterable, Mapping
 from typing import Generic, TypeVar
@@ -240,7 +241,7 @@ class WordStarts(Generic[K]):
         lower case); None when the text cannot be read so (see the module's doc)."""
         if not self.usable:
             return None
-        chars = set(text)
+        chars = _characters(text)
         for ch in chars - self._checked:
             if not self._reads_right(ch):
                 self._unsafe.add(ch)
@@ -252,6 +253,11 @@ class WordStarts(Generic[K]):
             for k in keys:
                 found[k].append(end - length + 1)
         return {key: sorted(set(at)) for key, at in zip(self._keys, found, strict=True)}
+
+
+@functools.lru_cache(maxsize=2)  # an article's characters, for the claim words, the timing words and the names
+def _characters(text: str) -> frozenset[str]:
+    return frozenset(text)
 
 
 def in_range(starts: list[int], lo: int, hi: int) -> list[int]:
