@@ -94,6 +94,7 @@ class Lexicon:
             if ps and all(found):
                 leading[(role,)] = [w for ws in found if ws for w in ws]
         self._words = WordStarts(leading)
+        self._unindexed_keys = {(role,) for role in self._by_role} - set(leading)
         # The last text looked up, and per tuple of roles where in it a cue of one of them can start.
         self._indexed: tuple[str, dict[tuple[str, ...], list[int]] | None] | None = None
 
@@ -118,25 +119,31 @@ class Lexicon:
             found = index[roles] = sorted(set().union(*each))  # type: ignore[arg-type]
         return found
 
+    def _union(self, roles: tuple[str, ...]) -> regex.Pattern[str] | None:
+        if roles not in self._unions:
+            alts = [self._alternatives[r] for r in roles if r in self._alternatives]
+            self._unions[roles] = (regex.compile(f"{_START}(?:" + "|".join(f"(?:{a})" for a in alts) + ")",
+                                                 regex.IGNORECASE) if alts else None)
+        return self._unions[roles]
+
     def any_of(self, roles: tuple[str, ...], text: str, start: int, end: int) -> bool:
         """False only when no role of ``roles`` has a cue in [start, end): one search for several
         roles, where most sentences have none of them (a search costs more to start than to run
         over a sentence). A cue of any role would be a match of the union at its place or earlier.
         In an indexed text, True where one of their words starts, even if no cue does.
         """
-        if roles not in self._unions:
-            alts = [self._alternatives[r] for r in roles if r in self._alternatives]
-            self._unions[roles] = (regex.compile(f"{_START}(?:" + "|".join(f"(?:{a})" for a in alts) + ")",
-                                                 regex.IGNORECASE) if alts else None)
-        union = self._unions[roles]
-        if union is None:
-            return False
-        starts = self._starts(roles, text)
-        if starts is None:
-            return union.search(text, start, end) is not None
-        # Where a word of the roles starts, a cue may: the roles' own lookups, each tried at its own
-        # words' places only, then tell (the union would try every role's words there).
-        return bool(in_range(starts, start, end))
+        if self._index(text) is not None:
+            # Where a word of the indexed roles starts, a cue may: the roles' own lookups, each tried
+            # at its own words' places only, then tell (the union would try every role's words
+            # there). Elsewhere only a role without an index can have one: those are searched.
+            indexed = tuple(r for r in roles if r in self._alternatives and (r,) not in self._unindexed_keys)
+            starts = self._starts(indexed, text) if indexed else []
+            if starts is not None:
+                if in_range(starts, start, end):
+                    return True
+                roles = tuple(r for r in roles if r not in indexed)
+        union = self._union(roles)
+        return union is not None and union.search(text, start, end) is not None
 
     def find(self, role: str, text: str, start: int = 0, end: int | None = None) -> list[Cue]:
         pattern = self._by_role.get(role)
