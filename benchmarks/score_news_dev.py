@@ -215,10 +215,35 @@ def speed(items: list[Item], n: int = 1000) -> tuple[float, float]:
     return time.perf_counter() - started, time.process_time() - cpu
 
 
+def speed_files(items: list[Item], jobs: int, n: int = 1000) -> tuple[float, float]:
+    """Seconds (wall, and CPU of this process and its workers) for :func:`speed_articles` written to
+    files and read by ``claims extract``'s batch path with ``jobs`` processes, worker start included."""
+    import resource
+    import tempfile
+
+    from eventstudy.news.extract.batch import propose_files
+
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for k, a in enumerate(speed_articles(items, n)):
+            path = Path(tmp) / f"{k:04d}.txt"
+            path.write_text(a, encoding="utf-8")
+            paths.append(path)
+        propose_files(paths[:1], jobs=1)  # this process's language model and patterns, as above
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started, cpu = time.perf_counter(), time.process_time()
+        propose_files(paths, jobs=jobs)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        children = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        return time.perf_counter() - started, time.process_time() - cpu + children
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--errors", action="store_true", help="list every miss and false proposal")
     ap.add_argument("--speed", action="store_true", help="time 1,000 articles of about 5 KB")
+    ap.add_argument("--jobs", type=int, default=0,
+                    help="with --speed: also time them as files through claims extract's batch path with N processes")
     ap.add_argument("--lang", help="only this language")
     args = ap.parse_args(argv)
     if not DEV.exists():
@@ -233,6 +258,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.speed:
         wall, cpu = speed(items)
         print(f"\n1,000 articles of about 5 KB: {wall:.2f} s ({cpu:.2f} s of CPU)")
+        if args.jobs:
+            wall, cpu = speed_files(items, args.jobs)
+            print(f"1,000 article files through `claims extract` with {args.jobs} processes: {wall:.2f} s "
+                  f"({cpu:.2f} s of CPU, workers included)")
     return 0
 
 

@@ -36,12 +36,10 @@ def _reference_events(ctx: _Ctx, events_path: str | None) -> list:
     return load_events(path, ctx.registry())
 
 
-def _proposals(articles: Sequence[str], date: str | None, aliases: str | None) -> list:
-    from eventstudy.news.extract import load_aliases, propose_file
+def _proposals(articles: Sequence[str], date: str | None, aliases: str | None, jobs: int | None = None) -> list:
+    from eventstudy.news.extract.batch import propose_files
 
-    table = load_aliases(aliases)
-    when = _article_date(date)
-    found = [propose_file(a, date=when, aliases=table) for a in articles]
+    found = propose_files(articles, date=_article_date(date), aliases=aliases, jobs=jobs)
     for a in found:
         for line in a.warnings:
             click.echo(f"warning: {line}", err=True)
@@ -139,10 +137,12 @@ def claims_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the proposed claims as JSON.")
 @click.option("--to-events", "to_events", type=click.Path(dir_okay=False),
               help="Append the accepted claims to this events CSV (created if absent), to confirm by hand.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Processes for many articles (default: this machine's CPUs, from 64 articles up).")
 @pass_ctx
 def claims_extract(ctx: _Ctx, articles: Sequence[str], date: str | None, aliases: str | None,
                    events_path: str | None, min_confidence: float, source_url: str | None, time_text: str | None,
-                   zone_name: str | None, as_json: bool, to_events: str | None) -> None:
+                   zone_name: str | None, as_json: bool, to_events: str | None, jobs: int | None) -> None:
     """Propose the market claims of plain-text ARTICLEs (UTF-8; it, es, ru, en, zh)."""
     if source_url and len(articles) > 1:
         raise UserError("--source names one article's address, but several articles were given", field="--source")
@@ -150,7 +150,7 @@ def claims_extract(ctx: _Ctx, articles: Sequence[str], date: str | None, aliases
     if given is not None and not to_events:
         raise UserError("--time sets the time of the events --to-events writes, but no --to-events was given",
                         field="--time", hint="add --to-events FILE, or leave --time out")
-    found = _proposals(articles, date, aliases)
+    found = _proposals(articles, date, aliases, jobs)
     if as_json:
         import json
 
