@@ -250,3 +250,10 @@ def test_clause_bounds_for_negations_horizons_and_tickers() -> None:
 def test_an_exchange_opening_carries_its_time_to_the_index_move() -> None:
     text = "Гонконгская биржа в четверг открылась в зеленой зоне. Индекс Hang Seng вырос на 1,32%."
     assert claims_of(text) == set()
+
+
+def test_a_projection_keeps_the_whole_sentence_intraday() -> None:
+    assert claims_of("Hua Hong stock jumped over 5%, and was on track to surge over 18% this week.") == set()
+    # "一天" in 早一天 is no session of its own: the midday time carries
+    text = "开盘后MiniMax股价迅速拉升,截至午间收盘涨78.18%。早一天上市的智谱涨14.9%。"
+    assert claims_of(text) == set()

@@ -91,7 +91,7 @@ class ProposedClaim:
 _COMPARE, _COMPARE_AFTER = ("gt", "lt", "approx"), ("gt_after", "lt_after", "approx_after")
 # Kinds of cue that most sentences, even those with a claim, have none of: one search tells.
 _RARE = ("not_market", "peak", "listing", "period", "session", "rally", "selloff", "anaphor", "intraday",
-         "respectively", "record", "live")
+         "respectively", "record", "live", "projection")
 _NONE: Ordered[Cue] = Ordered([])
 
 
@@ -470,6 +470,10 @@ class Extractor:
         at midday, "as of 10am", 午间, 早盘, 截至发稿, на открытии, in apertura... A closing word
         nearer to the number than every such word keeps it ("opened lower but closed 3% up")."""
         text = s.text
+        # "jumped 5%, and was on track to surge 18% this week": a session still under way; none of
+        # the sentence's numbers is a close, unless it names one
+        if s.has("projection") and not Extractor._real_close(s):
+            return True
         # A time after the number in another clause is that clause's, unless it closes the sentence
         # ("..., the STAR 50 down 1.8% and the Growth index 3.0% as of midday trading").
         marks = [m for m in s.cue("intraday").items
