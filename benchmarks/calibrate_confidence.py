@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from score_news_dev import DEV, Item, Proposal, load, match
+from score_news_dev import DEV, Item, extract, load, match
 
 REPO = Path(__file__).resolve().parents[1]
 WEIGHTS = REPO / "eventstudy" / "data" / "confidence_weights.csv"
@@ -36,24 +37,16 @@ REDUNDANT = frozenset({"anaphor", "horizon:unstated", "kind:session_return"})
 
 
 def observations(items: list[Item]) -> list[tuple[str, tuple[str, ...], bool]]:
-    """(item id, evidence, right?) for every distinct proposal."""
-    from eventstudy.news.extract.article import propose
-
+    """(item id, evidence, right?) for every distinct proposal, scored as score_news_dev scores it."""
+    extract(items)
     out = []
     for it in items:
-        found = propose(it.text, source=it.id, date=it.date)
-        evidence: dict[int, tuple[str, ...]] = {}
-        seen = set()
-        for c in found.claims:
-            p = Proposal(c.target, c.kind, c.op.startswith(">"), round(c.threshold * 100, 6), c.confidence, c.quote)
-            key = (p.target, p.kind, p.rising, p.percent)
-            if key not in seen:
-                seen.add(key)
-                it.proposals.append(p)
-                evidence[id(p)] = c.evidence
+        # matched in text order, not by the shipped confidence, so that the fit does not depend on
+        # the weights it replaces (a refit then checks out against itself)
+        it.proposals = [dataclasses.replace(p, confidence=0.0) for p in it.proposals]
         right, wrong, _ = match(it)
-        out += [(it.id, evidence[id(p)], True) for p, _ in right]
-        out += [(it.id, evidence[id(p)], False) for p in wrong]
+        out += [(it.id, p.evidence, True) for p, _ in right]
+        out += [(it.id, p.evidence, False) for p in wrong]
     return out
 
 

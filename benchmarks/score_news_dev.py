@@ -56,6 +56,7 @@ class Proposal:
     percent: float
     confidence: float
     quote: str
+    evidence: tuple[str, ...] = field(default=(), compare=False)  # what its confidence was computed from
 
 
 @dataclass
@@ -94,7 +95,8 @@ def extract(items: list[Item]) -> None:
         found = propose(it.text, source=it.id, date=it.date)
         seen = set()
         for c in found.claims:
-            p = Proposal(c.target, c.kind, c.op.startswith(">"), round(c.threshold * 100, 6), c.confidence, c.quote)
+            p = Proposal(c.target, c.kind, c.op.startswith(">"), round(c.threshold * 100, 6), c.confidence, c.quote,
+                         c.evidence)
             key = (p.target, p.kind, p.rising, p.percent)
             if key not in seen:
                 seen.add(key)

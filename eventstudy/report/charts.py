@@ -13,6 +13,7 @@ cross marks it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,31 +97,39 @@ def _tcrit(df: float) -> float:
 def ar_chart(result: StudyResult, i: int, df: float, who: str, short: str = "") -> Plot | None:
     """Daily abnormal returns by relative day, whiskers the 95% interval of each day's t test
     (``df``: the estimation's degrees of freedom of row ``i``)."""
+    return daily_chart(result, i, df, who, short, noun="abnormal return", plural="abnormal returns", legend="AR",
+                       model=result.output.model_used[i], yfmt=pct_tick)
+
+
+def daily_chart(result: StudyResult, i: int, df: float, who: str, short: str, *, noun: str, plural: str,
+                legend: str, model: str, yfmt: Callable[[float], str], missing: str = "no price") -> Plot | None:
+    """A study's row ``i`` day by day: bars, whiskers the 95% interval of each day's t test (``df``
+    its degrees of freedom); abnormal returns, or abnormal log volume (report/volume.py)."""
     out = result.output
     cols = out.win_cols
-    days, ar = out.rel[cols].astype(float), out.ar[i, cols]
-    if not np.isfinite(ar).any():
+    days, values = out.rel[cols].astype(float), out.ar[i, cols]
+    if not np.isfinite(values).any():
         return None
     half = _tcrit(df) * np.sqrt(out.var_ar[i, cols])
-    lo, hi = ar - half, ar + half
-    has_band = bool(np.isfinite(half[np.isfinite(ar)]).any())
+    lo, hi = values - half, values + half
+    has_band = bool(np.isfinite(half[np.isfinite(values)]).any())
     band = "whiskers: 95% interval of the daily t test" if has_band else "no interval: too few estimation days"
-    p = Plot(f"{who} abnormal returns", f"Abnormal return of {who} on each day of the event window "
-             f"[{out.window.start:+d},{out.window.end:+d}] ({out.model_used[i]}); {band}.",
-             (days[0], days[-1]), finite_range(ar, lo, hi) or (0, 0), xticks=_day_ticks(days),
-             xlabel="trading day relative to day 0", yfmt=pct_tick)
-    p.heading = f"{short or who}: abnormal returns"
+    p = Plot(f"{who} {plural}", f"{noun.capitalize()} of {who} on each day of the event window "
+             f"[{out.window.start:+d},{out.window.end:+d}] ({model}); {band}.",
+             (days[0], days[-1]), finite_range(values, lo, hi) or (0, 0), xticks=_day_ticks(days),
+             xlabel="trading day relative to day 0", yfmt=yfmt)
+    p.heading = f"{short or who}: {plural}"
     p.hline(0)
     p.vline(0)
-    p.bars(days, ar)
-    p.legend("AR", BLUE, "box")
+    p.bars(days, values)
+    p.legend(legend, BLUE, "box")
     if has_band:
         p.whiskers(days, lo, hi)
         p.legend("95% interval", INK)
     else:
-        p.caption = ("Abnormal return on each day of the event window. No interval: too few estimation days "
+        p.caption = (f"{noun.capitalize()} on each day of the event window. No interval: too few estimation days "
                      "to estimate the volatility, so no test is possible.")
-    p.missing(days[~np.isfinite(ar)])
+    p.missing(days[~np.isfinite(values)], missing)
     return p
 
 

@@ -17,8 +17,8 @@ from eventstudy.stats.engine import degrees_of_freedom
 from eventstudy.stats.study import StudyResult
 from eventstudy.stats.windows import Window
 
-from .charts import Chart, _day_ticks, _tcrit
-from .svg import BLUE, INK, Plot, finite_range, fmt
+from .charts import Chart, daily_chart
+from .svg import Plot, fmt
 from .tables import Cell, Table
 
 CAPTION = ("Abnormal log volume: the log of 1 + shares traded, less its normal level (mean-adjusted: its mean over "
@@ -79,30 +79,12 @@ def _line(who: str, av: float, t: float, p: float, res: StudyResult, symbol: str
 
 def chart(res: StudyResult, symbol: str, who: str, short: str) -> Plot | None:
     """One security's daily abnormal log volume (mean-adjusted), whiskers its 95% interval."""
-    out = res.output
-    i = next((k for k, s in enumerate(out.series) if s.symbol == symbol), None)
+    i = next((k for k, s in enumerate(res.output.series) if s.symbol == symbol), None)
     if i is None:
         return None
-    cols = out.win_cols
-    days, av = out.rel[cols].astype(float), out.ar[i, cols]
-    if not np.isfinite(av).any():
-        return None
-    half = _tcrit(float(degrees_of_freedom(out)[i])) * np.sqrt(out.var_ar[i, cols])
-    lo, hi = av - half, av + half
-    p = Plot(f"{who} abnormal log volume", f"Abnormal log volume of {who} on each day of the event window "
-             f"[{out.window.start:+d},{out.window.end:+d}] (mean-adjusted); whiskers: 95% interval of the daily t "
-             "test.", (days[0], days[-1]), finite_range(av, lo, hi) or (0, 0), xticks=_day_ticks(days),
-             xlabel="trading day relative to day 0", yfmt=fmt)
-    p.heading = f"{short}: abnormal log volume"
-    p.hline(0)
-    p.vline(0)
-    p.bars(days, av)
-    p.legend("abnormal log volume", BLUE, "box")
-    if np.isfinite(half).any():
-        p.whiskers(days, lo, hi)
-        p.legend("95% interval", INK)
-    p.missing(days[~np.isfinite(av)], "no volume")
-    return p
+    return daily_chart(res, i, float(degrees_of_freedom(res.output)[i]), who, short, noun="abnormal log volume",
+                       plural="abnormal log volume", legend="abnormal log volume", model="mean-adjusted", yfmt=fmt,
+                       missing="no volume")
 
 
 def panel(analyses: Sequence[EventAnalysis], names: dict[str, str], cars: Sequence[Window]) -> VolumePanel:
