@@ -152,8 +152,8 @@ class Collector:
         for j, i in enumerate(rows):
             self.model_used[i] = small.model_used[j]
             # The engine's copy of an event's notes only when it added one (a fallback's).
-            own = self.series[i].notes
-            self.notes[i] = own if small.notes[j] == own else small.notes[j]
+            own, mine = self.series[i].notes, small.notes[j]
+            self.notes[i] = own if mine is own or mine == own else mine
         # The numeric columns go into arrays; the text ones (None: ids, symbols, models, notes) are the events'.
         self.estimate_columns = [c for c in estimates if c != "note"]
         for label, values in estimates.items():
