@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
@@ -635,21 +634,24 @@ def estimate_columns(out: engine.Output, text: bool) -> dict[str, Any]:
 
 
 def _overlaps(series: list[engine.EventSeries], window: Window) -> pd.DataFrame:
-    """Events of the same security whose event windows share trading days."""
-    cols: dict[str, list] = {"symbol": [], "event_id": [], "other_event_id": [], "days_apart": []}
-    by_symbol: dict[str, list[engine.EventSeries]] = {}
-    for s in series:
-        by_symbol.setdefault(s.symbol, []).append(s)
-    for sym, items in by_symbol.items():
-        items = sorted(items, key=lambda s: s.day0)
-        for a, b in itertools.pairwise(items):
-            apart = b.day0 - a.day0
-            if apart <= window.end - window.start:
-                for name, value in zip(cols, (sym, a.event_id, b.event_id, apart), strict=True):
-                    cols[name].append(value)
-                # Consecutive events only: each event has at most one earlier and one later overlap.
-                a.notes = OverlapNotes.of(a.notes).with_later(b.event_id, apart)
-                b.notes = OverlapNotes.of(b.notes).with_earlier(a.event_id, apart)
+    """Events of the same security whose event windows share trading days: each event and the next
+    one of its security (securities in order of first appearance, then by day 0, ties in the
+    events' order), the pairs found by array operations rather than a sort per security."""
+    code_of: dict[str, int] = {}
+    code = np.array([code_of.setdefault(s.symbol, len(code_of)) for s in series], dtype=np.intp)
+    day0 = np.array([s.day0 for s in series], dtype=np.intp)
+    order = np.lexsort((day0, code))  # stable: events of one day 0 stay in their order
+    first, then = order[:-1], order[1:]
+    apart = day0[then] - day0[first]
+    pairs = np.flatnonzero((code[first] == code[then]) & (apart <= window.end - window.start))
+    earlier, later, days = first[pairs].tolist(), then[pairs].tolist(), apart[pairs].tolist()
+    for i, j, gap in zip(earlier, later, days, strict=True):
+        # Consecutive events only: each event has at most one earlier and one later overlap.
+        a, b = series[i], series[j]
+        a.notes = OverlapNotes.of(a.notes).with_later(b.event_id, gap)
+        b.notes = OverlapNotes.of(b.notes).with_earlier(a.event_id, gap)
+    cols = {"symbol": [series[i].symbol for i in earlier], "event_id": [series[i].event_id for i in earlier],
+            "other_event_id": [series[j].event_id for j in later], "days_apart": days}
     return pd.DataFrame(cols, columns=list(cols))
 
 
