@@ -9,7 +9,8 @@ Each ``--variant NAME=DIR`` is a copy of the package (``DIR/eventstudy``), impor
 PYTHONPATH by ``python -m eventstudy.cli`` in a fresh process; the first variant is the reference.
 A round runs every variant once on a workload, in an order rotated from round to round, so that a
 round's ratios (variant / reference) compare runs made under the same load; the output gives each
-variant's fastest and median wall time and the median (and range) of its paired ratios.
+variant's fastest and median wall time, the median (and range) of its paired ratios, and its median
+CPU time and peak memory.
 
 Workloads: ``study``, bench_scale's ``eventstudy study`` on its cached workload (``--events`` events);
 ``run``, a warm ``eventstudy run --offline`` on ``--real`` (and ``--real``/more), its prices imported
@@ -38,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workload", action="append", choices=["study", "run"], required=True)
     ap.add_argument("--events", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--no-warm-up", action="store_true", help="measure from the first round (large studies)")
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "eventstudy-bench")
     ap.add_argument("--real", type=Path, default=REPO.parent / "shared" / "data" / "real")
@@ -51,23 +53,32 @@ def main(argv: list[str] | None = None) -> int:
             commands = _commands(workload, args, Path(tmp))
             env_extra = commands.pop("env", {})
             walls: dict[str, list[float]] = {k: [] for k in variants}
+            cpus: dict[str, list[float]] = {k: [] for k in variants}
+            peaks: dict[str, list[float]] = {k: [] for k in variants}
             names = list(variants)
-            for r in range(args.repeat + 1):  # the first round warms up (byte code, page cache)
+            first = 1 if args.no_warm_up else 0
+            for r in range(first, args.repeat + 1):  # round 0 warms up (byte code, page cache)
                 order = names[r % len(names):] + names[: r % len(names)]
                 for name in order:
                     env = {**os.environ, **env_extra, "PYTHONPATH": variants[name]}
-                    wall, _cpu, _peak, err = bench_scale.measure(commands["cmd"], cwd=Path(tmp), env=env)
+                    wall, cpu, peak, err = bench_scale.measure(commands["cmd"], cwd=Path(tmp), env=env)
                     if err:
                         raise SystemExit(f"{name} failed on {workload}: {err}")
                     if r:
                         walls[name].append(wall)
+                        cpus[name].append(cpu)
+                        peaks[name].append(peak)
             ref = names[0]
             print(f"{workload} ({args.events:,} events)" if workload == "study" else workload, flush=True)
             for name in names:
                 ratios = [w / b for w, b in zip(walls[name], walls[ref], strict=True)]
-                print(f"  {name:<14} fastest {min(walls[name]):6.2f} s  median {statistics.median(walls[name]):6.2f} s"
+                cpu_ratios = [w / b for w, b in zip(cpus[name], cpus[ref], strict=True)]
+                print(f"  {name:<14} wall fastest {min(walls[name]):6.2f} s "
+                      f"median {statistics.median(walls[name]):6.2f} s"
                       f"  {name}/{ref} {statistics.median(ratios):.3f} [{min(ratios):.3f}-{max(ratios):.3f}]"
-                      f"  rounds {args.repeat}", flush=True)
+                      f"  CPU median {statistics.median(cpus[name]):6.2f} s  {name}/{ref} "
+                      f"{statistics.median(cpu_ratios):.3f} [{min(cpu_ratios):.3f}-{max(cpu_ratios):.3f}]"
+                      f"  peak median {statistics.median(peaks[name]):5.0f} MB  rounds {args.repeat}", flush=True)
     print(f"load {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 
