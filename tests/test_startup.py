@@ -56,28 +56,6 @@ def test_public_api_still_resolves_lazily() -> None:
     assert done.stdout.split() == ["False", "EventStudy", "[-1,+1]", "True"]
 
 
-def test_numpy_tools_scipy_walks_past_load_only_when_used() -> None:
-    """After the CLI's start, the statistics' import leaves numpy.f2py and numpy.testing unloaded
-    (scipy's array-API layer would load them, 65 ms); they still work, loaded on first use, by name
-    and by attribute."""
-    code = (
-        "import sys\n"
-        "from eventstudy.stats.startup import defer_numpy_tools\n"
-        "defer_numpy_tools()\n"
-        "import eventstudy.stats.study\n"
-        "import scipy.special\n"
-        "deferred = [m for m in ('numpy.f2py.crackfortran', 'numpy.testing._private.utils') if m in sys.modules]\n"
-        "import numpy as np\n"
-        "np.testing.assert_allclose([1.0], [1.0 + 1e-12])\n"
-        "from numpy.testing import assert_array_equal\n"
-        "import numpy.f2py\n"
-        "loaded = callable(numpy.f2py.run_main) and 'numpy.f2py.crackfortran' in sys.modules\n"
-        "print(deferred, loaded, type(np.testing).__name__, sys.modules['numpy.testing'] is np.testing)"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["[]", "True", "module", "True"], done.stdout + done.stderr
-
-
 def test_the_cli_asks_for_one_blas_thread_unless_told_otherwise(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import os
 
@@ -106,26 +84,6 @@ def test_a_study_process_runs_one_blas_thread(tmp_path) -> None:  # type: ignore
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert done.stdout.strip().splitlines()[-1] == "THREADS [1]", done.stdout + done.stderr
-
-
-def test_a_library_import_changes_nothing_of_numpy() -> None:
-    """Only the command line defers numpy's tools: a host process's threads may use numpy.testing."""
-    code = ("import eventstudy.stats.study, numpy\n"
-            "print(type(numpy.testing).__name__, type(numpy.f2py).__name__)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["module", "module"]  # no lazy module: _LazyModule after the CLI's start
-
-
-def test_a_study_command_defers_numpy_tools(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    code = ("import sys\n"
-            "from eventstudy import cli\n"
-            "try:\n"
-            "    cli.main(['study', '--returns', 'none.csv', '--events', 'none.csv'])\n"
-            "except SystemExit:\n"
-            "    pass\n"
-            "print('numpy' in sys.modules, 'numpy.f2py.crackfortran' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
-    assert done.stdout.split()[-2:] == ["True", "False"], done.stdout + done.stderr
 
 
 def test_a_small_study_and_its_adjusted_p_values_load_neither_scipy_stats_nor_statsmodels() -> None:
@@ -223,56 +181,3 @@ def test_a_study_command_freezes_its_imports_only_as_the_process_s_own_command(t
     done = subprocess.run([sys.executable, "-c", STUDY_GC_PROBE], capture_output=True, text=True, check=True,
                           cwd=tmp_path)
     assert done.stdout.strip().splitlines()[-1] == "FROZEN 0 True True", done.stdout + done.stderr
-
-
-BLAS_PROBE = """
-import os, sys
-from eventstudy.stats import startup
-mode = sys.argv[1]
-if mode == "numpy-first":
-    import numpy
-startup.one_blas_thread_per_process()
-if mode == "host-later":  # a host ran a light command, then loads numpy its own way
-    os.environ["OPENBLAS_NUM_THREADS"] = "2"
-    import numpy
-with startup.heavy_imports():
-    import numpy, threadpoolctl
-    from eventstudy.stats.study import one_blas_thread
-if mode == "released":  # the command returned to its host, which may change the BLAS's threads
-    startup.release()
-known = startup.blas_loaded_with_one_thread()
-numpy_blas = [i for i in threadpoolctl.threadpool_info() if "numpy" in i["filepath"] and i["user_api"] == "blas"]
-with one_blas_thread() as limits:
-    asked = limits is not None  # threadpoolctl's limits object; nullcontext gives None
-    inside = sorted({i["num_threads"] for i in threadpoolctl.threadpool_info()
-                     if "numpy" in i["filepath"] and i["user_api"] == "blas"})
-print("BLAS", known, asked, inside, numpy_blas[0]["internal_api"])
-"""
-
-
-def _blas_probe(mode: str, **env: str) -> list[str]:
-    import os
-
-    environ = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-    done = subprocess.run([sys.executable, "-c", BLAS_PROBE, mode], capture_output=True, text=True, check=True,
-                          env={**environ, **env})
-    return done.stdout.strip().splitlines()[-1].split()
-
-
-def test_the_engine_skips_threadpoolctl_only_where_numpy_s_blas_loaded_with_one_thread() -> None:
-    """threadpoolctl's scan of the loaded libraries (7-10 ms of a study's start) is skipped only
-    where the command's own heavy imports loaded numpy's BLAS after the command line set one thread;
-    in every case the engine's products run on one BLAS thread."""
-    _, known, asked, threads, api = _blas_probe("cli")
-    if api != "openblas":  # a numpy built on another BLAS: threadpoolctl is asked
-        assert (known, asked) == ("False", "True")
-        return
-    assert (known, asked, threads) == ("True", "False", "[1]")
-    # The user's own thread count: the engine limits the BLAS itself, as before.
-    assert _blas_probe("cli", OPENBLAS_NUM_THREADS="2")[1:4] == ["False", "True", "[1]"]
-    # numpy loaded before the command line's setting could reach its BLAS: asked too.
-    assert _blas_probe("numpy-first")[1:4] == ["False", "True", "[1]"]
-    # A host that loaded numpy itself after a light command, with its own setting.
-    assert _blas_probe("host-later")[1:4] == ["False", "True", "[1]"]
-    # Back in a host after the command: the host may have changed the threads since.
-    assert _blas_probe("released")[1:3] == ["False", "True"]

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.errors import UserError
-from eventstudy.stats import chunked, engine, event_columns, evidence, significance, startup
+from eventstudy.stats import chunked, engine, event_columns, evidence, significance
 from eventstudy.stats.diagnostics import residual_diagnostics
 from eventstudy.stats.models import FACTOR_MODELS, MODELS
 from eventstudy.stats.panel import Layout
@@ -597,8 +597,6 @@ def one_blas_thread() -> AbstractContextManager:
     """The engine's matrix products are small (events x days by a vector, 2 x 2 inverses): BLAS
     threads cost more in hand-offs than they save, and on a busy machine several times the time
     (a 10,000-event study's GRANK: 0.3 s per chunk with 2 threads, 0.04 s with one)."""
-    if startup.blas_loaded_with_one_thread():  # the command line's process: nothing to limit
-        return contextlib.nullcontext()
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1, user_api="blas")
