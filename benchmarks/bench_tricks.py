@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
                     wall, cpu, peak, err = bench_scale.measure(commands["cmd"], cwd=Path(tmp), env=env)
                     if err:
                         raise SystemExit(f"{name} failed on {workload}: {err}")
+                    print(f"    round {r} {name}: {wall:.2f} s wall, {cpu:.2f} s CPU, {peak:.0f} MB", flush=True)
                     if r:
                         walls[name].append(wall)
                         cpus[name].append(cpu)
