@@ -683,7 +683,8 @@ class OverlapNotes(Sequence[str]):
 
     def text(self) -> str:
         """The notes joined by "; ", as a note column shows them: one string made, not a list of two
-        joined (four times per event: three CAR windows and the estimates)."""
+        joined. A note column is made four times per event (three CAR windows and the estimates),
+        and at a million events nearly every event has both notes."""
         if self.earlier is not None and self.later is not None:
             return (f"event window overlaps event {self.earlier} ({self.earlier_apart} trading days earlier); "
                     f"event window overlaps event {self.later} ({self.later_apart} trading days later)")
@@ -746,11 +747,11 @@ class StudyResult:
             return estimates_table(self.output)
         return self._estimates_block(slice(None))
 
-    def _estimates_block(self, rows: slice, notes: Any = None) -> pd.DataFrame:
+    def _estimates_block(self, rows: slice) -> pd.DataFrame:
         if self.estimate_numbers is None:
             return self.estimates.iloc[rows].reset_index(drop=True)
         block = self.estimate_numbers.iloc[rows].reset_index(drop=True)
-        block["note"] = self._notes(rows) if notes is None else notes
+        block["note"] = self._notes(rows)
         return block
 
     def _notes(self, rows: slice) -> pd.api.extensions.ExtensionArray | np.ndarray:
@@ -803,7 +804,7 @@ class StudyResult:
     def car(self) -> pd.DataFrame:
         return pd.concat([self._car_block(c, slice(None)) for c in self.car_arrays], ignore_index=True)
 
-    def _car_block(self, c: engine.CarArrays, rows: slice, notes: Any = None) -> pd.DataFrame:
+    def _car_block(self, c: engine.CarArrays, rows: slice) -> pd.DataFrame:
         out = self.output
         series = out.series[rows]
         t, p = engine.t_test(c.car[rows], c.var[rows], engine.degrees_of_freedom(out)[rows])
@@ -823,7 +824,7 @@ class StudyResult:
             "p_value": p,
             "model": _text(out.model_used[rows]),
             "estimation_days": out.fit.n_obs[rows].astype(int),
-            "note": self._notes(rows) if notes is None else notes,
+            "note": self._notes(rows),
         })
 
     def lead_statistic(self, window: str) -> pd.Series | None:
@@ -857,20 +858,8 @@ class StudyResult:
         from eventstudy.atomic import table_csv_writer
 
         spans = self._spans(block)
-        # Each block's notes made once for its rows of every CAR window and of the estimates (in
-        # arrow, about 150 bytes an event where a million events overlap): their text was the part
-        # of a million-event study that grew faster than its events.
-        notes: dict[int, Any] = {}
-
-        def note(r: slice) -> Any:
-            if r.start not in notes:
-                notes[r.start] = self._notes(r)
-            return notes[r.start]
-
-        files.write("car.csv", table_csv_writer(self._car_block(c, r, note(r)) for c in self.car_arrays
-                                                for r in spans))
-        files.write("estimates.csv", table_csv_writer(self._estimates_block(r, notes.pop(r.start, None))
-                                                      for r in spans))
+        files.write("car.csv", table_csv_writer(self._car_block(c, r) for c in self.car_arrays for r in spans))
+        files.write("estimates.csv", table_csv_writer(self._estimates_block(r) for r in spans))
 
     def _spans(self, block: int) -> list[slice]:
         return [slice(i, i + block) for i in range(0, self.output.n, block)]
