@@ -56,36 +56,6 @@ def test_public_api_still_resolves_lazily() -> None:
     assert done.stdout.split() == ["False", "EventStudy", "[-1,+1]", "True"]
 
 
-def test_the_cli_asks_for_one_blas_thread_unless_told_otherwise(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import os
-
-    from eventstudy.stats.startup import one_blas_thread_per_process
-
-    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
-    monkeypatch.setenv("MKL_NUM_THREADS", "4")
-    one_blas_thread_per_process()
-    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
-    assert os.environ["MKL_NUM_THREADS"] == "4"  # the user's own setting stays
-
-
-def test_a_study_process_runs_one_blas_thread(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """Through the real entry point in a fresh process: numpy's OpenBLAS starts with one thread."""
-    code = (
-        "import os, sys\n"
-        "os.environ.pop('OPENBLAS_NUM_THREADS', None)\n"
-        "from eventstudy import cli\n"
-        "try:\n"
-        "    cli.main(['study', '--help'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "import numpy, threadpoolctl\n"
-        "blas = [i for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas']\n"
-        "print('THREADS', sorted({i['num_threads'] for i in blas}))"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
-    assert done.stdout.strip().splitlines()[-1] == "THREADS [1]", done.stdout + done.stderr
-
-
 def test_a_small_study_and_its_adjusted_p_values_load_neither_scipy_stats_nor_statsmodels() -> None:
     """scipy.stats (through statsmodels' multipletests, and scipy's exact Wilcoxon test for a group
     of up to 50) was a third of a warm `eventstudy run`: the battery and the verdicts' Holm and

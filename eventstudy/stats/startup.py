@@ -1,28 +1,12 @@
-"""A command-line process's start: one BLAS thread, and the loaded modules kept out of the garbage
-collector's way.
-
-:func:`one_blas_thread_per_process` runs first in every command (it imports nothing); the commands
-that compute make their heavy imports inside :func:`heavy_imports`.
+"""A command-line process's start: the heavy imports kept out of the garbage collector's way
+(:func:`heavy_imports`, which the commands that compute make their imports in).
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
-import os
 from collections.abc import Iterator
-
-# What OpenBLAS and MKL, numpy's usual BLAS, read for their thread count as they load.
-_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def one_blas_thread_per_process() -> None:
-    """One BLAS thread for the whole process, unless the environment says otherwise, set before
-    numpy loads. The engine's products are small and run with one thread anyway
-    (``stats.study.one_blas_thread``, through threadpoolctl); OpenBLAS would still start a thread
-    per core at import, whose spinning takes CPU from pandas' CSV parse and the chunk workers."""
-    for name in _BLAS_THREADS:
-        os.environ.setdefault(name, "1")
 
 
 @contextlib.contextmanager
