@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from eventstudy.stats import engine, heap, models, significance
+from eventstudy.stats import engine, models, significance
 from eventstudy.stats.panel import Layout
 from eventstudy.stats.windows import Estimation, Window
 
@@ -188,13 +188,11 @@ def chunks_of(chunks: list[np.ndarray], work: Callable[[np.ndarray], T],
     if workers < 1 or len(chunks) < 2:
         for rows in chunks:
             yield work(rows), rows
-            heap.release_memory()
         return
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="eventstudy-chunk") as pool:
         for result, rows in in_order(lambda rows: pool.submit(work, rows), chunks, workers):
             yield result, rows
             del result
-            heap.release_memory()
 
 
 def in_order(submit: Callable[[np.ndarray], Any], chunks: Iterable[np.ndarray],
