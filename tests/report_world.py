@@ -64,20 +64,28 @@ def synthetic_report(folder: Path, rows: str = EV1 + EV2 + EV3 + EV4 + EV5) -> P
     return out
 
 
-def real_run(real_dir: Path, folder: Path):  # type: ignore[no-untyped-def]
+def import_real(real_dir: Path, home: Path) -> PriceStore:
+    """A store of the real daily prices in ../shared/data/real."""
     from eventstudy.data.importers import read_price_file
-    from eventstudy.data.securities import default_registry
 
     items = {}
     for f in sorted(glob.glob(str(real_dir / "*.csv"))):
         s = read_price_file(f)
         items[s.symbol] = (s.frame, {"source": s.source, "layout": s.layout, "adjusted": s.adjusted,
                                      "issues": s.issues})
-    store = PriceStore(folder / "store")
+    store = PriceStore(home)
     store.write_many(items)
+    return store
+
+
+def real_run(real_dir: Path, folder: Path,
+             settings: pipeline.Settings | None = None):  # type: ignore[no-untyped-def]
+    from eventstudy.data.securities import default_registry
+
+    store = import_real(real_dir, folder / "store")
     registry = default_registry()
     events = load_events(REPO / "events.csv", registry)
-    run = pipeline.run(events, store, registry)
+    run = pipeline.run(events, store, registry, settings)
     return run, claims.evaluate(run, store), events
 
 

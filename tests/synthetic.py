@@ -23,13 +23,17 @@ DDD,Delta (no prices),NYSE,USD,^BM,,,stock,
 """
 EVENTS_HEADER = "id,date,time,timezone,title,source,targets,offer_price,claims,certainty,notes\n"
 SESSIONS = ("2023-01-03", "2024-07-31")
+VOLUME_JUMP = 3.0
 
 
-def bars(closes: np.ndarray, dates: pd.DatetimeIndex) -> pd.DataFrame:
-    """A bar frame (the store's contract) with every price equal to ``closes``."""
+def bars(closes: np.ndarray, dates: pd.DatetimeIndex, volume: np.ndarray | None = None) -> pd.DataFrame:
+    """A bar frame (the store's contract) with every price equal to ``closes``; ``volume`` by default
+    about a million shares a day, varying (its own draws: the prices do not depend on it)."""
+    if volume is None:
+        volume = np.round(1e6 * np.random.default_rng(int(closes[-1] * 1000) % 2**32).lognormal(0, 0.3, len(closes)))
     return pd.DataFrame({
         "open": closes, "high": closes * 1.01, "low": closes * 0.99, "close": closes, "adj_close": closes,
-        "volume": np.full(len(closes), 1e6), "dividends": np.zeros(len(closes)), "splits": np.zeros(len(closes)),
+        "volume": volume, "dividends": np.zeros(len(closes)), "splits": np.zeros(len(closes)),
         "final": np.ones(len(closes), dtype=bool),
     }, index=pd.DatetimeIndex(dates, name="date"))
 
@@ -50,7 +54,10 @@ def make_store(home: Path, jumps: Mapping[str, Mapping[str, float]] | None = Non
         r = 0.0002 + (1.0 + 0.2 * k) * market + rng.normal(0, idio, len(dates))
         for day, size in (jumps or {}).get(sym, {}).items():
             r[int(dates.searchsorted(pd.Timestamp(day)))] += size
-        items[sym] = (bars(50 * np.cumprod(1 + r), dates), {"source": "test"})
+        frame = bars(50 * np.cumprod(1 + r), dates)
+        for day in (jumps or {}).get(sym, {}):  # a jump trades three times the usual volume
+            frame.iloc[int(dates.searchsorted(pd.Timestamp(day))), frame.columns.get_loc("volume")] *= VOLUME_JUMP
+        items[sym] = (frame, {"source": "test"})
     store = PriceStore(home)
     store.write_many(items)
     return store

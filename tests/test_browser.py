@@ -193,3 +193,52 @@ def test_charts_have_marks(browser, reports: dict[str, Path]) -> None:  # type: 
         assert len(tops) > len(set(tops))
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("device", list(WIDTHS))
+def test_the_volume_panel(browser, reports: dict[str, Path], device: str) -> None:  # type: ignore[no-untyped-def]
+    """The event page's trading-volume panel: visible, its chart drawn inside the page, its table
+    folded and, opened, scrolling in its own box; a security without volume said in words."""
+    width, height = WIDTHS[device]
+    pages = [("synthetic", reports["synthetic"] / "events" / "ev1.html")]
+    if "real" in reports:
+        pages.append(("real", reports["real"] / "events" / "glm-image.html"))
+    for name, path in pages:
+        where = f"{name}/{path.name} at {width} px"
+        page, errors, _ = _open(browser, path, width, height)
+        try:
+            assert errors == [], where
+            panel = page.locator("section#volume")
+            assert panel.count() == 1 and panel.is_visible(), where
+            assert panel.locator("h2").text_content() == "Trading volume", where
+            box = panel.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (where, box)
+            # A chart of the event's own security where it has an abnormal volume (Zhipu, listed six
+            # sessions before GLM-Image, has too little history for one: no chart, a sentence instead).
+            figure = panel.locator("figure svg")
+            assert figure.count() == (1 if name == "synthetic" else 0), where
+            if name == "synthetic":
+                fb = figure.bounding_box()
+                assert fb is not None and fb["width"] > 200 and fb["height"] > 100 \
+                    and fb["x"] + fb["width"] <= width, (where, fb)
+                assert "abnormal log volume" in (figure.locator("title").text_content() or ""), where
+                assert figure.locator("rect").count() >= 5, where  # a bar per day of the window, not just axes
+            table = panel.locator("details table")
+            assert table.count() == 1 and not table.is_visible(), where  # folded until asked for
+            panel.locator("details summary").click()
+            assert table.is_visible(), where
+            headers = table.locator("th").all_text_contents()
+            assert headers[:5] == ["security", "model", "day 0", "vs normal", "t (p)"], (where, headers)
+            scroller = panel.locator("details .scroll").bounding_box()
+            assert scroller is not None and scroller["x"] + scroller["width"] <= width, (where, scroller)
+            assert page.evaluate("document.documentElement.scrollWidth") == width, where
+            text = panel.inner_text()
+            if name == "synthetic":
+                assert "Alpha | Corp (AAA) traded ×" in text and "its normal volume on day 0" in text, where
+            else:
+                # The Hang Seng file has no volume: Zhipu's market model of volume is not computed, and said.
+                assert "mean-adjusted only, no market model of volume (its benchmark ^HSI has no trading volume" \
+                    in text, where
+                assert "valid estimation days, too few for a normal volume" in text, where
+        finally:
+            page.close()

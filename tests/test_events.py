@@ -18,6 +18,7 @@ from eventstudy.errors import UserError
 from eventstudy.news.events import (
     CLAIM_KINDS,
     CLAIM_OPS,
+    PERIOD_KIND,
     Claim,
     Event,
     format_claims,
@@ -26,6 +27,7 @@ from eventstudy.news.events import (
     parse_claim,
     parse_claims,
 )
+from eventstudy.news.periods import parse_period
 
 REPO = Path(__file__).resolve().parents[1]
 EVENTS_CSV = REPO / "events.csv"
@@ -150,7 +152,7 @@ def test_parse_claims_separators() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('session_returns(A) > 1% "a"', "a claim kind (session_return, since_listing, group_rally)"),
+        ('session_returns(A) > 1% "a"', "a claim kind (session_return, since_listing, group_rally, period_return)"),
         ('session_return A > 1% "a"', "'(' after session_return"),
         ('session_return() > 1% "a"', "a symbol or group name"),
         ('session_return(A > 1% "a"', "')' after A"),
@@ -188,15 +190,19 @@ def test_claim_rejects_invalid_fields() -> None:
         Claim("session_return", "A", ">", 0.1, 'say "x"')
 
 
-claims_strategy = st.builds(
-    Claim,
-    kind=st.sampled_from(CLAIM_KINDS),
-    target=st.from_regex(r"[A-Za-z0-9^][A-Za-z0-9^._=-]{0,12}", fullmatch=True),
-    op=st.sampled_from(CLAIM_OPS),
-    threshold=st.floats(allow_nan=False, allow_infinity=False),
-    text=st.text(st.characters(blacklist_characters='"', blacklist_categories=["Cs"]), min_size=1).filter(
+_CLAIM_FIELDS = {
+    "target": st.from_regex(r"[A-Za-z0-9^][A-Za-z0-9^._=-]{0,12}", fullmatch=True),
+    "op": st.sampled_from(CLAIM_OPS),
+    "threshold": st.floats(allow_nan=False, allow_infinity=False),
+    "text": st.text(st.characters(blacklist_characters='"', blacklist_categories=["Cs"]), min_size=1).filter(
         str.strip
     ),
+}
+claims_strategy = st.one_of(
+    st.builds(Claim, kind=st.sampled_from([k for k in CLAIM_KINDS if k != PERIOD_KIND]), **_CLAIM_FIELDS),
+    st.builds(Claim, kind=st.just(PERIOD_KIND), period=st.sampled_from([parse_period(p) for p in (
+        "2025-08", "2025", "2025-W34", "ytd", "ytd to 2025-08-25", "since 2026-02-01", "2025-07-25 to 2025-08-26",
+        "1 session", "5 sessions to 2025-08-25", "12 months", "2 years")]), **_CLAIM_FIELDS),
 )
 
 

@@ -152,7 +152,9 @@ def test_write_reports_synthetic(tmp_path: Path) -> None:
     _check_html(ev1, sources)
     svgs = _svgs(ev1)
     kinds = re.findall(r'<figure id="chart-ev1(?:-[\w.-]+)?-(price|ar|car|group|timeline)"', ev1)
-    assert sorted(set(kinds)) == ["ar", "car", "group", "price", "timeline"] and len(svgs) == len(kinds)
+    volume_charts = re.findall(r'<figure id="chart-volume-[\w.-]+"', ev1)
+    assert sorted(set(kinds)) == ["ar", "car", "group", "price", "timeline"]
+    assert len(volume_charts) == 1 and len(svgs) == len(kinds) + len(volume_charts)
     for svg in svgs:
         assert svg.get("role") == "img" and svg.find(f"{SVG_NS}title") is not None
         assert (svg.find(f"{SVG_NS}title").text or "").strip()  # type: ignore[union-attr]

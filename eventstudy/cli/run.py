@@ -36,6 +36,7 @@ from eventstudy.cli.base import (
     pass_ctx,
 )
 from eventstudy.cli.prices import _fetch_targets, _file_digest, _plan_imports, _source_files
+from eventstudy.cli.study import _factor_option
 from eventstudy.errors import EnvironmentFailure, UserError
 from eventstudy.stats import startup  # numpy-free: the process's start, before any statistics
 
@@ -62,8 +63,12 @@ def _yahoo_wanted(ctx: _Ctx, store: Any, events: Sequence[Any]) -> list[tuple[st
 @click.option("--event", "only", multiple=True, help="Study only this event id (repeatable).")
 @click.option("--model", default="market", show_default=True,
               type=click.Choice(["constant-mean", "market-adjusted", "market", "two-index", "scholes-williams",
-                                 "dimson"]),
-              help="Normal-return model; two-index adds each security's sector_index from the registry.")
+                                 "dimson", "ff3", "carhart", "ff5", "garch"]),
+              help="Normal-return model; two-index adds each security's sector_index from the registry; ff3, "
+              "carhart and ff5 need --factors; garch is the market model with GARCH(1,1) errors.")
+@click.option("--factors", "factor_paths", multiple=True, type=click.Path(dir_okay=False),
+              help="Kenneth French daily factor CSV as published, for ff3/carhart/ff5 (repeatable: research "
+              "factors plus momentum). Sessions the file lacks are left out and counted per event, never filled.")
 @click.option("--estimation", default="-250:-11", show_default=True, help="Estimation window, trading days.")
 @click.option("--missing", default="drop", show_default=True, type=click.Choice(["drop", "span"]),
               help="The return after a session without a price: drop it, or compute it across the gap.")
@@ -76,7 +81,8 @@ def _yahoo_wanted(ctx: _Ctx, store: Any, events: Sequence[Any]) -> list[tuple[st
 @_figure_format_option
 @pass_ctx
 def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence[str], model: str,
-            estimation: str, missing: str, min_estimation: int, window: str, cars: Sequence[str],
+            factor_paths: Sequence[str], estimation: str, missing: str, min_estimation: int, window: str,
+            cars: Sequence[str],
             fallback: str, proxy: str | None, figures: str | None, figure_format: str) -> None:
     """Study every event in the events file, evaluate its claims, and write the reports."""
     with startup.heavy_imports():
@@ -86,17 +92,19 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
         from eventstudy.report import write_reports
         from eventstudy.stats.windows import Estimation, default_cars, parse_relative
 
-    out_dir = _check_out(out, "report", inputs=(events_path, ctx._securities))
+    out_dir = _check_out(out, "report", inputs=(events_path, ctx._securities, *factor_paths))
     formats = _figure_formats(figures, figure_format)
-    figures_dir = _check_figures(figures, out_dir, (events_path, ctx._securities))
+    figures_dir = _check_figures(figures, out_dir, (events_path, ctx._securities, *factor_paths))
     event_window = parse_relative(window, what="--window")
     est_window = parse_relative(estimation, what="--estimation")
     _check_windows(est_window, event_window, min_estimation)
+    factors = _factor_option(model, factor_paths)
     registry = ctx.registry()
     events = load_events(events_path, registry)
     if not events:
         raise _no_events(events_path)
     _check_run_size(events, events_path, only)
+    _check_factor_span(factors, events, only)
     settings = pipeline.Settings(
         model=model,
         estimation=Estimation(est_window, min_days=min_estimation),
@@ -104,6 +112,7 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
         cars=tuple(parse_relative(c, what="--car") for c in cars) or default_cars(event_window),
         missing=missing,
         fallback=fallback,
+        factors=factors,
     )
     if not offline:
         _fetch_for_run(ctx, events, proxy)
@@ -124,6 +133,29 @@ def run_cmd(ctx: _Ctx, events_path: str, out: str, offline: bool, only: Sequence
 
         drawn = _publish(figures_dir, lambda staged: write_run_figures(result, staged, formats), "figures")
         click.echo(f"wrote {len(drawn)} figure file(s) to {console.folder(str(figures))}")
+
+
+def _check_factor_span(factors: pd.DataFrame | None, events: Sequence[Any], only: Sequence[str]) -> None:
+    """Refused at once: factor files whose dates reach none of the events (every study would fall back
+    without a factor model). A file covering some of them is used, and each event's missing sessions
+    are counted in its note."""
+    if factors is None:
+        return
+    import pandas as pd
+
+    names = ", ".join(factors.attrs.get("sources", [])) or "the --factors file"
+    if factors.attrs.get("frequency") == "monthly":
+        raise UserError(f"{names}: monthly factors, and run studies daily returns", field="--factors",
+                        hint="use the library's daily file, e.g. F-F_Research_Data_Factors_daily.CSV")
+    dates = [pd.Timestamp(e.date) for e in events if not only or e.id in only]
+    have = factors.dropna(how="all").index
+    if not dates or have.empty:
+        return
+    lo, hi = have.min(), have.max()
+    if all(d < lo or d > hi for d in dates):
+        raise UserError(f"{names} covers {lo.date()} to {hi.date()}, and no event falls inside it (events from "
+                        f"{min(dates).date()} to {max(dates).date()})", field="--factors",
+                        hint="give a factor file that covers the events' dates and their estimation windows")
 
 
 def _check_run_size(events: Sequence[Any], events_path: str, only: Sequence[str]) -> None:

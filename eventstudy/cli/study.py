@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,6 +59,38 @@ def _read_wide(path: str, what: str) -> pd.DataFrame:
         d = frame.index[frame.index.duplicated()][0]
         raise UserError(f"duplicate date {d.date()}", file=path, field=str(date_col))
     return frame.sort_index()
+
+
+def _is_long(path: str, layout: str, what: str) -> bool:
+    """Whether the data file is long (symbol, date, value per row): by --layout, else by its header."""
+    if layout != "auto":
+        return layout == "long"
+    if what == "--volume":
+        return False
+    from eventstudy.data.long_format import looks_long
+
+    return looks_long(path)
+
+
+def _read_long(path: str, what: str, prices: bool, events: pd.DataFrame, market: str | None, sector: str | None,
+               estimation: Any, window: Any, fallback: str, event_day: str,
+               on_cluster: bool) -> tuple[pd.DataFrame | None, Any]:
+    """Long data: the reader, and (in one process) the wide frame of the securities and dates the
+    events need, read with those as filters (on a cluster the tasks read it: no frame here)."""
+    import pandas as pd
+
+    from eventstudy.data.long_format import open_long
+    from eventstudy.stats import dataset
+
+    reader = open_long(path, "prices" if prices else "returns", what)
+    if on_cluster:
+        return None, reader
+    extra = [s for s in (market, sector) if s and not Path(s).is_file()]
+    symbols = [str(s) for s in events["symbol"].tolist()]
+    frame, read = dataset.read_frame(reader, symbols, pd.DatetimeIndex(events["date"]), extra, event_day,
+                                     dataset.reach(estimation, window, fallback))
+    click.echo(f"{read.text()} from {path}", err=True)
+    return frame, reader
 
 
 def _read_events(path: str) -> pd.DataFrame:
@@ -136,10 +169,15 @@ def _check_returns(data: pd.DataFrame, path: str, percent: bool) -> None:
                             hint="add --percent if 1.5 means 1.5%")
 
 
-def _series_option(spec: str | None, data: pd.DataFrame, what: str) -> pd.Series | str | None:
+def _series_option(spec: str | None, data: pd.DataFrame | None, what: str) -> pd.Series | str | None:
     """A column of the data file, or a second file whose first series is used."""
     if spec is None:
         return None
+    if data is None:  # long data on a cluster: a file, else a symbol of the dataset (its tasks check it)
+        if Path(spec).is_file():
+            other = _read_wide(spec, what)
+            return other.iloc[:, 0].rename(str(other.columns[0]))
+        return spec
     if spec in data.columns:
         return spec
     if Path(spec).is_file():
@@ -189,8 +227,18 @@ _prices_option = click.option("--prices", "prices_path", type=click.Path(dir_oka
 
 
 @cli.command("study")
-@_returns_option
-@_prices_option
+@click.option("--returns", "returns_path", type=click.Path(),
+              help="Returns: a wide CSV (date, series...), or long data (symbol,date,return) as a CSV or Parquet "
+              "file or a dataset folder (hive-partitioned by security or year, say).")
+@click.option("--prices", "prices_path", type=click.Path(),
+              help="Prices: a wide CSV (date, series...), or long data (symbol,date,close) like --returns.")
+@click.option("--layout", "layout", default="auto", show_default=True, type=click.Choice(["auto", "wide", "long"]),
+              help="Layout of --returns/--prices: long has a symbol, a date and a value column; auto tells them "
+              "apart by the header (folders and Parquet are long).")
+@click.option("--scheduler", "scheduler", metavar="ADDRESS",
+              help="Run on a Dask cluster: local:N starts N worker processes here, or a running scheduler's "
+              "address (tcp://HOST:8786). Each task reads its own securities from the long dataset; needs "
+              "pip install 'eventstudy-claims[scale]'.")
 @click.option("--events", "events_path", required=True, type=click.Path(dir_okay=False),
               help="CSV with columns symbol,date (extra columns allowed; event_id optional).")
 @click.option("--market", help="Market: a column of the data file, or a CSV file (first series).")
@@ -246,8 +294,8 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
               cars: Sequence[str], event_day: str, log_returns: bool, percent: bool, missing: str, convention: str,
               fallback: str, bootstrap: int, seed: int, out: str, chunk_size: int | None, figures: str | None,
               figure_format: str, formula: str | None, characteristics: str | None, cov_type: str,
-              cluster: str | None) -> None:
-    """An event study on any data set: wide returns or prices, events as symbol,date."""
+              cluster: str | None, layout: str = "auto", scheduler: str | None = None) -> None:
+    """An event study on any data set: wide or long returns or prices, events as symbol,date."""
     with startup.heavy_imports():
         import pandas as pd
 
@@ -264,22 +312,40 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
     figures_dir = _check_figures(figures, out_dir, inputs)
     regression = _regression_inputs(formula, characteristics, cluster)
     factors = _factor_option(model, factor_paths)
-    data = _read_wide(returns_path or prices_path or volume_path or "",
-                      "--returns" if returns_path else "--prices" if prices_path else "--volume")
-    events = _read_events(events_path)
-    columns = set(data.columns)  # a set lookup per event: pandas' isin takes ten times as long
-    i = next((k for k, sym in enumerate(events["symbol"].tolist()) if sym not in columns), None)
-    if i is not None:
-        raise UserError(f"no series {events['symbol'].iloc[i]!r} in the data file", file=events_path, line=i + 2,
-                        field="symbol", hint=f"columns: {', '.join(map(str, data.columns[:12]))}")
-    if returns_path:
-        _check_returns(data, returns_path, percent)
+    data_path = returns_path or prices_path or volume_path or ""
+    what = "--returns" if returns_path else "--prices" if prices_path else "--volume"
+    long = _is_long(data_path, layout, what)
+    if scheduler is not None:
+        from eventstudy.cli import cluster as dask_cluster
+
+        dask_cluster.parse(scheduler)
+        dask_cluster.check_installed()
+        if not long:
+            raise UserError("a cluster's tasks read long data (symbol,date,return or close), not a wide file",
+                            file=data_path, field="--scheduler",
+                            hint="give a long CSV or Parquet file or dataset folder, or drop --scheduler")
+    reader = None
+    if long:
+        events = _read_events(events_path)
+        data, reader = _read_long(data_path, what, prices_path is not None, events, market, sector, est_window,
+                                  event_window, fallback, event_day, scheduler is not None)
+    else:
+        data = _read_wide(data_path, what)
+        events = _read_events(events_path)
+    if data is not None:
+        columns = set(data.columns)  # a set lookup per event: pandas' isin takes ten times as long
+        i = next((k for k, sym in enumerate(events["symbol"].tolist()) if sym not in columns), None)
+        if i is not None:
+            raise UserError(f"no series {events['symbol'].iloc[i]!r} in the data file", file=events_path,
+                            line=i + 2, field="symbol", hint=f"columns: {', '.join(map(str, data.columns[:12]))}")
+        if returns_path:
+            _check_returns(data, returns_path, percent)
     mkt = _series_option(market, data, "--market")
     sec = _series_option(sector, data, "--sector")
+    if percent and prices_path:
+        raise UserError("--percent applies to --returns, not to --prices", field="--percent")
     if percent:
-        if prices_path:
-            raise UserError("--percent applies to --returns, not to --prices", field="--percent")
-        data = data / 100
+        data = data / 100 if data is not None else None
         mkt = mkt / 100 if isinstance(mkt, pd.Series) else mkt
         sec = sec / 100 if isinstance(sec, pd.Series) else sec
     kwargs: dict[str, Any] = dict(
@@ -290,7 +356,13 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
         event_day=event_day, fallback=fallback, convention=convention, bootstrap=bootstrap, seed=seed,
         factors=factors, measure=measure,
     )
-    if returns_path or volume_path:
+    if data is None:  # on a cluster: the tasks read the dataset
+        from eventstudy.stats.dataset import DatasetReturns
+
+        source = DatasetReturns(reader, prices=prices_path is not None, missing=missing,
+                                divisor=100 if percent else None)
+        st = EventStudy(source, events, market=mkt, sector=sec, log_returns=log_returns, **kwargs)  # type: ignore[arg-type]
+    elif returns_path or volume_path:
         st = EventStudy(data, events, market=mkt, sector=sec, log_returns=log_returns, **kwargs)  # type: ignore[arg-type]
     else:
         st = EventStudy.from_prices(
@@ -302,7 +374,7 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
     vol_lines: list[str] = []
 
     def fill(staged: Path) -> Any:
-        fitted = st.fit_chunked(chunk_size, csv_dir=staged)
+        fitted = st.fit_chunked(chunk_size, csv_dir=staged, client=client)
         if measure == "volatility":
             from eventstudy.stats.measures import volatility_summary, volatility_table
 
@@ -313,8 +385,16 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
             _write_regression(fitted, regression, cov_type, cluster, staged)
         return fitted
 
-    with console.working(f"studying {len(events)} event(s)"):
-        result = _publish(out_dir, fill, "study")
+    client = None
+    with contextlib.ExitStack() as stack:
+        if scheduler is not None:
+            from eventstudy.cli import cluster as dask_cluster
+
+            with console.working(f"starting {scheduler}" if scheduler.startswith("local:") else
+                                 f"connecting to {scheduler}"):
+                client = stack.enter_context(dask_cluster.connect(scheduler))
+        with console.working(f"studying {len(events)} event(s)"):
+            result = _publish(out_dir, fill, "study")
     click.echo(result.summary())
     for line in vol_lines:
         click.echo(line)

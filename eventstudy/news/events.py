@@ -25,9 +25,12 @@ from eventstudy.data.bounds import MAX_EVENT_ROWS, MAX_EVENTS_BYTES
 from eventstudy.data.securities import CsvRecord, Registry, read_csv_records, split_list
 from eventstudy.errors import UserError
 from eventstudy.news.answers import about_band
+from eventstudy.news.periods import PERIOD_HINT, Period, parse_period
 
-CLAIM_KINDS: tuple[str, ...] = ("session_return", "since_listing", "group_rally")
-# Kinds whose target is one security; group_rally's target is a group. Checked against the registry.
+PERIOD_KIND = "period_return"  # a move over a period: period_return(TARGET, PERIOD), news.periods
+CLAIM_KINDS: tuple[str, ...] = ("session_return", "since_listing", "group_rally", PERIOD_KIND)
+# Kinds whose target is one security; group_rally's target is a group; period_return's either.
+# Checked against the registry.
 SYMBOL_CLAIMS: frozenset[str] = frozenset({"session_return", "since_listing"})
 GROUP_CLAIMS: frozenset[str] = frozenset({"group_rally"})
 # "~" is "about": true within a band around the figure (news.answers.about_band).
@@ -58,7 +61,8 @@ _TIME_RE = re.compile(r"^(\d{2}):(\d{2})$")
 class Claim:
     """A checkable statement from the news, e.g. ``session_return(2513.HK) > 17%``.
 
-    ``threshold`` is a fraction (17% -> 0.17); ``text`` is the news wording being tested.
+    ``threshold`` is a fraction (17% -> 0.17); ``text`` is the news wording being tested; ``period``
+    the period of a ``period_return`` claim (``period_return(^HSI, 2025-08) > 5%``), None otherwise.
     """
 
     kind: str
@@ -66,6 +70,7 @@ class Claim:
     op: str
     threshold: float
     text: str
+    period: Period | None = None
 
     def __post_init__(self) -> None:
         # Programmatic construction gets the same guarantees as parsing, so format() always parses back.
@@ -79,6 +84,8 @@ class Claim:
             raise ValueError(f"claim threshold must be finite, got {self.threshold!r}")
         if '"' in self.text or not self.text.strip():
             raise ValueError("claim text must be non-empty and contain no double quote")
+        if (self.kind == PERIOD_KIND) != (self.period is not None):
+            raise ValueError(f"{PERIOD_KIND} claims, and only they, have a period; {PERIOD_HINT}")
         object.__setattr__(self, "threshold", float(self.threshold))
 
     def holds(self, value: float) -> bool:
@@ -89,7 +96,8 @@ class Claim:
 
     def format(self) -> str:
         """The claim in the events.csv syntax; ``parse_claim(c.format()) == c`` for every claim."""
-        return f'{self.kind}({self.target}) {self.op} {_format_percent(self.threshold)}% "{self.text}"'
+        period = f", {self.period.label}" if self.period is not None else ""
+        return f'{self.kind}({self.target}{period}) {self.op} {_format_percent(self.threshold)}% "{self.text}"'
 
     def __str__(self) -> str:
         return self.format()
@@ -112,7 +120,9 @@ _KIND_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _OP_TOKEN = re.compile(r">=|<=|>|<|~")
 _NUMBER_TOKEN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _QUOTE_TOKEN = re.compile(r'"([^"]*)"')
-_GRAMMAR = 'KIND(TARGET) OP VALUE "QUOTE", e.g. session_return(2513.HK) > 17% "rose more than 17%"'
+_PERIOD_TOKEN = re.compile(r"[^()\";]*")
+_GRAMMAR = ('KIND(TARGET) OP VALUE "QUOTE", e.g. session_return(2513.HK) > 17% "rose more than 17%"; a period move: '
+            'period_return(TARGET, PERIOD) ..., e.g. period_return(^HSI, 2025-08) > 5% "rose 5% in August"')
 
 
 class _ClaimParser:
@@ -159,6 +169,7 @@ class _ClaimParser:
             raise self._fail("a claim kind (" + ", ".join(CLAIM_KINDS) + ")")
         self._literal("(", f"'(' after {kind}")
         target = self._token(_TARGET_RE, "a symbol or group name inside the parentheses").group()
+        period = self._period(kind, target)
         self._literal(")", f"')' after {target}")
         op = self._token(_OP_TOKEN, "an operator (" + ", ".join(CLAIM_OPS) + ")").group()
         number = self._token(_NUMBER_TOKEN, "a number such as 17% or 0.17").group()
@@ -174,7 +185,29 @@ class _ClaimParser:
         if not math.isfinite(float(value)):
             raise UserError(f"claim {self.index}: threshold {number} is too large for a number", field="claims",
                             hint="a claim's threshold is a return, e.g. 17% or 0.17")
-        return Claim(kind, target, op, float(value), quote)
+        return Claim(kind, target, op, float(value), quote, period)
+
+    def _period(self, kind: str, target: str) -> Period | None:
+        """``, PERIOD`` after a period_return's target (and nothing there for other kinds)."""
+        self._skip_ws()
+        if kind != PERIOD_KIND:
+            if self.text.startswith(",", self.pos):
+                raise UserError(f"claim {self.index}: {kind}({target}) has a period, but only {PERIOD_KIND} "
+                                "claims have one", field="claims",
+                                hint=f"write {kind}({target}), or {PERIOD_KIND}({target}, PERIOD) for a period move")
+            return None
+        if not self.text.startswith(",", self.pos):
+            raise UserError(f"claim {self.index}: {PERIOD_KIND}({target}) has no period", field="claims",
+                            hint=f"write {PERIOD_KIND}({target}, PERIOD): {PERIOD_HINT}")
+        self.pos += 1
+        self._skip_ws()
+        at = self.pos
+        text = self._token(_PERIOD_TOKEN, "a period").group()
+        try:
+            return parse_period(text)
+        except ValueError as exc:
+            self.pos = at
+            raise UserError(f"claim {self.index}: {exc}", field="claims", hint=PERIOD_HINT) from None
 
     def claims(self) -> tuple[Claim, ...]:
         out: list[Claim] = []
@@ -431,6 +464,7 @@ def _parse_row(rec: CsvRecord, err: _ErrFn, registry: Registry | None) -> Event:
         raise err(rec, "claims", exc.message, exc.hint) from None
     for claim in claims:
         _check_claim(rec, err, registry, claim, targets)
+        _check_period(rec, err, claim, date)
 
     certainty = (v["certainty"] or "confirmed").lower()
     if certainty not in CERTAINTIES:
@@ -486,6 +520,23 @@ def _check_claim(
             f"claim target {claim.target!r} is not among the event's targets",
             f"add {claim.target} to targets",
         )
+
+
+def _check_period(rec: CsvRecord, err: _ErrFn, claim: Claim, date: dt.date) -> None:
+    """A period claim speaks of closes up to the event's date: its period may not start or end after it."""
+    p = claim.period
+    if p is None:
+        return
+    what = f"{claim.kind}({claim.target}, {p.label})"
+    hint = "a period claim is measured up to the event's date; check the period or the event's date"
+    first = p.first_day(date)
+    days = [d for d in (first, p.end) if d is not None]
+    if any(not _check_year(d) for d in days):
+        raise err(rec, "claims", f"{what}: the period is outside {FIRST_YEAR}-{LAST_YEAR}", "check the year")
+    if first is not None and first > date:
+        raise err(rec, "claims", f"{what}: the period starts on {first}, after the event's date {date}", hint)
+    if p.to and p.end is not None and p.end > date:
+        raise err(rec, "claims", f"{what}: the period ends on {p.end}, after the event's date {date}", hint)
 
 
 def _check_listings(events: list[Event], shown: str) -> None:

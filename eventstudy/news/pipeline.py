@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,9 @@ from eventstudy.stats.returns import to_returns
 from eventstudy.stats.study import EventStudy, StudyResult
 from eventstudy.stats.windows import DEFAULT_CARS, Estimation, Window, parse_relative
 
+if TYPE_CHECKING:
+    from eventstudy.news.volume import VolumeStudy
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -44,6 +48,10 @@ class Settings:
     bootstrap: int = 2000
     seed: int = 0
     chart_days: int = 15
+    # Factor models (ff3, carhart, ff5): the factor frame (eventstudy.data.french.combine). One per
+    # run, so it is left out of the settings' equality (the studies' cache key) and repr.
+    factors: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    volume: bool = True  # abnormal log volume for the securities whose bars carry volume
 
 
 @dataclass
@@ -74,6 +82,7 @@ class Sample:
     index_line: IndexLine | None = None
     robustness: pd.DataFrame | None = None  # news.robustness.COLUMNS, for targets that claims name
     benchmarks: dict[str, Security] = field(default_factory=dict)  # studied symbol -> its benchmark
+    volume: VolumeStudy | None = None  # abnormal log volume of the studied securities (news.volume)
 
     @property
     def is_group(self) -> bool:
@@ -149,6 +158,8 @@ class RunResult:
     data: Prices | None = field(default=None, repr=False, compare=False)
     # exchange -> every event's day 0 on it (the overlaps' and the placebo days' one computation)
     event_days_by_exchange: dict[str, EventDays] = field(default_factory=dict, repr=False, compare=False)
+    # the registry the run resolved its targets with (period claims measure each target on its own calendar)
+    registry: Registry | None = field(default=None, repr=False, compare=False)
 
     def event_days(self, exchange: str) -> EventDays:
         return EventDays.cached(self.event_days_by_exchange, exchange, self.all_events)
@@ -191,6 +202,13 @@ class RunResult:
         out = pd.concat(frames, ignore_index=True)[cols]
         out["estimation_days"] = out["estimation_days"].astype("Int64")
         return out
+
+    def volume_frame(self) -> pd.DataFrame:
+        """volume.csv: abnormal log volume per event x security x model x CAR window (news.volume)."""
+        from eventstudy.news import volume
+
+        return volume.frame([(a.event.id, s.target, s.volume) for a in self.analyses for s in a.samples
+                             if s.volume is not None])
 
     def tests_frame(self) -> pd.DataFrame:
         """tests.csv: the battery for every group sample."""
@@ -312,6 +330,7 @@ class _Context:
     cache: dict[tuple, StudyResult | None] = field(default_factory=dict)
     event_days: dict[str, EventDays] = field(default_factory=dict)  # exchange -> every event's day 0 on it
     resolved: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)  # targets -> their symbols
+    volumes: dict[int, VolumeStudy] = field(default_factory=dict)  # id(study result) -> its volume study
 
 
 def _study_sample(
@@ -363,7 +382,7 @@ def _study_sample(
             returns, pd.DataFrame(rows), market=market, sector=sector or None, model=st.model,
             estimation=st.estimation, fallback=st.fallback,
             window=st.window, cars=st.cars, event_day="next", bootstrap=st.bootstrap, seed=st.seed,
-            returns_on_sessions=st.missing == "drop",
+            returns_on_sessions=st.missing == "drop", factors=st.factors,
         )
         ctx.cache[key] = study.fit()
     result = ctx.cache.get(key) if rows else None
@@ -570,6 +589,8 @@ def analyse_event(event: Event, all_events: Sequence[Event], ctx: _Context) -> E
         secs = [s for s in registry.resolve([target]) if not s.is_index]
         sample, bench_of = _study_sample(event, target, secs, ctx)
         p, q = _page_extras(sample, bench_of, ctx)
+        if settings.volume and sample.result is not None:
+            sample.volume = _volume(event, sample, ctx)
         if sample.result is not None:
             sample.index_line = _index_line(event, sample, ctx)
             if target in claimed:
@@ -595,6 +616,17 @@ def analyse_event(event: Event, all_events: Sequence[Event], ctx: _Context) -> E
     window_end = {sym: end for s in samples for sym, d in s.day0.items()
                   if (end := _window_end(registry.get(sym).exchange, d, settings.window)) is not None}
     return EventAnalysis(event, samples, prices, quality, window_end, overlaps, claim_robustness)
+
+
+def _volume(event: Event, sample: Sample, ctx: _Context) -> VolumeStudy:
+    """The sample's abnormal log volume, computed once per study (events sharing a study share it)."""
+    from eventstudy.news import volume
+
+    key = id(sample.result)
+    found = ctx.volumes.get(key)
+    if found is None:
+        found = ctx.volumes[key] = volume.study(sample, ctx.data, ctx.settings, event.id)
+    return found
 
 
 def _link_identical(analyses: list[EventAnalysis]) -> None:
@@ -629,4 +661,4 @@ def run(events: Sequence[Event], store: PriceStore, registry: Registry, settings
         if on_event is not None:
             on_event()
     _link_identical(analyses)
-    return RunResult(analyses, st, list(events), ctx.data.info(), ctx.data, ctx.event_days)
+    return RunResult(analyses, st, list(events), ctx.data.info(), ctx.data, ctx.event_days, registry)

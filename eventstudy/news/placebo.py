@@ -85,7 +85,8 @@ def _study(returns: dict[str, pd.Series], market: dict[str, pd.Series], rows: li
            sector: dict[str, pd.Series] | None):
     study = EventStudy(returns, pd.DataFrame(rows), market=market, sector=sector or None, model=st.model,
                        estimation=st.estimation, fallback=st.fallback, window=st.window, cars=[Window(0, 0)],
-                       event_day="next", bootstrap=0, returns_on_sessions=st.missing == "drop")
+                       event_day="next", bootstrap=0, returns_on_sessions=st.missing == "drop",
+                       factors=st.factors)
     return study.abnormal_returns()
 
 

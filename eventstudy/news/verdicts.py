@@ -26,6 +26,8 @@ claims (Holm, Benjamini-Hochberg).
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -34,12 +36,16 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from eventstudy.data import calendars
 from eventstudy.data.limits import shipped as limits_shipped
+from eventstudy.data.securities import Security, default_registry
 from eventstudy.data.store import PriceStore
+from eventstudy.errors import UserError
 from eventstudy.formatting import named, pct, pvalue
 from eventstudy.news import answers, placebo, robustness
 from eventstudy.news.answers import Evidence
-from eventstudy.news.events import Claim, Event, listing_event
+from eventstudy.news.events import PERIOD_KIND, Claim, Event, listing_event
+from eventstudy.news.period_return import GroupMeasured, Measured, measure, measure_group
 from eventstudy.news.pipeline import EventAnalysis, IndexLine, Overlap, Prices, RunResult, Sample
 from eventstudy.stats import evidence, multiple
 
@@ -172,7 +178,8 @@ def _verdict(a: EventAnalysis, c: Claim, measured: float, statements: list[State
                   else "the move was ordinary for this " + ("group" if c.kind == "group_rally" else "stock"))
     elif outcome == SUPPORTED:
         reason = ("the move happened, was unusual and can be tied to the event" if cause_answer == answers.YES
-                  else "the level holds (a level implies no single cause)")
+                  else "the move over the period holds (a period's move implies no single event's cause)"
+                  if c.kind == PERIOD_KIND else "the level holds (a level implies no single cause)")
     elif outcome == CANNOT_TELL:
         reason = f"no data: {fact_what}"
     if table is not None and not table.empty:
@@ -192,8 +199,11 @@ def _no_data(a: EventAnalysis, c: Claim, why: str) -> Verdict:
     st = [Statement("happened", NO_DATA, why), Statement("unusual", NO_DATA, "no abnormal return without prices"),
           Statement("attributable", NO_DATA, "nothing to attribute")]
     cause = (answers.NOT_APPLICABLE, "a level since listing is not one event's move") if (
-        c.kind == "since_listing") else (answers.NO_DATA, "no prices to measure an abnormal move")
-    return _verdict(a, c, np.nan, st, [], {}, fact=answers.NO_DATA, fact_what=why, cause=cause)
+        c.kind == "since_listing") else (answers.NOT_APPLICABLE, _PERIOD_CAUSE) if c.kind == PERIOD_KIND else (
+        answers.NO_DATA, "no prices to measure an abnormal move")
+    extra: dict[str, object] = {"period": c.period.label} if c.period is not None else {}
+    return _verdict(a, c, np.nan, st, [], extra, fact=answers.NO_DATA, fact_what=why, cause=cause,
+                    calibration=_PERIOD_PLACEBO if c.kind == PERIOD_KIND else None)
 
 
 def _direction(c: Claim) -> int:
@@ -581,6 +591,109 @@ def _period_unusual(sample: Sample, c: Claim, data: Prices, listed: pd.DataFrame
                                                         "statistic": "t (period)", "mde": r.mde}, table
 
 
+# -- period_return ----------------------------------------------------------------------------------
+_PERIOD_CAUSE = ("a move over a period is the sum of many days' news, not one event's move (so neither the release "
+                 "time nor one day's abnormal return bears on it)")
+_PERIOD_PLACEBO = placebo.Placebo(0, np.nan, np.nan, "", "not applicable: a move over a period implies no single "
+                                                         "event's cause")
+
+
+def _period_return(a: EventAnalysis, c: Claim, data: Prices, run: RunResult) -> Verdict:
+    """The return from the close before the period's first session to its last close (for a group the
+    members' equal-weighted mean, most of them moving the claimed way): the fact; no cause."""
+    period = c.period
+    assert period is not None
+    registry = run.registry or default_registry()
+    asof = functools.partial(_last_known_day, a.event)
+    if registry.is_group(c.target):
+        members = registry.members(c.target)
+        got = measure_group({s.symbol: data.bars(s.symbol) for s in members if data.has(s.symbol)}, members, period,
+                            asof)
+        if not got.measured:
+            why = "; ".join(f"{k}: {v}" for k, v in list(got.missing.items())[:3])
+            return _no_data(a, c, f"no member of {c.target} has prices for the period {period.label} ({why})")
+        return _group_period(a, c, data, got)
+    sec = registry.get(c.target)
+    found = measure(data.bars(sec.symbol) if data.has(sec.symbol) else pd.DataFrame(), sec, period, asof(sec))
+    if isinstance(found, str):
+        return _no_data(a, c, found)
+    m = found
+    fact = answers.fact(c.op, c.threshold, m.value)
+    what = (f"{period.label}: {_named(a, sec.symbol)} closed {m.last_close:.2f} on {m.sessions.last.date()} against "
+            f"{m.base_close:.2f} on {m.sessions.base.date()}, the last close before the period")
+    text = f"{what} ({_period_sessions(m, asof(sec))}): {pct(m.value)}, which {_meets(fact)} {c.op} {pct(c.threshold)}"
+    if abs(m.unadjusted - m.value) >= 0.00005:
+        text += f" (on adjusted closes; {pct(m.unadjusted)} on the closes shown)"
+    bench_text, numbers = "", {}
+    if sec.benchmark and data.has(sec.benchmark) and registry.is_symbol(sec.benchmark):
+        bench = measure(data.bars(sec.benchmark), registry.get(sec.benchmark), period, asof(sec))
+        if isinstance(bench, Measured):
+            bench_text = f"; over the same period the benchmark {_named(a, sec.benchmark)} returned {pct(bench.value)}"
+            numbers["benchmark_return"] = bench.value
+    extra = {**_period_numbers(m, period.label), **numbers}
+    return _period_verdict(a, c, data, m.value, [sec.symbol], [m], fact, text, what, bench_text, extra, [])
+
+
+def _last_known_day(event: Event, sec: Security) -> dt.date:
+    """The last day whose close the claim can speak of: the event's date, or, when its time of day is
+    known, the session before its day 0 on ``sec``'s exchange (an article before the close knows the
+    previous close only)."""
+    if not event.time_known:
+        return event.date
+    exchange = sec.calendar or sec.exchange
+    try:
+        d0 = calendars.day_zero(exchange, event.announced_at, True)
+        return min(event.date, calendars.trading_day_offset(exchange, d0, -1).date())
+    except UserError:  # outside the calendar: measuring says so
+        return event.date
+
+
+def _period_sessions(m: Measured, asof: object) -> str:
+    s = m.sessions
+    text = s.text() + (f", to the claim's date {asof}: the period had not ended" if s.capped else "")
+    return text + (f"; {m.missing} of them without a price" if m.missing else "")
+
+
+def _period_numbers(m: Measured, label: str) -> dict[str, object]:
+    s = m.sessions
+    return {"period": label, "period_base": str(s.base.date()), "period_first": str(s.first.date()),
+            "period_last": str(s.last.date()), "sessions": s.count, "unadjusted_return": m.unadjusted}
+
+
+def _group_period(a: EventAnalysis, c: Claim, data: Prices, got: GroupMeasured) -> Verdict:
+    period = c.period
+    assert period is not None
+    settled = not (got.coverage < MIN_COVERAGE or got.n < 2)
+    fact = answers.fact(c.op, c.threshold, got.mean, settled=settled)
+    claimed_way = got.up if _direction(c) > 0 else got.down
+    if fact == answers.TRUE and not claimed_way > got.n / 2:
+        fact = answers.FALSE
+    cover = (f"{got.n} of {got.members} members have prices for the whole period (coverage {got.coverage:.0%})"
+             + ("; " + "; ".join(list(got.missing.values())[:3]) if got.missing else ""))
+    members = ", ".join(f"{_named(a, m.symbol)} {pct(m.value)}" for m in got.measured)
+    what = f"mean return over {period.label} of {got.n} members, {got.up} up and {got.down} down"
+    text = (f"{period.label}: mean return {pct(got.mean)} from the last close before the period to its last close, "
+            f"{got.up} up and {got.down} down ({members}), which {_meets(fact)} {c.op} {pct(c.threshold)}; {cover}")
+    extra = {"period": period.label, "mean_raw_return": got.mean, "n": got.n, "members": got.members,
+             "coverage": got.coverage, "up": got.up, "down": got.down}
+    badges = [] if settled else ["low coverage"]
+    return _period_verdict(a, c, data, got.mean, [m.symbol for m in got.measured], got.measured, fact, text,
+                           f"{what}; {cover}", "", extra, badges)
+
+
+def _period_verdict(a: EventAnalysis, c: Claim, data: Prices, value: float, symbols: list[str],
+                    measured: Sequence[Measured], fact: str, text: str, what: str, bench_text: str,
+                    extra: dict[str, object], badges: list[str]) -> Verdict:
+    happened = Statement("happened", _HAPPENED[fact], text)
+    unusual = Statement("unusual", NO_DATA, f"not tested: {_PERIOD_CAUSE}{bench_text}")
+    days = sorted({d for m in measured for d in (m.sessions.base, m.sessions.last)})
+    att = _attributable(a, symbols, data, days, lo_offset=-max(m.sessions.count for m in measured),
+                        timing_matters=False)
+    return _verdict(a, c, value, [happened, unusual, att.statement], badges + att.badges, {**extra, **att.extra},
+                    fact=fact, fact_what=what, cause=(answers.NOT_APPLICABLE, _PERIOD_CAUSE),
+                    calibration=_PERIOD_PLACEBO)
+
+
 # -- group_rally ------------------------------------------------------------------------------------
 def _group_rally(a: EventAnalysis, c: Claim, data: Prices, run: RunResult) -> Verdict:
     sample = a.sample(c.target)
@@ -765,6 +878,8 @@ def evaluate(run: RunResult, store: PriceStore) -> list[Verdict]:
                 v = _since_listing(a, c, run.all_events, data)
             elif c.kind == "group_rally":
                 v = _group_rally(a, c, data, run)
+            elif c.kind == PERIOD_KIND:
+                v = _period_return(a, c, data, run)
             else:  # events.py rejects unknown kinds; this guards a new kind added there only
                 v = _no_data(a, c, f"no rule for claim kind {c.kind!r}")
             v.provenance = _provenance(data, _symbols(a, c))

@@ -55,7 +55,7 @@ def _remove_stale(out_dir: Path, pages: set[str]) -> None:
 
 
 def write_reports(run: RunResult, verdicts: list[Verdict], out_dir: Path, *, title: str = DEFAULT_TITLE) -> list[Path]:
-    """Write results.csv, claims.csv, claims.json, tests.csv, index.html, index.md and
+    """Write results.csv, claims.csv, claims.json, tests.csv, volume.csv, index.html, index.md and
     events/<page>.html + .md into ``out_dir`` and nothing elsewhere.
 
     Every file is written atomically (into a folder being staged whole, directly). Event pages and
@@ -73,6 +73,7 @@ def write_reports(run: RunResult, verdicts: list[Verdict], out_dir: Path, *, tit
         write_csv(claims_frame(verdicts), out_dir / "claims.csv"),
         write_text(out_dir / "claims.json", claims_json.dumps(verdicts, run.settings)),
         write_csv(tests, out_dir / "tests.csv"),
+        write_csv(run.volume_frame(), out_dir / "volume.csv"),
         write_text(out_dir / "index.html", html.index(view.index)),
         write_text(out_dir / "index.md", markdown.index(view.index)),
     ]

@@ -50,7 +50,8 @@ def version() -> str:
 def settings_dict(st: Settings) -> dict[str, object]:
     return {"model": st.model, "estimation": st.estimation.window.label, "min_estimation": st.estimation.min_days,
             "window": st.window.label, "cars": [w.label for w in st.cars], "missing": st.missing,
-            "fallback": st.fallback, "bootstrap": st.bootstrap, "seed": st.seed}
+            "fallback": st.fallback, "bootstrap": st.bootstrap, "seed": st.seed,
+            **({"factors": list(st.factors.attrs.get("sources", []))} if st.factors is not None else {})}
 
 
 def _claim(v: Verdict) -> dict[str, object]:
@@ -60,7 +61,8 @@ def _claim(v: Verdict) -> dict[str, object]:
     rob = [] if v.robustness is None else v.robustness.to_dict("records")
     return {
         "event_id": v.event_id, "event_title": v.title, "quote": c.text, "source": v.source,
-        "kind": c.kind, "target": c.target, "op": c.op, "threshold": c.threshold, "measured": v.measured,
+        "kind": c.kind, "target": c.target, "period": c.period.label if c.period is not None else None,
+        "op": c.op, "threshold": c.threshold, "measured": v.measured,
         "fact": v.fact, "fact_text": v.fact_text, "cause": v.cause, "cause_text": v.cause_text,
         "placebo": None if v.placebo is None else {
             "days": v.placebo.days, "yes_share": v.placebo.yes_share, "rank_p": v.placebo.rank_p,

@@ -28,6 +28,8 @@ from .methods import REFERENCES, methods
 from .provenance import Provenance, provenance
 from .quality import Quality
 from .tables import Battery, Cell, Table
+from .volume import VolumePanel
+from .volume import panel as volume_panel
 
 # Verdict words and their colour class; the word is always shown, so colour is never the only cue.
 VERDICT_CLASS = {"supported": "ok", "not supported": "no", "inconclusive": "unclear", "cannot tell": "unknown"}
@@ -134,6 +136,7 @@ class Page:
     timeline: Chart | None
     lede: list[conclusion.Line] = field(default_factory=list)
     toc: list[tuple[str, str]] = field(default_factory=list)
+    volume: VolumePanel = field(default_factory=VolumePanel)  # abnormal log volume (report.volume)
 
     @property
     def html_name(self) -> str:
@@ -269,6 +272,7 @@ def _toc(p: Page) -> list[tuple[str, str]]:
     items += [("charts", "Charts")] if p.charts.shown else []
     items += [("day0", "Day 0")] if p.day0 else []
     items += [("returns", "Returns by window")] if p.cars else []
+    items += [("volume", "Trading volume")] if p.volume else []
     items += [("tests", "Group tests")] if p.batteries else []
     items += [("others", "Other events in the window")] if p.studied else []
     items += [("quality", "Data quality")] if p.quality else []
@@ -354,6 +358,7 @@ def _page(group: list[EventAnalysis], run: RunResult, verdicts: Sequence[Verdict
         not_studied=tables.not_studied(first, known) if studied else [], confounders=_confounders(group, pages),
         quality=_quality([first, *extras], run, known), charts=_chart_section(charts, group), timeline=timeline,
         lede=conclusion.for_claims(cards) if cards else conclusion.without_claims(first, known),
+        volume=volume_panel([first, *extras], known, settings.cars),
     )
     page.toc = _toc(page)
     return page
@@ -375,7 +380,7 @@ def _moment(e: Event) -> pd.Timestamp:
     return e.announced_at.tz_convert("UTC")
 
 
-CSV_FILES = ["results.csv", "claims.csv", "tests.csv"]
+CSV_FILES = ["results.csv", "claims.csv", "tests.csv", "volume.csv"]
 
 
 def build(run: RunResult, verdicts: Sequence[Verdict], title: str, generated_at: str, version: str) -> ReportView:

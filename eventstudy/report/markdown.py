@@ -129,6 +129,13 @@ def event(p: Page) -> str:
         lines += ["## Returns by window", "",
                   "Raw return, CAR and BHAR over each window; t and p from the time-series test of the CAR.", "",
                   *table(p.cars)]
+    if p.volume:
+        lines += ["## Trading volume", ""]
+        for x in p.volume.lines:
+            lines += [md(x), ""]
+        lines += [f"- {md(x)}" for x in p.volume.absent] + ([""] if p.volume.absent else [])
+        if p.volume.table is not None:
+            lines += [md(p.volume.caption), "", *table(p.volume.table)]
     if p.batteries:
         lines += ["## Group tests", ""]
         for b in p.batteries:

@@ -11,6 +11,11 @@ MODEL_TEXT = {
     "two-index": "two-index model: OLS on the benchmark and the sector index",
     "scholes-williams": "Scholes-Williams betas for non-synchronous trading",
     "dimson": "Dimson betas (lagged, contemporaneous and leading benchmark returns)",
+    "ff3": "Fama-French three-factor model: OLS of the excess return over RF on Mkt-RF, SMB and HML",
+    "carhart": "Carhart four-factor model: OLS of the excess return over RF on Mkt-RF, SMB, HML and momentum",
+    "ff5": "Fama-French five-factor model: OLS of the excess return over RF on Mkt-RF, SMB, HML, RMW and CMA",
+    "garch": ("market model with GARCH(1,1) errors (fitted by maximum likelihood with the arch package); each "
+              "abnormal return standardised by its conditional variance forecast"),
 }
 
 REFERENCES = [
@@ -37,6 +42,14 @@ REFERENCES = [
 ]
 
 
+def _factor_text(st: Settings) -> str:
+    if st.factors is None:
+        return ""
+    names = ", ".join(st.factors.attrs.get("sources", [])) or "the given factor frame"
+    return (f" Factors from {names} (Kenneth French's data library, percent read as fractions); a session the "
+            "factors lack is left out of the fit and has no abnormal return, counted in the event's note.")
+
+
 def methods(st: Settings) -> list[tuple[str, list[str]]]:
     est = st.estimation
     cars = ", ".join(f"CAR{w.label}" for w in st.cars)
@@ -44,7 +57,7 @@ def methods(st: Settings) -> list[tuple[str, list[str]]]:
         ("Returns and models", [
             "Daily simple returns from adjusted closes, each security on its own exchange's sessions and "
             f"against its own benchmark; missing sessions: {st.missing!r}.",
-            f"Normal-return model: {MODEL_TEXT.get(st.model, st.model)} (MacKinlay 1997).",
+            f"Normal-return model: {MODEL_TEXT.get(st.model, st.model)} (MacKinlay 1997)." + _factor_text(st),
             f"Estimation window {est.window.label} trading days relative to day 0, at least {est.min_days} valid "
             f"days; with fewer (fallback {st.fallback!r}): "
             + ("market-adjusted returns with the volatility of the valid estimation days plus the days after the "

@@ -13,6 +13,11 @@ answer to cross-correlation in long-horizon studies.
 - Regression: R_p,t - RF_t = alpha + b'F_t + e_t on the days with at least ``min_securities`` held and
   every factor present (days without factors are counted, never filled); statsmodels' OLS with
   ``cov_type="HAC"`` and ``lags`` (default: floor(4 (T / 100)^(2/9)), Newey & West 1994).
+- Monthly factors (a data-library file of ``YYYYMM`` rows): with daily returns, each month's portfolio
+  return is the daily portfolio compounded over the month's days with securities held,
+  prod(1 + R_p,t) - 1 (``days`` counts them; ``securities`` is their mean); with monthly returns (one
+  row per month, any day of it), the holding window counts months and each row is its month's. Rows
+  meet the factors by calendar month.
 """
 
 from __future__ import annotations
@@ -35,6 +40,28 @@ def default_lags(n_days: int) -> int:
     return int(np.floor(4 * (n_days / 100) ** (2 / 9)))
 
 
+def _monthly(frame: pd.DataFrame) -> bool:
+    """Whether a date-indexed frame holds one row per month (its median gap is over 20 days)."""
+    if frame.attrs.get("frequency") in ("daily", "monthly"):
+        return frame.attrs["frequency"] == "monthly"
+    idx = pd.DatetimeIndex(frame.index)
+    return len(idx) > 2 and float(np.median(np.diff(idx.to_numpy()).astype("m8[D]").astype(int))) > 20
+
+
+def _compound_months(frame: pd.DataFrame, returns: list[str], min_securities: int) -> pd.DataFrame:
+    """Daily portfolios into monthly ones: each month's return compounded over its days with at least
+    ``min_securities`` held; ``securities`` their mean count, ``days`` how many; dated the month's end."""
+    held = frame[frame["securities"] >= min_securities]
+    month = pd.DatetimeIndex(held.index).to_period("M")
+    grouped = held.groupby(month)
+    out = pd.DataFrame({"securities": grouped["securities"].mean(), "days": grouped["securities"].size()})
+    for col in returns:
+        out[col] = (1 + held[col]).groupby(month).prod(min_count=1) - 1
+    out.index = pd.PeriodIndex(out.index).to_timestamp(how="end").normalize()
+    out.index.name = "date"
+    return out
+
+
 @dataclass
 class CalendarTimeResult:
     portfolio: pd.DataFrame  # date, securities, ew_return, [vw_return], RF, factors
@@ -44,8 +71,9 @@ class CalendarTimeResult:
     def summary(self) -> str:
         lines = []
         for _, r in self.regressions.iterrows():
-            lines.append(f"  {r['weighting']}: alpha {r['alpha']:+.4%} per day (Newey-West t = {r['t_stat']:.3f}, "
-                         f"p = {r['p_value']:.4f}, {int(r['lags'])} lags) over {int(r['days'])} days, "
+            lines.append(f"  {r['weighting']}: alpha {r['alpha']:+.4%} per {r['period']} "
+                         f"(Newey-West t = {r['t_stat']:.3f}, "
+                         f"p = {r['p_value']:.4f}, {int(r['lags'])} lags) over {int(r['days'])} {r['period']}s, "
                          f"{r['mean_securities']:.1f} securities per day on average")
         return "\n".join([*lines, *(f"  note: {n}" for n in self.notes)])
 
@@ -125,7 +153,16 @@ class CalendarTime:
                 vw = np.where(wok, weight * values, 0.0).sum(axis=1) / wsum
                 frame["vw_return"] = np.where(wsum > 0, vw, np.nan)
         frame.index.name = "date"
-        fac = self.factors.reindex(dates.normalize())[need].to_numpy(float)
+        if _monthly(self.factors):
+            if not _monthly(rets):
+                kept = [c for c in ("ew_return", "vw_return") if c in frame.columns]
+                frame = _compound_months(frame, kept, self.min_securities)
+                notes.append("monthly factors: the daily portfolio compounded over each month's days with "
+                             "securities held")
+            by_month = self.factors[need].groupby(pd.DatetimeIndex(self.factors.index).to_period("M")).last()
+            fac = by_month.reindex(pd.DatetimeIndex(frame.index).to_period("M")).to_numpy(float)
+        else:
+            fac = self.factors.reindex(pd.DatetimeIndex(frame.index).normalize())[need].to_numpy(float)
         for k, c in enumerate(need):
             frame[c] = fac[:, k]
         return frame, notes
@@ -134,6 +171,7 @@ class CalendarTime:
         import statsmodels.api as sm
 
         frame, notes = self.portfolios()
+        period = "month" if _monthly(self.factors) else "day"
         names = list(MODELS[self.model])
         active = frame["securities"] >= self.min_securities
         have = frame[[*names, "RF"]].notna().all(axis=1)
@@ -147,13 +185,14 @@ class CalendarTime:
             use = active & have & frame[col].notna()
             days = int(use.sum())
             if days < len(names) + 3:
-                raise UserError(f"{days} portfolio days with securities and factors: too few for a regression",
+                raise UserError(f"{days} portfolio {period}s with securities and factors: too few for a regression",
                                 field="holding", hint="widen --holding, or check that the factors cover the events")
             lags = self.lags if self.lags is not None else default_lags(days)
             y = frame.loc[use, col] - frame.loc[use, "RF"]
             x = sm.add_constant(frame.loc[use, names], has_constant="add")
             res = sm.OLS(y, x).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
-            row = {"weighting": weighting, "model": self.model, "alpha": float(res.params["const"]),
+            row = {"weighting": weighting, "model": self.model, "period": period,
+                   "alpha": float(res.params["const"]),
                    "t_stat": float(res.tvalues["const"]), "p_value": float(res.pvalues["const"]),
                    "se": float(res.bse["const"]), "lags": lags, "days": days,
                    "mean_securities": float(frame.loc[use, "securities"].mean()),

@@ -112,9 +112,14 @@ def _compact(like: engine.Output, series: list[engine.EventSeries], rel: np.ndar
 class Collector:
     """The compact outputs and CAR arrays of all chunks, put in the events' own order."""
 
-    def __init__(self, series: list[engine.EventSeries], layout: Layout):
+    def __init__(self, series: list[engine.EventSeries], layout: Layout | None, stripped_notes: bool = False):
         self.series = series
+        # Without a layout (the tasks read the data), the chunks bring their event windows' returns
+        # and dates, and a layout of those alone is made for the tables.
         self.layout = layout
+        # The chunks' notes are only those the engine added (the tasks do not know the overlaps).
+        self.stripped_notes = stripped_notes
+        self.window_unit = "ns"
         self.n = len(series)
         self.arrays: dict[str, np.ndarray] = {}
         self.params: dict[str, np.ndarray] = {}
@@ -132,7 +137,8 @@ class Collector:
         return store[name]
 
     def put(self, small: engine.Output, rows: np.ndarray, cars: list[engine.CarArrays],
-            estimates: dict[str, np.ndarray | None]) -> None:
+            estimates: dict[str, np.ndarray | None],
+            window: tuple[np.ndarray, np.ndarray, str] | None = None) -> None:
         """A chunk's compact output (:func:`window_columns`), CARs and estimates, for events ``rows``."""
         if self.first is None:
             self.first = small
@@ -153,7 +159,14 @@ class Collector:
             self.model_used[i] = small.model_used[j]
             # The engine's copy of an event's notes only when it added one (a fallback's).
             own, mine = self.series[i].notes, small.notes[j]
-            self.notes[i] = own if mine is own or mine == own else mine
+            if self.stripped_notes:
+                self.notes[i] = [*own, *mine] if mine else own
+            else:
+                self.notes[i] = own if mine is own or mine == own else mine
+        if window is not None:
+            y, dates, self.window_unit = window
+            self._slot(self.arrays, "win_y", y)[rows] = y
+            self._slot(self.arrays, "win_dates", dates)[rows] = dates
         # The numeric columns go into arrays; the text ones (None: ids, symbols, models, notes) are the events'.
         self.estimate_columns = [c for c in estimates if c != "note"]
         for label, values in estimates.items():
@@ -164,8 +177,20 @@ class Collector:
         first = self.first
         assert first is not None
         a = self.arrays
+        layout = self.layout if self.layout is not None else self._window_layout(first.window)
         return _compact(first, self.series, first.rel, a["ar"], a["var_ar"], a["usable"], a["s2"], a["n_obs"],
-                        self.params, self.model_used, self.notes, self.layout)
+                        self.params, self.model_used, self.notes, layout)
+
+    def _window_layout(self, window: Window) -> Layout:
+        """A layout of the event windows alone (days min(start, 0) to max(end, 0)), which is all the
+        tables read of the returns and dates."""
+        y, dates = self.arrays.pop("win_y"), self.arrays.pop("win_dates")
+        width = y.shape[1]
+        start = np.arange(self.n, dtype=np.intp) * width
+        flats: dict[str, np.ndarray | None] = {"returns": y.ravel(), "dates": dates.ravel(), "market": None,
+                                               "sector": None}
+        return Layout(flats, {"returns": start, "dates": start}, np.full(self.n, width, dtype=np.intp),
+                      np.full(self.n, -min(window.start, 0), dtype=np.intp), self.window_unit)
 
     def car_arrays(self, windows: list[Window]) -> list[engine.CarArrays]:
         return [engine.CarArrays(w, **self.cars[w]) for w in windows]

@@ -16,6 +16,7 @@ forecast: VR = mean over the window of (AR_t / sigma_t)^2, and L_w VR is chi-squ
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -42,15 +43,30 @@ def prepare(study: EventStudy) -> None:
     if study.model not in VOLUME_MODELS:
         raise UserError(f"abnormal volume takes the mean-adjusted or the market model, not {study.model}",
                         field="model", hint="use --model constant-mean (mean-adjusted) or --model market")
-    study.returns = log_volume(study.returns)
+    if isinstance(study.returns, pd.DataFrame):
+        study.returns = log_volume(study.returns)
+    else:  # each security's volumes on its own sessions (the news run's), each kept on its own days
+        study.returns = {k: log_volume_series(v, str(k)) for k, v in study.returns.items()}
     if isinstance(study.market, pd.Series):
-        study.market = log_volume(study.market.to_frame()).iloc[:, 0]
+        study.market = log_volume_series(study.market, "market")
+    elif isinstance(study.market, Mapping):  # each security's own benchmark's volume
+        study.market = {k: log_volume_series(v, str(k)) for k, v in study.market.items()}
     elif study.market is None and study.model == "market":
         frame = study.returns
-        assert isinstance(frame, pd.DataFrame)
+        if not isinstance(frame, pd.DataFrame):
+            raise UserError("the market model of volume needs a market volume", field="market",
+                            hint="give market= a volume Series (or one per security), or use constant-mean")
         study.market = frame.mean(axis=1, skipna=True).rename(MARKET_VOLUME)
     elif study.market is not None and not isinstance(study.market, str):
-        raise UserError("a market volume is a Series or a column of the volume frame", field="market")
+        raise UserError("a market volume is a Series, one per security, or a column of the volume frame",
+                        field="market")
+
+
+def log_volume_series(volume: pd.Series, name: str) -> pd.Series:
+    """ln(1 + V) of one series, on its own dates (NaN stays missing)."""
+    out = log_volume(volume.to_frame(name)).iloc[:, 0]
+    out.name = volume.name
+    return out
 
 
 def log_volume(volume: pd.DataFrame | object) -> pd.DataFrame:

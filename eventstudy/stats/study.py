@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.errors import UserError
-from eventstudy.stats import chunked, engine, event_columns, evidence, significance
+from eventstudy.stats import chunked, dataset, engine, event_columns, evidence, significance
 from eventstudy.stats.diagnostics import residual_diagnostics
 from eventstudy.stats.models import FACTOR_MODELS, MODELS
 from eventstudy.stats.panel import Layout
@@ -421,12 +421,26 @@ class EventStudy:
                           layout=layout)
 
     def fit(self) -> StudyResult:
+        if dataset.is_dataset(self.returns):
+            return dataset.local_study(self).fit()
         with one_blas_thread():
             return self._fit(*self._prepare())
+
+    def fit_each(self) -> StudyResult:
+        """:meth:`fit` without the cross-sectional battery (``tests`` is empty): each event's own
+        time-series tests in ``ar`` and ``car``, for studies read security by security (the news run's
+        abnormal volume), at a fraction of the battery's cost."""
+        series, skipped, window, cars, overlaps, layout = self._prepare()
+        with one_blas_thread():
+            out = self._run(series, window, layout)
+        return StudyResult(out, [out.car(w) for w in cars], pd.DataFrame(), np.nan, False, pd.DataFrame(skipped),
+                           overlaps)
 
     def abnormal_returns(self) -> engine.Output:
         """The engine's event-time arrays (ARs, their variances, the estimation days) without the test
         battery: for many pseudo-events that are judged one by one (placebo days, simulations)."""
+        if dataset.is_dataset(self.returns):
+            return dataset.local_study(self).abnormal_returns()
         series, _, window, _, _, layout = self._prepare()
         with one_blas_thread():
             return self._run(series, window, layout)
@@ -442,7 +456,7 @@ class EventStudy:
         return StudyResult(out, car_arrays, tests, r, clustered, pd.DataFrame(skipped), overlaps)
 
     def fit_chunked(self, chunk_size: int | None = None, map_chunks: MapChunks | None = None,
-                    csv_dir: str | Path | None = None) -> StudyResult:
+                    csv_dir: str | Path | None = None, client: Any = None) -> StudyResult:
         """:meth:`fit` through the chunked engine (:mod:`eventstudy.stats.chunked`): the same tables
         (to floating-point summation order) in memory bounded by the chunk, for any number of events.
 
@@ -458,8 +472,21 @@ class EventStudy:
         ``csv_dir``: also write the four CSVs there, as :meth:`StudyResult.to_csv` does (the same
         files, changing together); ar, car and estimates need only pass 1: ar.csv is written while
         the battery runs (GRANK's pass included), car.csv and estimates.csv right after it.
+
+        ``client``: a ``dask.distributed.Client``; the returns are then a :class:`dataset.DatasetReturns`
+        (a long dataset each task reads its own securities' rows from, where it runs) and pass 1,
+        GRANK's pass and the battery's sums run on the cluster; this process adds up the sums and
+        writes the tables, the same as the one-process run's (:mod:`eventstudy.stats.dataset`).
         """
         from eventstudy.atomic import FileSet
+
+        if dataset.is_dataset(self.returns):
+            if client is None:
+                return dataset.local_study(self).fit_chunked(chunk_size, map_chunks, csv_dir)
+            return dataset.fit_on_cluster(self, client, chunk_size, csv_dir)
+        if client is not None:
+            raise UserError("fit_chunked(client=...) has its tasks read the returns from a dataset",
+                            field="returns", hint="give returns=DatasetReturns(open_long(PATH, ...)), not a frame")
 
         files = FileSet(csv_dir, CSV_FILES) if csv_dir is not None else None
         with files or contextlib.nullcontext():
@@ -481,17 +508,31 @@ class EventStudy:
             if files is not None:
                 result.write_event_tables(files)
             return result
+        work = ChunkWork(self, series, window, cars, layout, clustered, False)
+        return self._chunked_passes(series, skipped, window, cars, overlaps, plan, clustered, work, map_chunks, files,
+                                    layout)
+
+    def _chunked_passes(self, series: list[engine.EventSeries], skipped: list[dict], window: Window, cars: list[Window],
+                        overlaps: pd.DataFrame, plan: list[np.ndarray], clustered: bool, work: Any,
+                        map_chunks: Callable[[Any, str, list[np.ndarray]], Iterable[Any]], files: FileSet | None,
+                        layout: Layout | None) -> StudyResult:
+        """Pass 1 over the chunks of ``plan``, the battery (GRANK's pass included) and the tables.
+        ``work`` has ``first(rows)``, ``second(rows)`` and ``keep_grank`` (:class:`ChunkWork`, or the
+        dataset tasks of :mod:`eventstudy.stats.dataset`, whose ``layout`` is None: the chunks then
+        bring back their event windows' returns and dates)."""
         # GRANK's inputs of every chunk: kept in memory while they fit, else (in this process)
-        # spilled to a temporary file, else made again by a second pass over the chunks.
-        fits = chunked.keep_grank_panels(len(series), self.estimation, window)
+        # spilled to a temporary file, else made again by a second pass over the chunks. Where the
+        # tasks read the data (no layout here), they stay with the tasks' results on the cluster
+        # until GRANK's pass (``map_chunks(work, "second", ...)``): the client holds one at a time.
+        fits = layout is not None and chunked.keep_grank_panels(len(series), self.estimation, window)
         grank = chunked.GrankInputs(fits, wanted=fits or map_chunks is _thread_map)
-        work = ChunkWork(self, series, window, cars, layout, clustered, grank.wanted)
+        work.keep_grank = grank.wanted
         sums = significance.EstimationSums()
-        collect = chunked.Collector(series, layout)
+        collect = chunked.Collector(series, layout, stripped_notes=layout is None)
         try:
             for rows, done in zip(plan, map_chunks(work, "first", plan), strict=True):
                 sums.merge(done.sums)
-                collect.put(done.output, rows, done.cars, done.estimates)
+                collect.put(done.output, rows, done.cars, done.estimates, done.window)
                 if done.grank is not None:
                     grank.add(done.grank)
                     work.keep_grank = grank.wanted
@@ -531,6 +572,9 @@ class FirstPass:
     cars: list[engine.CarArrays]
     estimates: dict[str, Any]  # estimate_columns(text=False)
     grank: significance.GrankPanel | None
+    # The event windows' returns and dates (and their date unit), from day min(start, 0) to max(end, 0),
+    # when the client has no layout of its own (a dataset read by the tasks)
+    window: tuple[np.ndarray, np.ndarray, str] | None = None
 
 
 @dataclass
@@ -546,6 +590,7 @@ class ChunkWork:
     layout: Layout
     clustered: bool
     keep_grank: bool
+    ship_window: bool = False
 
     def run(self, rows: np.ndarray) -> engine.Output:
         return self.study._run([self.series[i] for i in rows], self.window, self.layout.take(rows))
@@ -557,7 +602,14 @@ class ChunkWork:
         grank = significance.GrankPanel.of(out) if self.keep_grank else None
         small = chunked.window_columns(out)
         small.series = []  # the collector has the events: a worker's result carries no price arrays back
-        return FirstPass(small, sums, [out.car(w) for w in self.cars], estimate_columns(out, text=False), grank)
+        block = None
+        if self.ship_window:
+            assert out.layout is not None
+            y, dates = engine.window_data(out, slice(None), np.arange(min(self.window.start, 0),
+                                                                      max(self.window.end, 0) + 1))
+            block = (y, dates, out.layout.date_unit)
+        return FirstPass(small, sums, [out.car(w) for w in self.cars], estimate_columns(out, text=False), grank,
+                         block)
 
     def second(self, rows: np.ndarray) -> significance.GrankPanel:
         return significance.GrankPanel.of(self.run(rows))

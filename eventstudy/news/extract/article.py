@@ -9,7 +9,7 @@ from pathlib import Path
 
 from eventstudy.data.bounds import MAX_ARTICLE_BYTES, MAX_SENTENCE_CHARS, read_capped
 from eventstudy.errors import UserError
-from eventstudy.news.extract import dates, language, timing
+from eventstudy.news.extract import dates, language, periods, timing
 from eventstudy.news.extract.claims import PERIOD_KIND, Extractor, ProposedClaim, UnknownMove
 from eventstudy.news.extract.lexicon import AliasTable, Lexicon, default_lexicon, load_aliases
 from eventstudy.news.extract.simplified import to_simplified
@@ -76,6 +76,10 @@ def propose(text: str, *, source: str = "", date: dt.date | None = None, aliases
             rel = dates.relative_date(lex, text[c.sentence[0]:c.sentence[1]], lang, date)
             if rel is not None:
                 when, why = rel[0], f"{rel[1]!r} before {date}"
+        if c.kind == PERIOD_KIND:
+            at = periods.number_span(text, c.start, c.end, c.stated)
+            found_period = periods.read_period(text, *c.sentence, at, date)
+            c = dataclasses.replace(c, period=found_period.period, period_note=found_period.note)
         out.append(dataclasses.replace(c, date=when, date_note=why, source=source, quote=original[c.start:c.end]))
     stated, phrases = timing.stated_time(text)
     day = None

@@ -24,15 +24,22 @@ from dataclasses import dataclass, field
 import regex
 
 from eventstudy.news.events import CLAIM_KINDS, Claim, _format_percent
-from eventstudy.news.extract.lexicon import NO_TARGET, AliasTable, Cue, Lexicon, Mention
+from eventstudy.news.extract import indices, lines, respectively
+from eventstudy.news.extract.confidence import confidence
+from eventstudy.news.extract.lexicon import NO_TARGET, NOT_COMPANY, AliasTable, Cue, Lexicon, Mention
 from eventstudy.news.extract.ordered import Ordered
 from eventstudy.news.extract.text import Percent, Span, percents, sentences
+from eventstudy.news.periods import Period
 
-PERIOD_KIND = "period_return"  # a move over a week, month or year: proposed, but no rule evaluates it yet
+PERIOD_KIND = "period_return"  # a move over a period (news.events.PERIOD_KIND; its period: news.extract.periods)
 _BEFORE, _AFTER = 90, 40  # how far from a number its direction may be, in characters
 _VETO_BEFORE, _VETO_AFTER = 70, 15
 _COMPARE_GAP = 25
 _MAX_UNKNOWN = 200
+_NOBODY = frozenset({NO_TARGET, NOT_COMPANY})  # names whose numbers the tool cannot check
+_PERCENT_SIGN = regex.compile(r"[%％]")  # another number between a comparison word and this one
+_INTRADAY_REACH = 400  # how far past its sentence a stated time of day reaches, in characters
+_PLACE_REACH = 300  # how far before its sentence a twice-listed company's place may be stated
 _GROUP_NAME = regex.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+|[a-z]{2,}")
 
 
@@ -56,15 +63,19 @@ class ProposedClaim:
     date_note: str = ""
     source: str = ""
     sentence: tuple[int, int] = field(default=(0, 0), compare=False)  # the sentence's span in the article
+    evidence: tuple[str, ...] = field(default=(), compare=False)  # what the confidence was computed from
+    # A period_return's period (news.extract.periods), and the words it was read from or why it is unknown
+    period: Period | None = None
+    period_note: str = ""
 
     @property
     def evaluable(self) -> bool:
-        return self.kind in CLAIM_KINDS
+        return self.kind in CLAIM_KINDS and (self.kind != PERIOD_KIND or self.period is not None)
 
     def claim(self) -> Claim:
         """As an events.csv claim; the quote loses its double quotes and line breaks."""
         text = " ".join(self.quote.replace('"', "'").split())
-        return Claim(self.kind, self.target, self.op, self.threshold, text)
+        return Claim(self.kind, self.target, self.op, self.threshold, text, self.period)
 
     def row(self) -> dict[str, object]:
         return {
@@ -73,12 +84,14 @@ class ProposedClaim:
             "date_note": self.date_note, "language": self.language, "confidence": self.confidence,
             "subject": self.subject, "stated": self.stated, "quote": self.quote, "start": self.start,
             "end": self.end, "evaluable": self.evaluable,
+            "period": self.period.label if self.period is not None else None, "period_note": self.period_note,
         }
 
 
 _COMPARE, _COMPARE_AFTER = ("gt", "lt", "approx"), ("gt_after", "lt_after", "approx_after")
 # Kinds of cue that most sentences, even those with a claim, have none of: one search tells.
-_RARE = ("not_market", "peak", "listing", "period", "session", "rally", "selloff", "anaphor", "intraday")
+_RARE = ("not_market", "peak", "listing", "period", "session", "rally", "selloff", "anaphor", "intraday",
+         "respectively", "record", "live")
 _NONE: Ordered[Cue] = Ordered([])
 
 
@@ -121,6 +134,8 @@ class _Sentence:
         self.antecedent = antecedent
         self._cues: dict[str, Ordered[Cue]] = {}
         self._last_subject: list[int] | None = None
+        self.earlier_intraday = False  # a sentence just before reads its numbers intraday
+        self._rare: bool | None = None
 
     @property
     def text(self) -> str:
@@ -130,7 +145,7 @@ class _Sentence:
     def cue(self, role: str) -> Ordered[Cue]:
         found = self._cues.get(role)
         if found is None:
-            if role in _RARE and not self._lex.any_of(_RARE, self._text, self.span.start, self.span.end):
+            if role in _RARE and not self._rare_present():
                 for r in _RARE:
                     self._cues[r] = _NONE
                 return _NONE
@@ -138,8 +153,13 @@ class _Sentence:
             if role == "not_market":
                 # A word inside a name is part of the name: "produzione" in "produzione di chip" vetoes nothing.
                 cues = [c for c in cues if (m := self.mentions.last_starting_by(c.start)) is None or c.start >= m.end]
-            found = self._cues[role] = Ordered(cues)
+            found = self._cues[role] = Ordered(cues) if cues else _NONE
         return found
+
+    def _rare_present(self) -> bool:
+        if self._rare is None:  # one search per sentence, whichever rare kind is asked about first
+            self._rare = self._lex.any_of(_RARE, self._text, self.span.start, self.span.end)
+        return self._rare
 
     def has(self, role: str) -> bool:
         return bool(self.cue(role))
@@ -171,19 +191,42 @@ class _Names:
         self.last_company: list[int] = []
         last = -1
         for i, m in enumerate(self.all.items):
-            if not is_group(m.target):
+            if not is_group(m.target) and m.target != NOT_COMPANY:
                 last = i
             self.last_company.append(last)
 
-    def company_before(self, at: int) -> Mention | None:
-        """The last company named wholly before ``at``; its target may be ``-`` (a company not listed)."""
+    def company_before(self, at: int, text: str) -> Mention | None:
+        """The company "the company" in a sentence starting at ``at`` points to: the subject (the first
+        company named) of the last sentence before it naming one ("Cambricon rose to a record,
+        overtaking SMIC. The company closed 20% up": Cambricon). Its target may be ``-`` (a company
+        not listed)."""
         k = self.all.count_ending_by(at)
         i = self.last_company[k - 1] if k else -1
-        return self.all.items[i] if i >= 0 else None
+        if i < 0:
+            return None
+        first = i
+        for j in range(i - 1, -1, -1):
+            m = self.all.items[j]
+            if _SENTENCE_END.search(text, m.end, self.all.items[first].start):
+                break
+            if self.last_company[j] == j:
+                first = j
+        # An unlisted company in that sentence makes it unsure ("Zhipu used servers made by Huawei.
+        # The company's shares rose 5%"): the unlisted one is returned, and nothing is proposed.
+        unlisted = [m for m in self.all.items[first:i + 1] if m.target == NO_TARGET]
+        return unlisted[-1] if unlisted else self.all.items[first]
 
 
+# "Hong Kong-listed", "Beijing-based": where a company is, not another company
+_PLACE_WORD = regex.compile(r"-(?:listed|based|headquartered|traded|quoted)$", regex.IGNORECASE)
+_CONTRAST = regex.compile(r"\b(?:while|whereas|mentre|mientras|тогда как|в то время как)\b|而|但", regex.IGNORECASE)
+# "一度大涨,但后继无力下,中芯国际只涨1.1%": what was said before a "but" is another moment's
+_BUT = regex.compile(r"\b(?:but|however|while|ma|però|pero|но|однако)\b|但|却|而", regex.IGNORECASE)
+# what may follow a sentence's last time phrase: "as of midday trading [1]."
+_SENTENCE_TAIL = regex.compile(r"[\s\d\[\]().。!?！？]*(?:[\p{Latin}\p{Cyrillic}]+[\s\d\[\]().。!?！？]*){0,2}")
+_SENTENCE_END = regex.compile(r"[.!?。！？](?:\s|$)|[。！？]")
 _BRACKETED = regex.compile(r"[(（][^()（）]{0,40}[)）]")
-_OPEN_BRACKET = regex.compile(r"\s*[(（]\s*")
+_OPEN_BRACKET = regex.compile(r"\s*[)）]?\s*[(（]\s*")
 # Where a clause ends: a comma or semicolon that is no decimal or thousands mark, Chinese clause
 # marks, or a contrast that starts another subject ("while", "mentre", "mientras", "тогда как").
 _SEPARATOR = regex.compile(r"(?<!\d)[,;:]|[,;:](?!\d)|[，；、：]|\s(?:while|whereas|mentre|mientras|"
@@ -192,9 +235,17 @@ _SEPARATOR = regex.compile(r"(?<!\d)[,;:]|[,;:](?!\d)|[，；、：]|\s(?:while|
 # market news ("WuXi AppTec rose 6%"), or a Chinese company name by its usual ending ("山东黄金",
 # "某某科技"): Chinese carries its subject across clauses without naming it again, so only a name
 # there is evidence of another subject.
-_CAPITALISED = regex.compile(r"(?<![\p{L}\p{N}])\p{Lu}[\p{L}\p{N}&'’.-]+")
-_HAN_COMPANY = regex.compile(r"\p{Han}{1,8}(?:股份|科技|集团|公司|银行|证券|控股|电子|黄金|矿业|医药|药业|汽车|能源|"
+_CAPITALISED = regex.compile(r"(?<![\p{L}\p{N}])\p{Lu}[\p{Latin}\p{Cyrillic}\p{N}&'’.-]+")
+_HAN_COMPANY = regex.compile(r"\p{Han}{2,8}(?:股份|科技|集团|公司|银行|证券|控股|电子|黄金|矿业|医药|药业|汽车|能源|"
                              r"光电|通信|网络|软件|信息|材料|化工|电气|电力|传媒)")
+# A Chinese clause that opens with a name the tool does not know ("，药明合联涨超8%"): two to eight
+# characters, none of them a market report's common character, then only common ones up to the
+# number. The common characters cover 股价, 公司, 收盘, 早盘, 逆势大涨, 涨幅, 该股, 市值, 指数, 板块...
+_HAN_COMMON = ("股价份票市值指数板块同当日天全收盘早午后随最终中今昨其港A报亦也则再续继单一度大小幅涨跌升降均仍已将更较"
+               "近累计逆势强劲集体纷纷超逾约达至为了的在上下扬走高低挫滑落回涨停跌停开报上市首交易个周月年该此外而且但"
+               "却还又再创新历史记录出现表现快速直线拉飙暴狂猛小幅微继续连续收窄扩大翻黑红公司"
+               "〇零一二两三四五六七八九十百千万亿")
+_HAN_NAME = regex.compile(r"^\s*[^\P{Han}" + _HAN_COMMON + r"]{2,8}(?=[\s\d.%" + _HAN_COMMON + r"]*$)")
 _USUAL = frozenset([
     "the", "a", "an", "in", "on", "at", "as", "by", "for", "from", "with", "its", "it", "their", "this", "that",
     "these", "those", "shares", "share", "stock", "stocks", "index", "indices", "hong", "kong", "china",
@@ -209,6 +260,11 @@ _USUAL = frozenset([
     "una", "uno", "del", "della", "dei", "delle", "nel", "nella", "sul", "sulla", "anche", "mentre", "dopo",
     "alla", "al", "borsa", "titolo", "los", "las", "el", "unos", "de", "en", "y", "también", "mientras", "tras",
     "bolsa", "acciones", "в", "на", "и", "а", "но", "по", "при", "после", "также", "акции", "бумаги", "индекс",
+    # places and the words that start sentences, in the other languages ("Questo dopo...", "Según...")
+    "cina", "cinese", "cinesi", "pechino", "chino", "china", "pekín", "shanghái", "китай", "китая", "гонконг",
+    "questo", "questa", "quello", "secondo", "inoltre", "tuttavia", "infatti", "oggi", "ieri", "esto", "este",
+    "esta", "según", "además", "sin", "embargo", "hoy", "ayer", "after", "before", "according", "today",
+    "yesterday", "это", "этот", "однако", "кроме", "сегодня", "вчера", "he", "she", "they", "we", "sus", "su",
 ])
 
 
@@ -226,10 +282,11 @@ def _unknown_subject(text: str, lo: int, at: int) -> _Unknown | None:
     # "(HSI)", "(NASDAQ:NVDA)": a name's own ticker, not another name; blanked to the same length
     # so that every position in the segment is one in the text
     seg = _BRACKETED.sub(lambda b: " " * len(b.group()), text[lo:at])
-    words = [m for m in _CAPITALISED.finditer(seg) if m.group().lower().rstrip(".") not in _USUAL]
+    words = [m for m in _CAPITALISED.finditer(seg) if m.group().lower().rstrip(".") not in _USUAL
+             and not _PLACE_WORD.search(m.group())]
     if words:
         return _Unknown(lo + words[0].start(), lo + words[-1].end())
-    han = _HAN_COMPANY.search(seg)
+    han = _HAN_COMPANY.search(seg) or _HAN_NAME.search(seg)
     return _Unknown(lo + han.start(), lo + han.end()) if han else None
 
 
@@ -250,7 +307,9 @@ def _near(cues: Sequence[Cue], start: int, end: int, after_penalty: int = 10) ->
 
 def _negated(lex: Lexicon, text: str, cue_start: int, floor: int) -> bool:
     # "non sono salite", "did not rise", "并未上涨": a negation at most a short word before the verb
-    return any(c.end >= cue_start - 8 for c in lex.find("negation", text, max(floor, cue_start - 16), cue_start))
+    # In another clause it negates something else: "表现不俗,收盘上涨14.52%" rose.
+    return any(c.end >= cue_start - 8 and not _SEPARATOR.search(text, c.end, cue_start)
+               for c in lex.find("negation", text, max(floor, cue_start - 16), cue_start))
 
 
 class Extractor:
@@ -272,7 +331,7 @@ class Extractor:
         lo, hi = _clause(text, s.span.start, s.span.end, at) if by_clause else (s.span.start, s.span.end)
         if k and s.mentions.items[k - 1].start >= lo:
             last = s.mentions.items[k - 1]
-            if last.target == NO_TARGET:  # "S&P 500 fell 1.8% and the Nasdaq 2.6%": the nearest name is another's
+            if last.target in _NOBODY:  # "S&P 500 fell 1.8% and the Nasdaq 2.6%": the nearest name is another's
                 return _Unknown(last.start, last.end)
             other = _unknown_subject(text, last.end, at) if by_clause else None
             if other:
@@ -288,13 +347,15 @@ class Extractor:
                 return other
             elif k:
                 i = s.last_subject(k)
+                if i >= 0 and _CONTRAST.search(text, s.mentions.items[i].end, s.mentions.items[k - 1].start):
+                    i = k - 1  # "A and B fell 6% and 9%, while C, a chip designer, lost 3.7%": C's
                 m = s.mentions.items[i if i >= 0 else k - 1]
                 if self._is_group(m.target):
                     # "chip stocks fell across the board, Broadcom down 17%": a group's number is in
                     # the group's own clause; a later clause has a subject of its own
                     return None
         if m is not None:
-            return (m, m.text) if m.target != NO_TARGET else _Unknown(m.start, m.end)
+            return (m, m.text) if m.target not in _NOBODY else _Unknown(m.start, m.end)
         anaphor = s.cue("anaphor")
         if not anaphor or s.antecedent is None or s.antecedent.target == NO_TARGET:
             return None
@@ -308,18 +369,45 @@ class Extractor:
 
     # -- what ----------------------------------------------------------------------------------
     def _horizon(self, s: _Sentence, start: int, end: int) -> tuple[str, Cue | None]:
-        cues = [c for role in ("listing", "period", "session") for c in s.cue(role).nearest_candidates(start, end)]
+        inside = s.cue("listing").overlapping(start, end)
+        if inside:  # "five times its offer price": the number's own words name the listing
+            return "listing", inside[0]
+        records = s.cue("record").items
+        # "its worst day since March", "自2020年3月以来最大单日跌幅": a record's "since" is no period
+        # A close reads a session ("收报21.7港币,跌5.65%"), but a debut's close is the since-listing move.
+        roles = ("listing", "period", "session") + (() if s.has("listing") else ("close",))
+        # A horizon after the number in a next clause with a number of its own is that clause's ("涨幅
+        # 超过220%,上市以来的涨幅则达到523%": the 220% is not since the listing); one closing a list
+        # is the list's ("96% and 80%, respectively, year-to-date").
+        cues = [c for role in roles for c in s.cue(role).nearest_candidates(start, end)
+                if not (c.role == "period" and any(r.start <= c.start <= r.end for r in records))
+                and not (c.start >= end and _SEPARATOR.search(s.text, end, c.start) and self._own_number(s, c))]
         cue = _near(cues, start, end, after_penalty=0)
         if cue is not None and cue.role == "period":
             # "上市以来累计上涨100%", "up 300% cumulatively since its debut": a period that starts at
             # the listing is the since-listing claim
             listing = [c for c in cues if c.role == "listing"]
             cue = _near(listing, start, end, after_penalty=0) or cue
-        return ("unstated", None) if cue is None else (cue.role, cue)
+        if cue is None:
+            return "unstated", None
+        return ("session" if cue.role == "close" else cue.role), cue  # a close is a session's
 
-    def _kind(self, target: str, horizon: str) -> str:
-        if horizon == "period":
+    @staticmethod
+    def _own_number(s: _Sentence, c: Cue) -> bool:
+        """Whether the clause that ``c`` is in has a percentage of its own."""
+        stop = _SEPARATOR.search(s.text, c.end, s.span.end)
+        return _PERCENT_SIGN.search(s.text, c.end, stop.start() if stop else s.span.end) is not None
+
+    def _kind(self, target: str, horizon: str, size: float = 0.0) -> str:
+        """``size``: the move in percent. No session doubles a price but a debut's, so a move of 100%
+        or more with no horizon written is a period's (news-dev has no session move that large); for
+        an index, 10% (indices.SESSION_LIMIT). An index has no listing: its "first day" is a session."""
+        index = indices.is_index(target)
+        limit = indices.SESSION_LIMIT if index else 100
+        if horizon == "period" or (horizon == "unstated" and abs(size) >= limit):
             return PERIOD_KIND
+        if index:
+            return "session_return"
         if self._is_group(target):
             return "group_rally"
         return "since_listing" if horizon == "listing" else "session_return"
@@ -329,8 +417,8 @@ class Extractor:
         before = max(floor, p.start - _COMPARE_GAP)
         for role in _COMPARE if self.lex.any_of(_COMPARE, text, before, p.start) else ():
             for c in self.lex.find(role, text, before, p.start):
-                if p.start - c.end <= 12 and (best is None or c.end > best.end or
-                                              (c.end == best.end and c.start < best.start)):
+                if p.start - c.end <= 12 and not _PERCENT_SIGN.search(text, c.end, p.start) and (
+                        best is None or c.end > best.end or (c.end == best.end and c.start < best.start)):
                     best = c
         if best is not None:
             return best.role, best
@@ -352,16 +440,55 @@ class Extractor:
         return (">=", float(low)) if direction > 0 else ("<=", float(-low))
 
     @staticmethod
-    def _intraday(s: _Sentence, p: Percent) -> bool:
+    def _real_close(s: _Sentence) -> bool:
+        """Whether the sentence names a close that is not part of a time of day (午间收盘, midday close)."""
+        marks = s.cue("intraday").items
+        return any(not any(m.start <= c.start <= m.end + 1 or c.start <= m.start < c.end for m in marks)
+                   for c in s.cue("close").items)
+
+    @staticmethod
+    def _peak(s: _Sentence, p: Percent | Cue) -> bool:
+        """Whether a peak word ("as much as", 一度, pre-market) reads the number, unless a closing word
+        stands between them: "一度跌超15%,最终收盘下跌16.86%" keeps the 16.86%."""
+        peak, text = s.cue("peak"), s.text
+        # A peak word after a clause break, or before a "but", is another clause's: "首日暴涨468%,12月11日
+        # 盘中最高触及878元" keeps the 468%.
+        before = [c for c in peak.items if p.start - _COMPARE_GAP <= c.end <= p.start
+                  and not _BUT.search(text, c.end, p.start)]
+        after = any(not _SEPARATOR.search(text, p.end, c.start)
+                    for c in peak.overlapping(p.end, p.end + _COMPARE_GAP) if c.start >= p.end)
+        if not before and not after:
+            return False
+        if after:
+            return True
+        nearest = max(c.end for c in before)
+        return not any(nearest <= c.start and c.end <= p.start for c in s.cue("close").items)
+
+    @staticmethod
+    def _intraday(s: _Sentence, p: Percent | Cue) -> bool:
         """Whether the sentence reads the number at a time of day that is not the close: at the open,
         at midday, "as of 10am", 午间, 早盘, 截至发稿, на открытии, in apertura... A closing word
         nearer to the number than every such word keeps it ("opened lower but closed 3% up")."""
-        marks = s.cue("intraday").items
+        text = s.text
+        # A time after the number in another clause is that clause's, unless it closes the sentence
+        # ("..., the STAR 50 down 1.8% and the Growth index 3.0% as of midday trading").
+        marks = [m for m in s.cue("intraday").items
+                 if not (m.end <= p.start and _BUT.search(text, m.end, p.start))
+                 and not (m.start >= p.end and _SEPARATOR.search(text, p.end, m.start)
+                          and not _SENTENCE_TAIL.fullmatch(text, m.end, s.span.end))]
+        if not s.cue("intraday").items:
+            # A market report states its time once: "At the open, the Hang Seng rose 1%. The Hang
+            # Seng Tech added 2%." The next sentences are read at that time too, until one names a
+            # close or a session of its own.
+            return s.earlier_intraday and not any(s.has(role) for role in ("close", "session", "period", "listing"))
+        # "midday close", "closed at noon", 午间收盘: a closing word inside a time-of-day phrase is not the close
+        # A period named nearer to the number reads it over days, not at a time of day.
+        closes = [c for role in ("close", "period") for c in s.cue(role).items
+                  if not any(m.start <= c.start <= m.end + 1 or c.start <= m.start < c.end for m in marks)
+                  and not (c.start >= p.end and _SEPARATOR.search(text, p.end, c.start))]
+
         if not marks:
             return False
-        # "midday close", "closed at noon", 午间收盘: a closing word inside a time-of-day phrase is not the close
-        closes = [c for c in s.cue("close").items if not any(m.start <= c.start < m.end or
-                                                              c.start <= m.start < c.end for m in marks)]
 
         def gap(c: Cue) -> int:
             return p.start - c.end if c.end <= p.start else max(0, c.start - p.end)
@@ -372,10 +499,11 @@ class Extractor:
     # -- sentences -----------------------------------------------------------------------------
     def _sentence(self, text: str, span: Span, names: _Names) -> _Sentence:
         inside = Ordered(names.all.within(span.start, span.end))
-        return _Sentence(self.lex, text, span, inside, names.company_before(span.start))
+        return _Sentence(self.lex, text, span, inside, names.company_before(span.start, text))
 
     def _numeric(self, text: str, s: _Sentence, p: Percent, nxt: Percent | None,
-                 lang: str) -> ProposedClaim | UnknownMove | None:
+                 lang: str, named: Mention | None = None) -> ProposedClaim | UnknownMove | None:
+        """The claim a number makes; ``named``: its name when a "respectively" list has paired it."""
         lo = s.span.start
         if s.cue("not_market").overlapping(p.start - _VETO_BEFORE, p.end + _VETO_AFTER):
             return None
@@ -383,6 +511,8 @@ class Extractor:
         # when asked for: most numbers of a long list are dropped after a few binary searches.
         found: tuple[str, Cue | None] | None = None
         level = self.lex.search_back("level", text, p.start)
+        if level is not None and self.lex.search_back("size", text, p.start) is not None:
+            level = None  # "涨幅达11.4%", "the decline narrowed to 3.3%": the move's own size, not a level
         if p.sign == 0 and level is not None:
             found = self._comparison(text, p, lo)
             ccue = found[1]
@@ -390,10 +520,10 @@ class Extractor:
                 return None  # "to 80%", "al 20%", "до 80%": a level reached, not a move ("不到" is a comparison)
         if self.lex.search_back("measure", text, p.start) is not None:
             return None  # "振幅为4.27%", "amplitude of 4%": the number right after measures something else
-        if nxt is not None and nxt.start - p.end <= _COMPARE_GAP and self.lex.search_back("level", text, nxt.start):
-            return None  # "from 20% to 80%"
-        peak = s.cue("peak")
-        if peak.any_end_between(p.start - _COMPARE_GAP, p.start) or peak.any_start_between(p.end, p.end + _COMPARE_GAP):
+        if (nxt is not None and nxt.start - p.end <= _COMPARE_GAP and self.lex.search_back("level", text, nxt.start)
+                and self.lex.search_back("size", text, nxt.start) is None):
+            return None  # "from 20% to 80%" (but "up 121%, and 涨幅达2500% since 2023" are two moves)
+        if self._peak(s, p):
             return None  # "as much as 12%", "一度涨超10%", "in pre-market trading": not the session's close
         if self._intraday(s, p):
             return None
@@ -407,8 +537,15 @@ class Extractor:
             return None
         if move is not None and _negated(self.lex, text, move.start, lo):
             return None
+        if (move is not None and s.cue("live").overlapping(move.start, move.end)
+                and not any(s.has(role) for role in ("close", "session", "period", "listing"))):
+            return None  # "l'S&P 500 cala dello 0,59%", "el Hang Seng sube un 1%": a live report's figure
         horizon, hcue = self._horizon(s, p.start, p.end)
-        who = self._target(s, p.start)
+        who: tuple[Mention, str] | _Unknown | None
+        if named is None:
+            who = self._target(s, p.start)
+        else:
+            who = (named, named.text) if named.target not in _NOBODY else _Unknown(named.start, named.end)
         if isinstance(who, _Unknown):
             if not (s.has("market") or horizon in ("session", "listing") or move is not None):
                 return None
@@ -419,14 +556,21 @@ class Extractor:
         if who is None:
             return None
         mention, subject = who
+        if mention.target in lines.a_lines():
+            # The place may be stated a sentence or two before: "Hua Hong listed in Shanghai. ... Its shares rose 15%".
+            lo_place = max(0, s.span.start - _PLACE_REACH)
+            target = lines.line(mention.target, p.start, self.lex.find("a_share", text, lo_place, s.span.end),
+                                self.lex.find("h_share", text, lo_place, s.span.end))
+            if target != mention.target:
+                mention = Mention(target, mention.start, mention.end, mention.text)
         # A listed name right before the verb is a market subject too: "智谱涨超17%", "Zhipu rose 17%".
         subject_verb = move is not None and 0 <= move.start - mention.end <= 6
         # A signed figure in brackets right after a name is its move: "SMIC (+3,12 %)", "寒武纪（+5%）".
         bracketed = bool(p.sign) and _OPEN_BRACKET.fullmatch(text, mention.end, p.start) is not None
-        if not (s.has("market") or horizon in ("session", "listing") or subject_verb or bracketed):
+        if not (s.has("market") or horizon in ("session", "listing", "period") or subject_verb or bracketed or named):
             return None
         comparison, ccue = found or self._comparison(text, p, lo)
-        kind = self._kind(mention.target, horizon)
+        kind = self._kind(mention.target, horizon, float(p.value))
         op, threshold = self._op(comparison, direction, p)
         parts = [c for c in (move, ccue, hcue) if c is not None]
         named_here = lo <= mention.start < s.span.end
@@ -436,32 +580,45 @@ class Extractor:
             parts += [c for c in s.cue("anaphor").items[:1] if c.end <= p.start]
         start = min([p.start, *(c.start for c in parts)])
         end = max([p.end, *(c.end for c in parts)])
-        confidence = 0.4 + (0.2 if named_here else 0.1) + (0.15 if horizon in ("session", "listing") else 0)
-        confidence += (0.1 if s.has("market") else 0) + (0.1 if comparison in ("gt", "lt") or p.sign else 0)
-        confidence -= 0.1 if comparison == "approx" else 0
+        evidence = _evidence(
+            horizon, kind, named=named_here, anaphor=not named_here, market=s.has("market"),
+            compared=comparison in ("gt", "lt"), signed=bool(p.sign), approx=comparison == "approx",
+            subject_verb=subject_verb, paired=named is not None, index=indices.is_index(mention.target),
+            group=self._is_group(mention.target), large=p.value >= 100, brackets=bracketed)
         stated = f"{'+' if direction > 0 else '-'}{p.value.normalize():f}%"
         stated = {"gt": "more than ", "lt": "less than ", "approx": "about "}.get(comparison, "") + stated
         return ProposedClaim(kind, mention.target, op, threshold, text[start:end], start, end, lang,
-                             round(min(confidence, 0.95), 2), horizon, subject, stated,
-                             sentence=(s.span.start, s.span.end))
+                             confidence(evidence), horizon, subject, stated,
+                             sentence=(s.span.start, s.span.end), evidence=evidence)
 
-    def _qualitative(self, text: str, s: _Sentence, lang: str) -> list[ProposedClaim]:
+    def _qualitative(self, text: str, s: _Sentence, lang: str, pcts: Sequence[Percent] = ()) -> list[ProposedClaim]:
+        """A group's rally or sell-off without a number. In a sentence with numbers, only from a clause
+        of its own: "Chip stocks plummeted, with SMIC falling 6.7%" (the numbers are the members')."""
         out = []
         words = s.cue("rally").items + s.cue("selloff").items
-        if not words and s.has("market"):
+        if not words and (s.has("market") or pcts):
             words = s.cue("up").items + s.cue("down").items
         for cue in sorted(words, key=lambda c: c.start):
             if _negated(self.lex, text, cue.start, s.span.start) or s.cue("not_market").overlapping(
                     cue.start - _VETO_BEFORE, cue.end + _AFTER):
                 continue
+            if self._intraday(s, cue) or self._peak(s, cue):
+                continue  # "chip stocks opened lower", "晶片族群一度大涨"
             direction = 1 if cue.role in ("rally", "up") else -1
-            who = self._target(s, cue.start, by_clause=False)
+            if pcts:
+                lo, hi = _clause(text, s.span.start, s.span.end, cue.start)
+                groups = [m for m in s.mentions.within(lo, hi) if self._is_group(m.target)]
+                if len(groups) != 1 or any(lo <= p.start < hi for p in pcts):
+                    continue
+                who: tuple[Mention, str] | _Unknown | None = (groups[0], groups[0].text)
+            else:
+                who = self._target(s, cue.start, by_clause=False)
             if isinstance(who, _Unknown):
                 continue
             if who is None:
                 # "a rally among chip makers": the name may follow the word
                 after = s.mentions.first_starting_from(cue.end)
-                if after is None or after.target == NO_TARGET:
+                if after is None or after.target in _NOBODY:
                     continue
                 who = (after, after.text)
             mention, subject = who
@@ -476,11 +633,13 @@ class Extractor:
             if named_here:
                 parts.append(Cue("name", mention.start, mention.end, mention.text))
             start, end = min(c.start for c in parts), max(c.end for c in parts)
-            confidence = 0.45 + (0.15 if named_here else 0.05) + (0.1 if horizon == "session" else 0)
-            confidence += 0.1 if cue.role in ("rally", "selloff") else 0
+            evidence = _evidence(horizon, kind, qualitative=True, named=named_here, anaphor=not named_here,
+                                 rally_word=cue.role in ("rally", "selloff"), market=s.has("market"),
+                                 beside_numbers=bool(pcts))
             out.append(ProposedClaim(kind, mention.target, ">" if direction > 0 else "<", 0.0, text[start:end],
-                                     start, end, lang, round(confidence, 2), horizon, subject,
-                                     "rally" if direction > 0 else "sell-off", sentence=(s.span.start, s.span.end)))
+                                     start, end, lang, confidence(evidence), horizon, subject,
+                                     "rally" if direction > 0 else "sell-off", sentence=(s.span.start, s.span.end),
+                                     evidence=evidence))
             break  # one qualitative claim per sentence: the first word that says it
         return out
 
@@ -492,15 +651,33 @@ class Extractor:
     def read(self, text: str, language: str,
              spans: Sequence[Span] | None = None) -> tuple[list[ProposedClaim], list[UnknownMove]]:
         """The claims of ``text`` and the moves it gives to companies or indices outside the registry."""
-        names = _Names(self.aliases.find(text), self._is_group)
+        names = _Names(_without_bracket_notes(text, self.aliases.find(text)), self._is_group)
         best: dict[tuple, ProposedClaim] = {}
         unknown: dict[tuple[str, str], UnknownMove] = {}
+        intraday_until = -1  # where the time of day stated by a sentence stops applying
         for span in sentences(text) if spans is None else spans:
             s = self._sentence(text, span, names)
+            s.earlier_intraday = active = (span.start <= intraday_until
+                                           and "\n\n" not in text[intraday_until:span.start])
             pcts = percents(text, span.start, span.end)
+            # A time of day given to market moves (a number, or an index or exchange named: "the Hong
+            # Kong exchange opened in the green"), not to news ("results after hours").
+            if ((pcts or any(indices.is_index(m.target) for m in s.mentions.items)) and s.has("intraday")
+                    and not self._real_close(s)):
+                intraday_until = span.end + _INTRADAY_REACH
+            elif active and (s.has("close") or s.has("session")):
+                intraday_until = -1
             numeric = []
+            named: dict[int, Mention | None] = {}
+            if len(pcts) > 1:
+                for listed in respectively.pair(text, span.start, s.mentions.items, pcts, s.cue("respectively").items):
+                    for j, i in enumerate(listed.percents):
+                        named[i] = listed.names[j] if listed.names is not None else None
             for i, p in enumerate(pcts):
-                claim = self._numeric(text, s, p, pcts[i + 1] if i + 1 < len(pcts) else None, language)
+                if i in named and named[i] is None:
+                    continue  # a "respectively" list whose names are unsure: nobody's number for sure
+                claim = self._numeric(text, s, p, pcts[i + 1] if i + 1 < len(pcts) else None, language,
+                                      named.get(i))
                 if isinstance(claim, UnknownMove):
                     if len(unknown) < _MAX_UNKNOWN:  # a list of a million moves is no report
                         unknown.setdefault((claim.name, claim.stated), claim)
@@ -510,7 +687,51 @@ class Extractor:
             _keep_best(best, numeric)
             if not numeric and not pcts:
                 _keep_best(best, self._qualitative(text, s, language))
-        return sorted(best.values(), key=lambda c: c.start), sorted(unknown.values(), key=lambda u: u.start)
+            elif pcts and s.mentions:
+                _keep_best(best, self._qualitative(text, s, language, pcts))
+        return _one_per_move(list(best.values())), sorted(unknown.values(), key=lambda u: u.start)
+
+
+def _one_per_move(claims: list[ProposedClaim]) -> list[ProposedClaim]:
+    """One claim per move, however often the article states it: "surged 400% on its debut ... more
+    than five times its offer price" is one since-listing claim, kept where it reads most confidently.
+    Two claims are one move when they share kind and target, point the same way, and their
+    thresholds differ by no more than rounding (half a point, or 1% of the size) or a multiple's
+    looseness ("nearly eight times" and 693%)."""
+    kept: list[ProposedClaim] = []
+    # The most precisely written statement first ("693%" before "nearly eight times"), then the surest.
+    for c in sorted(claims, key=lambda c: (-_digits(c.stated), -c.confidence, c.start)):
+        if not any(k.kind == c.kind and k.target == c.target and (k.threshold >= 0) == (c.threshold >= 0)
+                   and abs(k.threshold - c.threshold) <= 0.005 + 0.02 * abs(k.threshold) for k in kept):
+            kept.append(c)
+    return sorted(kept, key=lambda c: c.start)
+
+
+_NOTE_OPEN = regex.compile(r"\s*[(（][^()（）]{0,20}")
+_NOTE_CLOSE = regex.compile(r"[^()（）]{0,20}[)）]")
+
+
+def _without_bracket_notes(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Names inside the brackets right after a name are that name's notes, not other names:
+    "英伟达(NASDAQ:NVDA)" names Nvidia only (the Nasdaq there is its exchange)."""
+    out: list[Mention] = []
+    for m in mentions:
+        prev = out[-1] if out else None
+        if (prev is not None and m.target != prev.target and _NOTE_OPEN.fullmatch(text, prev.end, m.start)
+                and _NOTE_CLOSE.match(text, m.end)):
+            continue
+        out.append(m)
+    return out
+
+
+def _evidence(horizon: str, kind: str, **seen: bool) -> tuple[str, ...]:
+    """The names of the evidence present: what the confidence model weighs (news/extract/confidence.py)."""
+    return (f"horizon:{horizon}", f"kind:{kind}", *(name for name, present in seen.items() if present))
+
+
+def _digits(stated: str) -> int:
+    """Significant digits of a stated move: "+693%" 3, "+700%" 1, "more than +17.5%" 3."""
+    return len("".join(ch for ch in stated if ch.isdigit()).strip("0"))
 
 
 def _keep_best(best: dict[tuple, ProposedClaim], claims: list[ProposedClaim]) -> None:

@@ -14,7 +14,7 @@ pointing back past it to an earlier name.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -25,15 +25,21 @@ import regex
 from eventstudy.data.bounds import MAX_ALIAS_ROWS, MAX_ALIASES_BYTES
 from eventstudy.data.securities import read_csv_records
 from eventstudy.errors import UserError
+from eventstudy.news.extract import wordstarts
 from eventstudy.news.extract.simplified import to_simplified
+from eventstudy.news.extract.wordstarts import WordStarts, in_range, leading_words
 
 LANGUAGES: tuple[str, ...] = ("en", "it", "es", "ru", "zh")
 ROLES: tuple[str, ...] = (
     "market", "up", "down", "gt", "gt_after", "lt", "lt_after", "approx", "approx_after", "level",
     "session", "listing", "period", "rally", "selloff", "anaphor", "not_market", "relative", "negation", "peak",
-    "intraday", "close", "measure",
+    "intraday", "close", "measure", "size", "respectively", "record",
+    "a_share", "h_share", "live",
 )
 NO_TARGET = "-"
+# A subject that is no company: a sector or a sub-index ("il settore tecnologico", "subíndice"). Its
+# number is nobody's the tool can check, like an unlisted company's, but "the company" never means it.
+NOT_COMPANY = "~"
 # An epithet ("China's Nvidia", "la Nvidia de China", 中国版英伟达): words that name no company of their
 # own but describe the subject beside them; matched so that the name inside them is not read, then dropped.
 EPITHET = "="
@@ -41,7 +47,9 @@ EPITHET = "="
 # A Latin or Cyrillic word must start at a word start; CJK text has no spaces, so a match that starts
 # with a CJK character needs no guard ("MiniMax上市以来").
 _START = r"(?:(?<![\p{Latin}\p{Cyrillic}\p{N}])|(?![\p{Latin}\p{Cyrillic}\p{N}]))"
-_END = r"(?![\p{Latin}\p{Cyrillic}\p{N}])"
+# A name ending in a Latin or Cyrillic letter or a digit must end at a word end; one ending in a CJK
+# character needs no guard ("华虹半导体A股").
+_END = r"(?:(?<![\p{Latin}\p{Cyrillic}\p{N}])|(?![\p{Latin}\p{Cyrillic}\p{N}]))"
 _LETTER = regex.compile(r"[\p{Latin}\p{Cyrillic}]")
 _WORD_TAIL = regex.compile(r"[\p{Latin}\p{Cyrillic}]*")
 
@@ -62,7 +70,11 @@ class Cue:
 
 class Lexicon:
     """Compiled patterns by role; every language's words are searched, so a quote in another
-    language than the article's (or a misdetected short text) is still read."""
+    language than the article's (or a misdetected short text) is still read.
+
+    The lookups of one text reuse an index of where each role's words can start in it (see
+    :mod:`eventstudy.news.extract.wordstarts`), made on the first lookup of the text: an article's
+    sentences are each asked about a dozen roles."""
 
     def __init__(self, patterns: dict[str, list[str]]):
         # The word-start guard stands once before the alternatives, not inside each: it depends only
@@ -75,17 +87,62 @@ class Lexicon:
         self._back = {role: regex.compile(f"(?:{p.pattern})\\s*$", regex.IGNORECASE)
                       for role, p in self._by_role.items()}
         self._unions: dict[tuple[str, ...], regex.Pattern | None] = {}
+        # Roles whose every pattern starts with known words; the others are always searched.
+        leading: dict[tuple[str, ...], list[str]] = {}
+        for role, ps in patterns.items():
+            found = [leading_words(p) for p in ps]
+            if ps and all(found):
+                leading[(role,)] = [w for ws in found if ws for w in ws]
+        self._words = WordStarts(leading)
+        self._unindexed_keys = {(role,) for role in self._by_role} - set(leading)
+        # The last text looked up, and per tuple of roles where in it a cue of one of them can start.
+        self._indexed: tuple[str, dict[tuple[str, ...], list[int]] | None] | None = None
+
+    def _index(self, text: str) -> dict[tuple[str, ...], list[int]] | None:
+        if len(text) < wordstarts.MIN_INDEXED_CHARS or not self._words.usable:
+            return None
+        last = self._indexed  # one read: another thread may replace it
+        if last is None or last[0] is not text:
+            last = self._indexed = (text, self._words.find(text))
+        return last[1]
+
+    def _starts(self, roles: tuple[str, ...], text: str) -> list[int] | None:
+        """Where in ``text`` a cue of one of ``roles`` can start, sorted; None: anywhere (search)."""
+        index = self._index(text)
+        if index is None:
+            return None
+        found = index.get(roles)
+        if found is None:
+            each = [index.get((r,)) for r in roles if r in self._alternatives]
+            if any(starts is None for starts in each):
+                return None
+            found = index[roles] = sorted(set().union(*each))  # type: ignore[arg-type]
+        return found
+
+    def _union(self, roles: tuple[str, ...]) -> regex.Pattern[str] | None:
+        if roles not in self._unions:
+            alts = [self._alternatives[r] for r in roles if r in self._alternatives]
+            self._unions[roles] = (regex.compile(f"{_START}(?:" + "|".join(f"(?:{a})" for a in alts) + ")",
+                                                 regex.IGNORECASE) if alts else None)
+        return self._unions[roles]
 
     def any_of(self, roles: tuple[str, ...], text: str, start: int, end: int) -> bool:
         """False only when no role of ``roles`` has a cue in [start, end): one search for several
         roles, where most sentences have none of them (a search costs more to start than to run
         over a sentence). A cue of any role would be a match of the union at its place or earlier.
+        In an indexed text, True where one of their words starts, even if no cue does.
         """
-        if roles not in self._unions:
-            alts = [self._alternatives[r] for r in roles if r in self._alternatives]
-            self._unions[roles] = (regex.compile(f"{_START}(?:" + "|".join(f"(?:{a})" for a in alts) + ")",
-                                                 regex.IGNORECASE) if alts else None)
-        union = self._unions[roles]
+        if self._index(text) is not None:
+            # Where a word of the indexed roles starts, a cue may: the roles' own lookups, each tried
+            # at its own words' places only, then tell (the union would try every role's words
+            # there). Elsewhere only a role without an index can have one: those are searched.
+            indexed = tuple(r for r in roles if r in self._alternatives and (r,) not in self._unindexed_keys)
+            starts = self._starts(indexed, text) if indexed else []
+            if starts is not None:
+                if in_range(starts, start, end):
+                    return True
+                roles = tuple(r for r in roles if r not in indexed)
+        union = self._union(roles)
         return union is not None and union.search(text, start, end) is not None
 
     def find(self, role: str, text: str, start: int = 0, end: int | None = None) -> list[Cue]:
@@ -93,8 +150,16 @@ class Lexicon:
         if pattern is None:
             return []
         stop = len(text) if end is None else end
+        starts = self._starts((role,), text)
+        if starts is None:
+            matches: Iterable[regex.Match[str]] = pattern.finditer(text, start, stop)
+        else:
+            places = in_range(starts, start, stop)
+            if not places:
+                return []
+            matches = _matches_at(pattern, text, places, stop)
         out = []
-        for m in pattern.finditer(text, start, stop):
+        for m in matches:
             if m.end() == m.start():
                 continue
             # A stem ("подорожал", "aument") stands for the whole word in quotes and messages.
@@ -108,8 +173,23 @@ class Lexicon:
         tail = self._back.get(role)
         if tail is None:
             return None
-        m = tail.search(text, max(0, end - 40), end)
+        lo = max(0, end - 40)
+        starts = self._starts((role,), text)
+        if starts is None:
+            m = tail.search(text, lo, end)
+        else:
+            m = next((found for at in in_range(starts, lo, end) if (found := tail.match(text, at, end))), None)
         return None if m is None else Cue(role, m.start(), m.end(), m.group())
+
+
+def _matches_at(pattern: regex.Pattern[str], text: str, starts: list[int], stop: int) -> Iterator[regex.Match[str]]:
+    """The matches a search of ``pattern`` through the text up to ``stop`` finds, when it can match
+    only at ``starts`` (sorted): tried there in order, each after the end of the last match."""
+    after = 0
+    for at in starts:
+        if at >= after and (m := pattern.match(text, at, stop)) is not None and m.end() > m.start():
+            after = m.end()
+            yield m
 
 
 def read_lexicon(path: Path | Traversable, roles: tuple[str, ...] = ROLES,
@@ -168,6 +248,9 @@ class AliasTable:
         self._pattern = (regex.compile(_START + "(?:" + "|".join(f"({p})" for p in parts) + ")", regex.IGNORECASE)
                          if parts else None)
         self._names = sorted(self.aliases, key=len, reverse=True)
+        # A name is read from its first word (up to a space or a "*"): a match starts only where one is.
+        firsts = [regex.split(r"[\s*]", name, maxsplit=1)[0] for name in self._names]
+        self._words = WordStarts({"names": firsts} if all(firsts) else {})
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(self.aliases.items())
@@ -178,7 +261,10 @@ class AliasTable:
         company outside the registry (target ``-``), so a number after it is not given to an earlier name."""
         out = []
         if self._pattern is not None:
-            for m in self._pattern.finditer(text):
+            index = self._words.find(text) if len(text) >= wordstarts.MIN_INDEXED_CHARS else None
+            matches = (self._pattern.finditer(text) if index is None
+                       else _matches_at(self._pattern, text, index["names"], len(text)))
+            for m in matches:
                 name = self._names[m.lastindex - 1] if m.lastindex else ""
                 out.append(Mention(self.aliases[name], m.start(), m.end(), m.group()))
         out = [m for m in out if m.target != EPITHET]
@@ -199,7 +285,7 @@ class AliasTable:
         return found
 
     def targets(self) -> set[str]:
-        return set(self.aliases.values()) - {NO_TARGET, EPITHET}
+        return set(self.aliases.values()) - {NO_TARGET, NOT_COMPANY, EPITHET}
 
 
 def _read_aliases(path: Path | Traversable, into: dict[str, str]) -> None:
@@ -210,7 +296,8 @@ def _read_aliases(path: Path | Traversable, into: dict[str, str]) -> None:
         if not alias.replace("*", "").strip():
             raise rec.error("alias", "empty alias")
         if not target:
-            raise rec.error("target", "empty target", "a symbol or group of the registry, or - for none")
+            raise rec.error("target", "empty target",
+                            "a symbol or group of the registry, - for an unlisted company or index, ~ for a sector")
         # Articles are read in simplified characters (extract.simplified), so a traditional name is too.
         into[to_simplified(alias)] = target
 

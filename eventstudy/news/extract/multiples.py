@@ -44,7 +44,7 @@ _RULES: list[tuple[regex.Pattern[str], str, int]] = [
     (regex.compile(_W + r"удво\w+", regex.I), "word", 100),
     (regex.compile(_W + r"утро\w+", regex.I), "word", 200),
     (regex.compile(r"翻(?:了)?(?:一)?(?:倍|番)"), "word", 100),
-    (regex.compile(r"(?<=[涨升漲])(?:了|幅)?(?:超过|超|逾|近|约|达)?" + _N + r"倍"), "cn", 0),
+    (regex.compile(r"(?<=[涨升漲])(?:了|幅)?(?:已)?(?:超过|超|逾|近|约|达|突破)?\s*" + _N + r"\s*倍"), "cn", 0),
     (regex.compile(r"腰斩"), "word", -50),
 ]
 

@@ -7,6 +7,7 @@ point followed by one or two digits is a decimal mark; followed by three, a thou
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -32,6 +33,26 @@ _PERCENT = regex.compile(
 
 
 _UNITS = (Decimal(1), Decimal(1).scaleb(-1), Decimal(1).scaleb(-2))  # by the number of decimals written (0-2)
+# 百分之二十 (20%), 百分之一百二十 (120%), 百分之一二○ (120%, written digit by digit as some papers do)
+_CN_PERCENT = regex.compile(r"百分之(?P<n>[〇○零一二两三四五六七八九十百千]+)"
+                            r"(?:[点點](?P<frac>[〇○零一二三四五六七八九]{1,2}))?")
+_CN_DIGITS = {ch: i for i, chars in enumerate(("〇○零", "一", "二两", "三", "四", "五", "六", "七", "八", "九"))
+              for ch in chars}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def _cn_number(word: str) -> int:
+    """A Chinese numeral: 二十 20, 一百二十 120, 十五 15; without 十/百/千, digit by digit (一二○ 120)."""
+    if not any(ch in _CN_UNITS for ch in word):
+        return int("".join(str(_CN_DIGITS[ch]) for ch in word))
+    total, digit = 0, 0
+    for ch in word:
+        if ch in _CN_UNITS:
+            total += (digit or 1) * _CN_UNITS[ch]
+            digit = 0
+        else:
+            digit = _CN_DIGITS[ch]
+    return total + digit
 
 
 @dataclass(frozen=True)
@@ -55,6 +76,11 @@ class Percent:
 def sentences(text: str) -> list[Span]:
     """Sentence spans: ends at . ! ? … and the CJK full stops, or a line break; not after an
     abbreviation such as ``Ltd.``; a decimal point has no space after it, so it never ends one."""
+    return list(_sentences(text))
+
+
+@functools.lru_cache(maxsize=2)  # an article is split for its claims, then again for its stated time
+def _sentences(text: str) -> tuple[Span, ...]:
     out: list[Span] = []
     start = 0
     for m in _BREAK.finditer(text):
@@ -66,7 +92,7 @@ def sentences(text: str) -> list[Span]:
         start = m.end()
     if text[start:].strip():
         out.append(_trim(text, start, len(text)))
-    return out
+    return tuple(out)
 
 
 def bounded_sentences(text: str, max_chars: int) -> tuple[list[Span], list[Span]]:
@@ -116,6 +142,10 @@ def percents(text: str, start: int = 0, end: int | None = None) -> list[Percent]
         sign = 0 if not sign_text else (1 if sign_text == "+" else -1)
         begin = m.start("sign") if sign_text else m.start("int")
         out.append(Percent(value, sign, unit, begin, m.end()))
+    for m in _CN_PERCENT.finditer(text, start, len(text) if end is None else end):
+        frac = "".join(str(_CN_DIGITS[ch]) for ch in m.group("frac") or "")
+        value = Decimal(f"{_cn_number(m.group('n'))}" + (f".{frac}" if frac else ""))
+        out.append(Percent(value, 0, _UNITS[len(frac)], m.start(), m.end()))
     taken = [(p.start, p.end) for p in out]
     for value, sign, begin, stop in multiple_moves(text, start, len(text) if end is None else end):
         if not any(a < stop and begin < b for a, b in taken):  # "doubled (+100%)": the figure is enough

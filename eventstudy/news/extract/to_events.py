@@ -15,7 +15,15 @@ import regex
 from eventstudy.atomic import write_via
 from eventstudy.data.securities import Registry
 from eventstudy.errors import UserError
-from eventstudy.news.events import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Event, format_claims, listing_event, load_events
+from eventstudy.news.events import (
+    OPTIONAL_COLUMNS,
+    PERIOD_KIND,
+    REQUIRED_COLUMNS,
+    Event,
+    format_claims,
+    listing_event,
+    load_events,
+)
 from eventstudy.news.extract.article import ArticleClaims
 from eventstudy.news.extract.claims import ProposedClaim
 from eventstudy.news.extract.event_time import TIMING_MARK, GivenTime, timing_of
@@ -30,6 +38,8 @@ class Skipped:
 
 
 def _why_not(c: ProposedClaim, registry: Registry, min_confidence: float, reference: Sequence[Event]) -> str | None:
+    if c.kind == PERIOD_KIND and c.period is None:
+        return c.period_note or "period unknown"
     if not c.evaluable:
         return f"{c.kind} is not a claim kind the tool evaluates yet"
     if c.confidence < min_confidence:
@@ -40,7 +50,7 @@ def _why_not(c: ProposedClaim, registry: Registry, min_confidence: float, refere
         return f"{c.target} is not in the securities registry"
     if c.kind == "group_rally" and not registry.is_group(c.target):
         return f"{c.target} is a symbol, but group_rally needs a group"
-    if c.kind != "group_rally" and not registry.is_symbol(c.target):
+    if c.kind not in ("group_rally", PERIOD_KIND) and not registry.is_symbol(c.target):
         return f"{c.target} is a group, but {c.kind} needs a symbol"
     if c.kind == "since_listing":
         listing = listing_event(reference, c.target)
@@ -57,7 +67,7 @@ def _slug(text: str) -> str:
 
 
 def build_events(articles: Sequence[ArticleClaims], registry: Registry, *, reference: Sequence[Event] = (),
-                 min_confidence: float = 0.5, sources: dict[str, str] | None = None,
+                 min_confidence: float = 0.8, sources: dict[str, str] | None = None,
                  given: GivenTime | None = None) -> tuple[list[Event], list[Skipped]]:
     """One event per article and date, holding its accepted claims; the claims not accepted, with why.
 

@@ -1,0 +1,464 @@
+"""Studies whose returns (or prices) are a long dataset read where they are needed.
+
+The reader (:class:`eventstudy.data.long_format.LongData`, or anything with its two methods) gives
+securities' own dates (``own_dates(symbols)``) and a wide frame of some securities on a calendar
+(``frame(symbols, calendar)``). Which dates a study needs follows from each security's own days:
+from the earliest estimation day to the last event-window (or fallback) day, in trading days of
+that security (:func:`span`). The frame is then made on the study's calendar (:func:`calendar`),
+the same for every reader of it, so that a security's days, and so every event's numbers, are
+the same whether one process reads all securities or each task of a cluster reads its own.
+
+On a Dask cluster (:func:`fit_on_cluster`) the client holds the events and the per-event results,
+never the returns: three rounds of tasks, each reading only its securities' rows where it runs,
+(1) find the days (``own_dates``), (2) place every event's day 0 (the chunks follow day 0, as in
+one process), (3) run the chunked engine's pass 1 (and GRANK's pass) on each chunk; the client
+adds up the sums in chunk order, as one process does, so the four CSVs are byte for byte the
+one-process run's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import operator
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.errors import UserError
+from eventstudy.stats import engine
+from eventstudy.stats.windows import DateWindow, Window
+
+if TYPE_CHECKING:
+    from eventstudy.stats.study import EventStudy, StudyResult
+
+# Securities per task of the first two rounds (their rows are read whole, two or three columns),
+# and per read of their days in one process.
+GROUP = 200
+LOCAL_GROUP = 1000
+# Extra trading days read on each side: a lagged market (Scholes-Williams, Dimson) and the first
+# return of prices reach one day beyond the panel.
+SLACK = 2
+
+
+@dataclass
+class DatasetReturns:
+    """The returns of a study, read from a long dataset by whoever needs them: ``reader`` (picklable)
+    has ``own_dates(symbols)`` and ``frame(symbols, calendar)``; ``prices`` when it holds prices
+    (returns are computed as :meth:`EventStudy.from_prices` does, with ``missing``); ``divisor``
+    100 for returns in percent."""
+
+    reader: Any
+    prices: bool = False
+    missing: str = "drop"
+    divisor: float | None = None
+
+
+def is_dataset(returns: object) -> bool:
+    return isinstance(returns, DatasetReturns)
+
+
+@dataclass
+class Read:
+    """What was read: rows, securities, and the first and last date of the calendar."""
+
+    rows: int
+    securities: int
+    first: np.datetime64 | None
+    last: np.datetime64 | None
+
+    def text(self) -> str:
+        days = "" if self.first is None else f", {str(self.first)[:10]} to {str(self.last)[:10]}"
+        return f"read {self.rows:,} rows of {self.securities:,} securities{days}"
+
+
+def reach(estimation: Window | DateWindow, window: Window | DateWindow,
+          fallback: bool | str) -> tuple[int, int] | None:
+    """Trading days around day 0 a study with these estimation and event windows reads (None: date
+    windows, whose reach is every date)."""
+    from eventstudy.stats.engine import fallback_rule
+
+    est, win = estimation, window
+    if not isinstance(est, Window) or not isinstance(win, Window):
+        return None
+    after = win.end + est.length if fallback_rule(fallback) == "post-event" else win.end
+    return min(est.start, win.start) - SLACK, max(est.end, after) + SLACK
+
+
+def span(own: dict[str, np.ndarray], symbols: Sequence[str], whens: pd.DatetimeIndex, rule: str,
+         days: tuple[int, int] | None) -> tuple[np.datetime64 | None, np.datetime64 | None]:
+    """The first and last date the events need, on their securities' own days (None: no bound)."""
+    from eventstudy.stats.study import locate_day0s
+
+    if days is None:
+        return None, None
+    lo, hi = days
+    frame = pd.DataFrame({"symbol": list(symbols), "when": whens.values})
+    first: list[np.datetime64] = []
+    last: list[np.datetime64] = []
+    for symbol, rows in frame.groupby("symbol", sort=False)["when"]:
+        dates = own.get(str(symbol))
+        if dates is None or not len(dates):
+            continue
+        index = pd.DatetimeIndex(dates)
+        when = pd.DatetimeIndex(rows.to_numpy())
+        pos = locate_day0s(index, when, rule)
+        # An event placed on no day of its own still reads from its security's first or last day.
+        pos = np.where(pos < 0, np.where(when.values < dates[0], 0, len(dates) - 1), pos)
+        first.append(dates[np.clip(pos + lo, 0, len(dates) - 1)].min())
+        last.append(dates[np.clip(pos + hi, 0, len(dates) - 1)].max())
+    if not first:
+        return None, None
+    return min(first), max(last)
+
+
+def calendar(days: np.ndarray, start: np.datetime64 | None, end: np.datetime64 | None) -> np.ndarray:
+    """The study's calendar: every date of the securities' rows from ``start`` to ``end``, and the
+    first date of all (a wide file's first row, where a security's own days begin)."""
+    days = np.unique(np.asarray(days, dtype="datetime64[ns]"))
+    if not len(days):
+        return days
+    keep = np.ones(len(days), dtype=bool)
+    if start is not None:
+        keep &= days >= start
+    if end is not None:
+        keep &= days <= end
+    keep[0] = True
+    return days[keep]
+
+
+def _benchmark_columns(study: EventStudy) -> list[str]:
+    if isinstance(study.market, dict) or isinstance(study.sector, dict):
+        raise UserError("a dataset study takes one market (a symbol of the dataset or a Series), not one per security",
+                        field="market")
+    return [s for s in (study.market, study.sector) if isinstance(s, str)]
+
+
+def _events(study: EventStudy) -> tuple[list[str], pd.DatetimeIndex, list[str]]:
+    """The events' symbols, dates and ids (given, or made as :meth:`EventStudy.fit` makes them)."""
+    from eventstudy.stats import event_columns
+    from eventstudy.stats.study import _as_text, _event_dates, _event_ids
+
+    ev = event_columns.standard(study.events, study.columns)
+    missing = [c for c in ("symbol", "date") if c not in ev.columns]
+    if missing:
+        raise UserError(f"events need columns symbol and date; missing {', '.join(missing)}", field="events",
+                        hint="name them symbol,date (or name,when), or map yours with columns={...}")
+    symbols = [str(s) for s in _as_text(ev["symbol"])]
+    whens = _event_dates(ev["date"])
+    given = [str(x) for x in ev["event_id"]] if "event_id" in ev.columns else [""] * len(ev)
+    return symbols, whens, _event_ids(symbols, whens, given)
+
+
+def _missing(reader: Any, wanted: Sequence[str], found: set[str]) -> None:
+    for name in wanted:
+        if name not in found:
+            raise UserError(f"no rows for {name!r} in the dataset", file=getattr(reader, "path", None),
+                            field="symbol", hint="check the symbol, or that the dataset holds it")
+
+
+@dataclass
+class Spec:
+    """Everything a task needs to make its part of the study: the settings, the benchmarks, the
+    reader and the calendar (small: the returns stay in the dataset)."""
+
+    settings: dict[str, Any]
+    market: Any  # a Series, or a column (symbol) of the dataset, or None
+    sector: Any
+    source: DatasetReturns
+    calendar: np.ndarray
+    days: tuple[int, int] | None = None  # trading days around day 0 the study reads (None: all)
+    window: Window = field(default_factory=lambda: engine.DEFAULT_WINDOW)
+    cars: list[Window] = field(default_factory=list)
+    clustered: bool = False
+
+
+def _settings(study: EventStudy) -> dict[str, Any]:
+    skip = {"returns", "events", "market", "sector", "returns_on_sessions", "columns"}
+    return {f.name: getattr(study, f.name) for f in dataclasses.fields(study) if f.name not in skip}
+
+
+def make_study(source: DatasetReturns, frame: pd.DataFrame, events: pd.DataFrame, market: Any, sector: Any,
+               settings: dict[str, Any]) -> EventStudy:
+    """A study of a wide ``frame`` read from ``source``, as the command line makes one of a wide file."""
+    from eventstudy.stats.study import EventStudy
+
+    if source.divisor:
+        frame = frame / source.divisor
+    if source.prices:
+        return EventStudy.from_prices(frame, events, market=frame[market] if isinstance(market, str) else market,
+                                      sector=frame[sector] if isinstance(sector, str) else sector,
+                                      missing=source.missing, **settings)
+    return EventStudy(frame, events, market=market, sector=sector, **settings)
+
+
+def read_frame(reader: Any, symbols: Sequence[str], whens: pd.DatetimeIndex, extra: Sequence[str], rule: str,
+               days: tuple[int, int] | None) -> tuple[pd.DataFrame, Read]:
+    """In one process: the wide frame of the events' securities and ``extra`` columns (benchmarks),
+    on the dates the events need. Their own days come first, :data:`LOCAL_GROUP` securities at a
+    time (so that the whole history of every security is never in memory at once), then the rows
+    on the needed dates."""
+    wanted = list(dict.fromkeys([*symbols, *extra]))
+    by_symbol: dict[str, list[int]] = {}
+    for k, s in enumerate(symbols):
+        by_symbol.setdefault(s, []).append(k)
+    found: set[str] = set()
+    days_seen, starts, ends = [], [], []
+    for g in range(0, len(wanted), LOCAL_GROUP):
+        group = wanted[g : g + LOCAL_GROUP]
+        rows = [k for s in group for k in by_symbol.get(s, ())]
+        cal, start, end, present = _scan_task(reader, group, [symbols[k] for k in rows], whens.values[rows], rule,
+                                              days)
+        days_seen.append(cal)
+        starts += [start] if start is not None else []
+        ends += [end] if end is not None else []
+        found.update(present)
+    _missing(reader, wanted, found)
+    bounded = days is not None and starts
+    cal = calendar(np.concatenate(days_seen), min(starts) if bounded else None, max(ends) if bounded else None)
+    frame, rows_read = reader.frame(wanted, cal)
+    return frame, Read(rows_read, len(wanted), cal[0] if len(cal) else None, cal[-1] if len(cal) else None)
+
+
+def local_study(study: EventStudy) -> EventStudy:
+    """``study`` on a frame read in this process (the API's fit() of a dataset study)."""
+    source = study.returns
+    assert isinstance(source, DatasetReturns)
+    symbols, whens, _ = _events(study)
+    days = reach(study.estimation.window, study.window, study.fallback)
+    frame, _ = read_frame(source.reader, symbols, whens, _benchmark_columns(study), study.event_day, days)
+    return make_study(source, frame, study.events, study.market, study.sector,
+                      {**_settings(study), "columns": study.columns})
+
+
+# -- on a cluster ----------------------------------------------------------------------------------
+def _scan_task(reader: Any, wanted: list[str], symbols: list[str], whens: np.ndarray, rule: str,
+               days: tuple[int, int] | None) -> tuple[np.ndarray, Any, Any, list[str]]:
+    """Round 1: a group's dates, the span its events need, and which securities have rows."""
+    scan = reader.own_dates(wanted)
+    start, end = span(scan.own, symbols, pd.DatetimeIndex(whens), rule, days)
+    return scan.calendar, start, end, list(scan.own)
+
+
+def _place_task(spec: Spec, events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, str]]:
+    """Round 2: each event's day 0 (date and position on its security's days), or why it has none,
+    and the first and last date it reads (its chunk's task reads only those dates)."""
+    study, _ = _study_of(spec, events, spec.calendar)
+    series, skipped, layout = study._series()
+    at = {s.event_id: k for k, s in enumerate(series)}
+    ids = events["event_id"].tolist()
+    dates = layout.day0_values("dates").astype("datetime64[ns]")
+    nat = np.datetime64("NaT", "ns")
+    day0 = np.full(len(ids), nat, dtype="datetime64[ns]")
+    needs = np.full((len(ids), 2), nat, dtype="datetime64[ns]")
+    pos = np.full(len(ids), -1, dtype=np.intp)
+    lo, hi = spec.days if spec.days is not None else (None, None)
+    for i, event_id in enumerate(ids):
+        k = at.get(event_id)
+        if k is None:
+            continue
+        s = series[k]
+        day0[i], pos[i] = dates[k], s.day0
+        days = s.dates.values.astype("datetime64[ns]")
+        last = len(days) - 1
+        needs[i] = (days[0] if lo is None else days[min(max(s.day0 + lo, 0), last)],
+                    days[last] if hi is None else days[min(max(s.day0 + hi, 0), last)])
+    return day0, pos, needs, {str(s["event_id"]): str(s["reason"]) for s in skipped}
+
+
+def _study_of(spec: Spec, events: pd.DataFrame, calendar: np.ndarray) -> tuple[EventStudy, int]:
+    wanted = list(dict.fromkeys([*events["symbol"].tolist(), *(c for c in (spec.market, spec.sector)
+                                                               if isinstance(c, str))]))
+    frame, rows = spec.source.reader.frame(wanted, calendar)
+    return make_study(spec.source, frame, events, spec.market, spec.sector, spec.settings), rows
+
+
+def _chunk_calendar(spec: Spec, first: np.datetime64, last: np.datetime64) -> np.ndarray:
+    """The study's calendar from ``first`` to ``last``, after its first date: a security's own days
+    start there in every frame (a wide file's first row), so they are the same days as in the
+    whole calendar's frame, and so are its events' numbers."""
+    cal = spec.calendar
+    inside = (cal >= first) & (cal <= last)
+    inside[0] = True
+    return cal[inside]
+
+
+def _chunk_task(spec: Spec, events: pd.DataFrame, dates: tuple[np.datetime64, np.datetime64]) -> Any:
+    """Round 3: pass 1 of one chunk, on its own rows (its securities, from the first to the last
+    date its events read): what the client adds up, and GRANK's inputs, which stay on the worker
+    (in Dask's memory, spilled to its disk if need be) until GRANK's pass asks for them."""
+    from eventstudy.stats.study import ChunkWork, one_blas_thread
+
+    study, _ = _study_of(spec, events, _chunk_calendar(spec, *dates))
+    with one_blas_thread():
+        series, skipped, layout = study._series()
+        if skipped or len(series) != len(events):
+            raise RuntimeError("a chunk's events were not placed as the client placed them")
+        for s in series:
+            s.notes = ()  # the client has the overlaps with other chunks' events
+        work = ChunkWork(study, series, spec.window, spec.cars, layout, spec.clustered, True, ship_window=True)
+        done = work.first(np.arange(len(series)))
+    grank, done.grank = done.grank, None
+    return done, grank
+
+
+def _whole_task(spec: Spec, events: pd.DataFrame) -> StudyResult:
+    """A study of one chunk: fitted whole on a worker, as one process fits it."""
+    study, _ = _study_of(spec, events, spec.calendar)
+    return study.fit()
+
+
+@dataclass
+class _Work:
+    """The client's side of the chunk tasks: each chunk's events and dates, sent with the spec's
+    future; pass 1's futures, whose GRANK inputs wait on the workers for GRANK's pass."""
+
+    spec: Any  # a future of the Spec, on every worker
+    events: pd.DataFrame  # placed events, in the order of the study's series
+    needs: np.ndarray  # (n, 2): the first and last date each event reads
+    keep_grank: bool = False  # set by the engine; unused: the inputs are always kept, on the workers
+    kept: deque[Any] = field(default_factory=deque)
+
+    def payload(self, rows: np.ndarray) -> tuple[pd.DataFrame, tuple[np.datetime64, np.datetime64]]:
+        return self.events.iloc[rows].reset_index(drop=True), (self.needs[rows, 0].min(), self.needs[rows, 1].max())
+
+
+def _dask_map(client: Any, in_flight: int) -> Callable[[_Work, str, list[np.ndarray]], Iterator[Any]]:
+    """The chunked engine's map on a cluster: pass 1 (``first``) as chunk tasks, whose results come
+    back without GRANK's inputs; GRANK's pass (``second``) takes those inputs from the workers, one
+    chunk at a time, in chunk order (no chunk is read or run twice)."""
+    from eventstudy.stats.chunked import in_order
+
+    def map_chunks(work: _Work, method: str, chunks: list[np.ndarray]) -> Iterator[Any]:
+        def first(rows: np.ndarray) -> Any:
+            events, dates = work.payload(rows)
+            both = client.submit(_chunk_task, work.spec, events, dates, pure=False)
+            work.kept.append(both)
+            return client.submit(operator.getitem, both, 0, pure=False)
+
+        def second(rows: np.ndarray) -> Any:
+            # Handed over: once its panel is here, the worker lets the chunk's results go.
+            return client.submit(operator.getitem, work.kept.popleft(), 1, pure=False)
+
+        for result, _ in in_order(first if method == "first" else second, chunks, in_flight):
+            yield result
+
+    return map_chunks
+
+
+def _groups(items: Sequence[str], size: int) -> list[list[str]]:
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_dir: str | Path | None) -> StudyResult:
+    """:meth:`EventStudy.fit_chunked` with every read and every chunk on ``client``'s cluster."""
+    from eventstudy.atomic import FileSet
+    from eventstudy.stats import chunked, significance
+    from eventstudy.stats.study import CSV_FILES, _overlaps, one_blas_thread
+    from eventstudy.stats.windows import default_cars
+
+    source = study.returns
+    assert isinstance(source, DatasetReturns)
+    if study.measure != "returns":
+        raise UserError(f"a study on a cluster measures returns, not {study.measure}", field="measure",
+                        hint="run it in one process (without a scheduler)")
+    if not isinstance(study.window, Window):
+        raise UserError("a study on a cluster takes an event window in trading days", field="window",
+                        hint="give the window as A:B, e.g. -5:5")
+    study._check_model()
+    study._check_estimation()
+    extra = _benchmark_columns(study)
+    symbols, whens, ids = _events(study)
+    workers = max(len(client.scheduler_info().get("workers", {})), 1)
+    in_flight = 2 * workers
+    days = reach(study.estimation.window, study.window, study.fallback)
+
+    # Round 1: the days of every security, and the dates the events need.
+    by_symbol: dict[str, list[int]] = {}
+    for k, s in enumerate(symbols):
+        by_symbol.setdefault(s, []).append(k)
+    names = list(by_symbol)
+    groups = _groups(names, GROUP)
+    futures = []
+    for g, group in enumerate(groups):
+        rows = [k for s in group for k in by_symbol[s]]
+        wanted = [*group, *(extra if g == 0 else ())]
+        futures.append(client.submit(_scan_task, source.reader, wanted, [symbols[k] for k in rows],
+                                     whens.values[rows], study.event_day, days, pure=False))
+    calendars, starts, ends, found = [], [], [], set()
+    for fut in futures:
+        cal, start, end, present = fut.result()
+        calendars.append(cal)
+        starts += [start] if start is not None else []
+        ends += [end] if end is not None else []
+        found.update(present)
+    _missing(source.reader, [*names, *extra], found)
+    bounded = days is not None and starts
+    cal = calendar(np.concatenate(calendars), min(starts) if bounded else None, max(ends) if bounded else None)
+    del calendars
+
+    events = pd.DataFrame({"symbol": symbols, "date": whens, "event_id": ids})
+    spec = Spec(_settings(study), study.market, study.sector, source, cal, days)
+
+    # Round 2: day 0 of every event, on the calendar every task reads.
+    shared = client.scatter(spec, broadcast=True, hash=False)
+    futures = [client.submit(_place_task, shared, events.iloc[[k for s in group for k in by_symbol[s]]], pure=False)
+               for group in groups]
+    day0 = np.full(len(events), np.datetime64("NaT"), dtype="datetime64[ns]")
+    needs = np.full((len(events), 2), np.datetime64("NaT"), dtype="datetime64[ns]")
+    pos = np.full(len(events), -1, dtype=np.intp)
+    reasons: dict[str, str] = {}
+    for group, fut in zip(groups, futures, strict=True):
+        rows = [k for s in group for k in by_symbol[s]]
+        d, p, need, why = fut.result()
+        day0[rows], pos[rows], needs[rows] = d, p, need
+        reasons.update(why)
+    del futures
+    placed = np.flatnonzero(pos >= 0)
+    skipped = [{"event_id": ids[k], "symbol": symbols[k], "date": whens[k], "reason": reasons[ids[k]]}
+               for k in np.flatnonzero(pos < 0).tolist()]
+    if not len(placed):
+        raise UserError("no event could be placed on its security's trading days",
+                        hint="check the event dates and the --event-day rule")
+    empty = pd.DatetimeIndex([])
+    nothing = np.empty(0)
+    series = [engine.EventSeries(event_id=ids[k], symbol=symbols[k], dates=empty, returns=nothing, day0=int(pos[k]))
+              for k in placed.tolist()]
+    window = study.window
+    cars = list(study.cars) if study.cars is not None else list(default_cars(window))
+    for c in cars:
+        if c.start < window.start or c.end > window.end:
+            raise UserError(f"CAR window {c.label} lies outside the event window {window.label}",
+                            field="car", hint="widen --window or narrow --car")
+    overlaps = _overlaps(series, window)
+    placed_day0 = day0[placed]
+    clustered = significance.is_clustered(placed_day0, study.clustered)
+    size = chunk_size or chunked.auto_chunk_size(study.estimation, window)
+    plan = [np.arange(len(series))] if study.clustered else chunked.plan(placed_day0, size)
+    spec = dataclasses.replace(spec, window=window, cars=cars, clustered=clustered)
+    shared = client.scatter(spec, broadcast=True, hash=False)
+    placed_events = events.iloc[placed].reset_index(drop=True)
+    del events
+
+    # Round 3: the chunks; the client adds up and writes.
+    files = FileSet(csv_dir, CSV_FILES) if csv_dir is not None else None
+    with files if files is not None else contextlib.nullcontext():
+        if len(plan) == 1:
+            # One chunk is the whole study, fitted as one process fits it.
+            result = client.submit(_whole_task, shared, placed_events, pure=False).result()
+            result.skipped = pd.DataFrame(skipped)
+            if files is not None:
+                result.write_event_tables(files)
+        else:
+            work = _Work(shared, placed_events, needs[placed])
+            with one_blas_thread():
+                result = study._chunked_passes(series, skipped, window, cars, overlaps, plan, clustered, work,
+                                               _dask_map(client, in_flight), files, None)
+        if files is not None:
+            result.write_tests(files)
+    return result

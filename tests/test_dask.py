@@ -1,0 +1,111 @@
+"""`study --scheduler`: a real LocalCluster of two worker processes on loopback gives the
+one-process run's four CSVs byte for byte; a missing Dask, an unreachable scheduler and wide data
+are refused in one line, with nothing written."""
+
+from __future__ import annotations
+
+import builtins
+import importlib.util
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import pytest_socket
+
+from tests.clirun import run_cli
+from tests.long_data import STUDY, same_csvs, write_layouts
+
+# Not imported here: importing distributed sets MALLOC_TRIM_THRESHOLD_, OMP_NUM_THREADS... in this
+# process's environment, which later tests' subprocesses would inherit.
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
+                                reason="needs dask[distributed] (in the test extra)")
+
+
+@pytest.fixture(autouse=True)
+def _environment_as_it_was() -> Iterator[None]:
+    """The environment as it was before Dask's import changed it (see above)."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture
+def loopback() -> Iterator[None]:
+    """Sockets to 127.0.0.1 only (the scheduler and its workers, and asyncio's socket pair)."""
+    pytest_socket.enable_socket()  # guards stack: drop the suite's before setting this one
+    pytest_socket.socket_allow_hosts(["127.0.0.1"], allow_unix_socket=True)
+    yield
+    pytest_socket.enable_socket()
+    pytest_socket.disable_socket()
+
+
+@pytest.fixture(scope="module")
+def layouts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return write_layouts(tmp_path_factory.mktemp("layouts"))
+
+
+def _study(capsys: pytest.CaptureFixture[str], data: Path, events: Path, out: Path,
+           *extra: str) -> tuple[int, str, str]:
+    return run_cli(["study", "--returns", str(data), "--events", str(events), "--out", str(out), *STUDY, *extra],
+                   capsys)
+
+
+def test_local_cluster_gives_the_one_process_csvs(layouts: dict[str, Path], tmp_path: Path, loopback: None,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    # Eight chunks of whole date clusters (GRANK's inputs kept on the workers from pass 1 to GRANK's
+    # pass), then one chunk (the whole study fitted on a worker): each as one process writes it
+    # from the wide file.
+    for chunk in ("10", "100000"):
+        here, there = tmp_path / f"one-{chunk}", tmp_path / f"cluster-{chunk}"
+        code, _, err = _study(capsys, layouts["wide"], layouts["events"], here, "--chunk-size", chunk)
+        assert code == 0, err
+        code, out, err = _study(capsys, layouts["by_year"], layouts["events"], there, "--chunk-size", chunk,
+                                "--scheduler", "local:2")
+        assert code == 0, err
+        assert "wrote ar.csv" in out
+        same_csvs(here, there)
+
+
+def test_unreachable_scheduler_exits_1_in_one_line(layouts: dict[str, Path], tmp_path: Path, loopback: None,
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from eventstudy.cli import cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 1)
+    code, _, err = _study(capsys, layouts["by_symbol"], layouts["events"], tmp_path / "out",
+                          "--scheduler", "tcp://127.0.0.1:9")
+    assert code == 1
+    assert err.count("\n") == 1 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_dask_says_how_to_install_it(layouts: dict[str, Path], tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    real_import = builtins.__import__
+
+    def no_dask(name: str, *args: object, **kwargs: object) -> object:
+        if name.split(".")[0] in ("dask", "distributed"):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_dask)
+    code, _, err = _study(capsys, layouts["by_symbol"], layouts["events"], tmp_path / "out", "--scheduler", "local:2")
+    assert code == 2
+    assert err.count("\n") == 1 and "pip install 'eventstudy-claims[scale]'" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("bad", ["local:0", "local:two", ""])
+def test_bad_local_worker_counts_are_refused(layouts: dict[str, Path], tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str], bad: str) -> None:
+    code, _, err = _study(capsys, layouts["by_symbol"], layouts["events"], tmp_path / "out", "--scheduler", bad)
+    assert code == 2 and "--scheduler" in err and "Traceback" not in err
+
+
+def test_wide_data_on_a_cluster_is_refused(layouts: dict[str, Path], tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _study(capsys, layouts["wide"], layouts["events"], tmp_path / "out", "--scheduler", "local:2")
+    assert code == 2 and "long data" in err and str(layouts["wide"]) in err
