@@ -17,7 +17,7 @@ from tests.clirun import run_cli
 from tests.long_data import STUDY, same_csvs, write_layouts
 
 # Not imported here: importing distributed sets MALLOC_TRIM_THRESHOLD_, OMP_NUM_THREADS... in this
-# process's environment, which later tests' subprocesses would inherit (tests/test_heap.py).
+# process's environment, which later tests' subprocesses would inherit.
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
                                 reason="needs dask[distributed] (in the test extra)")
 

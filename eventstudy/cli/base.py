@@ -234,7 +234,6 @@ OFFLINE_HINT = ("without a network, load files and run offline: eventstudy price
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: user errors become one line on stderr and exit code 2, a failing machine exit 1."""
     atomic.arm_crash_timer()
-    startup.one_blas_thread_per_process()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="eventstudy", standalone_mode=False)
     except click.exceptions.Abort:

@@ -299,7 +299,6 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
     with startup.heavy_imports():
         import pandas as pd
 
-        from eventstudy.stats import heap
         from eventstudy.stats.study import CSV_FILES, EventStudy
         from eventstudy.stats.windows import Estimation, parse_relative, parse_window
 
@@ -313,7 +312,6 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
     figures_dir = _check_figures(figures, out_dir, inputs)
     regression = _regression_inputs(formula, characteristics, cluster)
     factors = _factor_option(model, factor_paths)
-    heap.reuse_freed_memory()  # from the parse on: its freed buffers serve the engine's arrays
     data_path = returns_path or prices_path or volume_path or ""
     what = "--returns" if returns_path else "--prices" if prices_path else "--volume"
     long = _is_long(data_path, layout, what)

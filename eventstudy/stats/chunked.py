@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from eventstudy.stats import engine, heap, models, significance
+from eventstudy.stats import engine, models, significance
 from eventstudy.stats.panel import Layout
 from eventstudy.stats.windows import Estimation, Window
 
@@ -158,11 +158,11 @@ class Collector:
         for j, i in enumerate(rows):
             self.model_used[i] = small.model_used[j]
             # The engine's copy of an event's notes only when it added one (a fallback's).
-            own = self.series[i].notes
+            own, mine = self.series[i].notes, small.notes[j]
             if self.stripped_notes:
-                self.notes[i] = [*own, *small.notes[j]] if small.notes[j] else own
+                self.notes[i] = [*own, *mine] if mine else own
             else:
-                self.notes[i] = own if small.notes[j] == own else small.notes[j]
+                self.notes[i] = own if mine is own or mine == own else mine
         if window is not None:
             y, dates, self.window_unit = window
             self._slot(self.arrays, "win_y", y)[rows] = y
@@ -213,13 +213,11 @@ def chunks_of(chunks: list[np.ndarray], work: Callable[[np.ndarray], T],
     if workers < 1 or len(chunks) < 2:
         for rows in chunks:
             yield work(rows), rows
-            heap.release_memory()
         return
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="eventstudy-chunk") as pool:
         for result, rows in in_order(lambda rows: pool.submit(work, rows), chunks, workers):
             yield result, rows
             del result
-            heap.release_memory()
 
 
 def in_order(submit: Callable[[np.ndarray], Any], chunks: Iterable[np.ndarray],

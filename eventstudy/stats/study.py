@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
@@ -30,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.errors import UserError
-from eventstudy.stats import chunked, dataset, engine, event_columns, evidence, significance, startup
+from eventstudy.stats import chunked, dataset, engine, event_columns, evidence, significance
 from eventstudy.stats.diagnostics import residual_diagnostics
 from eventstudy.stats.models import FACTOR_MODELS, MODELS
 from eventstudy.stats.panel import Layout
@@ -650,8 +649,6 @@ def one_blas_thread() -> AbstractContextManager:
     """The engine's matrix products are small (events x days by a vector, 2 x 2 inverses): BLAS
     threads cost more in hand-offs than they save, and on a busy machine several times the time
     (a 10,000-event study's GRANK: 0.3 s per chunk with 2 threads, 0.04 s with one)."""
-    if startup.blas_loaded_with_one_thread():  # the command line's process: nothing to limit
-        return contextlib.nullcontext()
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1, user_api="blas")
@@ -687,21 +684,24 @@ def estimate_columns(out: engine.Output, text: bool) -> dict[str, Any]:
 
 
 def _overlaps(series: list[engine.EventSeries], window: Window) -> pd.DataFrame:
-    """Events of the same security whose event windows share trading days."""
-    cols: dict[str, list] = {"symbol": [], "event_id": [], "other_event_id": [], "days_apart": []}
-    by_symbol: dict[str, list[engine.EventSeries]] = {}
-    for s in series:
-        by_symbol.setdefault(s.symbol, []).append(s)
-    for sym, items in by_symbol.items():
-        items = sorted(items, key=lambda s: s.day0)
-        for a, b in itertools.pairwise(items):
-            apart = b.day0 - a.day0
-            if apart <= window.end - window.start:
-                for name, value in zip(cols, (sym, a.event_id, b.event_id, apart), strict=True):
-                    cols[name].append(value)
-                # Consecutive events only: each event has at most one earlier and one later overlap.
-                a.notes = OverlapNotes.of(a.notes).with_later(b.event_id, apart)
-                b.notes = OverlapNotes.of(b.notes).with_earlier(a.event_id, apart)
+    """Events of the same security whose event windows share trading days: each event and the next
+    one of its security (securities in order of first appearance, then by day 0, ties in the
+    events' order), the pairs found by array operations rather than a sort per security."""
+    code_of: dict[str, int] = {}
+    code = np.array([code_of.setdefault(s.symbol, len(code_of)) for s in series], dtype=np.intp)
+    day0 = np.array([s.day0 for s in series], dtype=np.intp)
+    order = np.lexsort((day0, code))  # stable: events of one day 0 stay in their order
+    first, then = order[:-1], order[1:]
+    apart = day0[then] - day0[first]
+    pairs = np.flatnonzero((code[first] == code[then]) & (apart <= window.end - window.start))
+    earlier, later, days = first[pairs].tolist(), then[pairs].tolist(), apart[pairs].tolist()
+    for i, j, gap in zip(earlier, later, days, strict=True):
+        # Consecutive events only: each event has at most one earlier and one later overlap.
+        a, b = series[i], series[j]
+        a.notes = OverlapNotes.of(a.notes).with_later(b.event_id, gap)
+        b.notes = OverlapNotes.of(b.notes).with_earlier(a.event_id, gap)
+    cols = {"symbol": [series[i].symbol for i in earlier], "event_id": [series[i].event_id for i in earlier],
+            "other_event_id": [series[j].event_id for j in later], "days_apart": days}
     return pd.DataFrame(cols, columns=list(cols))
 
 
@@ -732,6 +732,15 @@ class OverlapNotes(Sequence[str]):
     def with_later(self, event_id: str, apart: int) -> OverlapNotes:
         self.later, self.later_apart = event_id, apart
         return self
+
+    def text(self) -> str:
+        """The notes joined by "; ", as a note column shows them: one string made, not a list of two
+        joined. A note column is made four times per event (three CAR windows and the estimates),
+        and at a million events nearly every event has both notes."""
+        if self.earlier is not None and self.later is not None:
+            return (f"event window overlaps event {self.earlier} ({self.earlier_apart} trading days earlier); "
+                    f"event window overlaps event {self.later} ({self.later_apart} trading days later)")
+        return "; ".join(self._texts())
 
     def _texts(self) -> list[str]:
         texts = []
@@ -794,8 +803,12 @@ class StudyResult:
         if self.estimate_numbers is None:
             return self.estimates.iloc[rows].reset_index(drop=True)
         block = self.estimate_numbers.iloc[rows].reset_index(drop=True)
-        block["note"] = ["; ".join(n) for n in self.output.notes[rows]]
+        block["note"] = self._notes(rows)
         return block
+
+    def _notes(self, rows: slice) -> pd.api.extensions.ExtensionArray | np.ndarray:
+        """The note column of events ``rows``."""
+        return _text([n.text() if isinstance(n, OverlapNotes) else "; ".join(n) for n in self.output.notes[rows]])
 
     @cached_property
     def sq(self) -> pd.DataFrame:
@@ -863,7 +876,7 @@ class StudyResult:
             "p_value": p,
             "model": _text(out.model_used[rows]),
             "estimation_days": out.fit.n_obs[rows].astype(int),
-            "note": _text(["; ".join(n) for n in out.notes[rows]]),
+            "note": self._notes(rows),
         })
 
     def lead_statistic(self, window: str) -> pd.Series | None:
