@@ -68,6 +68,27 @@ def test_local_cluster_gives_the_one_process_csvs(layouts: dict[str, Path], tmp_
         same_csvs(here, there)
 
 
+def test_rows_written_by_the_tasks_are_quoted_as_one_process_quotes_them(
+        layouts: dict[str, Path], tmp_path: Path, loopback: None, capsys: pytest.CaptureFixture[str]) -> None:
+    # One event id needs quotes: one process quotes every text cell of ar.csv (one block), the chunk
+    # tasks without that event wrote theirs unquoted, and the client quotes them as it joins.
+    import pandas as pd
+
+    events = pd.read_csv(layouts["events"])
+    events["event_id"] = [f"e{i}" for i in range(len(events))]
+    events.loc[33, "event_id"] = 'e33, "the merger"'
+    events.to_csv(tmp_path / "events.csv", index=False)
+    here, there = tmp_path / "one" / "out", tmp_path / "cluster" / "out"
+    code, _, err = _study(capsys, layouts["wide"], tmp_path / "events.csv", here, "--chunk-size", "10")
+    assert code == 0, err
+    code, _, err = _study(capsys, layouts["by_year"], tmp_path / "events.csv", there, "--chunk-size", "10",
+                          "--scheduler", "local:2")
+    assert code == 0, err
+    same_csvs(here, there)
+    assert (there / "ar.csv").read_text().splitlines()[1].startswith('"e')
+    assert not [p for p in there.parent.iterdir() if "parts" in p.name]  # the parts' folder is gone
+
+
 def test_unreachable_scheduler_exits_1_in_one_line(layouts: dict[str, Path], tmp_path: Path, loopback: None,
                                                    capsys: pytest.CaptureFixture[str],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:

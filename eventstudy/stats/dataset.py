@@ -363,6 +363,7 @@ class _Work:
     kept: deque[Any] = field(default_factory=deque)
     place: parts.Place | None = None
     joiner: parts.Joiner | None = None
+    columns: parts.ColumnSpill | None = None
     series: list[engine.EventSeries] = field(default_factory=list)
     submitted: int = 0
 
@@ -399,6 +400,11 @@ def _dask_map(client: Any, in_flight: int) -> Callable[[_Work, str, list[np.ndar
             if method == "first" and work.joiner is not None:
                 work.joiner.put(rows, result.tables)
                 result.tables = None
+            if method == "first" and work.columns is not None:
+                # The battery reads these a day at a time from the file: the collector keeps none.
+                small = result.output
+                work.columns.put(rows, small.ar, small.var_ar)
+                small.ar, small.var_ar = small.ar[:, :0], small.var_ar[:, :0]
             yield result
 
     return map_chunks
@@ -413,6 +419,7 @@ class _Tables:
     joiner: parts.Joiner
     layout: Layout
     n_cars: int
+    columns: parts.ColumnSpill | None = None
 
     def write_ar(self, files: FileSet) -> None:
         files.write("ar.csv", self.joiner.writer(["ar"]))
@@ -562,11 +569,16 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
             # The tasks write the per-event tables' rows beside the output; the client joins them.
             with _parts_folder(Path(csv_dir) if csv_dir is not None else Path()) as place:
                 joiner = parts.Joiner(len(series), parts.table_names(len(cars)), Path(place.folder))
-                work = _Work(shared, placed_events, needs[placed], place=place, joiner=joiner, series=series)
-                tables = _Tables(joiner, _day0_layout(placed_day0), len(cars))
-                with one_blas_thread():
-                    result = study._chunked_passes(series, skipped, window, cars, overlaps, plan, clustered, work,
-                                                   _dask_map(client, in_flight), files, None, tables)
+                columns = parts.ColumnSpill(len(series), Path(place.folder))
+                work = _Work(shared, placed_events, needs[placed], place=place, joiner=joiner, columns=columns,
+                             series=series)
+                tables = _Tables(joiner, _day0_layout(placed_day0), len(cars), columns)
+                try:
+                    with one_blas_thread():
+                        result = study._chunked_passes(series, skipped, window, cars, overlaps, plan, clustered,
+                                                       work, _dask_map(client, in_flight), files, None, tables)
+                finally:
+                    columns.close()
         if files is not None:
             result.write_tests(files)
     return result

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import resource
+import tempfile
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,7 +84,12 @@ def write_chunk(result: StudyResult, index: int, place: Place) -> ChunkTables:
     for j, c in enumerate(result.car_arrays):
         frames[f"car{j}"] = result._car_block(c, slice(None))
     frames["est"] = result._estimates_block(slice(None))
-    n = result.output.n
+    return write_tables(frames, result.output.n, index, place)
+
+
+def write_tables(frames: dict[str, Any], n: int, index: int, place: Place) -> ChunkTables:
+    """Tables of ``n`` events (each event's rows together, in the order of their positions) as
+    parts of chunk ``index``."""
     out = ChunkTables(index, {}, {}, {}, {}, {}, {}, None if place.visible() else {})
     for name, frame in frames.items():
         rows = csv_rows(frame)
@@ -229,3 +235,67 @@ def _requote(data: bytes, text: list[int], quote: bool) -> bytes:
             cells[j] = b'"' + cells[j] + b'"' if quote else cells[j][1:-1]
         lines[r] = b",".join(cells)
     return b"\n".join(lines)
+
+
+class ColumnSpill:
+    """The battery's event-window ARs and variances (:class:`significance.ArColumns`) of a study
+    whose chunks came back from a cluster, in a file rather than in memory (16 bytes an event and
+    day, 336 MB at a million events with a 21-day window): each chunk's block in chunk order, a
+    day's values together, so that a day's column of every event is one read per chunk and a
+    chunk's, for GRANK's pass, one read. The two last columns read are kept. Unnamed: gone when
+    closed, or when the process ends."""
+
+    def __init__(self, n: int, folder: Path):
+        self.n = n
+        # Held open across pass 1 and the battery and closed by close(): not a with-block.
+        self.fh = tempfile.TemporaryFile(prefix="eventstudy-ar-", dir=folder)  # noqa: SIM115
+        self.chunks: list[tuple[int, np.ndarray]] = []  # (offset, rows)
+        self.by_first: dict[int, int] = {}
+        self.width = 0
+        self.dtype = np.dtype(np.float64)
+        self.size = 0
+        self.recent: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+
+    def put(self, rows: np.ndarray, ar: np.ndarray, var: np.ndarray) -> None:
+        """A chunk's (events x days) ARs and variances, its events at positions ``rows``."""
+        self.width, self.dtype = ar.shape[1], ar.dtype
+        self.by_first[int(rows[0])] = len(self.chunks)
+        self.chunks.append((self.size, np.asarray(rows)))
+        for block in (ar, var):
+            data = np.ascontiguousarray(block.T, dtype=self.dtype).tobytes()
+            self.fh.write(data)
+            self.size += len(data)
+
+    def _read(self, offset: int, count: int) -> np.ndarray:
+        size = count * self.dtype.itemsize
+        data = os.pread(self.fh.fileno(), size, offset)
+        if len(data) != size:
+            raise OSError(f"the ARs' temporary file came back short ({len(data)} of {size} bytes)")
+        return np.frombuffer(data, dtype=self.dtype)
+
+    def column(self, col: int) -> tuple[np.ndarray, np.ndarray]:
+        if col in self.recent:
+            return self.recent[col]
+        self.fh.flush()
+        ar, var = np.empty(self.n, dtype=self.dtype), np.empty(self.n, dtype=self.dtype)
+        for offset, rows in self.chunks:
+            m = len(rows)
+            ar[rows] = self._read(offset + col * m * self.dtype.itemsize, m)
+            var[rows] = self._read(offset + (self.width + col) * m * self.dtype.itemsize, m)
+        self.recent[col] = ar, var
+        if len(self.recent) > 2:
+            self.recent.popitem(last=False)
+        return ar, var
+
+    def rows(self, col: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        k = self.by_first.get(int(rows[0])) if len(rows) else None
+        if k is None or not np.array_equal(self.chunks[k][1], rows):
+            ar, var = self.column(col)  # not a chunk's rows
+            return ar[rows], var[rows]
+        self.fh.flush()
+        offset, m = self.chunks[k][0], len(rows)
+        return (self._read(offset + col * m * self.dtype.itemsize, m).copy(),
+                self._read(offset + (self.width + col) * m * self.dtype.itemsize, m).copy())
+
+    def close(self) -> None:
+        self.fh.close()

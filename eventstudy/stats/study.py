@@ -553,6 +553,7 @@ class EventStudy:
                         result.output, result.car_arrays, clustered=clustered, bootstrap=self.bootstrap,
                         seed=self.seed, convention=self.convention, sums=sums,
                         panels=lambda: grank.panels(plan, lambda: map_chunks(work, "second", plan)),
+                        columns=getattr(tables, "columns", None),
                     )
                     if files is not None:
                         if writing is not None and writing.done():
