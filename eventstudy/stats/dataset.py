@@ -524,7 +524,7 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
         d, p, need, why = fut.result()
         day0[rows], pos[rows], needs[rows] = d, p, need
         reasons.update(why)
-    del futures
+    del futures, by_symbol, groups
     placed = np.flatnonzero(pos >= 0)
     skipped = [{"event_id": ids[k], "symbol": symbols[k], "date": whens[k], "reason": reasons[ids[k]]}
                for k in np.flatnonzero(pos < 0).tolist()]

@@ -136,7 +136,7 @@ class Joiner:
 
     def __post_init__(self) -> None:
         self.chunk = np.full(self.n, -1, dtype=np.int32)
-        self.lengths = {k: np.zeros(self.n, dtype=np.int64) for k in self.names}
+        self.lengths = {k: np.zeros(self.n, dtype=np.int32) for k in self.names}  # an event's rows: < 2 GB
         self.flagged = {k: np.zeros(self.n, dtype=bool) for k in self.names}
         self.nulls = {k: np.zeros(self.n, dtype=bool) for k in self.names}
         self.quoting = {k: [] for k in self.names}
