@@ -8,12 +8,14 @@ that security (:func:`span`). The frame is then made on the study's calendar (:f
 the same for every reader of it, so that a security's days, and so every event's numbers, are
 the same whether one process reads all securities or each task of a cluster reads its own.
 
-On a Dask cluster (:func:`fit_on_cluster`) the client holds the events and the per-event results,
-never the returns: three rounds of tasks, each reading only its securities' rows where it runs,
-(1) find the days (``own_dates``), (2) place every event's day 0 (the chunks follow day 0, as in
-one process), (3) run the chunked engine's pass 1 (and GRANK's pass) on each chunk; the client
+On a Dask cluster (:func:`fit_on_cluster`) the client holds the events and the battery's per-event
+numbers, never the returns: three rounds of tasks, each reading only its securities' rows where it
+runs, (1) find the days (``own_dates``), (2) place every event's day 0 (the chunks follow day 0, as
+in one process), (3) run the chunked engine's pass 1 (and GRANK's pass) on each chunk; the client
 adds up the sums in chunk order, as one process does, so the four CSVs are byte for byte the
-one-process run's.
+one-process run's. With an output folder, the chunk tasks write their events' rows of ar.csv,
+car.csv and estimates.csv themselves, beside it, and the client joins them
+(:mod:`eventstudy.stats.parts`), keeping the event-window ARs the battery reads in a file.
 """
 
 from __future__ import annotations
@@ -152,7 +154,9 @@ def _events(study: EventStudy) -> tuple[list[str], pd.DatetimeIndex, list[str]]:
     if missing:
         raise UserError(f"events need columns symbol and date; missing {', '.join(missing)}", field="events",
                         hint="name them symbol,date (or name,when), or map yours with columns={...}")
-    symbols = [str(s) for s in _as_text(ev["symbol"])]
+    # One string per security, not per event: a million events name a few thousand securities.
+    one: dict[str, str] = {}
+    symbols = [one.setdefault(s, s) for s in map(str, _as_text(ev["symbol"]))]
     whens = _event_dates(ev["date"])
     given = [str(x) for x in ev["event_id"]] if "event_id" in ev.columns else [""] * len(ev)
     return symbols, whens, _event_ids(symbols, whens, given)

@@ -477,7 +477,11 @@ class EventStudy:
         ``client``: a ``dask.distributed.Client``; the returns are then a :class:`dataset.DatasetReturns`
         (a long dataset each task reads its own securities' rows from, where it runs) and pass 1,
         GRANK's pass and the battery's sums run on the cluster; this process adds up the sums and
-        writes the tables, the same as the one-process run's (:mod:`eventstudy.stats.dataset`).
+        writes the tables, the same as the one-process run's (:mod:`eventstudy.stats.dataset`). With
+        ``csv_dir``, the tasks write their events' rows of the per-event tables beside it (a folder
+        the workers must see, else they send them back) and this process joins them: it keeps
+        neither those rows nor the (events x days) ARs, and the result's ``ar`` and ``estimates``
+        are then read from the files (``car``, ``tests`` and ``summary()`` are the result's).
         """
         from eventstudy.atomic import FileSet
 
@@ -799,6 +803,9 @@ class StudyResult:
     def _estimates_block(self, rows: slice) -> pd.DataFrame:
         if self.estimate_numbers is None:
             return self.estimates.iloc[rows].reset_index(drop=True)
+        if self.output.n and not len(self.estimate_numbers.columns):
+            raise UserError("a study run on a cluster keeps its estimates in estimates.csv, not in memory",
+                            hint="read estimates.csv, or run the study in one process")
         block = self.estimate_numbers.iloc[rows].reset_index(drop=True)
         block["note"] = ["; ".join(n) for n in self.output.notes[rows]]
         return block
@@ -818,14 +825,14 @@ class StudyResult:
 
     def _ar_block(self, rows: slice) -> pd.DataFrame:
         out = self.output
+        if out.compact and out.layout is not None and out.layout.flats.get("returns") is None:
+            raise UserError("a study run on a cluster keeps its per-day abnormal returns in ar.csv, not in memory",
+                            hint="read ar.csv, or run the study in one process")
         cols = out.win_cols
         w = len(cols)
         series = out.series[rows]
         n = len(series)
         ar, var = out.ar[rows][:, cols], out.var_ar[rows][:, cols]
-        if out.compact and out.layout is not None and out.layout.flats.get("returns") is None:
-            raise UserError("a study run on a cluster keeps its per-day abnormal returns in ar.csv, not in memory",
-                            hint="read ar.csv, or run the study in one process")
         if out.compact:
             # The chunked engine keeps neither returns nor expected returns: the series have the
             # former, the latter is return - AR (equal to the engine's to rounding, ~1e-16 of the return).
