@@ -461,6 +461,13 @@ def _parts_folder(csv_dir: Path) -> Iterator[parts.Place]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _in_order(submit: Callable[[Any], Any], items: list[Any], in_flight: int) -> Iterator[tuple[Any, Any]]:
+    """:func:`chunked.in_order` of any items: each one's result with it, in order."""
+    from eventstudy.stats.chunked import in_order
+
+    return in_order(submit, items, in_flight)  # type: ignore[arg-type]
+
+
 def _groups(items: Sequence[str], size: int) -> list[list[str]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
@@ -494,15 +501,18 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
         by_symbol.setdefault(s, []).append(k)
     names = list(by_symbol)
     groups = _groups(names, GROUP)
-    futures = []
-    for g, group in enumerate(groups):
-        rows = [k for s in group for k in by_symbol[s]]
-        wanted = [*group, *(extra if g == 0 else ())]
-        futures.append(client.submit(_scan_task, source.reader, wanted, [symbols[k] for k in rows],
-                                     whens.values[rows], study.event_day, days, pure=False))
+    group_rows = [[k for s in group for k in by_symbol[s]] for group in groups]
+    del by_symbol
+
+    # A few groups' payloads at a time (each task's arguments live in the client until it is done).
+    def scan_group(g: int) -> Any:
+        rows = group_rows[g]
+        wanted = [*groups[g], *(extra if g == 0 else ())]
+        return client.submit(_scan_task, source.reader, wanted, [symbols[k] for k in rows], whens.values[rows],
+                             study.event_day, days, pure=False)
+
     calendars, starts, ends, found = [], [], [], set()
-    for fut in futures:
-        cal, start, end, present = fut.result()
+    for (cal, start, end, present), _ in _in_order(scan_group, list(range(len(groups))), in_flight):
         calendars.append(cal)
         starts += [start] if start is not None else []
         ends += [end] if end is not None else []
@@ -517,18 +527,20 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
 
     # Round 2: day 0 of every event, on the calendar every task reads.
     shared = client.scatter(spec, broadcast=True, hash=False)
-    futures = [client.submit(_place_task, shared, events.iloc[[k for s in group for k in by_symbol[s]]], pure=False)
-               for group in groups]
+
+    def place_group(g: int, events: pd.DataFrame = events) -> Any:
+        return client.submit(_place_task, shared, events.iloc[group_rows[g]], pure=False)
+
     day0 = np.full(len(events), np.datetime64("NaT"), dtype="datetime64[ns]")
     needs = np.full((len(events), 2), np.datetime64("NaT"), dtype="datetime64[ns]")
     pos = np.full(len(events), -1, dtype=np.intp)
     reasons: dict[str, str] = {}
-    for group, fut in zip(groups, futures, strict=True):
-        rows = [k for s in group for k in by_symbol[s]]
-        d, p, need, why = fut.result()
+    for (d, p, need, why), g in _in_order(place_group, list(range(len(groups))), in_flight):
+        rows = group_rows[g]
         day0[rows], pos[rows], needs[rows] = d, p, need
         reasons.update(why)
-    del futures, by_symbol, groups
+    del place_group  # with the events it holds
+    group_rows, groups = [], []  # the groups' lists let go (the closures above see these names)
     placed = np.flatnonzero(pos >= 0)
     skipped = [{"event_id": ids[k], "symbol": symbols[k], "date": whens[k], "reason": reasons[ids[k]]}
                for k in np.flatnonzero(pos < 0).tolist()]
