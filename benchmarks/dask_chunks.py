@@ -136,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "eventstudy-bench")
     ap.add_argument("--local", action="store_true", help="also time --scheduler local:N end to end")
     ap.add_argument("--keep", type=Path, help="keep the outputs in this folder")
+    ap.add_argument("--cluster-only", action="store_true",
+                    help="only the cluster run (its memory), without the one-process run and the comparison")
     args = ap.parse_args(argv)
     try:
         from dask.distributed import Client, LocalCluster
@@ -152,8 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     one, cluster_out = work / "one-process", work / "cluster"
     try:
-        wall, rss = measure(study_cmd(dataset, events_csv, one, []))
-        print(f"one process:        {wall:7.1f} s wall, peak {rss:7.0f} MB")
+        if not args.cluster_only:
+            wall, rss = measure(study_cmd(dataset, events_csv, one, []))
+            print(f"one process:        {wall:7.1f} s wall, peak {rss:7.0f} MB")
         with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                           dashboard_address=None) as cluster, Client(cluster) as client:
             wall, rss = measure(study_cmd(dataset, events_csv, cluster_out, ["--scheduler", cluster.scheduler_address]))
@@ -161,8 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         peaks = ", ".join(f"{mb:.0f}" for mb in workers.values())
         print(f"cluster ({args.workers} workers): {wall:7.1f} s wall, client peak {rss:7.0f} MB, "
               f"worker peaks {peaks} MB (cluster started before)")
-        print("four CSVs byte-identical:", same(one, cluster_out))
-        if args.local:
+        if not args.cluster_only:
+            print("four CSVs byte-identical:", same(one, cluster_out))
+        if args.local and not args.cluster_only:
             local = work / "local"
             wall, rss = measure(study_cmd(dataset, events_csv, local, ["--scheduler", f"local:{args.workers}"]))
             print(f"--scheduler local:{args.workers}: {wall:7.1f} s wall (cluster start included), client peak "

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -565,3 +566,44 @@ def new_generation(target: str | Path) -> Iterator[Path]:
         raise
     finally:
         _staging.discard(staged.absolute())
+
+
+@dataclass
+class CsvRows:
+    """A block's CSV text as :func:`table_csv_writer` writes it (``header`` and ``body``, with the
+    block's ``quoting``), and what lets the block be joined with others' rows into a file of other
+    blocks: which rows hold a text cell that forces quoting (``flagged``: a comma, quote or line
+    break), which hold a missing text cell (``nulls``), and where the text columns are."""
+
+    header: bytes
+    body: bytes
+    quoting: str
+    flagged: Any  # numpy bool per row
+    nulls: Any
+    text_columns: list[int]
+
+
+def csv_rows(frame: pd.DataFrame) -> CsvRows:
+    """``frame`` formatted as one block of :func:`table_csv_writer`."""
+    import csv
+    import io
+
+    import numpy as np
+    import pyarrow.compute as pc
+
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow([str(c) for c in frame.columns])
+    table = _arrow_table(frame)
+    quoting = _quoting(table)
+    body = _csv_rows(table, quoting)
+    if body is None:
+        quoting, body = "needed", _csv_rows(table, "needed")
+    flagged = np.zeros(table.num_rows, dtype=bool)
+    nulls = np.zeros(table.num_rows, dtype=bool)
+    text = [j for j, column in enumerate(table.columns) if _is_arrow_text(column.type)]
+    for j in text:
+        column = table.column(j)
+        flagged |= pc.fill_null(pc.match_substring_regex(column, _STRUCTURAL_PATTERN), False).to_numpy(
+            zero_copy_only=False)
+        nulls |= pc.is_null(column).to_numpy(zero_copy_only=False)
+    return CsvRows(header.getvalue().encode(), body.to_pybytes(), quoting, flagged, nulls, text)

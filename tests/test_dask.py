@@ -68,6 +68,65 @@ def test_local_cluster_gives_the_one_process_csvs(layouts: dict[str, Path], tmp_
         same_csvs(here, there)
 
 
+def test_rows_written_by_the_tasks_are_quoted_as_one_process_quotes_them(
+        layouts: dict[str, Path], tmp_path: Path, loopback: None, capsys: pytest.CaptureFixture[str]) -> None:
+    # One event id needs quotes: one process quotes every text cell of ar.csv (one block), the chunk
+    # tasks without that event wrote theirs unquoted, and the client quotes them as it joins.
+    import pandas as pd
+
+    events = pd.read_csv(layouts["events"])
+    events["event_id"] = [f"e{i}" for i in range(len(events))]
+    events.loc[33, "event_id"] = 'e33, "the merger"'
+    events.to_csv(tmp_path / "events.csv", index=False)
+    here, there = tmp_path / "one" / "out", tmp_path / "cluster" / "out"
+    code, _, err = _study(capsys, layouts["wide"], tmp_path / "events.csv", here, "--chunk-size", "10")
+    assert code == 0, err
+    code, _, err = _study(capsys, layouts["by_year"], tmp_path / "events.csv", there, "--chunk-size", "10",
+                          "--scheduler", "local:2")
+    assert code == 0, err
+    same_csvs(here, there)
+    assert (there / "ar.csv").read_text().splitlines()[1].startswith('"e')
+    assert not [p for p in there.parent.iterdir() if "parts" in p.name]  # the parts' folder is gone
+
+
+def test_workers_that_cannot_see_the_parts_folder_send_their_rows_back(
+        layouts: dict[str, Path], tmp_path: Path, loopback: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Workers in this process (threads), told the folder is not theirs: as on machines without the
+    # client's filesystem, the rows come back with the results and the client writes the parts.
+    import pandas as pd
+    from dask.distributed import Client, LocalCluster
+
+    from eventstudy.data.long_format import open_long
+    from eventstudy.errors import UserError
+    from eventstudy.stats import parts
+    from eventstudy.stats.dataset import DatasetReturns
+    from eventstudy.stats.study import EventStudy
+    from eventstudy.stats.windows import Estimation, Window
+
+    events = pd.read_csv(layouts["events"])
+    kwargs = dict(market="MKT", estimation=Estimation(Window(-100, -11)), window=Window(-5, 5), bootstrap=200)
+    wide = pd.read_csv(layouts["wide"], index_col=0, parse_dates=True)
+    EventStudy(wide, events, **kwargs).fit_chunked(10, csv_dir=tmp_path / "one")
+    sent: list[bool] = []
+    write_tables = parts.write_tables
+
+    def elsewhere(frames: dict, n: int, index: int, place: parts.Place) -> parts.ChunkTables:
+        tables = write_tables(frames, n, index, parts.Place(place.folder, "no-such-marker"))
+        sent.append(tables.data is not None)
+        return tables
+
+    monkeypatch.setattr(parts, "write_tables", elsewhere)
+    study = EventStudy(DatasetReturns(open_long(layouts["by_year"], "returns", "returns")), events, **kwargs)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://", host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        result = study.fit_chunked(10, csv_dir=tmp_path / "cluster", client=client)
+    assert len(sent) == 8 and all(sent)
+    same_csvs(tmp_path / "one", tmp_path / "cluster")
+    with pytest.raises(UserError, match=r"ar\.csv"):
+        result.ar  # noqa: B018  # the rows are in the file only
+    assert not [p for p in tmp_path.iterdir() if "parts" in p.name]
+
+
 def test_unreachable_scheduler_exits_1_in_one_line(layouts: dict[str, Path], tmp_path: Path, loopback: None,
                                                    capsys: pytest.CaptureFixture[str],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:

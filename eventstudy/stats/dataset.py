@@ -8,12 +8,14 @@ that security (:func:`span`). The frame is then made on the study's calendar (:f
 the same for every reader of it, so that a security's days, and so every event's numbers, are
 the same whether one process reads all securities or each task of a cluster reads its own.
 
-On a Dask cluster (:func:`fit_on_cluster`) the client holds the events and the per-event results,
-never the returns: three rounds of tasks, each reading only its securities' rows where it runs,
-(1) find the days (``own_dates``), (2) place every event's day 0 (the chunks follow day 0, as in
-one process), (3) run the chunked engine's pass 1 (and GRANK's pass) on each chunk; the client
+On a Dask cluster (:func:`fit_on_cluster`) the client holds the events and the battery's per-event
+numbers, never the returns: three rounds of tasks, each reading only its securities' rows where it
+runs, (1) find the days (``own_dates``), (2) place every event's day 0 (the chunks follow day 0, as
+in one process), (3) run the chunked engine's pass 1 (and GRANK's pass) on each chunk; the client
 adds up the sums in chunk order, as one process does, so the four CSVs are byte for byte the
-one-process run's.
+one-process run's. With an output folder, the chunk tasks write their events' rows of ar.csv,
+car.csv and estimates.csv themselves, beside it, and the client joins them
+(:mod:`eventstudy.stats.parts`), keeping the event-window ARs the battery reads in a file.
 """
 
 from __future__ import annotations
@@ -32,9 +34,12 @@ import pandas as pd
 
 from eventstudy.errors import UserError
 from eventstudy.stats import engine
+from eventstudy.stats.panel import Layout
 from eventstudy.stats.windows import DateWindow, Window
 
 if TYPE_CHECKING:
+    from eventstudy.atomic import FileSet
+    from eventstudy.stats import parts
     from eventstudy.stats.study import EventStudy, StudyResult
 
 # Securities per task of the first two rounds (their rows are read whole, two or three columns),
@@ -149,7 +154,9 @@ def _events(study: EventStudy) -> tuple[list[str], pd.DatetimeIndex, list[str]]:
     if missing:
         raise UserError(f"events need columns symbol and date; missing {', '.join(missing)}", field="events",
                         hint="name them symbol,date (or name,when), or map yours with columns={...}")
-    symbols = [str(s) for s in _as_text(ev["symbol"])]
+    # One string per security, not per event: a million events name a few thousand securities.
+    one: dict[str, str] = {}
+    symbols = [one.setdefault(s, s) for s in map(str, _as_text(ev["symbol"]))]
     whens = _event_dates(ev["date"])
     given = [str(x) for x in ev["event_id"]] if "event_id" in ev.columns else [""] * len(ev)
     return symbols, whens, _event_ids(symbols, whens, given)
@@ -288,10 +295,16 @@ def _chunk_calendar(spec: Spec, first: np.datetime64, last: np.datetime64) -> np
     return cal[inside]
 
 
-def _chunk_task(spec: Spec, events: pd.DataFrame, dates: tuple[np.datetime64, np.datetime64]) -> Any:
+def _chunk_task(spec: Spec, events: pd.DataFrame, dates: tuple[np.datetime64, np.datetime64],
+                rows: np.ndarray | None = None, notes: dict[int, Sequence[str]] | None = None,
+                place: parts.Place | None = None, index: int = 0) -> Any:
     """Round 3: pass 1 of one chunk, on its own rows (its securities, from the first to the last
     date its events read): what the client adds up, and GRANK's inputs, which stay on the worker
-    (in Dask's memory, spilled to its disk if need be) until GRANK's pass asks for them."""
+    (in Dask's memory, spilled to its disk if need be) until GRANK's pass asks for them.
+
+    With a ``place``, the chunk's rows of ar.csv, car.csv and estimates.csv are written there
+    (:mod:`eventstudy.stats.parts`; ``rows`` are its events' positions, ``notes`` their overlap
+    notes, which the client alone knows) and only the battery's inputs go back."""
     from eventstudy.stats.study import ChunkWork, one_blas_thread
 
     study, _ = _study_of(spec, events, _chunk_calendar(spec, *dates))
@@ -299,12 +312,40 @@ def _chunk_task(spec: Spec, events: pd.DataFrame, dates: tuple[np.datetime64, np
         series, skipped, layout = study._series()
         if skipped or len(series) != len(events):
             raise RuntimeError("a chunk's events were not placed as the client placed them")
-        for s in series:
-            s.notes = ()  # the client has the overlaps with other chunks' events
+        for j, s in enumerate(series):
+            # Without a place the client adds the overlaps itself.
+            s.notes = notes.get(j, ()) if notes is not None else ()
         work = ChunkWork(study, series, spec.window, spec.cars, layout, spec.clustered, True, ship_window=True)
         done = work.first(np.arange(len(series)))
     grank, done.grank = done.grank, None
+    if place is not None:
+        from eventstudy.stats import parts
+
+        assert rows is not None
+        done.tables = parts.write_chunk(_chunk_result(done, series, rows, spec.cars), index, place)
+        own = [s.notes for s in series]
+        # The client keeps the notes the engine added; it has the overlaps.
+        done.output.notes = [list(n)[len(o):] if n is not o else () for n, o in zip(done.output.notes, own,
+                                                                                  strict=True)]
+        done.window, done.estimates = None, {}
     return done, grank
+
+
+def _chunk_result(done: Any, series: list[engine.EventSeries], rows: np.ndarray, cars: list[Window]) -> StudyResult:
+    """A chunk's pass 1 as the result of its events alone, in the order of their positions: what
+    the client's result would hold of them."""
+    from eventstudy.stats import chunked
+    from eventstudy.stats.study import StudyResult
+
+    order = np.argsort(rows, kind="stable")
+    local = np.empty(len(rows), dtype=np.intp)
+    local[order] = np.arange(len(rows))
+    collect = chunked.Collector([series[k] for k in order.tolist()], None)
+    collect.put(done.output, local, done.cars, done.estimates, done.window)
+    result = StudyResult(collect.output(), collect.car_arrays(cars), pd.DataFrame(), np.nan, False, pd.DataFrame(),
+                         pd.DataFrame())
+    result.estimate_numbers = collect.estimates_table()
+    return result
 
 
 def _whole_task(spec: Spec, events: pd.DataFrame) -> StudyResult:
@@ -316,16 +357,25 @@ def _whole_task(spec: Spec, events: pd.DataFrame) -> StudyResult:
 @dataclass
 class _Work:
     """The client's side of the chunk tasks: each chunk's events and dates, sent with the spec's
-    future; pass 1's futures, whose GRANK inputs wait on the workers for GRANK's pass."""
+    future; pass 1's futures, whose GRANK inputs wait on the workers for GRANK's pass; with a
+    ``joiner``, where the tasks write their tables (``place``) and each event's overlap notes."""
 
     spec: Any  # a future of the Spec, on every worker
     events: pd.DataFrame  # placed events, in the order of the study's series
     needs: np.ndarray  # (n, 2): the first and last date each event reads
     keep_grank: bool = False  # set by the engine; unused: the inputs are always kept, on the workers
     kept: deque[Any] = field(default_factory=deque)
+    place: parts.Place | None = None
+    joiner: parts.Joiner | None = None
+    columns: parts.ColumnSpill | None = None
+    series: list[engine.EventSeries] = field(default_factory=list)
+    submitted: int = 0
 
     def payload(self, rows: np.ndarray) -> tuple[pd.DataFrame, tuple[np.datetime64, np.datetime64]]:
         return self.events.iloc[rows].reset_index(drop=True), (self.needs[rows, 0].min(), self.needs[rows, 1].max())
+
+    def notes(self, rows: np.ndarray) -> dict[int, Sequence[str]]:
+        return {j: self.series[k].notes for j, k in enumerate(rows.tolist()) if self.series[k].notes}
 
 
 def _dask_map(client: Any, in_flight: int) -> Callable[[_Work, str, list[np.ndarray]], Iterator[Any]]:
@@ -337,7 +387,12 @@ def _dask_map(client: Any, in_flight: int) -> Callable[[_Work, str, list[np.ndar
     def map_chunks(work: _Work, method: str, chunks: list[np.ndarray]) -> Iterator[Any]:
         def first(rows: np.ndarray) -> Any:
             events, dates = work.payload(rows)
-            both = client.submit(_chunk_task, work.spec, events, dates, pure=False)
+            if work.place is not None:
+                both = client.submit(_chunk_task, work.spec, events, dates, rows, work.notes(rows), work.place,
+                                     work.submitted, pure=False)
+            else:
+                both = client.submit(_chunk_task, work.spec, events, dates, pure=False)
+            work.submitted += 1
             work.kept.append(both)
             return client.submit(operator.getitem, both, 0, pure=False)
 
@@ -345,10 +400,72 @@ def _dask_map(client: Any, in_flight: int) -> Callable[[_Work, str, list[np.ndar
             # Handed over: once its panel is here, the worker lets the chunk's results go.
             return client.submit(operator.getitem, work.kept.popleft(), 1, pure=False)
 
-        for result, _ in in_order(first if method == "first" else second, chunks, in_flight):
+        for result, rows in in_order(first if method == "first" else second, chunks, in_flight):
+            if method == "first" and work.joiner is not None:
+                work.joiner.put(rows, result.tables)
+                result.tables = None
+            if method == "first" and work.columns is not None:
+                # The battery reads these a day at a time from the file: the collector keeps none.
+                small = result.output
+                work.columns.put(rows, small.ar, small.var_ar)
+                small.ar, small.var_ar = small.ar[:, :0], small.var_ar[:, :0]
             yield result
 
     return map_chunks
+
+
+@dataclass
+class _Tables:
+    """The per-event tables of a study on a cluster, joined from the tasks' parts (what
+    :meth:`StudyResult.write_ar` and ``write_car_and_estimates`` write in one process); ``layout``
+    the events' day 0 alone, for the client's result."""
+
+    joiner: parts.Joiner
+    layout: Layout
+    n_cars: int
+    columns: parts.ColumnSpill | None = None
+
+    def write_ar(self, files: FileSet) -> None:
+        files.write("ar.csv", self.joiner.writer(["ar"]))
+
+    def write_car_and_estimates(self, files: FileSet) -> None:
+        files.write("car.csv", self.joiner.writer([f"car{j}" for j in range(self.n_cars)]))
+        files.write("estimates.csv", self.joiner.writer(["est"]))
+
+
+def _day0_layout(day0: np.ndarray) -> Layout:
+    n = len(day0)
+    return Layout({"returns": None, "dates": day0, "market": None, "sector": None}, {"dates": np.arange(n)},
+                  np.ones(n, dtype=np.intp), np.zeros(n, dtype=np.intp))
+
+
+@contextlib.contextmanager
+def _parts_folder(csv_dir: Path) -> Iterator[parts.Place]:
+    """A folder for the tasks' parts beside ``csv_dir`` (on a cluster of several machines, the
+    workers see it where the output's folder is on a filesystem they share; those that do not see
+    it send their parts back), removed with everything in it when the study ends."""
+    import secrets
+    import shutil
+    import tempfile
+
+    from eventstudy.stats import parts
+
+    parent = csv_dir.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=".eventstudy-parts-", dir=parent))
+    try:
+        marker = f"client-{secrets.token_hex(8)}"
+        (folder / marker).touch()
+        yield parts.Place(str(folder), marker)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _in_order(submit: Callable[[Any], Any], items: list[Any], in_flight: int) -> Iterator[tuple[Any, Any]]:
+    """:func:`chunked.in_order` of any items: each one's result with it, in order."""
+    from eventstudy.stats.chunked import in_order
+
+    return in_order(submit, items, in_flight)  # type: ignore[arg-type]
 
 
 def _groups(items: Sequence[str], size: int) -> list[list[str]]:
@@ -358,7 +475,7 @@ def _groups(items: Sequence[str], size: int) -> list[list[str]]:
 def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_dir: str | Path | None) -> StudyResult:
     """:meth:`EventStudy.fit_chunked` with every read and every chunk on ``client``'s cluster."""
     from eventstudy.atomic import FileSet
-    from eventstudy.stats import chunked, significance
+    from eventstudy.stats import chunked, parts, significance
     from eventstudy.stats.study import CSV_FILES, _overlaps, one_blas_thread
     from eventstudy.stats.windows import default_cars
 
@@ -384,15 +501,18 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
         by_symbol.setdefault(s, []).append(k)
     names = list(by_symbol)
     groups = _groups(names, GROUP)
-    futures = []
-    for g, group in enumerate(groups):
-        rows = [k for s in group for k in by_symbol[s]]
-        wanted = [*group, *(extra if g == 0 else ())]
-        futures.append(client.submit(_scan_task, source.reader, wanted, [symbols[k] for k in rows],
-                                     whens.values[rows], study.event_day, days, pure=False))
+    group_rows = [[k for s in group for k in by_symbol[s]] for group in groups]
+    del by_symbol
+
+    # A few groups' payloads at a time (each task's arguments live in the client until it is done).
+    def scan_group(g: int) -> Any:
+        rows = group_rows[g]
+        wanted = [*groups[g], *(extra if g == 0 else ())]
+        return client.submit(_scan_task, source.reader, wanted, [symbols[k] for k in rows], whens.values[rows],
+                             study.event_day, days, pure=False)
+
     calendars, starts, ends, found = [], [], [], set()
-    for fut in futures:
-        cal, start, end, present = fut.result()
+    for (cal, start, end, present), _ in _in_order(scan_group, list(range(len(groups))), in_flight):
         calendars.append(cal)
         starts += [start] if start is not None else []
         ends += [end] if end is not None else []
@@ -407,18 +527,20 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
 
     # Round 2: day 0 of every event, on the calendar every task reads.
     shared = client.scatter(spec, broadcast=True, hash=False)
-    futures = [client.submit(_place_task, shared, events.iloc[[k for s in group for k in by_symbol[s]]], pure=False)
-               for group in groups]
+
+    def place_group(g: int, events: pd.DataFrame = events) -> Any:
+        return client.submit(_place_task, shared, events.iloc[group_rows[g]], pure=False)
+
     day0 = np.full(len(events), np.datetime64("NaT"), dtype="datetime64[ns]")
     needs = np.full((len(events), 2), np.datetime64("NaT"), dtype="datetime64[ns]")
     pos = np.full(len(events), -1, dtype=np.intp)
     reasons: dict[str, str] = {}
-    for group, fut in zip(groups, futures, strict=True):
-        rows = [k for s in group for k in by_symbol[s]]
-        d, p, need, why = fut.result()
+    for (d, p, need, why), g in _in_order(place_group, list(range(len(groups))), in_flight):
+        rows = group_rows[g]
         day0[rows], pos[rows], needs[rows] = d, p, need
         reasons.update(why)
-    del futures
+    del place_group  # with the events it holds
+    group_rows, groups = [], []  # the groups' lists let go (the closures above see these names)
     placed = np.flatnonzero(pos >= 0)
     skipped = [{"event_id": ids[k], "symbol": symbols[k], "date": whens[k], "reason": reasons[ids[k]]}
                for k in np.flatnonzero(pos < 0).tolist()]
@@ -454,11 +576,25 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
             result.skipped = pd.DataFrame(skipped)
             if files is not None:
                 result.write_event_tables(files)
-        else:
+        elif files is None:
             work = _Work(shared, placed_events, needs[placed])
             with one_blas_thread():
                 result = study._chunked_passes(series, skipped, window, cars, overlaps, plan, clustered, work,
                                                _dask_map(client, in_flight), files, None)
+        else:
+            # The tasks write the per-event tables' rows beside the output; the client joins them.
+            with _parts_folder(Path(csv_dir) if csv_dir is not None else Path()) as place:
+                joiner = parts.Joiner(len(series), parts.table_names(len(cars)), Path(place.folder))
+                columns = parts.ColumnSpill(len(series), Path(place.folder))
+                work = _Work(shared, placed_events, needs[placed], place=place, joiner=joiner, columns=columns,
+                             series=series)
+                tables = _Tables(joiner, _day0_layout(placed_day0), len(cars), columns)
+                try:
+                    with one_blas_thread():
+                        result = study._chunked_passes(series, skipped, window, cars, overlaps, plan, clustered,
+                                                       work, _dask_map(client, in_flight), files, None, tables)
+                finally:
+                    columns.close()
         if files is not None:
             result.write_tests(files)
     return result

@@ -35,6 +35,7 @@ All p-values are two-sided.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 
@@ -250,15 +251,31 @@ def _cluster_correlation(est: np.ndarray, dates: np.ndarray, ar: np.ndarray) -> 
     return float(r[off].sum()), int(off.sum())
 
 
+class ArColumns:
+    """The event-window ARs and their variances, a day (column) at a time: the battery's only way
+    to them, so that a study whose columns are not in memory (:mod:`eventstudy.stats.parts`) gives
+    them from where they are."""
+
+    def __init__(self, out: Output):
+        self.ar, self.var = out.ar, out.var_ar
+
+    def column(self, col: int) -> tuple[np.ndarray, np.ndarray]:
+        """Day ``col``'s AR and variance of every event."""
+        return self.ar[:, col], self.var[:, col]
+
+    def rows(self, col: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Day ``col``'s AR and variance of events ``rows`` (a chunk's, in GRANK's pass)."""
+        return self.ar[rows, col], self.var[rows, col]
+
+
 @dataclass
 class _GrankTest:
-    """One GRANK test: the tested day's or window's AR (or CAR) and its variance for every event
-    (views, not copies), which events take part (usable, with a finite SAR) and the scale of the
-    event observation (the SARs' cross-sectional standard deviation). The SARs and event
-    observations are derived chunk by chunk, not kept."""
+    """One GRANK test: how to get the tested day's or window's AR (or CAR) and its variance for
+    some events, which events take part (usable, with a finite SAR) and the scale of the event
+    observation (the SARs' cross-sectional standard deviation). The SARs and event observations
+    are derived chunk by chunk, not kept."""
 
-    value: np.ndarray
-    var: np.ndarray
+    values: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
     usable: np.ndarray
     scale: float
     fast: bool
@@ -268,8 +285,9 @@ class _GrankTest:
     new_cnt: int = 0
 
     def event(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        value, var = self.values(rows)
         with np.errstate(invalid="ignore", divide="ignore"):
-            sa = self.value[rows] / np.sqrt(self.var[rows])
+            sa = value / np.sqrt(var)
             ok = self.usable[rows] & np.isfinite(sa)
             return ok, np.where(ok, sa / self.scale, np.nan)
 
@@ -332,6 +350,10 @@ def grank_add(tests: list[_GrankTest], panel: GrankPanel, rows: np.ndarray) -> N
         g.new_cnt += int(cnt[-1])
 
 
+def _car_rows(c: CarArrays, rows: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray]:
+    return c.car[rows], c.var[rows]
+
+
 def _grank_stat(g: _GrankTest) -> _Stat:
     if g.n < 2:
         return _Stat("GRANK", np.nan, np.nan, g.n)
@@ -365,8 +387,10 @@ class Battery:
         bootstrap: int = 2000,
         seed: int = 0,
         convention: str = "textbook",
+        columns: ArColumns | None = None,
     ):
         self.out = out
+        self.columns = columns if columns is not None else ArColumns(out)
         self.estudy2 = convention == "estudy2"
         # Brown-Warner's t has the estimation window's degrees of freedom (estudy2: mean L - 1).
         self.bw_df = float(np.mean(out.fit.n_obs[out.usable])) - 1 if out.usable.any() else np.nan
@@ -417,8 +441,9 @@ class Battery:
 
     def sar(self, col: int) -> np.ndarray:
         """One column of ``out.sar``, without keeping the whole (events x days) array."""
+        ar, var = self.columns.column(col)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return self.out.ar[:, col] / np.sqrt(self.out.var_ar[:, col])
+            return ar / np.sqrt(var)
 
     def kp_factor(self, n: int) -> float:
         """Kolari & Pynnonen (2010): sqrt((1 - r) / (1 + (N - 1) r)) when all N events share a date.
@@ -435,16 +460,20 @@ class Battery:
     def grank_tests(self, cars: list[CarArrays]) -> list[_GrankTest]:
         """One GRANK test per event-window day, then per CAR window, with their event observations."""
         out = self.out
-        pairs = [(out.ar[:, col], out.var_ar[:, col]) for col in out.win_cols] + [(c.car, c.var) for c in cars]
+        # Each test's values are got when it is made and again per chunk: one day's column at a time.
+        days = [(functools.partial(self.columns.column, col), functools.partial(self.columns.rows, col))
+                for col in out.win_cols]
+        windows = [(functools.partial(_car_rows, c, slice(None)), functools.partial(_car_rows, c)) for c in cars]
         tests = []
-        for value, var in pairs:
+        for whole, values in days + windows:
+            value, var = whole()
             with np.errstate(invalid="ignore", divide="ignore"):
                 sa = value / np.sqrt(var)
                 ok = self.ok & np.isfinite(sa)
                 n = int(ok.sum())
                 scale = float(np.std(sa[ok], ddof=1)) if n >= 2 else np.nan
                 fast = bool(np.isfinite(sa[ok] / scale).all())
-            tests.append(_GrankTest(value, var, self.ok, scale, fast, n))
+            tests.append(_GrankTest(values, self.ok, scale, fast, n))
         return tests
 
     # -- battery ------------------------------------------------------------------------------
@@ -505,7 +534,10 @@ class Battery:
     def _corrado(self, cols: np.ndarray) -> _Stat:
         ub = self.u_bar[cols]
         # On event-window days the pool is the events with an AR (no estimation day lies there).
-        n = int((np.isfinite(self.out.ar[:, cols]) & self.ok[:, None]).any(axis=1).sum())
+        has = np.zeros(self.out.n, dtype=bool)
+        for col in cols:
+            has |= np.isfinite(self.columns.column(col)[0])
+        n = int((has & self.ok).sum())
         if not np.isfinite(ub).any() or not np.isfinite(self.s_u) or self.s_u == 0:
             return _Stat("Corrado rank", np.nan, np.nan, n)
         z = float(np.nansum(ub) / (np.sqrt(np.isfinite(ub).sum()) * self.s_u))
@@ -534,7 +566,7 @@ class Battery:
 
     def day(self, col: int, grank: _Stat) -> list[_Stat]:
         out = self.out
-        a = out.ar[:, col]
+        a = self.columns.column(col)[0]
         sa = self.sar(col)
         res = self._common(a, sa, np.ones(out.n), 1)
         res.append(self._corrado(np.array([col])))
@@ -608,6 +640,7 @@ def test_table(
     convention: str = "textbook",
     sums: EstimationSums | None = None,
     panels: Panels | None = None,
+    columns: ArColumns | None = None,
 ) -> tuple[pd.DataFrame, float, bool]:
     """The battery as a tidy table: one row per statistic x (day | window).
 
@@ -617,7 +650,8 @@ def test_table(
     ``out`` is the full engine output, or (chunked engine) its event-window columns for all events
     with ``sums`` added over the chunks and ``panels`` yielding each chunk's :class:`GrankPanel`
     (kept from pass 1, read back from disk, or made again) with its events' positions, for GRANK's
-    pass.
+    pass; ``columns`` gives the ARs and their variances a day at a time when ``out`` does not hold
+    them (:class:`ArColumns`).
     """
     cars = list(cars)
     force = bool(clustered)  # the caller's True: all events form one cluster
@@ -626,14 +660,15 @@ def test_table(
         sums = EstimationSums()
         sums.add(out, clustered=clustered, force=force, estudy2=convention == "estudy2")
         panels = None
-    bat = Battery(out, sums, clustered=clustered, bootstrap=bootstrap, seed=seed, convention=convention)
+    bat = Battery(out, sums, clustered=clustered, bootstrap=bootstrap, seed=seed, convention=convention,
+                  columns=columns)
     granks = bat.grank_tests(cars)
     for chunk, where in (panels() if panels is not None else [(GrankPanel.of(out), np.arange(out.n))]):
         grank_add(granks, chunk, where)
     stats = [_grank_stat(g) for g in granks]
     rows: list[tuple[str, float, str, _Stat, float]] = []
     for j, col in enumerate(out.win_cols):
-        a = out.ar[:, col]
+        a = bat.columns.column(col)[0]
         ok = bat.ok & np.isfinite(a)
         mean = float(a[ok].mean()) if ok.any() else np.nan
         rows += [("day", int(out.rel[col]), f"[{_sgn(out.rel[col])}]", s, mean) for s in bat.day(col, stats[j])]

@@ -476,7 +476,11 @@ class EventStudy:
         ``client``: a ``dask.distributed.Client``; the returns are then a :class:`dataset.DatasetReturns`
         (a long dataset each task reads its own securities' rows from, where it runs) and pass 1,
         GRANK's pass and the battery's sums run on the cluster; this process adds up the sums and
-        writes the tables, the same as the one-process run's (:mod:`eventstudy.stats.dataset`).
+        writes the tables, the same as the one-process run's (:mod:`eventstudy.stats.dataset`). With
+        ``csv_dir``, the tasks write their events' rows of the per-event tables beside it (a folder
+        the workers must see, else they send them back) and this process joins them: it keeps
+        neither those rows nor the (events x days) ARs, and the result's ``ar`` and ``estimates``
+        are then read from the files (``car``, ``tests`` and ``summary()`` are the result's).
         """
         from eventstudy.atomic import FileSet
 
@@ -515,11 +519,13 @@ class EventStudy:
     def _chunked_passes(self, series: list[engine.EventSeries], skipped: list[dict], window: Window, cars: list[Window],
                         overlaps: pd.DataFrame, plan: list[np.ndarray], clustered: bool, work: Any,
                         map_chunks: Callable[[Any, str, list[np.ndarray]], Iterable[Any]], files: FileSet | None,
-                        layout: Layout | None) -> StudyResult:
+                        layout: Layout | None, tables: Any = None) -> StudyResult:
         """Pass 1 over the chunks of ``plan``, the battery (GRANK's pass included) and the tables.
         ``work`` has ``first(rows)``, ``second(rows)`` and ``keep_grank`` (:class:`ChunkWork`, or the
         dataset tasks of :mod:`eventstudy.stats.dataset`, whose ``layout`` is None: the chunks then
-        bring back their event windows' returns and dates)."""
+        bring back their event windows' returns and dates, unless they write their rows of the
+        per-event tables themselves: then ``tables`` joins those, with ``write_ar`` and
+        ``write_car_and_estimates``, and its ``layout`` has the events' day 0)."""
         # GRANK's inputs of every chunk: kept in memory while they fit, else (in this process)
         # spilled to a temporary file, else made again by a second pass over the chunks. Where the
         # tasks read the data (no layout here), they stay with the tasks' results on the cluster
@@ -528,7 +534,7 @@ class EventStudy:
         grank = chunked.GrankInputs(fits, wanted=fits or map_chunks is _thread_map)
         work.keep_grank = grank.wanted
         sums = significance.EstimationSums()
-        collect = chunked.Collector(series, layout, stripped_notes=layout is None)
+        collect = chunked.Collector(series, layout if tables is None else tables.layout, stripped_notes=layout is None)
         try:
             for rows, done in zip(plan, map_chunks(work, "first", plan), strict=True):
                 sums.merge(done.sums)
@@ -543,17 +549,19 @@ class EventStudy:
                 # The per-event tables need only pass 1: ar.csv, the largest, is written while the
                 # battery runs, car.csv and estimates.csv once it is done, so that both threads
                 # finish together.
-                writing = pool.submit(result.write_ar, files) if files is not None else None
+                writer = result if tables is None else tables
+                writing = pool.submit(writer.write_ar, files) if files is not None else None
                 try:
                     result.tests, result.mean_correlation, result.clustered = significance.test_table(
                         result.output, result.car_arrays, clustered=clustered, bootstrap=self.bootstrap,
                         seed=self.seed, convention=self.convention, sums=sums,
                         panels=lambda: grank.panels(plan, lambda: map_chunks(work, "second", plan)),
+                        columns=getattr(tables, "columns", None),
                     )
                     if files is not None:
                         if writing is not None and writing.done():
                             writing.result()  # ar.csv failed already: no more tables
-                        result.write_car_and_estimates(files)
+                        writer.write_car_and_estimates(files)
                 finally:
                     if writing is not None:
                         writing.result()  # its error, if any, is this call's
@@ -575,6 +583,8 @@ class FirstPass:
     # The event windows' returns and dates (and their date unit), from day min(start, 0) to max(end, 0),
     # when the client has no layout of its own (a dataset read by the tasks)
     window: tuple[np.ndarray, np.ndarray, str] | None = None
+    # Where the chunk's rows of the per-event tables went, when its task wrote them (parts.ChunkTables)
+    tables: Any = None
 
 
 @dataclass
@@ -802,6 +812,9 @@ class StudyResult:
     def _estimates_block(self, rows: slice) -> pd.DataFrame:
         if self.estimate_numbers is None:
             return self.estimates.iloc[rows].reset_index(drop=True)
+        if self.output.n and not len(self.estimate_numbers.columns):
+            raise UserError("a study run on a cluster keeps its estimates in estimates.csv, not in memory",
+                            hint="read estimates.csv, or run the study in one process")
         block = self.estimate_numbers.iloc[rows].reset_index(drop=True)
         block["note"] = self._notes(rows)
         return block
@@ -825,6 +838,9 @@ class StudyResult:
 
     def _ar_block(self, rows: slice) -> pd.DataFrame:
         out = self.output
+        if out.compact and out.layout is not None and out.layout.flats.get("returns") is None:
+            raise UserError("a study run on a cluster keeps its per-day abnormal returns in ar.csv, not in memory",
+                            hint="read ar.csv, or run the study in one process")
         cols = out.win_cols
         w = len(cols)
         series = out.series[rows]
