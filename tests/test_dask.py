@@ -168,3 +168,11 @@ def test_wide_data_on_a_cluster_is_refused(layouts: dict[str, Path], tmp_path: P
                                            capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _study(capsys, layouts["wide"], layouts["events"], tmp_path / "out", "--scheduler", "local:2")
     assert code == 2 and "long data" in err and str(layouts["wide"]) in err
+
+
+def test_figures_with_a_scheduler_is_refused_before_any_work(layouts: dict[str, Path], tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _study(capsys, layouts["by_year"], layouts["events"], tmp_path / "out", "--scheduler", "local:2",
+                          "--figures", str(tmp_path / "figs"))
+    assert code == 2 and "--figures" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists() and not (tmp_path / "figs").exists()

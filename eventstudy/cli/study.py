@@ -324,6 +324,11 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
             raise UserError("a cluster's tasks read long data (symbol,date,return or close), not a wide file",
                             file=data_path, field="--scheduler",
                             hint="give a long CSV or Parquet file or dataset folder, or drop --scheduler")
+        if figures:
+            # the per-day abnormal returns of a cluster run stay in ar.csv, never in the client's memory
+            raise UserError("--figures draws from the per-day abnormal returns, which a cluster run keeps in "
+                            "ar.csv only", field="--figures",
+                            hint="run the study in one process for figures, or drop --figures")
     reader = None
     if long:
         events = _read_events(events_path)
