@@ -84,3 +84,27 @@ def test_column_spill_gives_the_columns_back(tmp_path: Path) -> None:
                 np.testing.assert_array_equal(v, var[rows, col])
     finally:
         spill.close()
+
+
+def test_a_killed_clients_parts_folder_is_swept_and_a_live_ones_kept(tmp_path: Path) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from eventstudy.stats.dataset import PARTS_PREFIX, _sweep_parts
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    dead_pid = int(gone.stdout)
+    host = socket.gethostname()
+    dead = tmp_path / f"{PARTS_PREFIX}dead"
+    live = tmp_path / f"{PARTS_PREFIX}live"
+    other = tmp_path / f"{PARTS_PREFIX}other-host"
+    for folder, maker in ((dead, f"{host}-{dead_pid}"), (live, f"{host}-{os.getpid()}"),
+                          (other, f"elsewhere-{dead_pid}")):
+        folder.mkdir()
+        (folder / f"client-{maker}-{'0' * 16}").touch()
+        (folder / "part-0.csv").write_text("x\n")
+    assert _sweep_parts(tmp_path) == [dead]
+    assert not dead.exists() and live.exists() and other.exists()

@@ -23,6 +23,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import operator
+import os
+import re
+import socket
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -439,6 +442,36 @@ def _day0_layout(day0: np.ndarray) -> Layout:
                   np.ones(n, dtype=np.intp), np.zeros(n, dtype=np.intp))
 
 
+PARTS_PREFIX = ".eventstudy-parts-"
+_MARKER = re.compile(r"client-(?P<host>.+)-(?P<pid>\d+)-[0-9a-f]{16}")
+
+
+def _sweep_parts(parent: Path) -> list[Path]:
+    """Remove the parts folders that clients killed on this host left beside ``parent``'s outputs
+    (a folder whose maker is another host's, or a process still running, is left alone)."""
+    import shutil
+
+    removed = []
+    here = socket.gethostname()
+    for folder in parent.glob(PARTS_PREFIX + "*"):
+        makers = [m for f in folder.glob("client-*") if (m := _MARKER.fullmatch(f.name))]
+        if len(makers) != 1 or makers[0]["host"] != here or _running(int(makers[0]["pid"])):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: running
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def _parts_folder(csv_dir: Path) -> Iterator[parts.Place]:
     """A folder for the tasks' parts beside ``csv_dir`` (on a cluster of several machines, the
@@ -452,9 +485,11 @@ def _parts_folder(csv_dir: Path) -> Iterator[parts.Place]:
 
     parent = csv_dir.absolute().parent
     parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=".eventstudy-parts-", dir=parent))
+    _sweep_parts(parent)
+    folder = Path(tempfile.mkdtemp(prefix=PARTS_PREFIX, dir=parent))
     try:
-        marker = f"client-{secrets.token_hex(8)}"
+        # who made it (host, process): a later run on this host removes it if that process is gone
+        marker = f"client-{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(8)}"
         (folder / marker).touch()
         yield parts.Place(str(folder), marker)
     finally:
