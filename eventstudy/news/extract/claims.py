@@ -229,7 +229,8 @@ _BRACKETED = regex.compile(r"[(（][^()（）]{0,40}[)）]")
 _OPEN_BRACKET = regex.compile(r"\s*[)）]?\s*[(（]\s*")
 # Where a clause ends: a comma or semicolon that is no decimal or thousands mark, Chinese clause
 # marks, or a contrast that starts another subject ("while", "mentre", "mientras", "тогда как").
-_SEPARATOR = regex.compile(r"(?<!\d)[,;:]|[,;:](?!\d)|[，；、：]|\s(?:while|whereas|mentre|mientras|"
+# (a colon joining two words is a ticker's, "NASDAQ:NVDA", not a clause's end)
+_SEPARATOR = regex.compile(r"(?<!\d)[,;]|[,;](?!\d)|:(?![\p{L}\p{N}])|[，；、：]|\s(?:while|whereas|mentre|mientras|"
                            r"тогда как|в то время как)\s", regex.IGNORECASE)
 # A subject the tool does not know: capitalised words that are not the usual capitalised words of
 # market news ("WuXi AppTec rose 6%"), or a Chinese company name by its usual ending ("山东黄金",
@@ -717,12 +718,16 @@ _NOTE_CLOSE = regex.compile(r"[^()（）]{0,20}[)）]")
 
 def _without_bracket_notes(text: str, mentions: list[Mention]) -> list[Mention]:
     """Names inside the brackets right after a name are that name's notes, not other names:
-    "英伟达(NASDAQ:NVDA)" names Nvidia only (the Nasdaq there is its exchange)."""
+    "英伟达(NASDAQ:NVDA)" names Nvidia only (the Nasdaq there is its exchange). A name written on
+    to a sector's ("美股半导体" + "芯片板块") is the rest of that sector's name."""
     out: list[Mention] = []
     for m in mentions:
         prev = out[-1] if out else None
         if (prev is not None and m.target != prev.target and _NOTE_OPEN.fullmatch(text, prev.end, m.start)
                 and _NOTE_CLOSE.match(text, m.end)):
+            continue
+        if prev is not None and prev.target == NOT_COMPANY and m.start == prev.end:
+            out[-1] = Mention(NOT_COMPANY, prev.start, m.end, text[prev.start:m.end])
             continue
         out.append(m)
     return out
