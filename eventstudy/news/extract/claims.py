@@ -444,8 +444,7 @@ class Extractor:
     def _real_close(s: _Sentence) -> bool:
         """Whether the sentence names a close that is not part of a time of day (午间收盘, midday close)."""
         marks = s.cue("intraday").items
-        return any(not any(m.start <= c.start <= m.end + 1 or c.start <= m.start < c.end for m in marks)
-                   for c in s.cue("close").items)
+        return any(not _in_time_phrase(c, marks) for c in s.cue("close").items)
 
     @staticmethod
     def _peak(s: _Sentence, p: Percent | Cue) -> bool:
@@ -489,7 +488,7 @@ class Extractor:
         # "midday close", "closed at noon", 午间收盘: a closing word inside a time-of-day phrase is not the close
         # A period named nearer to the number reads it over days, not at a time of day.
         closes = [c for role in ("close", "period") for c in s.cue(role).items
-                  if not any(m.start <= c.start <= m.end + 1 or c.start <= m.start < c.end for m in marks)
+                  if not _in_time_phrase(c, marks)
                   and not (c.start >= p.end and _SEPARATOR.search(text, p.end, c.start))]
 
         if not marks:
@@ -656,7 +655,7 @@ class Extractor:
     def read(self, text: str, language: str,
              spans: Sequence[Span] | None = None) -> tuple[list[ProposedClaim], list[UnknownMove]]:
         """The claims of ``text`` and the moves it gives to companies or indices outside the registry."""
-        names = _Names(_without_bracket_notes(text, self.aliases.find(text)), self._is_group)
+        names = _Names(_names_as_written(text, self.aliases.find(text)), self._is_group)
         best: dict[tuple, ProposedClaim] = {}
         unknown: dict[tuple[str, str], UnknownMove] = {}
         intraday_until = -1  # where the time of day stated by a sentence stops applying
@@ -716,7 +715,12 @@ _NOTE_OPEN = regex.compile(r"\s*[(（][^()（）]{0,20}")
 _NOTE_CLOSE = regex.compile(r"[^()（）]{0,20}[)）]")
 
 
-def _without_bracket_notes(text: str, mentions: list[Mention]) -> list[Mention]:
+def _in_time_phrase(c: Cue, marks: Sequence[Cue]) -> bool:
+    """Whether a closing word belongs to a time of day: inside one or right after it (午间收盘, midday close)."""
+    return any(m.start <= c.start <= m.end + 1 or c.start <= m.start < c.end for m in marks)
+
+
+def _names_as_written(text: str, mentions: list[Mention]) -> list[Mention]:
     """Names inside the brackets right after a name are that name's notes, not other names:
     "英伟达(NASDAQ:NVDA)" names Nvidia only (the Nasdaq there is its exchange). A name written on
     to a sector's ("美股半导体" + "芯片板块") is the rest of that sector's name."""
