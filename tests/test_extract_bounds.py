@@ -39,6 +39,7 @@ SHAPES = {
     "a claim per sentence": ("", "Zhipu shares rose 17%. "),
     "names": ("", "Zhipu MiniMax 智谱 Cambricon 寒武纪 the company "),
     "mixed scripts, no stop": ("", "Акции Zhipu выросли на 17% 智谱股价上涨17% le azioni di Zhipu in rialzo del 17% "),
+    "names on lines without stops": ("", "Zhipu 涨超\n"),  # "the company" looked back over every name
     "dots": ("", "......"),
     "digits": ("", "1,111,111,111.11 "),
     "distinct claims": ("", ""),  # "Zhipu rose 1% yesterday. Zhipu rose 2% yesterday. ..."

@@ -194,6 +194,7 @@ class _Names:
             if not is_group(m.target) and m.target != NOT_COMPANY:
                 last = i
             self.last_company.append(last)
+        self._subject_cache: tuple[list[int], list[int]] | None = None
 
     def company_before(self, at: int, text: str) -> Mention | None:
         """The company "the company" in a sentence starting at ``at`` points to: the subject (the first
@@ -204,17 +205,30 @@ class _Names:
         i = self.last_company[k - 1] if k else -1
         if i < 0:
             return None
-        first = i
-        for j in range(i - 1, -1, -1):
-            m = self.all.items[j]
-            if _SENTENCE_END.search(text, m.end, self.all.items[first].start):
-                break
-            if self.last_company[j] == j:
-                first = j
+        subject, unlisted = self._subjects(text)
         # An unlisted company in that sentence makes it unsure ("Zhipu used servers made by Huawei.
         # The company's shares rose 5%"): the unlisted one is returned, and nothing is proposed.
-        unlisted = [m for m in self.all.items[first:i + 1] if m.target == NO_TARGET]
-        return unlisted[-1] if unlisted else self.all.items[first]
+        return self.all.items[unlisted[i] if unlisted[i] >= 0 else subject[i]]
+
+    def _subjects(self, text: str) -> tuple[list[int], list[int]]:
+        """Per name, the first company of its sentence up to it, and the last unlisted company from
+        that one on (-1: none). One pass over the gaps between names, made on first use: walking back
+        from each name instead costs the square of the names in a text without sentence ends."""
+        if self._subject_cache is None:
+            items = self.all.items
+            subject, unlisted = [-1] * len(items), [-1] * len(items)
+            first = last_unlisted = -1
+            for i, m in enumerate(items):
+                if i and _SENTENCE_END.search(text, items[i - 1].end, m.start):
+                    first = last_unlisted = -1
+                if self.last_company[i] == i:
+                    if first < 0:
+                        first = i
+                    if m.target == NO_TARGET:
+                        last_unlisted = i
+                subject[i], unlisted[i] = first, last_unlisted
+            self._subject_cache = (subject, unlisted)
+        return self._subject_cache
 
 
 # "Hong Kong-listed", "Beijing-based": where a company is, not another company
