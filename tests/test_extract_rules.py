@@ -261,3 +261,94 @@ def test_a_projection_keeps_the_whole_sentence_intraday() -> None:
     # "一天" in 早一天 is no session of its own: the midday time carries
     text = "MiniMax早盘大涨,截至午间收盘涨36%。比它早一天挂牌的智谱涨9.7%。"
     assert claims_of(text) == set()
+
+
+# -- the registry's AI-compute companies, and the composites that are not its indices ----------------
+@pytest.mark.parametrize(("text", "target"), [
+    ("On Monday GigaDevice Semiconductor closed 5% higher.", "603986.SS"),
+    ("周一兆易創新收涨5%。", "603986.SS"),
+    ("On Monday Advanced Micro-Fabrication Equipment closed 5% higher.", "688012.SS"),
+    ("周一中微公司收涨5%。", "688012.SS"),
+    ("On Monday Montage Technology closed 5% higher.", "688008.SS"),
+    ("周一北方华创收涨5%。", "002371.SZ"),
+    ("On Monday Sugon closed 5% higher.", "603019.SS"),
+    ("周一浪潮信息收涨5%。", "000977.SZ"),
+])
+def test_every_registry_company_is_named(text: str, target: str) -> None:
+    assert claims_of(text) == {("session_return", target, ">=", 0.045)}
+
+
+@pytest.mark.parametrize("text", [
+    "On Monday the Shenzhen Composite closed 1.8% higher.",
+    "Lunedì l'indice composito della Borsa di Shenzhen ha chiuso in rialzo dell'1,8%.",
+    "El lunes el compuesto de Shenzhen cerró con una subida del 1,8%.",
+])
+def test_the_shenzhen_composite_is_not_the_component_index(text: str) -> None:
+    found = propose(text)
+    assert found.claims == []
+    assert [u.stated for u in found.unknown] == ["+1.8%"]  # reported as a move of an index not held
+
+
+def test_a_russian_percent_written_short() -> None:
+    text = "В понедельник индекс Shenzhen Component по итогам торгов вырос на 1,35 проц."
+    assert claims_of(text) == {("session_return", "399001.SZ", ">=", 0.01345)}
+
+
+# -- a widening move is still under way --------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "周一中芯国际港股涨幅扩大至12%。",
+    "On Monday Zhipu extended its gains to 12% in Hong Kong.",
+    "Lunedì Zhipu allarga i guadagni al 12%.",
+    "El lunes Zhipu amplía sus ganancias hasta el 12%.",
+])
+def test_a_move_widening_to_a_figure_is_intraday(text: str) -> None:
+    assert claims_of(text) == set()
+
+
+def test_a_loss_narrowing_by_the_close_is_the_close() -> None:
+    text = "On Monday Zhipu fell as much as 9% before the close, when the decline narrowed to 3.5%."
+    assert claims_of(text) == {("session_return", "2513.HK", "<=", -0.0345)}
+
+
+# -- one number, several names -------------------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "On Monday Cambricon and Hygon both closed 20% higher.",
+    "Lunedì Cambricon e Hygon hanno chiuso entrambe in rialzo del 20%.",
+    "周一寒武纪、海光信息均收涨20%。",
+])
+def test_a_number_said_to_be_each_names_is_each_names(text: str) -> None:
+    assert claims_of(text) == {("session_return", "688256.SS", ">=", 0.195),
+                               ("session_return", "688041.SS", ">=", 0.195)}
+
+
+def test_without_a_word_saying_so_a_shared_number_is_the_nearest_names() -> None:
+    got = claims_of("On Monday Cambricon and Hygon closed 20% higher.")
+    assert got == {("session_return", "688041.SS", ">=", 0.195)}
+
+
+def test_one_stock_of_a_kind_is_not_the_group() -> None:
+    got = claims_of("寒武纪近三年累计涨幅超过10倍,是同期唯一一只涨幅10倍的芯片股。")
+    assert {c[1] for c in got} == {"688256.SS"}
+
+
+def test_a_former_employer_is_not_the_subject() -> None:
+    got = claims_of("On Monday Moore Threads, founded by a former Nvidia executive, closed 12% higher.")
+    assert got == {("session_return", "688795.SS", ">=", 0.115)}
+
+
+# -- a debut told in the sentence before -----------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "Zhipu debuted in Hong Kong on Thursday. Its shares closed 13% higher.",
+    "Zhipu ha debuttato giovedì a Hong Kong. Le azioni della società sono salite del 13%.",
+])
+def test_the_move_after_a_debut_sentence_is_the_debut_days(text: str) -> None:
+    assert claims_of(text) == {("since_listing", "2513.HK", ">=", 0.125)}
+
+
+@pytest.mark.parametrize("text", [
+    "Zhipu debuted in Hong Kong on Thursday. Its shares closed 5% higher the next day.",
+    "Zhipu debuted in Hong Kong on Thursday.\n\nIts shares closed 5% higher.",
+    "Zhipu plans to debut in Shanghai as well. Its shares closed 5% higher in Hong Kong.",
+])
+def test_a_later_day_or_paragraph_is_not_the_debut(text: str) -> None:
+    assert {c[0] for c in claims_of(text)} <= {"session_return"}

@@ -16,6 +16,7 @@ falls are negative ("fell more than 10%" -> ``< -10%``).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Callable, Sequence
@@ -135,6 +136,7 @@ class _Sentence:
         self._cues: dict[str, Ordered[Cue]] = {}
         self._last_subject: list[int] | None = None
         self.earlier_intraday = False  # a sentence just before reads its numbers intraday
+        self.after_debut = False  # the sentence just before told of a debut
         self._rare: bool | None = None
 
     @property
@@ -239,6 +241,12 @@ _BUT = regex.compile(r"\b(?:but|however|while|ma|però|pero|но|однако)\b
 # what may follow a sentence's last time phrase: "as of midday trading [1]."
 _SENTENCE_TAIL = regex.compile(r"[\s\d\[\]().。!?！？]*(?:[\p{Latin}\p{Cyrillic}]+[\s\d\[\]().。!?！？]*){0,2}")
 _SENTENCE_END = regex.compile(r"[.!?。！？](?:\s|$)|[。！？]")
+# A number said to be each one's: "both", "each", "均" ("all" only as a word of its own, not "all-time")
+_SHARED = regex.compile(r"\b(?:both|each|all(?![\w-])|entramb[ei]|ciascun[oa]|ambos|ambas|cada un[oa]|"
+                        r"оба|обе|каждая|каждый)\b|均|皆|都|双双|雙雙", regex.IGNORECASE)
+# What may stand between two names of one subject: a code or note in brackets, and "and" or a comma
+_COORDINATED = regex.compile(r"\s*(?:[(（][^()（）]{0,20}[)）])?\s*(?:,|、|，|&|and|e|ed|y|и|和|与|與|及|以及)\s*",
+                             regex.IGNORECASE)
 _BRACKETED = regex.compile(r"[(（][^()（）]{0,40}[)）]")
 _OPEN_BRACKET = regex.compile(r"\s*[)）]?\s*[(（]\s*")
 # Where a clause ends: a comma or semicolon that is no decimal or thousands mark, Chinese clause
@@ -403,6 +411,9 @@ class Extractor:
             # the listing is the since-listing claim
             listing = [c for c in cues if c.role == "listing"]
             cue = _near(listing, start, end, after_penalty=0) or cue
+        if s.after_debut and (cue is None or cue.role == "close") and not s.has("session"):
+            # "X debuted in Shanghai on Monday. Its shares closed 15% higher": the debut day's move
+            return "listing", cue
         if cue is None:
             return "unstated", None
         return ("session" if cue.role == "close" else cue.role), cue  # a close is a session's
@@ -520,8 +531,9 @@ class Extractor:
         return _Sentence(self.lex, text, span, inside, names.company_before(span.start, text))
 
     def _numeric(self, text: str, s: _Sentence, p: Percent, nxt: Percent | None,
-                 lang: str, named: Mention | None = None) -> ProposedClaim | UnknownMove | None:
-        """The claim a number makes; ``named``: its name when a "respectively" list has paired it."""
+                 lang: str, named: Mention | None = None) -> list[ProposedClaim] | UnknownMove | None:
+        """The claims a number makes (one, or one per name of a subject that shares it); ``named``: its
+        name when a "respectively" list has paired it."""
         lo = s.span.start
         if s.cue("not_market").overlapping(p.start - _VETO_BEFORE, p.end + _VETO_AFTER):
             return None
@@ -574,13 +586,7 @@ class Extractor:
         if who is None:
             return None
         mention, subject = who
-        if mention.target in lines.a_lines():
-            # The place may be stated a sentence or two before: "Hua Hong listed in Shanghai. ... Its shares rose 15%".
-            lo_place = max(0, s.span.start - _PLACE_REACH)
-            target = lines.line(mention.target, p.start, self.lex.find("a_share", text, lo_place, s.span.end),
-                                self.lex.find("h_share", text, lo_place, s.span.end))
-            if target != mention.target:
-                mention = Mention(target, mention.start, mention.end, mention.text)
+        mention = self._line(text, s, mention, p)
         # A listed name right before the verb is a market subject too: "智谱涨超17%", "Zhipu rose 17%".
         subject_verb = move is not None and 0 <= move.start - mention.end <= 6
         # A signed figure in brackets right after a name is its move: "SMIC (+3,12 %)", "寒武纪（+5%）".
@@ -605,9 +611,46 @@ class Extractor:
             group=self._is_group(mention.target), large=p.value >= 100, brackets=bracketed)
         stated = f"{'+' if direction > 0 else '-'}{p.value.normalize():f}%"
         stated = {"gt": "more than ", "lt": "less than ", "approx": "about "}.get(comparison, "") + stated
-        return ProposedClaim(kind, mention.target, op, threshold, text[start:end], start, end, lang,
-                             confidence(evidence), horizon, subject, stated,
-                             sentence=(s.span.start, s.span.end), evidence=evidence)
+        claim = ProposedClaim(kind, mention.target, op, threshold, text[start:end], start, end, lang,
+                              confidence(evidence), horizon, subject, stated,
+                              sentence=(s.span.start, s.span.end), evidence=evidence)
+        out = [claim]
+        if named is None and named_here:
+            for other in self._co_subjects(text, s, mention, p):
+                other = self._line(text, s, other, p)
+                if self._kind(other.target, horizon, float(p.value)) == kind and other.target != mention.target:
+                    lo_q = min(start, other.start)
+                    out.append(dataclasses.replace(claim, target=other.target, subject=other.text,
+                                                   quote=text[lo_q:end], start=lo_q))
+        return out
+
+    def _line(self, text: str, s: _Sentence, mention: Mention, p: Percent) -> Mention:
+        """A company listed in Shanghai and in Hong Kong as the line the text places it on."""
+        if mention.target not in lines.a_lines():
+            return mention
+        # The place may be stated a sentence or two before: "Hua Hong listed in Shanghai. ... Its shares rose 15%".
+        lo_place = max(0, s.span.start - _PLACE_REACH)
+        target = lines.line(mention.target, p.start, self.lex.find("a_share", text, lo_place, s.span.end),
+                            self.lex.find("h_share", text, lo_place, s.span.end))
+        return mention if target == mention.target else Mention(target, mention.start, mention.end, mention.text)
+
+    def _co_subjects(self, text: str, s: _Sentence, mention: Mention, p: Percent) -> list[Mention]:
+        """The names joined to ``mention`` as one subject when the text says the number is each one's:
+        "Cambricon and Hygon both closed 20% higher", "澜起科技、中微公司均下跌6%". Without a word
+        saying so, "A and B rose 5%" may be their index's or one of them's, and only the nearest is read."""
+        if not _SHARED.search(text, mention.end, p.start):
+            return []
+        items = s.mentions.items
+        k = next((i for i, m in enumerate(items) if m.start == mention.start), None)
+        out: list[Mention] = []
+        while k:
+            before, after = items[k - 1], items[k]
+            if (before.target in _NOBODY or self._is_group(before.target)
+                    or not _COORDINATED.fullmatch(text, before.end, after.start)):
+                break
+            out.append(before)
+            k -= 1
+        return out
 
     def _qualitative(self, text: str, s: _Sentence, lang: str, pcts: Sequence[Percent] = ()) -> list[ProposedClaim]:
         """A group's rally or sell-off without a number. In a sentence with numbers, only from a clause
@@ -673,8 +716,11 @@ class Extractor:
         best: dict[tuple, ProposedClaim] = {}
         unknown: dict[tuple[str, str], UnknownMove] = {}
         intraday_until = -1  # where the time of day stated by a sentence stops applying
+        debut_end = -1  # where the last sentence telling of a debut ends
         for span in sentences(text) if spans is None else spans:
             s = self._sentence(text, span, names)
+            s.after_debut = debut_end >= 0 and not _PARAGRAPH_OR_WORDS.search(text, debut_end, span.start)
+            debut_end = span.end if any(_is_debut(text, c) for c in s.cue("listing").items) else -1
             s.earlier_intraday = active = (span.start <= intraday_until
                                            and "\n\n" not in text[intraday_until:span.start])
             pcts = percents(text, span.start, span.end)
@@ -700,7 +746,7 @@ class Extractor:
                     if len(unknown) < _MAX_UNKNOWN:  # a list of a million moves is no report
                         unknown.setdefault((claim.name, claim.stated), claim)
                 elif claim is not None:
-                    numeric.append(claim)
+                    numeric += claim
             # Kept as they come, one per claim: a million repeats of one claim hold one in memory.
             _keep_best(best, numeric)
             if not numeric and not pcts:
@@ -725,6 +771,24 @@ def _one_per_move(claims: list[ProposedClaim]) -> list[ProposedClaim]:
     return sorted(kept, key=lambda c: c.start)
 
 
+_FORMER = regex.compile(r"(?:\bex-|\bex\s?(?:gerente|ejecutivo|directivo|empleado|dirigente|manager|dipendente)|"
+                       r"\bformer\b|\bбывш\w*)[^,.;:()，。]{0,30}$", regex.IGNORECASE)
+# A listing word that tells of the debut itself, not of a time since it ("since its debut", "с дебюта")
+_DEBUT_WORD = regex.compile(r"debut|esordio|debutto|estreno|first|primo|prima|primer|дебют|первый|首日|首个交易日|"
+                            r"выш\w* на бирж", regex.IGNORECASE)
+_SINCE_WORD = regex.compile(r"since|desde|dal|dall|с\b|自|从|從", regex.IGNORECASE)
+_PLANNED = regex.compile(r"\b(?:to|will|would|could|shall|pronta a|punta a|para|va a|planea)\s+$", regex.IGNORECASE)
+_PARAGRAPH_OR_WORDS = regex.compile(r"\n\s*\n|\w")  # between two sentences: a new paragraph, or another sentence
+
+
+def _is_debut(text: str, c: Cue) -> bool:
+    """Whether a listing word tells of a debut that has happened ("debuted", not "since its debut"
+    nor "plans to debut")."""
+    return (_DEBUT_WORD.search(c.text) is not None and _SINCE_WORD.match(c.text) is None
+            and _PLANNED.search(text, max(0, c.start - 12), c.start) is None)
+
+
+_ONE_OF = regex.compile(r"(?:唯一|一只|一隻|一家|一檔|一档)[^，。,.;；!?！？]{0,10}$")
 _NOTE_OPEN = regex.compile(r"\s*[(（][^()（）]{0,20}")
 _NOTE_CLOSE = regex.compile(r"[^()（）]{0,20}[)）]")
 
@@ -737,7 +801,9 @@ def _in_time_phrase(c: Cue, marks: Sequence[Cue]) -> bool:
 def _names_as_written(text: str, mentions: list[Mention]) -> list[Mention]:
     """Names inside the brackets right after a name are that name's notes, not other names:
     "英伟达(NASDAQ:NVDA)" names Nvidia only (the Nasdaq there is its exchange). A name written on
-    to a sector's ("美股半导体" + "芯片板块") is the rest of that sector's name."""
+    to a sector's ("美股半导体" + "芯片板块") is the rest of that sector's name. A group's word
+    counted as one stock ("唯一一只...芯片股") names no group, and a person's former employer ("a
+    former Nvidia executive") is not named as a market subject."""
     out: list[Mention] = []
     for m in mentions:
         prev = out[-1] if out else None
@@ -747,6 +813,10 @@ def _names_as_written(text: str, mentions: list[Mention]) -> list[Mention]:
         if prev is not None and prev.target == NOT_COMPANY and m.start == prev.end:
             out[-1] = Mention(NOT_COMPANY, prev.start, m.end, text[prev.start:m.end])
             continue
+        if _FORMER.search(text, max(0, m.start - 40), m.start):
+            continue  # "founded by a former Nvidia manager": a person's past employer, nobody's move
+        if _GROUP_NAME.fullmatch(m.target) and _ONE_OF.search(text, max(0, m.start - 14), m.start):
+            m = Mention(NOT_COMPANY, m.start, m.end, m.text)  # "唯一一只...的芯片股": one stock, not the group
         out.append(m)
     return out
 

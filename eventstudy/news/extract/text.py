@@ -27,7 +27,7 @@ _WORD_BEFORE = regex.compile(r"([\p{L}.]+)\.$")
 _PERCENT = regex.compile(
     r"(?:(?<![\p{L}\p{N}])(?P<sign>[+\-−])\s?)?(?<![\p{N}.,])"
     r"(?P<int>\d{1,3}(?:[.,]\d{3})+(?![.,]?\d)|\d+)(?:[.,](?P<frac>\d{1,2})(?!\d))?"
-    r"[\s\u00a0\u202f]*(?P<unit>%|％|per\s?cento\b|percent\b|per\s+cent\b|por\s+ciento\b|процент\w*)",
+    r"[\s\u00a0\u202f]*(?P<unit>%|％|per\s?cento\b|percent\b|per\s+cent\b|por\s+ciento\b|процент\w*|проц\b\.?)",
     regex.IGNORECASE,
 )
 
