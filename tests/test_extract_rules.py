@@ -352,3 +352,37 @@ def test_the_move_after_a_debut_sentence_is_the_debut_days(text: str) -> None:
 ])
 def test_a_later_day_or_paragraph_is_not_the_debut(text: str) -> None:
     assert {c[0] for c in claims_of(text)} <= {"session_return"}
+
+
+# -- whose number: a move's noun, a name's brackets --------------------------------------------------------
+@pytest.mark.parametrize(("text", "target", "threshold"), [
+    ("El lunes, la caída del 2,5% de Nvidia fue el mayor lastre del mercado.", "NVDA", -0.0245),
+    ("On Monday the 5% drop in Zhipu weighed on the index.", "2513.HK", -0.045),
+    ("Lunedì il calo del 3% di Nvidia ha pesato sul listino.", "NVDA", -0.025),
+])
+def test_a_moves_noun_then_its_number_then_whose(text: str, target: str, threshold: float) -> None:
+    assert claims_of(text) == {("session_return", target, "<=", threshold)}
+
+
+@pytest.mark.parametrize("text", [
+    "On Monday a 5% stake in Zhipu was sold.",
+    "On Monday Zhipu said revenue grew 5% in the year.",
+])
+def test_a_number_of_something_else_is_no_move(text: str) -> None:
+    assert claims_of(text) == set()
+
+
+def test_a_number_in_brackets_belongs_to_the_name_before_it() -> None:
+    # Tallwood Micro is nobody in the registry: its 52% is not GigaDevice's
+    got = claims_of("Year to date, shares of Tallwood Micro (52 %) and GigaDevice (+64 %) led the index.")
+    assert got == {("period_return", "603986.SS", ">=", 0.635)}
+
+
+def test_a_bracketed_number_after_a_common_word_is_the_subjects() -> None:
+    got = claims_of("Cambricon's market value passed 80 billion dollars (+100% since the start of the year).")
+    assert got == {("period_return", "688256.SS", ">=", 0.995)}
+
+
+def test_day_one_is_the_debut() -> None:
+    assert claims_of("Biren raised a billion dollars and then doubled on day one.") == {
+        ("since_listing", "6082.HK", ">=", 0.995)}

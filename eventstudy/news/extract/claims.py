@@ -247,6 +247,9 @@ _SHARED = regex.compile(r"\b(?:both|each|all(?![\w-])|entramb[ei]|ciascun[oa]|am
 # What may stand between two names of one subject: a code or note in brackets, and "and" or a comma
 _COORDINATED = regex.compile(r"\s*(?:[(（][^()（）]{0,20}[)）])?\s*(?:,|、|，|&|and|e|ed|y|и|和|与|與|及|以及)\s*",
                              regex.IGNORECASE)
+_NOUN_OF = regex.compile(r"\s*(?:de|del|di|of|in|for)\s+(?:(?:las |le )?(?:acciones|azioni|shares|títulos|titoli) "
+                         r"(?:de |di |of ))?", regex.IGNORECASE)
+_BRACKET_OWNER = regex.compile(r"(?<![\p{L}\p{N}])\p{Lu}[\p{L}\p{N}.&-]*\s*[(（]\s*$")
 _BRACKETED = regex.compile(r"[(（][^()（）]{0,40}[)）]")
 _OPEN_BRACKET = regex.compile(r"\s*[)）]?\s*[(（]\s*")
 # Where a clause ends: a comma or semicolon that is no decimal or thousands mark, Chinese clause
@@ -363,6 +366,9 @@ class Extractor:
             m = s.mentions.items[i if i >= 0 and s.mentions.items[i].start >= lo else k - 1]
         else:
             after = s.mentions.first_starting_from(at)
+            if by_clause and _BRACKET_OWNER.search(text, lo, at):
+                # "Will Semiconductor (52 %) and GigaDevice (+64 %)": a number in brackets is the name's before it
+                return _unknown_subject(text, lo, at)
             if after is not None and after.start - at <= _AFTER and after.end <= hi:
                 m = after
             elif by_clause and (other := _unknown_subject(text, max(lo, s.mentions.items[k - 1].end) if k else lo,
@@ -591,7 +597,11 @@ class Extractor:
         subject_verb = move is not None and 0 <= move.start - mention.end <= 6
         # A signed figure in brackets right after a name is its move: "SMIC (+3,12 %)", "寒武纪（+5%）".
         bracketed = bool(p.sign) and _OPEN_BRACKET.fullmatch(text, mention.end, p.start) is not None
-        if not (s.has("market") or horizon in ("session", "listing", "period") or subject_verb or bracketed or named):
+        # A move's noun, its number, then whose: "la caída del 2,5% de Nvidia", "the 5% drop in Zhipu".
+        noun_of = (move is not None and move.end <= p.start and p.start - move.end <= 8
+                   and _NOUN_OF.fullmatch(text, p.end, mention.start) is not None)
+        if not (s.has("market") or horizon in ("session", "listing", "period") or subject_verb or bracketed or named
+                or noun_of):
             return None
         comparison, ccue = found or self._comparison(text, p, lo)
         kind = self._kind(mention.target, horizon, float(p.value))
