@@ -386,3 +386,31 @@ def test_a_bracketed_number_after_a_common_word_is_the_subjects() -> None:
 def test_day_one_is_the_debut() -> None:
     assert claims_of("Biren raised a billion dollars and then doubled on day one.") == {
         ("since_listing", "6082.HK", ">=", 0.995)}
+
+
+# -- a snapshot, a founding year, another clause's period --------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "The Hang Seng Index was up 290 points, or 1.1 percent, at 27,055.",
+    "The Shenzhen Component Index was 30 points, or 0.21 percent, up at 14,397.",
+])
+def test_an_index_up_at_a_level_with_no_close_is_a_snapshot(text: str) -> None:
+    assert claims_of(text) == set()
+
+
+def test_an_index_up_at_a_level_at_the_close_is_the_close() -> None:
+    got = claims_of("At the close of trade on Monday, the Hang Seng index was up 217.23 points, or 0.78% at 28,231.04.")
+    assert got == {("session_return", "^HSI", ">=", 0.00775)}
+
+
+@pytest.mark.parametrize("text", [
+    "Shares of MetaX, founded in 2020 by a chip veteran, jumped 7%.",
+    "MetaX, fundada en 2020 por un veterano del sector, subió un 7% en su cotización.",
+])
+def test_a_founding_year_is_no_period(text: str) -> None:
+    assert claims_of(text) == {("session_return", "688802.SS", ">=", 0.065)}
+
+
+def test_a_period_in_another_clause_with_its_own_number_is_that_clauses() -> None:
+    got = claims_of("On Monday MetaX closed 7% higher, while Moore Threads rose 40% in two weeks.")
+    assert ("session_return", "688802.SS", ">=", 0.065) in got
+    assert {c[1] for c in got if c[0] == "period_return"} == {"688795.SS"}

@@ -92,7 +92,7 @@ class ProposedClaim:
 _COMPARE, _COMPARE_AFTER = ("gt", "lt", "approx"), ("gt_after", "lt_after", "approx_after")
 # Kinds of cue that most sentences, even those with a claim, have none of: one search tells.
 _RARE = ("not_market", "peak", "listing", "period", "session", "rally", "selloff", "anaphor", "intraday",
-         "respectively", "record", "live", "projection")
+         "respectively", "record", "live", "projection", "founded")
 _NONE: Ordered[Cue] = Ordered([])
 
 
@@ -401,8 +401,8 @@ class Extractor:
         inside = s.cue("listing").overlapping(start, end)
         if inside:  # "five times its offer price": the number's own words name the listing
             return "listing", inside[0]
-        records = s.cue("record").items
-        # "its worst day since March", "自2020年3月以来最大单日跌幅": a record's "since" is no period
+        # A record's "since" and a founding's year are no period: "its worst day since March", "founded in 2020"
+        records = s.cue("record").items + s.cue("founded").items
         # A close reads a session ("收报21.7港币,跌5.65%"), but a debut's close is the since-listing move.
         roles = ("listing", "period", "session") + (() if s.has("listing") else ("close",))
         # A horizon after the number in a next clause with a number of its own is that clause's ("涨幅
@@ -410,7 +410,7 @@ class Extractor:
         # is the list's ("96% and 80%, respectively, year-to-date").
         cues = [c for role in roles for c in s.cue(role).nearest_candidates(start, end)
                 if not (c.role == "period" and any(r.start <= c.start <= r.end for r in records))
-                and not (c.start >= end and _SEPARATOR.search(s.text, end, c.start) and self._own_number(s, c))]
+                and not (c.start >= end and _SEPARATOR.search(s.text, end, c.start) and self._own_number(s, c, end))]
         cue = _near(cues, start, end, after_penalty=0)
         if cue is not None and cue.role == "period":
             # "上市以来累计上涨100%", "up 300% cumulatively since its debut": a period that starts at
@@ -425,10 +425,14 @@ class Extractor:
         return ("session" if cue.role == "close" else cue.role), cue  # a close is a session's
 
     @staticmethod
-    def _own_number(s: _Sentence, c: Cue) -> bool:
-        """Whether the clause that ``c`` is in has a percentage of its own."""
+    def _own_number(s: _Sentence, c: Cue, after: int) -> bool:
+        """Whether the clause that ``c`` is in, after a number ending at ``after``, has a percentage of
+        its own ("A rose 700%, while B rose 400% in two weeks": the two weeks are B's)."""
+        lo = after
+        for sep in _SEPARATOR.finditer(s.text, after, c.start):
+            lo = sep.end()
         stop = _SEPARATOR.search(s.text, c.end, s.span.end)
-        return _PERCENT_SIGN.search(s.text, c.end, stop.start() if stop else s.span.end) is not None
+        return _PERCENT_SIGN.search(s.text, lo, stop.start() if stop else s.span.end) is not None
 
     def _kind(self, target: str, horizon: str, size: float = 0.0) -> str:
         """``size``: the move in percent. No session doubles a price but a debut's, so a move of 100%

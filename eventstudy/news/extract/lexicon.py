@@ -34,7 +34,7 @@ ROLES: tuple[str, ...] = (
     "market", "up", "down", "gt", "gt_after", "lt", "lt_after", "approx", "approx_after", "level",
     "session", "listing", "period", "rally", "selloff", "anaphor", "not_market", "relative", "negation", "peak",
     "intraday", "close", "measure", "size", "respectively", "record",
-    "a_share", "h_share", "live", "projection",
+    "a_share", "h_share", "live", "projection", "founded",
 )
 NO_TARGET = "-"
 # A subject that is no company: a sector or a sub-index ("il settore tecnologico", "subíndice"). Its
