@@ -118,7 +118,7 @@ def test_spanish_forms_of_rising_and_falling(text: str, op: str) -> None:
 
 
 def test_a_name_outside_the_registry_between_name_and_number_takes_the_number() -> None:
-    found = claims("L'indice S&P 500 è sceso dell'1,8% e il Nasdaq del 2,6%.")
+    found = claims("L'indice S&P 500 è sceso dell'1,6% e il Nasdaq del 2,3%.")
     assert {(k, t) for k, t, _, _ in found} == {("session_return", "^GSPC")}
     assert all(thr > -2 for _, _, _, thr in found)
     # a name's own ticker in brackets is no other name
@@ -128,8 +128,9 @@ def test_a_name_outside_the_registry_between_name_and_number_takes_the_number() 
 @pytest.mark.shared
 def test_precision_and_recall_on_real_published_news() -> None:
     """The development set of real excerpts (../shared/data/news-dev), scored by the set's own rules.
-    Issue 23's targets are precision 0.95 and recall 0.75 (0.60 in each language); these floors are
-    what the extractor reaches today, so that no change slips back while the work goes on."""
+    Issue 23's targets are precision 0.95 and recall 0.75 (0.60 in each language); the recall floors
+    are a little under what the extractor reaches today (0.81, 0.72 in its weakest language), so that
+    no change slips back."""
     from conftest import _shared_path
 
     _shared_path("data", "news-dev", "items.csv")
@@ -139,8 +140,8 @@ def test_precision_and_recall_on_real_published_news() -> None:
     items = scoring.load()
     scoring.extract(items)
     s = scoring.score(items)
-    assert s.total.precision >= 0.90 and s.total.recall >= 0.70, scoring.report(s)
-    assert min(t.recall for t in s.by_lang.values()) >= 0.62, scoring.report(s)
+    assert s.total.precision >= 0.95 and s.total.recall >= 0.78, scoring.report(s)
+    assert min(t.recall for t in s.by_lang.values()) >= 0.70, scoring.report(s)
     # the confidence is calibrated (benchmarks/calibrate_confidence.py): of the proposals at 0.8 or
     # more, at least 90% are right
     at_08 = next((ok, n) for floor, ok, n in s.calibration if abs(floor - 0.8) < 1e-9)
@@ -182,4 +183,4 @@ def test_claims_extract_names_the_unknown_companies(tmp_path: Path, capsys: pyte
 def test_a_group_number_stays_in_the_group_clause_and_amplitudes_are_levels() -> None:
     # the second clause has a subject of its own (a company the registry does not know)
     assert not any(t == "china-ai-chips" and thr == -17.0 for _, t, _, thr in claims("芯片板块全线下跌,博通跌超17%。"))
-    assert claims("科创50指数收盘涨幅3.53%,指数振幅为4.27%。") == {("session_return", "000688.SS", ">=", 3.525)}
+    assert claims("科创50指数收盘涨幅2.81%,指数振幅为3.96%。") == {("session_return", "000688.SS", ">=", 2.805)}

@@ -59,7 +59,7 @@ class ProposedClaim:
     confidence: float
     horizon: str  # session | listing | period | unstated
     subject: str  # the words that named the target ("Zhipu", or "la società -> Zhipu")
-    stated: str  # the move as written: "> 17%" from "superando il +17%", or "rally"
+    stated: str  # the move as written: "> 9%" from "oltre il +9%", or "rally"
     date: dt.date | None = None
     date_note: str = ""
     source: str = ""
@@ -236,9 +236,9 @@ class _Names:
 # "Hong Kong-listed", "Beijing-based": where a company is, not another company
 _PLACE_WORD = regex.compile(r"-(?:listed|based|headquartered|traded|quoted)$", regex.IGNORECASE)
 _CONTRAST = regex.compile(r"\b(?:while|whereas|mentre|mientras|тогда как|в то время как)\b|而|但", regex.IGNORECASE)
-# "一度大涨,但后继无力下,中芯国际只涨1.1%": what was said before a "but" is another moment's
+# "早盘一度大涨,但午后回落,最终只涨0.8%": what was said before a "but" is another moment's
 _BUT = regex.compile(r"\b(?:but|however|while|ma|però|pero|но|однако)\b|但|却|而", regex.IGNORECASE)
-# what may follow a sentence's last time phrase: "as of midday trading [1]."
+# what may follow a sentence's last time phrase: "as of noon local time [2]."
 _SENTENCE_TAIL = regex.compile(r"[\s\d\[\]().。!?！？]*(?:[\p{Latin}\p{Cyrillic}]+[\s\d\[\]().。!?！？]*){0,2}")
 _SENTENCE_END = regex.compile(r"[.!?。！？](?:\s|$)|[。！？]")
 # A number said to be each one's: "both", "each", "均" ("all" only as a word of its own, not "all-time")
@@ -291,6 +291,14 @@ _USUAL = frozenset([
     "questo", "questa", "quello", "secondo", "inoltre", "tuttavia", "infatti", "oggi", "ieri", "esto", "este",
     "esta", "según", "además", "sin", "embargo", "hoy", "ayer", "after", "before", "according", "today",
     "yesterday", "это", "этот", "однако", "кроме", "сегодня", "вчера", "he", "she", "they", "we", "sus", "su",
+    # prepositions and adverbs that open a sentence or a clause ("Over the past five sessions...")
+    "over", "during", "since", "until", "within", "through", "last", "next", "earlier", "later", "of", "to",
+    "into", "amid", "despite", "although", "though", "when", "so", "thus", "still", "yet", "now", "then",
+    "there", "here", "overall", "together", "combined", "shortly", "just", "only", "nearly", "almost", "about",
+    "around", "some", "all", "each", "every", "most", "many", "several", "year", "week", "month", "day",
+    "negli", "nelle", "nei", "durante", "da", "dal", "dalla", "con", "per", "sono", "tra", "fra", "poi",
+    "ancora", "già", "desde", "para", "por", "entre", "hasta", "luego", "ya", "aún", "за", "с", "до",
+    "во", "уже", "всего", "только", "затем", "потом",
 ])
 
 
@@ -333,7 +341,7 @@ def _near(cues: Sequence[Cue], start: int, end: int, after_penalty: int = 10) ->
 
 def _negated(lex: Lexicon, text: str, cue_start: int, floor: int) -> bool:
     # "non sono salite", "did not rise", "并未上涨": a negation at most a short word before the verb
-    # In another clause it negates something else: "表现不俗,收盘上涨14.52%" rose.
+    # In another clause it negates something else: "表现不俗,收盘上涨6.3%" rose.
     return any(c.end >= cue_start - 8 and not _SEPARATOR.search(text, c.end, cue_start)
                for c in lex.find("negation", text, max(floor, cue_start - 16), cue_start))
 
@@ -348,7 +356,7 @@ class Extractor:
         """The target of a move at ``at``: a name in its own clause (the last before the number that
         market words attach to, else the last before it, else the first after it in the clause);
         else a name earlier in the sentence, unless another company, one the tool does not know, is
-        the subject in between ("X rose 5%, WuXi AppTec rose 6%": the 6% is nobody's we can check);
+        the subject in between ("X rose 5%, Acme Robotics rose 6%": the 6% is nobody's we can check);
         else "the company" -> the last company named before the sentence. None when it is nobody
         the tool can check. A qualitative move (``by_clause`` False) looks at the whole sentence."""
         text = s.text
@@ -367,7 +375,7 @@ class Extractor:
         else:
             after = s.mentions.first_starting_from(at)
             if by_clause and _BRACKET_OWNER.search(text, lo, at):
-                # "Will Semiconductor (52 %) and GigaDevice (+64 %)": a number in brackets is the name's before it
+                # "Tallwood Micro (31 %) and GigaDevice (+40 %)": a number in brackets is the name's before it
                 return _unknown_subject(text, lo, at)
             if after is not None and after.start - at <= _AFTER and after.end <= hi:
                 m = after
@@ -406,8 +414,8 @@ class Extractor:
         # A close reads a session ("收报21.7港币,跌5.65%"), but a debut's close is the since-listing move.
         roles = ("listing", "period", "session") + (() if s.has("listing") else ("close",))
         # A horizon after the number in a next clause with a number of its own is that clause's ("涨幅
-        # 超过220%,上市以来的涨幅则达到523%": the 220% is not since the listing); one closing a list
-        # is the list's ("96% and 80%, respectively, year-to-date").
+        # 超过90%,上市以来的涨幅则达到310%": the 90% is not since the listing); one closing a list
+        # is the list's ("40% and 25%, respectively, year-to-date").
         cues = [c for role in roles for c in s.cue(role).nearest_candidates(start, end)
                 if not (c.role == "period" and any(r.start <= c.start <= r.end for r in records))
                 and not (c.start >= end and _SEPARATOR.search(s.text, end, c.start) and self._own_number(s, c, end))]
@@ -420,6 +428,8 @@ class Extractor:
         if s.after_debut and (cue is None or cue.role == "close") and not s.has("session"):
             # "X debuted in Shanghai on Monday. Its shares closed 15% higher": the debut day's move
             return "listing", cue
+        if s.after_debut and cue is not None and cue.role == "period" and _SINCE_THEN.fullmatch(cue.text):
+            return "listing", cue  # "... after their debut. X rose 400% in just two weeks": since the debut
         if cue is None:
             return "unstated", None
         return ("session" if cue.role == "close" else cue.role), cue  # a close is a session's
@@ -484,10 +494,10 @@ class Extractor:
     @staticmethod
     def _peak(s: _Sentence, p: Percent | Cue) -> bool:
         """Whether a peak word ("as much as", 一度, pre-market) reads the number, unless a closing word
-        stands between them: "一度跌超15%,最终收盘下跌16.86%" keeps the 16.86%."""
+        stands between them: "一度跌超9%,最终收盘下跌10.2%" keeps the 10.2%."""
         peak, text = s.cue("peak"), s.text
-        # A peak word after a clause break, or before a "but", is another clause's: "首日暴涨468%,12月11日
-        # 盘中最高触及878元" keeps the 468%.
+        # A peak word after a clause break, or before a "but", is another clause's: "首日大涨210%,次周
+        # 盘中最高触及500元" keeps the 210%.
         before = [c for c in peak.items if p.start - _COMPARE_GAP <= c.end <= p.start
                   and not _BUT.search(text, c.end, p.start)]
         after = any(not _SEPARATOR.search(text, p.end, c.start)
@@ -505,12 +515,12 @@ class Extractor:
         at midday, "as of 10am", 午间, 早盘, 截至发稿, на открытии, in apertura... A closing word
         nearer to the number than every such word keeps it ("opened lower but closed 3% up")."""
         text = s.text
-        # "jumped 5%, and was on track to surge 18% this week": a session still under way; none of
+        # "rose 4%, and was headed for a 15% weekly climb": a session still under way; none of
         # the sentence's numbers is a close, unless it names one
         if s.has("projection") and not Extractor._real_close(s):
             return True
         # A time after the number in another clause is that clause's, unless it closes the sentence
-        # ("..., the STAR 50 down 1.8% and the Growth index 3.0% as of midday trading").
+        # ("..., the STAR 50 down 1.2% and the ChiNext 2.1% at the lunch break").
         marks = [m for m in s.cue("intraday").items
                  if not (m.end <= p.start and _BUT.search(text, m.end, p.start))
                  and not (m.start >= p.end and _SEPARATOR.search(text, p.end, m.start)
@@ -552,7 +562,7 @@ class Extractor:
         found: tuple[str, Cue | None] | None = None
         level = self.lex.search_back("level", text, p.start)
         if level is not None and self.lex.search_back("size", text, p.start) is not None:
-            level = None  # "涨幅达11.4%", "the decline narrowed to 3.3%": the move's own size, not a level
+            level = None  # "涨幅达11.4%", "the loss narrowed to 2.4%": the move's own size, not a level
         if p.sign == 0 and level is not None:
             found = self._comparison(text, p, lo)
             ccue = found[1]
@@ -579,7 +589,7 @@ class Extractor:
             return None
         if (move is not None and s.cue("live").overlapping(move.start, move.end)
                 and not any(s.has(role) for role in ("close", "session", "period", "listing"))):
-            return None  # "l'S&P 500 cala dello 0,59%", "el Hang Seng sube un 1%": a live report's figure
+            return None  # "l'S&P 500 cala dello 0,4%", "el Hang Seng sube un 1%": a live report's figure
         horizon, hcue = self._horizon(s, p.start, p.end)
         who: tuple[Mention, str] | _Unknown | None
         if named is None:
@@ -601,7 +611,7 @@ class Extractor:
         subject_verb = move is not None and 0 <= move.start - mention.end <= 6
         # A signed figure in brackets right after a name is its move: "SMIC (+3,12 %)", "寒武纪（+5%）".
         bracketed = bool(p.sign) and _OPEN_BRACKET.fullmatch(text, mention.end, p.start) is not None
-        # A move's noun, its number, then whose: "la caída del 2,5% de Nvidia", "the 5% drop in Zhipu".
+        # A move's noun, its number, then whose: "el descenso del 3,5% de Nvidia", "the 5% drop in Zhipu".
         noun_of = (move is not None and move.end <= p.start and p.start - move.end <= 8
                    and _NOUN_OF.fullmatch(text, p.end, mention.start) is not None)
         if not (s.has("market") or horizon in ("session", "listing", "period") or subject_verb or bracketed or named
@@ -785,12 +795,20 @@ def _one_per_move(claims: list[ProposedClaim]) -> list[ProposedClaim]:
     return sorted(kept, key=lambda c: c.start)
 
 
+_COMPONENT = "399001.SZ"  # the Shenzhen exchange's component index; its exchange's name alone means it
+_COMPOSITE_BEFORE = regex.compile(r"(?:composit\w*|compuesto|композитн\w*)\s+(?:\w+\s+){0,3}$", regex.IGNORECASE)
 _FORMER = regex.compile(r"(?:\bex-|\bex\s?(?:gerente|ejecutivo|directivo|empleado|dirigente|manager|dipendente)|"
                        r"\bformer\b|\bбывш\w*)[^,.;:()，。]{0,30}$", regex.IGNORECASE)
 # A listing word that tells of the debut itself, not of a time since it ("since its debut", "с дебюта")
 _DEBUT_WORD = regex.compile(r"debut|esordio|debutto|estreno|first|primo|prima|primer|дебют|первый|首日|首个交易日|"
                             r"выш\w* на бирж", regex.IGNORECASE)
 _SINCE_WORD = regex.compile(r"since|desde|dal|dall|с\b|自|从|從", regex.IGNORECASE)
+# A span counted from a moment just told ("in just two weeks", "en diez días", "за две недели", 两周内),
+# not a rolling window ("over the past five sessions")
+_SINCE_THEN = regex.compile(r"(?:in|en|within|за|nel giro di)\s+"
+                            r"(?:just |only |apenas |solo |sólo |appena |soli |всего )?"
+                            r"\w+\s+(?:weeks?|days?|semanas?|días?|settimane?|giorni|недел\w*|дн\w*)|"
+                            r"[两二三四五六七八九十\d]+(?:周|天|个交易日)(?:内|之内)", regex.IGNORECASE)
 _PLANNED = regex.compile(r"\b(?:to|will|would|could|shall|pronta a|punta a|para|va a|planea)\s+$", regex.IGNORECASE)
 _PARAGRAPH_OR_WORDS = regex.compile(r"\n\s*\n|\w")  # between two sentences: a new paragraph, or another sentence
 
@@ -827,6 +845,9 @@ def _names_as_written(text: str, mentions: list[Mention]) -> list[Mention]:
         if prev is not None and prev.target == NOT_COMPANY and m.start == prev.end:
             out[-1] = Mention(NOT_COMPANY, prev.start, m.end, text[prev.start:m.end])
             continue
+        if m.target == _COMPONENT and _COMPOSITE_BEFORE.search(text, max(0, m.start - 30), m.start):
+            # "the composite index of the Shenzhen exchange": the exchange's other index, not the registry's
+            m = Mention(NO_TARGET, m.start, m.end, m.text)
         if _FORMER.search(text, max(0, m.start - 40), m.start):
             continue  # "founded by a former Nvidia manager": a person's past employer, nobody's move
         if _GROUP_NAME.fullmatch(m.target) and _ONE_OF.search(text, max(0, m.start - 14), m.start):
