@@ -129,7 +129,7 @@ def test_a_name_outside_the_registry_between_name_and_number_takes_the_number() 
 def test_precision_and_recall_on_real_published_news() -> None:
     """The development set of real excerpts (../shared/data/news-dev), scored by the set's own rules.
     Issue 23's targets are precision 0.95 and recall 0.75 (0.60 in each language); the recall floors
-    are a little under what the extractor reaches today (0.81, 0.72 in its weakest language), so that
+    are a little under what the extractor reaches today (0.83, 0.72 in its weakest language), so that
     no change slips back."""
     from conftest import _shared_path
 
@@ -140,7 +140,7 @@ def test_precision_and_recall_on_real_published_news() -> None:
     items = scoring.load()
     scoring.extract(items)
     s = scoring.score(items)
-    assert s.total.precision >= 0.95 and s.total.recall >= 0.78, scoring.report(s)
+    assert s.total.precision >= 0.95 and s.total.recall >= 0.80, scoring.report(s)
     assert min(t.recall for t in s.by_lang.values()) >= 0.70, scoring.report(s)
     # the confidence is calibrated (benchmarks/calibrate_confidence.py): of the proposals at 0.8 or
     # more, at least 90% are right

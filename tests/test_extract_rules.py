@@ -431,3 +431,26 @@ def test_a_rolling_window_after_a_debut_is_a_period() -> None:
 def test_a_word_opening_a_sentence_is_no_unknown_company() -> None:
     found = propose("Over the past five sessions it rose 20%. Durante la sesión subió un 3%.")
     assert not found.unknown
+
+
+# -- a group's rally ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "周一港股收市,芯片股涨幅居前,中芯国际收涨4%。",
+    "On Monday Cambricon jumped amid a broad rally in the chip sector, as buyers returned.",
+    "El lunes Cambricon se disparó junto a un fuerte repunte entre los fabricantes de chips.",
+    "Lunedì le azioni dei produttori cinesi di chip hanno messo a segno un rally.",
+])
+def test_a_groups_rally(text: str) -> None:
+    assert ("group_rally", "china-ai-chips", ">", 0.0) in claims_of(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Chinese chipmakers keep climbing after their debuts.",
+    "Los fabricantes chinos de chips siguen subiendo con fuerza desde su llegada a la bolsa.",
+])
+def test_a_continuing_trend_with_no_day_is_no_rally_to_check(text: str) -> None:
+    assert claims_of(text) == set()
+
+
+def test_a_continuing_rally_on_a_day_is_that_days() -> None:
+    assert claims_of("Chip stocks continued to rally on Monday.") == {("group_rally", "china-ai-chips", ">", 0.0)}

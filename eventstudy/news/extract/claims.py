@@ -249,6 +249,12 @@ _COORDINATED = regex.compile(r"\s*(?:[(（][^()（）]{0,20}[)）])?\s*(?:,|、|
                              regex.IGNORECASE)
 _NOUN_OF = regex.compile(r"\s*(?:de|del|di|of|in|for)\s+(?:(?:las |le )?(?:acciones|azioni|shares|títulos|titoli) "
                          r"(?:de |di |of ))?", regex.IGNORECASE)
+# Between a rally word and the group it is of: "rally in the", "repunte generalizado en el", "rally dei"
+_RALLY_OF = regex.compile(r"\s*(?:\w+\s+){0,1}(?:in|among|across|of|en|entre|de|del|tra|fra|dei|degli|delle|nel|nei|"
+                          r"среди|в)\s+(?:the\s+|el\s+|la\s+|los\s+|las\s+|il\s+|i\s+|gli\s+|le\s+)?", regex.IGNORECASE)
+# A trend still going ("keep climbing", "continúan", 持续): no day or period to check it on
+_CONTINUING = regex.compile(r"\b(?:contin[uú]\w*|keeps?|kept|still|sigu\w*|продолжа\w*)\b|持续|继续|繼續|不断",
+                            regex.IGNORECASE)
 _BRACKET_OWNER = regex.compile(r"(?<![\p{L}\p{N}])\p{Lu}[\p{L}\p{N}.&-]*\s*[(（]\s*$")
 _BRACKETED = regex.compile(r"[(（][^()（）]{0,40}[)）]")
 _OPEN_BRACKET = regex.compile(r"\s*[)）]?\s*[(（]\s*")
@@ -697,7 +703,14 @@ class Extractor:
                     continue
                 who: tuple[Mention, str] | _Unknown | None = (groups[0], groups[0].text)
             else:
-                who = self._target(s, cue.start, by_clause=False)
+                # "a broad rally in China's chip sector": the group the rally word is of, before any
+                # company named earlier in the sentence
+                after = s.mentions.first_starting_from(cue.end)
+                if (after is not None and self._is_group(after.target)
+                        and _RALLY_OF.fullmatch(text, cue.end, after.start)):
+                    who = (after, after.text)
+                else:
+                    who = self._target(s, cue.start, by_clause=False)
             if isinstance(who, _Unknown):
                 continue
             if who is None:
@@ -712,6 +725,9 @@ class Extractor:
                 # apart from any rise at all; only a group's rally is read so (news-dev's rule too).
                 continue
             horizon, hcue = self._horizon(s, cue.start, cue.end)
+            if (horizon in ("unstated", "listing")
+                    and _CONTINUING.search(text, max(s.span.start, cue.start - 40), cue.start)):
+                continue  # "chip stocks keep climbing": a trend with no day or period to check
             kind = self._kind(mention.target, horizon)
             parts = [cue] + ([hcue] if hcue else [])
             named_here = s.span.start <= mention.start < s.span.end
