@@ -454,3 +454,30 @@ def test_a_continuing_trend_with_no_day_is_no_rally_to_check(text: str) -> None:
 
 def test_a_continuing_rally_on_a_day_is_that_days() -> None:
     assert claims_of("Chip stocks continued to rally on Monday.") == {("group_rally", "china-ai-chips", ">", 0.0)}
+
+
+# -- a veto word is its own number's ----------------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "Zhipu's revenue rose 20% last year, while its shares closed 5% higher on Monday.",
+    "Zhipu reported revenue up 20%; its shares closed 5% higher on Monday.",
+    "Выручка Zhipu выросла на 20%, а акции в понедельник подорожали на 5%.",
+])
+def test_a_veto_word_does_not_reach_past_its_number_to_a_new_subject(text: str) -> None:
+    assert claims_of(text) == {("session_return", "2513.HK", ">=", 0.045)}
+
+
+@pytest.mark.parametrize("text", [
+    "On Monday Zhipu's market share rose 20%, 30% and 40% in three regions.",
+    "В понедельник прибыль Zhipu выросла на 5%.",
+])
+def test_a_veto_word_holds_for_its_list_of_numbers(text: str) -> None:
+    assert claims_of(text) == set()
+
+
+def test_a_profitable_companies_index_is_no_profit() -> None:
+    text = "В понедельник индекс самых прибыльных компаний SSE 50 упал на 3%, а индекс Star Market снизился на 4%."
+    assert claims_of(text) == {("session_return", "000688.SS", "<=", -0.035)}
+
+
+def test_an_elided_article_before_a_common_word_is_no_unknown_company() -> None:
+    assert not propose("Lunedì L'indice è sceso del 2%.").unknown

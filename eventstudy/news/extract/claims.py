@@ -39,6 +39,7 @@ _COMPARE_GAP = 25
 _MAX_UNKNOWN = 200
 _NOBODY = frozenset({NO_TARGET, NOT_COMPANY})  # names whose numbers the tool cannot check
 _PERCENT_SIGN = regex.compile(r"[%％]")  # another number between a comparison word and this one
+_LAST_PERCENT_SIGN = regex.compile(r"[%％]", regex.REVERSE)  # searched from the end
 _INTRADAY_REACH = 400  # how far past its sentence a stated time of day reaches, in characters
 _PLACE_REACH = 300  # how far before its sentence a twice-listed company's place may be stated
 _GROUP_NAME = regex.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+|[a-z]{2,}")
@@ -278,6 +279,8 @@ _HAN_COMMON = ("股价份票市值指数板块同当日天全收盘早午后随�
                "却还又再创新历史记录出现表现快速直线拉飙暴狂猛小幅微继续连续收窄扩大翻黑红公司"
                "〇零一二两三四五六七八九十百千万亿")
 _HAN_NAME = regex.compile(r"^\s*[^\P{Han}" + _HAN_COMMON + r"]{2,8}(?=[\s\d.%" + _HAN_COMMON + r"]*$)")
+# An Italian or French article written on to its word ("L'indice", "Dell'azienda"): the word is what counts
+_ELIDED = regex.compile(r"^(?:l|d|dell|dall|all|nell|sull|un)['’]")
 _USUAL = frozenset([
     "the", "a", "an", "in", "on", "at", "as", "by", "for", "from", "with", "its", "it", "their", "this", "that",
     "these", "those", "shares", "share", "stock", "stocks", "index", "indices", "hong", "kong", "china",
@@ -304,7 +307,14 @@ _USUAL = frozenset([
     "around", "some", "all", "each", "every", "most", "many", "several", "year", "week", "month", "day",
     "negli", "nelle", "nei", "durante", "da", "dal", "dalla", "con", "per", "sono", "tra", "fra", "poi",
     "ancora", "già", "desde", "para", "por", "entre", "hasta", "luego", "ya", "aún", "за", "с", "до",
-    "во", "уже", "всего", "только", "затем", "потом",
+    "во", "уже", "всего", "только", "затем", "потом", "indice", "índice", "azienda", "società", "empresa",
+    "compañía", "company", "firm", "titolo", "azioni", "mercato", "mercado",
+    # days and months in the other languages ("Lunedì l'indice...", "El jueves...")
+    "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica", "lunes", "martes", "miércoles",
+    "jueves", "viernes", "sábado", "domingo", "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno",
+    "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre", "enero", "febrero", "abril", "mayo",
+    "junio", "julio", "septiembre", "octubre", "noviembre", "diciembre", "он", "она", "оно", "они", "первая",
+    "первый", "первые", "американские", "американский", "китайские", "китайский", "китайская",
 ])
 
 
@@ -322,7 +332,7 @@ def _unknown_subject(text: str, lo: int, at: int) -> _Unknown | None:
     # "(HSI)", "(NASDAQ:NVDA)": a name's own ticker, not another name; blanked to the same length
     # so that every position in the segment is one in the text
     seg = _BRACKETED.sub(lambda b: " " * len(b.group()), text[lo:at])
-    words = [m for m in _CAPITALISED.finditer(seg) if m.group().lower().rstrip(".") not in _USUAL
+    words = [m for m in _CAPITALISED.finditer(seg) if _ELIDED.sub("", m.group().lower().rstrip(".")) not in _USUAL
              and not _PLACE_WORD.search(m.group())]
     if words:
         return _Unknown(lo + words[0].start(), lo + words[-1].end())
@@ -439,6 +449,16 @@ class Extractor:
         if cue is None:
             return "unstated", None
         return ("session" if cue.role == "close" else cue.role), cue  # a close is a session's
+
+    @staticmethod
+    def _new_subject_since(s: _Sentence, lo: int, at: int) -> bool:
+        """Whether the words in [lo, at) hold a number and, after it, a subject of its own (a name or a
+        market word): "revenue rose 20%, while its shares closed 5% higher" (the revenue veto is the
+        20%'s); "a market share of 20%, 30% and 40%" has none (the veto is every number's)."""
+        last = _LAST_PERCENT_SIGN.search(s.text, lo, at)
+        if last is None:
+            return False
+        return bool(s.mentions.overlapping(last.end(), at) or s.cue("market").overlapping(last.end(), at))
 
     @staticmethod
     def _own_number(s: _Sentence, c: Cue, after: int) -> bool:
@@ -561,7 +581,8 @@ class Extractor:
         """The claims a number makes (one, or one per name of a subject that shares it); ``named``: its
         name when a "respectively" list has paired it."""
         lo = s.span.start
-        if s.cue("not_market").overlapping(p.start - _VETO_BEFORE, p.end + _VETO_AFTER):
+        if any(not self._new_subject_since(s, c.end, p.start)
+               for c in s.cue("not_market").overlapping(p.start - _VETO_BEFORE, p.end + _VETO_AFTER)):
             return None
         # The checks that need no search come first, and the comparison words are looked for only
         # when asked for: most numbers of a long list are dropped after a few binary searches.
