@@ -301,6 +301,7 @@ def test_a_russian_percent_written_short() -> None:
     "On Monday Zhipu extended its gains to 12% in Hong Kong.",
     "Lunedì Zhipu allarga i guadagni al 12%.",
     "El lunes Zhipu amplía sus ganancias hasta el 12%.",
+    "港股异动｜午后芯片股走高，华虹半导体涨8%。",  # 异动: a flash report of a move under way
 ])
 def test_a_move_widening_to_a_figure_is_intraday(text: str) -> None:
     assert claims_of(text) == set()
