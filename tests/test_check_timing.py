@@ -268,3 +268,12 @@ def test_claims_extract_writes_a_timed_event(world: Path, capsys) -> None:
     code, out, err = run_cli([*base[:4], str(stated), *base[5:], "--json"], capsys)
     assert code == 0, err
     assert json.loads(out)[0]["stated_time"]["slot"] == "before_open"
+
+
+def test_check_shows_a_move_at_another_moment_without_counting_it(world: Path, capsys) -> None:
+    text = f"{ALPHA} Beta Inc shares rose as much as 9% in early trading."
+    code, out, err = check(world, capsys, text, "--date", "2024-06-04", "--time", "09:00")
+    lines = out.splitlines()
+    assert any(line.startswith("[not checkable] +9% of BBB") and "daily prices cannot check" in line
+               for line in lines), out
+    assert lines[-1] == "checked 1 of 1 claims" and code == 0, err

@@ -482,3 +482,20 @@ def test_a_profitable_companies_index_is_no_profit() -> None:
 
 def test_an_elided_article_before_a_common_word_is_no_unknown_company() -> None:
     assert not propose("Lunedì L'indice è sceso del 2%.").unknown
+
+
+# -- moves at another moment: reported, never proposed -----------------------------------------------------
+def test_a_move_at_another_moment_is_reported_as_uncheckable() -> None:
+    text = ("On Monday Zhipu shares rose as much as 12% before closing 5% higher. "
+            "MiniMax rose 8% in the morning session. 周一寒武纪盘中一度涨超15%。")
+    found = propose(text)
+    assert {(c.target, round(c.threshold, 4)) for c in found.claims} == {("2513.HK", 0.045)}
+    got = {(m.target, m.stated): m.moment for m in found.uncheckable}
+    assert set(got) == {("2513.HK", "+12%"), ("0100.HK", "+8%"), ("688256.SS", "more than +15%")}
+    assert "peak" in got[("2513.HK", "+12%")] and "time of day" in got[("0100.HK", "+8%")]
+    assert all(text[m.start:m.end] == m.quote for m in found.uncheckable)
+
+
+def test_an_unknown_companys_move_at_another_moment_is_no_registry_move() -> None:
+    found = propose("On Monday Acme Robotics rose as much as 12% in early trading.")
+    assert not found.claims and not found.uncheckable

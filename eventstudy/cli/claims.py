@@ -102,6 +102,11 @@ def _unknown_line(u: Any) -> str:
             f"file and its name to an --aliases file)\n        {u.start}-{u.end}: {u.quote!r}")
 
 
+def _uncheckable_line(u: Any) -> str:
+    return (f"  not proposed: {u.stated} of {u.target} ({u.name}): {u.moment}, which daily prices cannot check\n"
+            f"        {u.start}-{u.end}: {u.quote!r}")
+
+
 _ARTICLE_OPTIONS = [
     click.option("--date", help="The article's date, YYYY-MM-DD (default: the first full date written in it)."),
     click.option("--aliases", type=click.Path(dir_okay=False),
@@ -158,7 +163,8 @@ def claims_extract(ctx: _Ctx, articles: Sequence[str], date: str | None, aliases
                     "language_probability": round(a.language_probability, 4),
                     "date": a.date.isoformat() if a.date else None, "date_note": a.date_note,
                     "stated_time": _stated_row(a), "claims": [c.row() for c in a.claims],
-                    "unknown": [u.row() for u in a.unknown]} for a in found]
+                    "unknown": [u.row() for u in a.unknown],
+                    "uncheckable": [u.row() for u in a.uncheckable]} for a in found]
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         for a in found:
@@ -173,6 +179,8 @@ def claims_extract(ctx: _Ctx, articles: Sequence[str], date: str | None, aliases
                 click.echo(_claim_line(c))
             for u in a.unknown:
                 click.echo(_unknown_line(u))
+            for m in a.uncheckable:
+                click.echo(_uncheckable_line(m))
     if to_events:
         from eventstudy.news.extract.to_events import build_events, write_events
 
@@ -233,6 +241,10 @@ def check_cmd(ctx: _Ctx, article: str, date: str | None, aliases: str | None, ev
         for u in unknown:
             click.echo(f"[not checked] {u.stated} of {u.name!r}: {u.quote!r}: not in the registry (add it to a "
                        "--securities file and its name to an --aliases file)")
+        # Said of another moment than a close: recognised and shown, but no claim a close could answer
+        for m in (m for a in found for m in a.uncheckable):
+            click.echo(f"[not checkable] {m.stated} of {m.target}: {m.quote!r}: {m.moment}, which daily prices "
+                       "cannot check")
         if not events:
             click.echo(f"no claim of {article} can be checked" if found[0].claims
                        else f"no market claim found in {article}")

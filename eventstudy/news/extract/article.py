@@ -10,7 +10,7 @@ from pathlib import Path
 from eventstudy.data.bounds import MAX_ARTICLE_BYTES, MAX_SENTENCE_CHARS, read_capped
 from eventstudy.errors import UserError
 from eventstudy.news.extract import dates, language, periods, timing
-from eventstudy.news.extract.claims import PERIOD_KIND, Extractor, ProposedClaim, UnknownMove
+from eventstudy.news.extract.claims import PERIOD_KIND, Extractor, ProposedClaim, UncheckableMove, UnknownMove
 from eventstudy.news.extract.lexicon import AliasTable, Lexicon, default_lexicon, load_aliases
 from eventstudy.news.extract.simplified import to_simplified
 from eventstudy.news.extract.text import Span, bounded_sentences
@@ -37,6 +37,8 @@ class ArticleClaims:
     warnings: tuple[str, ...] = ()
     # Moves the article gives to companies or indices the registry does not hold: reported, not proposed.
     unknown: tuple[UnknownMove, ...] = ()
+    # Moves of registry targets at a moment daily prices do not hold (a peak, the open, midday...).
+    uncheckable: tuple[UncheckableMove, ...] = ()
 
 
 def read_article(path: str | Path) -> str:
@@ -68,7 +70,7 @@ def propose(text: str, *, source: str = "", date: dt.date | None = None, aliases
     original = text
     text = to_simplified(text)  # same length: every offset below quotes the original too
     spans, cut = bounded_sentences(text, MAX_SENTENCE_CHARS)
-    claims, unknown = Extractor(lex, aliases or load_aliases()).read(text, lang, spans)
+    claims, unknown, uncheckable = Extractor(lex, aliases or load_aliases()).read(text, lang, spans)
     out = []
     for c in claims:
         when, why = date, note
@@ -88,8 +90,11 @@ def propose(text: str, *, source: str = "", date: dt.date | None = None, aliases
         day = found_day[0] if found_day else None
     unknown = [dataclasses.replace(u, quote=original[u.start:u.end], name=original[slice(*u.name_span)])
                for u in unknown]
+    uncheckable = [dataclasses.replace(u, quote=original[u.start:u.end],
+                                       name=original[slice(*u.name_span)] if u.name_span[1] else u.name)
+                   for u in uncheckable]
     return ArticleClaims(source, lang, prob, date, note, out, stated, day, tuple(phrases),
-                         _cut_warning(text, source, cut), tuple(unknown))
+                         _cut_warning(text, source, cut), tuple(unknown), tuple(uncheckable))
 
 
 def _cut_warning(text: str, source: str, cut: list[Span]) -> tuple[str, ...]:

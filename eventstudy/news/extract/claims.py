@@ -40,6 +40,10 @@ _MAX_UNKNOWN = 200
 _NOBODY = frozenset({NO_TARGET, NOT_COMPANY})  # names whose numbers the tool cannot check
 _PERCENT_SIGN = regex.compile(r"[%％]")  # another number between a comparison word and this one
 _LAST_PERCENT_SIGN = regex.compile(r"[%％]", regex.REVERSE)  # searched from the end
+# Why daily prices cannot check a move (UncheckableMove.moment)
+_PEAK = "a peak, pre-market, after-hours or grey-market figure"
+_INTRADAY = "a figure at a time of day before the close"
+_LIVE = "a live report's figure, with no close named"
 _INTRADAY_REACH = 400  # how far past its sentence a stated time of day reaches, in characters
 _PLACE_REACH = 300  # how far before its sentence a twice-listed company's place may be stated
 _GROUP_NAME = regex.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+|[a-z]{2,}")
@@ -111,6 +115,26 @@ class UnknownMove:
 
     def row(self) -> dict[str, object]:
         return {"name": self.name, "stated": self.stated, "quote": self.quote, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True)
+class UncheckableMove:
+    """A move of a registry target at a moment daily prices do not hold (a peak, the open, midday,
+    after hours, the grey market, a live report's figure): recognised, reported, never proposed as
+    a close."""
+
+    target: str
+    name: str  # the words that named it ("Zhipu", or "la società -> Zhipu")
+    stated: str  # the move as written: "+12%"
+    moment: str  # why daily prices cannot check it: "a peak or pre-market figure", ...
+    quote: str
+    start: int
+    end: int
+    name_span: tuple[int, int] = field(default=(0, 0), compare=False)  # where the name is, when in the sentence
+
+    def row(self) -> dict[str, object]:
+        return {"target": self.target, "name": self.name, "stated": self.stated, "moment": self.moment,
+                "quote": self.quote, "start": self.start, "end": self.end}
 
 
 @dataclass(frozen=True)
@@ -577,7 +601,7 @@ class Extractor:
         return _Sentence(self.lex, text, span, inside, names.company_before(span.start, text))
 
     def _numeric(self, text: str, s: _Sentence, p: Percent, nxt: Percent | None,
-                 lang: str, named: Mention | None = None) -> list[ProposedClaim] | UnknownMove | None:
+                 lang: str, named: Mention | None = None) -> list[ProposedClaim] | UnknownMove | UncheckableMove | None:
         """The claims a number makes (one, or one per name of a subject that shares it); ``named``: its
         name when a "respectively" list has paired it."""
         lo = s.span.start
@@ -600,10 +624,12 @@ class Extractor:
         if (nxt is not None and nxt.start - p.end <= _COMPARE_GAP and self.lex.search_back("level", text, nxt.start)
                 and self.lex.search_back("size", text, nxt.start) is None):
             return None  # "from 20% to 80%" (but "up 121%, and 涨幅达2500% since 2023" are two moves)
+        # A move at another moment than the close is read to the end and reported, never proposed
+        moment = ""
         if self._peak(s, p):
-            return None  # "as much as 12%", "一度涨超10%", "in pre-market trading": not the session's close
-        if self._intraday(s, p):
-            return None
+            moment = _PEAK  # "as much as 12%", "一度涨超10%", "in pre-market trading": not the session's close
+        elif self._intraday(s, p):
+            moment = _INTRADAY
         window = (p.start - _BEFORE, p.end + _AFTER)
         move = _near(s.cue("up").overlapping(*window) + s.cue("down").overlapping(*window), p.start, p.end)
         if p.sign:
@@ -614,9 +640,9 @@ class Extractor:
             return None
         if move is not None and _negated(self.lex, text, move.start, lo):
             return None
-        if (move is not None and s.cue("live").overlapping(move.start, move.end)
+        if (not moment and move is not None and s.cue("live").overlapping(move.start, move.end)
                 and not any(s.has(role) for role in ("close", "session", "period", "listing"))):
-            return None  # "l'S&P 500 cala dello 0,4%", "el Hang Seng sube un 1%": a live report's figure
+            moment = _LIVE  # "l'S&P 500 cala dello 0,4%", "el Hang Seng sube un 1%": a live report's figure
         horizon, hcue = self._horizon(s, p.start, p.end)
         who: tuple[Mention, str] | _Unknown | None
         if named is None:
@@ -624,7 +650,7 @@ class Extractor:
         else:
             who = (named, named.text) if named.target not in _NOBODY else _Unknown(named.start, named.end)
         if isinstance(who, _Unknown):
-            if not (s.has("market") or horizon in ("session", "listing") or move is not None):
+            if moment or not (s.has("market") or horizon in ("session", "listing") or move is not None):
                 return None
             stated = f"{'+' if direction > 0 else '-'}{p.value.normalize():f}%"
             start = min(p.start, move.start if move is not None else p.start)
@@ -662,6 +688,9 @@ class Extractor:
             group=self._is_group(mention.target), large=p.value >= 100, brackets=bracketed)
         stated = f"{'+' if direction > 0 else '-'}{p.value.normalize():f}%"
         stated = {"gt": "more than ", "lt": "less than ", "approx": "about "}.get(comparison, "") + stated
+        if moment:
+            return UncheckableMove(mention.target, subject, stated, moment, text[start:end], start, end,
+                                   (mention.start, mention.end) if named_here else (0, 0))
         claim = ProposedClaim(kind, mention.target, op, threshold, text[start:end], start, end, lang,
                               confidence(evidence), horizon, subject, stated,
                               sentence=(s.span.start, s.span.end), evidence=evidence)
@@ -770,12 +799,14 @@ class Extractor:
         has bounded their length; by default :func:`sentences`)."""
         return self.read(text, language, spans)[0]
 
-    def read(self, text: str, language: str,
-             spans: Sequence[Span] | None = None) -> tuple[list[ProposedClaim], list[UnknownMove]]:
-        """The claims of ``text`` and the moves it gives to companies or indices outside the registry."""
+    def read(self, text: str, language: str, spans: Sequence[Span] | None = None
+             ) -> tuple[list[ProposedClaim], list[UnknownMove], list[UncheckableMove]]:
+        """The claims of ``text``, the moves it gives to companies or indices outside the registry, and
+        the moves of registry targets at moments daily prices do not hold."""
         names = _Names(_names_as_written(text, self.aliases.find(text)), self._is_group)
         best: dict[tuple, ProposedClaim] = {}
         unknown: dict[tuple[str, str], UnknownMove] = {}
+        uncheckable: dict[tuple[str, str], UncheckableMove] = {}
         intraday_until = -1  # where the time of day stated by a sentence stops applying
         debut_end = -1  # where the last sentence telling of a debut ends
         for span in sentences(text) if spans is None else spans:
@@ -806,6 +837,9 @@ class Extractor:
                 if isinstance(claim, UnknownMove):
                     if len(unknown) < _MAX_UNKNOWN:  # a list of a million moves is no report
                         unknown.setdefault((claim.name, claim.stated), claim)
+                elif isinstance(claim, UncheckableMove):
+                    if len(uncheckable) < _MAX_UNKNOWN:
+                        uncheckable.setdefault((claim.target, claim.stated), claim)
                 elif claim is not None:
                     numeric += claim
             # Kept as they come, one per claim: a million repeats of one claim hold one in memory.
@@ -814,7 +848,8 @@ class Extractor:
                 _keep_best(best, self._qualitative(text, s, language))
             elif pcts and s.mentions:
                 _keep_best(best, self._qualitative(text, s, language, pcts))
-        return _one_per_move(list(best.values())), sorted(unknown.values(), key=lambda u: u.start)
+        return (_one_per_move(list(best.values())), sorted(unknown.values(), key=lambda u: u.start),
+                sorted(uncheckable.values(), key=lambda u: u.start))
 
 
 def _one_per_move(claims: list[ProposedClaim]) -> list[ProposedClaim]:
