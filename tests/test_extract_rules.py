@@ -499,3 +499,20 @@ def test_a_move_at_another_moment_is_reported_as_uncheckable() -> None:
 def test_an_unknown_companys_move_at_another_moment_is_no_registry_move() -> None:
     found = propose("On Monday Acme Robotics rose as much as 12% in early trading.")
     assert not found.claims and not found.uncheckable
+
+
+@pytest.mark.parametrize("text", [
+    "On Monday the STAR 50 index rose by 4.1%, heading for a fourth straight day of gains.",
+    "On Monday the STAR Market 50 Index rose 4.1%, aiming for a fourth day of gains.",
+])
+def test_a_move_aiming_for_more_is_under_way(text: str) -> None:
+    assert claims_of(text) == set()
+
+
+@pytest.mark.parametrize(("text", "target"), [
+    ("В понедельник индекс Хан Сэн по итогам торгов вырос на 1,2%.", "^HSI"),
+    ("On Monday the STAR Market 50 index closed 1.2% higher.", "000688.SS"),
+    ("周一深证成份指数收涨1.2%。", "399001.SZ"),
+])
+def test_the_registry_indices_under_their_other_names(text: str, target: str) -> None:
+    assert claims_of(text) == {("session_return", target, ">=", 0.0115)}
