@@ -516,3 +516,7 @@ def test_a_move_aiming_for_more_is_under_way(text: str) -> None:
 ])
 def test_the_registry_indices_under_their_other_names(text: str, target: str) -> None:
     assert claims_of(text) == {("session_return", target, ">=", 0.0115)}
+
+
+def test_against_the_issue_is_since_the_listing() -> None:
+    assert claims_of("摩尔线程市值较发行时上涨了3倍。") == {("since_listing", "688795.SS", ">=", 2.995)}
