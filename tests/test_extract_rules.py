@@ -261,3 +261,10 @@ def test_a_projection_keeps_the_whole_sentence_intraday() -> None:
     # "一天" in 早一天 is no session of its own: the midday time carries
     text = "MiniMax早盘大涨,截至午间收盘涨36%。比它早一天挂牌的智谱涨9.7%。"
     assert claims_of(text) == set()
+
+
+def test_every_multiple_rule_holds_a_word_the_sentence_is_first_searched_for() -> None:
+    # a rule without one would never be tried: its multiples would be silently missed
+    from eventstudy.news.extract import multiples
+    for pattern, _, _ in multiples._RULES:
+        assert any(word in pattern.pattern for word in multiples._ANCHORS), pattern.pattern
