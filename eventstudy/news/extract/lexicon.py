@@ -14,6 +14,7 @@ pointing back past it to an earlier name.
 from __future__ import annotations
 
 import functools
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -88,17 +89,20 @@ class Lexicon:
                       for role, p in self._by_role.items()}
         self._unions: dict[tuple[str, ...], regex.Pattern | None] = {}
         # Roles whose every pattern starts with known words; the others are always searched.
-        leading: dict[tuple[str, ...], list[str]] = {}
+        leading: dict[str | tuple[str, ...], list[str]] = {}
         for role, ps in patterns.items():
             found = [leading_words(p) for p in ps]
             if ps and all(found):
-                leading[(role,)] = [w for ws in found if ws for w in ws]
+                leading[role] = [w for ws in found if ws for w in ws]
         self._words = WordStarts(leading)
-        self._unindexed_keys = {(role,) for role in self._by_role} - set(leading)
-        # The last text looked up, and per tuple of roles where in it a cue of one of them can start.
-        self._indexed: tuple[str, dict[tuple[str, ...], list[int]] | None] | None = None
+        self._indexed_roles = frozenset(leading)
+        # Per tuple of roles asked about together, those with an index and those without (asked
+        # about once per sentence: told apart once).
+        self._split: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        # The last text looked up, and where in it a cue of a role (or of one of a tuple of roles) can start.
+        self._indexed: tuple[str, dict[str | tuple[str, ...], list[int]] | None] | None = None
 
-    def _index(self, text: str) -> dict[tuple[str, ...], list[int]] | None:
+    def _index(self, text: str) -> dict[str | tuple[str, ...], list[int]] | None:
         if len(text) < wordstarts.MIN_INDEXED_CHARS or not self._words.usable:
             return None
         last = self._indexed  # one read: another thread may replace it
@@ -107,16 +111,13 @@ class Lexicon:
         return last[1]
 
     def _starts(self, roles: tuple[str, ...], text: str) -> list[int] | None:
-        """Where in ``text`` a cue of one of ``roles`` can start, sorted; None: anywhere (search)."""
+        """Where in ``text`` a cue of one of ``roles`` (all indexed) can start, sorted; None: anywhere (search)."""
         index = self._index(text)
         if index is None:
             return None
         found = index.get(roles)
         if found is None:
-            each = [index.get((r,)) for r in roles if r in self._alternatives]
-            if any(starts is None for starts in each):
-                return None
-            found = index[roles] = sorted(set().union(*each))  # type: ignore[arg-type]
+            found = index[roles] = sorted(set().union(*(index[r] for r in roles)))
         return found
 
     def _union(self, roles: tuple[str, ...]) -> regex.Pattern[str] | None:
@@ -136,28 +137,33 @@ class Lexicon:
             # Where a word of the indexed roles starts, a cue may: the roles' own lookups, each tried
             # at its own words' places only, then tell (the union would try every role's words
             # there). Elsewhere only a role without an index can have one: those are searched.
-            indexed = tuple(r for r in roles if r in self._alternatives and (r,) not in self._unindexed_keys)
+            split = self._split.get(roles)
+            if split is None:
+                indexed = tuple(r for r in roles if r in self._indexed_roles)
+                split = self._split[roles] = (indexed, tuple(r for r in roles if r not in indexed))
+            indexed, roles = split
             starts = self._starts(indexed, text) if indexed else []
-            if starts is not None:
-                if in_range(starts, start, end):
-                    return True
-                roles = tuple(r for r in roles if r not in indexed)
+            if starts and in_range(starts, start, end):
+                return True
         union = self._union(roles)
         return union is not None and union.search(text, start, end) is not None
 
     def find(self, role: str, text: str, start: int = 0, end: int | None = None) -> list[Cue]:
+        stop = len(text) if end is None else end
+        index = self._index(text)
+        # Most lookups of an indexed text find none of the role's words in the range: answered
+        # by two bisections, before anything else is made.
+        starts = None if index is None else index.get(role)
+        if starts is not None:
+            lo = bisect_left(starts, start)
+            hi = bisect_left(starts, stop, lo)
+            if lo == hi:
+                return []
         pattern = self._by_role.get(role)
         if pattern is None:
             return []
-        stop = len(text) if end is None else end
-        starts = self._starts((role,), text)
-        if starts is None:
-            matches: Iterable[regex.Match[str]] = pattern.finditer(text, start, stop)
-        else:
-            places = in_range(starts, start, stop)
-            if not places:
-                return []
-            matches = _matches_at(pattern, text, places, stop)
+        matches: Iterable[regex.Match[str]] = (pattern.finditer(text, start, stop) if starts is None
+                                               else _matches_at(pattern, text, starts[lo:hi], stop))
         out = []
         for m in matches:
             if m.end() == m.start():
@@ -174,7 +180,8 @@ class Lexicon:
         if tail is None:
             return None
         lo = max(0, end - 40)
-        starts = self._starts((role,), text)
+        index = self._index(text)
+        starts = None if index is None else index.get(role)
         if starts is None:
             m = tail.search(text, lo, end)
         else:
