@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -95,7 +95,14 @@ class Lexicon:
             if ps and all(found):
                 leading[role] = [w for ws in found if ws for w in ws]
         self._words = WordStarts(leading)
-        self._indexed_roles = frozenset(leading)
+        self._indexed_roles = frozenset(role for role in patterns if role in leading)
+        # A role's alternatives tried at a place of an indexed text are only those with a word starting
+        # with its character (no other can match there): the first of them to match is the first of
+        # all, and a hundred alternatives cost a hundred tries at every place. In the order tried,
+        # each with its words' first characters; the patterns made on first use, per character.
+        self._tried = {role: [(p, {w[0].lower() for w in leading_words(p) or ()})
+                              for p in sorted(patterns[role], key=len, reverse=True)] for role in self._indexed_roles}
+        self._by_first: dict[str, dict[str, regex.Pattern[str]]] = {role: {} for role in self._indexed_roles}
         # Per tuple of roles asked about together, those with an index and those without (asked
         # about once per sentence: told apart once).
         self._split: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
@@ -162,8 +169,9 @@ class Lexicon:
         pattern = self._by_role.get(role)
         if pattern is None:
             return []
-        matches: Iterable[regex.Match[str]] = (pattern.finditer(text, start, stop) if starts is None
-                                               else _matches_at(pattern, text, starts[lo:hi], stop))
+        matches: Iterable[regex.Match[str]] = (
+            pattern.finditer(text, start, stop) if starts is None
+            else _matches_at(lambda at: self._pattern_at(role, text[at].lower()), text, starts[lo:hi], stop))
         out = []
         for m in matches:
             if m.end() == m.start():
@@ -173,6 +181,15 @@ class Lexicon:
             finish = tail.end() if tail else m.end()
             out.append(Cue(role, m.start(), finish, text[m.start():finish]))
         return out
+
+    def _pattern_at(self, role: str, first: str) -> regex.Pattern[str]:
+        """The role's pattern of the alternatives with a word starting with ``first`` (lower case)."""
+        made = self._by_first[role]
+        found = made.get(first)
+        if found is None:
+            alts = "|".join(f"(?:{p})" for p, firsts in self._tried[role] if first in firsts)
+            found = made[first] = regex.compile(f"{_START}(?:{alts})", regex.IGNORECASE)
+        return found
 
     def search_back(self, role: str, text: str, end: int) -> Cue | None:
         """A cue of ``role`` ending exactly at ``end`` (after optional spaces)."""
@@ -189,12 +206,14 @@ class Lexicon:
         return None if m is None else Cue(role, m.start(), m.end(), m.group())
 
 
-def _matches_at(pattern: regex.Pattern[str], text: str, starts: list[int], stop: int) -> Iterator[regex.Match[str]]:
-    """The matches a search of ``pattern`` through the text up to ``stop`` finds, when it can match
-    only at ``starts`` (sorted): tried there in order, each after the end of the last match."""
+def _matches_at(pattern_at: Callable[[int], regex.Pattern[str]], text: str, starts: list[int],
+                stop: int) -> Iterator[regex.Match[str]]:
+    """The matches a search of a pattern through the text up to ``stop`` finds, when it can match
+    only at ``starts`` (sorted): tried there in order, each after the end of the last match
+    (``pattern_at``: the pattern, or the part of it that can match at a place)."""
     after = 0
     for at in starts:
-        if at >= after and (m := pattern.match(text, at, stop)) is not None and m.end() > m.start():
+        if at >= after and (m := pattern_at(at).match(text, at, stop)) is not None and m.end() > m.start():
             after = m.end()
             yield m
 
@@ -258,6 +277,13 @@ class AliasTable:
         # A name is read from its first word (up to a space or a "*"): a match starts only where one is.
         firsts = [regex.split(r"[\s*]", name, maxsplit=1)[0] for name in self._names]
         self._words = WordStarts({"names": firsts} if all(firsts) else {})
+        # At a place of an indexed text only the names whose first word starts with its character are
+        # tried (see Lexicon): per character, their pattern and their indices in ``_names``.
+        self._parts, self._first_chars = parts, [w[:1].lower() for w in firsts]
+        self._by_first: dict[str, regex.Pattern[str]] = {}
+        self._names_of: dict[regex.Pattern[str], list[int]] = {}
+        if self._pattern is not None:
+            self._names_of[self._pattern] = list(range(len(self._names)))
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(self.aliases.items())
@@ -267,12 +293,12 @@ class AliasTable:
         "（688256）"), in text order: a code of a registry symbol names it, any other code names a
         company outside the registry (target ``-``), so a number after it is not given to an earlier name."""
         out = []
-        if self._pattern is not None:
+        if (pattern := self._pattern) is not None:
             index = self._words.find(text) if len(text) >= wordstarts.MIN_INDEXED_CHARS else None
-            matches = (self._pattern.finditer(text) if index is None
-                       else _matches_at(self._pattern, text, index["names"], len(text)))
+            matches = (pattern.finditer(text) if index is None
+                       else _matches_at(lambda at: self._pattern_at(text[at].lower()), text, index["names"], len(text)))
             for m in matches:
-                name = self._names[m.lastindex - 1] if m.lastindex else ""
+                name = self._names[self._names_of[m.re][m.lastindex - 1]] if m.lastindex else ""
                 out.append(Mention(self.aliases[name], m.start(), m.end(), m.group()))
         out = [m for m in out if m.target != EPITHET]
         codes = self._codes
@@ -280,6 +306,16 @@ class AliasTable:
             digits = m.group("digits")
             out.append(Mention(codes.get(digits.lstrip("0") or "0", NO_TARGET), m.start(), m.end(), m.group()))
         return sorted(out, key=lambda x: x.start) if codes else out
+
+    def _pattern_at(self, first: str) -> regex.Pattern[str]:
+        found = self._by_first.get(first)
+        if found is None:
+            which = [i for i, ch in enumerate(self._first_chars) if ch == first]
+            found = regex.compile(_START + "(?:" + "|".join(f"({self._parts[i]})" for i in which) + ")",
+                                  regex.IGNORECASE)
+            self._names_of[found] = which  # before another thread can match with it
+            self._by_first[first] = found
+        return found
 
     @functools.cached_property
     def _codes(self) -> dict[str, str]:
