@@ -219,17 +219,18 @@ def _since(m: regex.Match, date: dt.date | None) -> Period:
     return Period("since", _latest(k, day, date))
 
 
-_UNITS = (("sessions", r"session|seance|trading|sedut|sessio|sesion|jornad|rueda|сесси|торгов|交易日"),
-          ("days", r"day|giorn|d[ií]a|дн|дня|день|天|日"),
-          ("weeks", r"week|settiman|semana|недел|周|星期"),
-          ("months", r"month|mes|месяц|月"),
-          ("years", r"year|ann|año|год|лет|年"))
+_UNITS = tuple((unit, regex.compile(stems)) for unit, stems in (
+    ("sessions", r"session|seance|trading|sedut|sessio|sesion|jornad|rueda|сесси|торгов|交易日"),
+    ("days", r"day|giorn|d[ií]a|дн|дня|день|天|日"),
+    ("weeks", r"week|settiman|semana|недел|周|星期"),
+    ("months", r"month|mes|месяц|月"),
+    ("years", r"year|ann|año|год|лет|年")))
 
 
 def _unit(word: str) -> str:
     w = word.lower()
     for unit, stems in _UNITS:
-        if regex.match(stems, w):
+        if stems.match(w):
             return unit
     raise AssertionError(word)  # pragma: no cover - every pattern's unit is one of these
 
