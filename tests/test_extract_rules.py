@@ -520,3 +520,10 @@ def test_the_registry_indices_under_their_other_names(text: str, target: str) ->
 
 def test_against_the_issue_is_since_the_listing() -> None:
     assert claims_of("摩尔线程市值较发行时上涨了3倍。") == {("since_listing", "688795.SS", ">=", 2.995)}
+
+
+def test_every_multiple_rule_holds_a_word_the_sentence_is_first_searched_for() -> None:
+    # a rule without one would never be tried: its multiples would be silently missed
+    from eventstudy.news.extract import multiples
+    for pattern, _, _ in multiples._RULES:
+        assert any(word in pattern.pattern for word in multiples._ANCHORS), pattern.pattern

@@ -643,12 +643,14 @@ class Extractor:
         if (not moment and move is not None and s.cue("live").overlapping(move.start, move.end)
                 and not any(s.has(role) for role in ("close", "session", "period", "listing"))):
             moment = _LIVE  # "l'S&P 500 cala dello 0,4%", "el Hang Seng sube un 1%": a live report's figure
-        horizon, hcue = self._horizon(s, p.start, p.end)
         who: tuple[Mention, str] | _Unknown | None
         if named is None:
             who = self._target(s, p.start)
         else:
             who = (named, named.text) if named.target not in _NOBODY else _Unknown(named.start, named.end)
+        if who is None:
+            return None
+        horizon, hcue = self._horizon(s, p.start, p.end)
         if isinstance(who, _Unknown):
             if moment or not (s.has("market") or horizon in ("session", "listing") or move is not None):
                 return None
@@ -656,8 +658,6 @@ class Extractor:
             start = min(p.start, move.start if move is not None else p.start)
             return UnknownMove(text[who.start:who.end], stated, text[start:p.end], start, p.end,
                                (who.start, who.end))
-        if who is None:
-            return None
         mention, subject = who
         mention = self._line(text, s, mention, p)
         # A listed name right before the verb is a market subject too: "智谱涨超17%", "Zhipu rose 17%".
@@ -735,23 +735,28 @@ class Extractor:
     def _qualitative(self, text: str, s: _Sentence, lang: str, pcts: Sequence[Percent] = ()) -> list[ProposedClaim]:
         """A group's rally or sell-off without a number. In a sentence with numbers, only from a clause
         of its own: "Chip stocks plummeted, with SMIC falling 6.7%" (the numbers are the members')."""
-        out = []
+        out: list[ProposedClaim] = []
+        if pcts and not any(self._is_group(m.target) for m in s.mentions.items):
+            return out  # beside numbers only a group's clause can say it, and the sentence names no group
         words = s.cue("rally").items + s.cue("selloff").items
         if not words and (s.has("market") or pcts):
             words = s.cue("up").items + s.cue("down").items
         for cue in sorted(words, key=lambda c: c.start):
+            if pcts:
+                # the clause first: beside numbers, few words have one of their own
+                lo, hi = _clause(text, s.span.start, s.span.end, cue.start)
+                groups = [m for m in s.mentions.within(lo, hi) if self._is_group(m.target)]
+                if len(groups) != 1 or any(lo <= p.start < hi for p in pcts):
+                    continue
             if _negated(self.lex, text, cue.start, s.span.start) or s.cue("not_market").overlapping(
                     cue.start - _VETO_BEFORE, cue.end + _AFTER):
                 continue
             if self._intraday(s, cue) or self._peak(s, cue):
                 continue  # "chip stocks opened lower", "晶片族群一度大涨"
             direction = 1 if cue.role in ("rally", "up") else -1
+            who: tuple[Mention, str] | _Unknown | None
             if pcts:
-                lo, hi = _clause(text, s.span.start, s.span.end, cue.start)
-                groups = [m for m in s.mentions.within(lo, hi) if self._is_group(m.target)]
-                if len(groups) != 1 or any(lo <= p.start < hi for p in pcts):
-                    continue
-                who: tuple[Mention, str] | _Unknown | None = (groups[0], groups[0].text)
+                who = (groups[0], groups[0].text)
             else:
                 # "a broad rally in China's chip sector": the group the rally word is of, before any
                 # company named earlier in the sentence

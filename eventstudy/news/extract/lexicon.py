@@ -14,7 +14,8 @@ pointing back past it to an earlier name.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -88,17 +89,27 @@ class Lexicon:
                       for role, p in self._by_role.items()}
         self._unions: dict[tuple[str, ...], regex.Pattern | None] = {}
         # Roles whose every pattern starts with known words; the others are always searched.
-        leading: dict[tuple[str, ...], list[str]] = {}
+        leading: dict[str | tuple[str, ...], list[str]] = {}
         for role, ps in patterns.items():
             found = [leading_words(p) for p in ps]
             if ps and all(found):
-                leading[(role,)] = [w for ws in found if ws for w in ws]
+                leading[role] = [w for ws in found if ws for w in ws]
         self._words = WordStarts(leading)
-        self._unindexed_keys = {(role,) for role in self._by_role} - set(leading)
-        # The last text looked up, and per tuple of roles where in it a cue of one of them can start.
-        self._indexed: tuple[str, dict[tuple[str, ...], list[int]] | None] | None = None
+        self._indexed_roles = frozenset(role for role in patterns if role in leading)
+        # A role's alternatives tried at a place of an indexed text are only those with a word starting
+        # with its character (no other can match there): the first of them to match is the first of
+        # all, and a hundred alternatives cost a hundred tries at every place. In the order tried,
+        # each with its words' first characters; the patterns made on first use, per character.
+        self._tried = {role: [(p, {w[0].lower() for w in leading_words(p) or ()})
+                              for p in sorted(patterns[role], key=len, reverse=True)] for role in self._indexed_roles}
+        self._by_first: dict[str, dict[str, regex.Pattern[str]]] = {role: {} for role in self._indexed_roles}
+        # Per tuple of roles asked about together, those with an index and those without (asked
+        # about once per sentence: told apart once).
+        self._split: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        # The last text looked up, and where in it a cue of a role (or of one of a tuple of roles) can start.
+        self._indexed: tuple[str, dict[str | tuple[str, ...], list[int]] | None] | None = None
 
-    def _index(self, text: str) -> dict[tuple[str, ...], list[int]] | None:
+    def _index(self, text: str) -> dict[str | tuple[str, ...], list[int]] | None:
         if len(text) < wordstarts.MIN_INDEXED_CHARS or not self._words.usable:
             return None
         last = self._indexed  # one read: another thread may replace it
@@ -107,16 +118,13 @@ class Lexicon:
         return last[1]
 
     def _starts(self, roles: tuple[str, ...], text: str) -> list[int] | None:
-        """Where in ``text`` a cue of one of ``roles`` can start, sorted; None: anywhere (search)."""
+        """Where in ``text`` a cue of one of ``roles`` (all indexed) can start, sorted; None: anywhere (search)."""
         index = self._index(text)
         if index is None:
             return None
         found = index.get(roles)
         if found is None:
-            each = [index.get((r,)) for r in roles if r in self._alternatives]
-            if any(starts is None for starts in each):
-                return None
-            found = index[roles] = sorted(set().union(*each))  # type: ignore[arg-type]
+            found = index[roles] = sorted(set().union(*(index[r] for r in roles)))
         return found
 
     def _union(self, roles: tuple[str, ...]) -> regex.Pattern[str] | None:
@@ -136,28 +144,34 @@ class Lexicon:
             # Where a word of the indexed roles starts, a cue may: the roles' own lookups, each tried
             # at its own words' places only, then tell (the union would try every role's words
             # there). Elsewhere only a role without an index can have one: those are searched.
-            indexed = tuple(r for r in roles if r in self._alternatives and (r,) not in self._unindexed_keys)
+            split = self._split.get(roles)
+            if split is None:
+                indexed = tuple(r for r in roles if r in self._indexed_roles)
+                split = self._split[roles] = (indexed, tuple(r for r in roles if r not in indexed))
+            indexed, roles = split
             starts = self._starts(indexed, text) if indexed else []
-            if starts is not None:
-                if in_range(starts, start, end):
-                    return True
-                roles = tuple(r for r in roles if r not in indexed)
+            if starts and in_range(starts, start, end):
+                return True
         union = self._union(roles)
         return union is not None and union.search(text, start, end) is not None
 
     def find(self, role: str, text: str, start: int = 0, end: int | None = None) -> list[Cue]:
+        stop = len(text) if end is None else end
+        index = self._index(text)
+        # Most lookups of an indexed text find none of the role's words in the range: answered
+        # by two bisections, before anything else is made.
+        starts = None if index is None else index.get(role)
+        if starts is not None:
+            lo = bisect_left(starts, start)
+            hi = bisect_left(starts, stop, lo)
+            if lo == hi:
+                return []
         pattern = self._by_role.get(role)
         if pattern is None:
             return []
-        stop = len(text) if end is None else end
-        starts = self._starts((role,), text)
-        if starts is None:
-            matches: Iterable[regex.Match[str]] = pattern.finditer(text, start, stop)
-        else:
-            places = in_range(starts, start, stop)
-            if not places:
-                return []
-            matches = _matches_at(pattern, text, places, stop)
+        matches: Iterable[regex.Match[str]] = (
+            pattern.finditer(text, start, stop) if starts is None
+            else _matches_at(lambda at: self._pattern_at(role, text[at].lower()), text, starts[lo:hi], stop))
         out = []
         for m in matches:
             if m.end() == m.start():
@@ -168,13 +182,23 @@ class Lexicon:
             out.append(Cue(role, m.start(), finish, text[m.start():finish]))
         return out
 
+    def _pattern_at(self, role: str, first: str) -> regex.Pattern[str]:
+        """The role's pattern of the alternatives with a word starting with ``first`` (lower case)."""
+        made = self._by_first[role]
+        found = made.get(first)
+        if found is None:
+            alts = "|".join(f"(?:{p})" for p, firsts in self._tried[role] if first in firsts)
+            found = made[first] = regex.compile(f"{_START}(?:{alts})", regex.IGNORECASE)
+        return found
+
     def search_back(self, role: str, text: str, end: int) -> Cue | None:
         """A cue of ``role`` ending exactly at ``end`` (after optional spaces)."""
         tail = self._back.get(role)
         if tail is None:
             return None
         lo = max(0, end - 40)
-        starts = self._starts((role,), text)
+        index = self._index(text)
+        starts = None if index is None else index.get(role)
         if starts is None:
             m = tail.search(text, lo, end)
         else:
@@ -182,12 +206,14 @@ class Lexicon:
         return None if m is None else Cue(role, m.start(), m.end(), m.group())
 
 
-def _matches_at(pattern: regex.Pattern[str], text: str, starts: list[int], stop: int) -> Iterator[regex.Match[str]]:
-    """The matches a search of ``pattern`` through the text up to ``stop`` finds, when it can match
-    only at ``starts`` (sorted): tried there in order, each after the end of the last match."""
+def _matches_at(pattern_at: Callable[[int], regex.Pattern[str]], text: str, starts: list[int],
+                stop: int) -> Iterator[regex.Match[str]]:
+    """The matches a search of a pattern through the text up to ``stop`` finds, when it can match
+    only at ``starts`` (sorted): tried there in order, each after the end of the last match
+    (``pattern_at``: the pattern, or the part of it that can match at a place)."""
     after = 0
     for at in starts:
-        if at >= after and (m := pattern.match(text, at, stop)) is not None and m.end() > m.start():
+        if at >= after and (m := pattern_at(at).match(text, at, stop)) is not None and m.end() > m.start():
             after = m.end()
             yield m
 
@@ -251,6 +277,13 @@ class AliasTable:
         # A name is read from its first word (up to a space or a "*"): a match starts only where one is.
         firsts = [regex.split(r"[\s*]", name, maxsplit=1)[0] for name in self._names]
         self._words = WordStarts({"names": firsts} if all(firsts) else {})
+        # At a place of an indexed text only the names whose first word starts with its character are
+        # tried (see Lexicon): per character, their pattern and their indices in ``_names``.
+        self._parts, self._first_chars = parts, [w[:1].lower() for w in firsts]
+        self._by_first: dict[str, regex.Pattern[str]] = {}
+        self._names_of: dict[regex.Pattern[str], list[int]] = {}
+        if self._pattern is not None:
+            self._names_of[self._pattern] = list(range(len(self._names)))
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(self.aliases.items())
@@ -260,12 +293,12 @@ class AliasTable:
         "（688256）"), in text order: a code of a registry symbol names it, any other code names a
         company outside the registry (target ``-``), so a number after it is not given to an earlier name."""
         out = []
-        if self._pattern is not None:
+        if (pattern := self._pattern) is not None:
             index = self._words.find(text) if len(text) >= wordstarts.MIN_INDEXED_CHARS else None
-            matches = (self._pattern.finditer(text) if index is None
-                       else _matches_at(self._pattern, text, index["names"], len(text)))
+            matches = (pattern.finditer(text) if index is None
+                       else _matches_at(lambda at: self._pattern_at(text[at].lower()), text, index["names"], len(text)))
             for m in matches:
-                name = self._names[m.lastindex - 1] if m.lastindex else ""
+                name = self._names[self._names_of[m.re][m.lastindex - 1]] if m.lastindex else ""
                 out.append(Mention(self.aliases[name], m.start(), m.end(), m.group()))
         out = [m for m in out if m.target != EPITHET]
         codes = self._codes
@@ -273,6 +306,16 @@ class AliasTable:
             digits = m.group("digits")
             out.append(Mention(codes.get(digits.lstrip("0") or "0", NO_TARGET), m.start(), m.end(), m.group()))
         return sorted(out, key=lambda x: x.start) if codes else out
+
+    def _pattern_at(self, first: str) -> regex.Pattern[str]:
+        found = self._by_first.get(first)
+        if found is None:
+            which = [i for i, ch in enumerate(self._first_chars) if ch == first]
+            found = regex.compile(_START + "(?:" + "|".join(f"({self._parts[i]})" for i in which) + ")",
+                                  regex.IGNORECASE)
+            self._names_of[found] = which  # before another thread can match with it
+            self._by_first[first] = found
+        return found
 
     @functools.cached_property
     def _codes(self) -> dict[str, str]:

@@ -219,17 +219,18 @@ def _since(m: regex.Match, date: dt.date | None) -> Period:
     return Period("since", _latest(k, day, date))
 
 
-_UNITS = (("sessions", r"session|seance|trading|sedut|sessio|sesion|jornad|rueda|сесси|торгов|交易日"),
-          ("days", r"day|giorn|d[ií]a|дн|дня|день|天|日"),
-          ("weeks", r"week|settiman|semana|недел|周|星期"),
-          ("months", r"month|mes|месяц|月"),
-          ("years", r"year|ann|año|год|лет|年"))
+_UNITS = tuple((unit, regex.compile(stems)) for unit, stems in (
+    ("sessions", r"session|seance|trading|sedut|sessio|sesion|jornad|rueda|сесси|торгов|交易日"),
+    ("days", r"day|giorn|d[ií]a|дн|дня|день|天|日"),
+    ("weeks", r"week|settiman|semana|недел|周|星期"),
+    ("months", r"month|mes|месяц|月"),
+    ("years", r"year|ann|año|год|лет|年")))
 
 
 def _unit(word: str) -> str:
     w = word.lower()
     for unit, stems in _UNITS:
-        if regex.match(stems, w):
+        if stems.match(w):
             return unit
     raise AssertionError(word)  # pragma: no cover - every pattern's unit is one of these
 
@@ -348,17 +349,23 @@ _CLAUSE = regex.compile(r"[,;，；、]|\s(?:and|but|while|whereas|e|ed|ma|mentr
 _AFTER, _OTHER_CLAUSE = 20, 100
 
 
-def read_period(text: str, lo: int, hi: int, at: tuple[int, int], date: dt.date | None) -> ReadPeriod:
-    """The period the sentence ``text[lo:hi]`` names nearest the claim at ``at`` (its number's span),
-    dated by the article's ``date``."""
+@functools.lru_cache(maxsize=8)  # a sentence with several period claims is searched once
+def _phrases(text: str, lo: int, hi: int) -> tuple[tuple[int, int, _Build, regex.Match], ...]:
+    """The period phrases of the sentence ``text[lo:hi]``: (start, end, how it is dated, match)."""
     found: list[tuple[int, int, _Build, regex.Match]] = []
     for pattern, build in _compiled():
         for m in pattern.finditer(text, lo, hi):
             if m.end() > m.start():
                 found.append((m.start(), m.end(), build, m))
     # A phrase inside a longer one is part of it ("over the last month" holds "last month").
-    found = [f for f in found if not any(g is not f and g[0] <= f[0] and f[1] <= g[1] and g[1] - g[0] > f[1] - f[0]
-                                         for g in found)]
+    return tuple(f for f in found if not any(g is not f and g[0] <= f[0] and f[1] <= g[1]
+                                             and g[1] - g[0] > f[1] - f[0] for g in found))
+
+
+def read_period(text: str, lo: int, hi: int, at: tuple[int, int], date: dt.date | None) -> ReadPeriod:
+    """The period the sentence ``text[lo:hi]`` names nearest the claim at ``at`` (its number's span),
+    dated by the article's ``date``."""
+    found = _phrases(text, lo, hi)
     if not found:
         return ReadPeriod(None, f"period unknown: the sentence names no period the tool can date ({_HOW})")
 

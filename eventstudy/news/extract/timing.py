@@ -94,7 +94,9 @@ def stated_times(text: str, lexicon: Lexicon | None = None, claims_lexicon: Lexi
     for span in sentences(text):
         lo, hi = span.start, span.end
         announce = _Nearest([(c.start, c.end, c.text) for c in lex.find("announce", text, lo, hi)])
-        slots = sorted((c for role in SLOTS for c in lex.find(role, text, lo, hi)), key=lambda c: c.start)
+        # one lookup tells the many sentences without any slot word
+        slots = (sorted((c for role in SLOTS for c in lex.find(role, text, lo, hi)), key=lambda c: c.start)
+                 if lex.any_of(SLOTS, text, lo, hi) else [])
         if slots:
             moves = _Nearest([(c.start, c.end, c.text) for r in _MOVE_ROLES for c in claims.find(r, text, lo, hi)]
                              + [(p.start, p.end, "") for p in percents(text, lo, hi)])
