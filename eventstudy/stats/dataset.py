@@ -417,7 +417,8 @@ class _Work:
     spec: Any  # a future of the Spec, on every worker
     events: Events
     placed: np.ndarray  # the placed events' positions in ``events``, in the order of the study's series
-    needs: np.ndarray  # (n, 2): the first and last date each placed event reads
+    calendar: np.ndarray  # the study's
+    needs: np.ndarray  # (n, 2): the first and last date each placed event reads, as positions on the calendar
     keep_grank: bool = False  # set by the engine; unused: the inputs are always kept, on the workers
     kept: deque[Any] = field(default_factory=deque)
     place: parts.Place | None = None
@@ -427,7 +428,8 @@ class _Work:
     submitted: int = 0
 
     def payload(self, rows: np.ndarray) -> tuple[pd.DataFrame, tuple[np.datetime64, np.datetime64]]:
-        return self.events.frame(self.placed[rows]), (self.needs[rows, 0].min(), self.needs[rows, 1].max())
+        return self.events.frame(self.placed[rows]), (self.calendar[self.needs[rows, 0].min()],
+                                                      self.calendar[self.needs[rows, 1].max()])
 
     def notes(self, rows: np.ndarray) -> dict[int, Sequence[str]]:
         assert self.series is not None
@@ -729,7 +731,7 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
     overlaps = series.overlaps
     placed_day0 = day0[placed]
     del day0, pos
-    needs = needs[placed]
+    needs = np.searchsorted(cal, needs[placed]).astype(np.int32)  # the dates are the calendar's: half the bytes
     clustered = significance.is_clustered(placed_day0, study.clustered)
     size = chunk_size or chunked.auto_chunk_size(study.estimation, window)
     plan = [np.arange(len(series))] if study.clustered else chunked.plan(placed_day0, size)
@@ -746,7 +748,7 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
             if files is not None:
                 result.write_event_tables(files)
         elif files is None:
-            work = _Work(shared, events, placed, needs)
+            work = _Work(shared, events, placed, cal, needs)
             with one_blas_thread():
                 result = study._chunked_passes(series, skipped, window, cars, overlaps, plan, clustered, work,
                                                _dask_map(client, in_flight), files, None)
@@ -755,7 +757,7 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
             with _parts_folder(Path(csv_dir) if csv_dir is not None else Path()) as place:
                 joiner = parts.Joiner(len(series), parts.table_names(len(cars)), Path(place.folder))
                 columns = parts.ColumnSpill(len(series), Path(place.folder))
-                work = _Work(shared, events, placed, needs, place=place, joiner=joiner, columns=columns,
+                work = _Work(shared, events, placed, cal, needs, place=place, joiner=joiner, columns=columns,
                              series=series)
                 tables = _Tables(joiner, _day0_layout(placed_day0), len(cars), columns)
                 try:
