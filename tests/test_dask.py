@@ -127,6 +127,36 @@ def test_workers_that_cannot_see_the_parts_folder_send_their_rows_back(
     assert not [p for p in tmp_path.iterdir() if "parts" in p.name]
 
 
+def test_the_clients_result_has_the_one_process_events_overlaps_and_notes(
+        layouts: dict[str, Path], tmp_path: Path, loopback: None) -> None:
+    # The client holds its events as arrays (an event's series and notes made when read): what it
+    # gives of them is the one-process result's, with the tables written by the tasks or not.
+    import pandas as pd
+    from dask.distributed import Client, LocalCluster
+
+    from eventstudy.data.long_format import open_long
+    from eventstudy.stats.dataset import DatasetReturns
+    from eventstudy.stats.study import EventStudy
+    from eventstudy.stats.windows import Estimation, Window
+
+    events = pd.read_csv(layouts["events"])
+    events = pd.concat([events, events.iloc[[3, 3]]], ignore_index=True)  # a repeated (security, date): #2, #3
+    kwargs = dict(market="MKT", estimation=Estimation(Window(-100, -11)), window=Window(-5, 5), bootstrap=200)
+    wide = pd.read_csv(layouts["wide"], index_col=0, parse_dates=True)
+    one = EventStudy(wide, events, **kwargs).fit_chunked(10)
+    assert len(one.overlaps) > 10
+    study = EventStudy(DatasetReturns(open_long(layouts["by_year"], "returns", "returns")), events, **kwargs)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://", host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        for csv_dir in (None, tmp_path / "cluster"):
+            there = study.fit_chunked(10, csv_dir=csv_dir, client=client)
+            pd.testing.assert_frame_equal(there.overlaps, one.overlaps)
+            assert there.summary() == one.summary()
+            assert [s.event_id for s in there.output.series] == [s.event_id for s in one.output.series]
+            assert list(there.output.notes) == list(one.output.notes)
+            pd.testing.assert_frame_equal(there.car, one.car, check_dtype=False)  # day 0 in ns there, as before
+
+
 def test_unreachable_scheduler_exits_1_in_one_line(layouts: dict[str, Path], tmp_path: Path, loopback: None,
                                                    capsys: pytest.CaptureFixture[str],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:

@@ -91,9 +91,9 @@ def window_columns(out: engine.Output) -> engine.Output:
                     out.fit.n_obs, params, out.model_used, out.notes)
 
 
-def _compact(like: engine.Output, series: list[engine.EventSeries], rel: np.ndarray, ar: np.ndarray,
+def _compact(like: engine.Output, series: Sequence[engine.EventSeries], rel: np.ndarray, ar: np.ndarray,
              var_ar: np.ndarray, usable: np.ndarray, s2: np.ndarray, n_obs: np.ndarray, params: dict[str, np.ndarray],
-             model_used: list[str], notes: list[Sequence[str]], layout: Layout | None = None) -> engine.Output:
+             model_used: list[str], notes: Sequence[Sequence[str]], layout: Layout | None = None) -> engine.Output:
     """A compact output (event-window columns only) of ``like``'s model and settings. Returns, dates
     and expected returns are not kept: the layout has the first two, and the third is return - AR
     when written; nor is the design, which only the engine's CARs read (per chunk)."""
@@ -112,7 +112,7 @@ def _compact(like: engine.Output, series: list[engine.EventSeries], rel: np.ndar
 class Collector:
     """The compact outputs and CAR arrays of all chunks, put in the events' own order."""
 
-    def __init__(self, series: list[engine.EventSeries], layout: Layout | None, stripped_notes: bool = False):
+    def __init__(self, series: Sequence[engine.EventSeries], layout: Layout | None, stripped_notes: bool = False):
         self.series = series
         # Without a layout (the tasks read the data), the chunks bring their event windows' returns
         # and dates, and a layout of those alone is made for the tables.
@@ -125,7 +125,9 @@ class Collector:
         self.params: dict[str, np.ndarray] = {}
         self.cars: dict[Window, dict[str, np.ndarray]] = {}
         self.model_used: list[str] = [""] * self.n
-        self.notes: list[Sequence[str]] = [()] * self.n
+        # Stripped, the events' own notes are the series' (made when read): only the engine's few are kept.
+        self.notes: list[Sequence[str]] = [] if stripped_notes else [()] * self.n
+        self.added: dict[int, list[str]] = {}
         self.first: engine.Output | None = None
         self.estimates: dict[str, np.ndarray] = {}
         self.estimate_columns: list[str] = []
@@ -157,12 +159,13 @@ class Collector:
                 self._slot(store, name, getattr(c, name))[rows] = getattr(c, name)
         for j, i in enumerate(rows):
             self.model_used[i] = small.model_used[j]
+            if self.stripped_notes:
+                if small.notes[j]:
+                    self.added[int(i)] = list(small.notes[j])
+                continue
             # The engine's copy of an event's notes only when it added one (a fallback's).
             own, mine = self.series[i].notes, small.notes[j]
-            if self.stripped_notes:
-                self.notes[i] = [*own, *mine] if mine else own
-            else:
-                self.notes[i] = own if mine is own or mine == own else mine
+            self.notes[i] = own if mine is own or mine == own else mine
         if window is not None:
             y, dates, self.window_unit = window
             self._slot(self.arrays, "win_y", y)[rows] = y
@@ -178,8 +181,9 @@ class Collector:
         assert first is not None
         a = self.arrays
         layout = self.layout if self.layout is not None else self._window_layout(first.window)
+        notes = EventNotes(self.series, self.added) if self.stripped_notes else self.notes
         return _compact(first, self.series, first.rel, a["ar"], a["var_ar"], a["usable"], a["s2"], a["n_obs"],
-                        self.params, self.model_used, self.notes, layout)
+                        self.params, self.model_used, notes, layout)
 
     def _window_layout(self, window: Window) -> Layout:
         """A layout of the event windows alone (days min(start, 0) to max(end, 0)), which is all the
@@ -196,9 +200,27 @@ class Collector:
         return [engine.CarArrays(w, **self.cars[w]) for w in windows]
 
     def estimates_table(self) -> pd.DataFrame:
-        text = {"event_id": [s.event_id for s in self.series], "symbol": [s.symbol for s in self.series],
-                "model": self.model_used}
-        return pd.DataFrame({c: self.estimates[c] if c in self.estimates else text[c] for c in self.estimate_columns})
+        text: dict[str, Callable[[], list[str]]] = {"event_id": lambda: [s.event_id for s in self.series],
+                                                    "symbol": lambda: [s.symbol for s in self.series],
+                                                    "model": lambda: self.model_used}
+        return pd.DataFrame({c: self.estimates[c] if c in self.estimates else text[c]() for c in self.estimate_columns})
+
+
+class EventNotes(Sequence[Sequence[str]]):
+    """Each event's notes, made when read: the series' own (its overlaps) and those the engine added
+    (a fallback's, a few events'): a million events' notes are not held as a million lists."""
+
+    def __init__(self, series: Sequence[engine.EventSeries], added: dict[int, list[str]]):
+        self.series, self.added = series, added
+
+    def __len__(self) -> int:
+        return len(self.series)
+
+    def __getitem__(self, i):  # type: ignore[override]  # an index or a slice, as a list takes
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        own, mine = self.series[i].notes, self.added.get(range(len(self))[i])
+        return [*own, *mine] if mine else own
 
 
 def chunks_of(chunks: list[np.ndarray], work: Callable[[np.ndarray], T],

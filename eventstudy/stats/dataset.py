@@ -147,22 +147,70 @@ def _benchmark_columns(study: EventStudy) -> list[str]:
     return [s for s in (study.market, study.sector) if isinstance(s, str)]
 
 
-def _events(study: EventStudy) -> tuple[list[str], pd.DatetimeIndex, list[str]]:
-    """The events' symbols, dates and ids (given, or made as :meth:`EventStudy.fit` makes them)."""
+@dataclass
+class Events:
+    """The events of a study as arrays, not Python objects per event (a million events' ids alone
+    are 70 MB of strings): each event's security as a code into ``names`` (numbered in order of
+    first appearance), its date, and, on a cluster, its id in arrow (:func:`event_ids`)."""
+
+    names: list[str]
+    code: np.ndarray
+    whens: pd.DatetimeIndex
+    ids: Any = None  # a pyarrow string array
+
+    def symbols(self, rows: np.ndarray | slice) -> list[str]:
+        return np.asarray(self.names, dtype=object)[self.code[rows]].tolist()
+
+    def frame(self, rows: np.ndarray) -> pd.DataFrame:
+        """Events ``rows`` as a task's events."""
+        import pyarrow as pa
+
+        return pd.DataFrame({"symbol": self.symbols(rows), "date": self.whens[rows],
+                             "event_id": self.ids.take(pa.array(rows)).to_pylist()})
+
+
+def _events(study: EventStudy) -> Events:
+    """The events' securities and dates (given ids in :func:`event_ids`)."""
     from eventstudy.stats import event_columns
-    from eventstudy.stats.study import _as_text, _event_dates, _event_ids
+    from eventstudy.stats.study import _as_text, _event_dates
 
     ev = event_columns.standard(study.events, study.columns)
     missing = [c for c in ("symbol", "date") if c not in ev.columns]
     if missing:
         raise UserError(f"events need columns symbol and date; missing {', '.join(missing)}", field="events",
                         hint="name them symbol,date (or name,when), or map yours with columns={...}")
-    # One string per security, not per event: a million events name a few thousand securities.
-    one: dict[str, str] = {}
-    symbols = [one.setdefault(s, s) for s in map(str, _as_text(ev["symbol"]))]
-    whens = _event_dates(ev["date"])
-    given = [str(x) for x in ev["event_id"]] if "event_id" in ev.columns else [""] * len(ev)
-    return symbols, whens, _event_ids(symbols, whens, given)
+    symbol = ev["symbol"]
+    # Text without gaps is factorized as it is: a string per event is made only for other columns.
+    plain = isinstance(symbol.dtype, pd.StringDtype) and not symbol.hasnans
+    code, uniques = pd.factorize(symbol if plain else _as_text(symbol), use_na_sentinel=False)
+    return Events([str(u) for u in uniques], code.astype(np.int32), _event_dates(ev["date"]))
+
+
+def event_ids(study: EventStudy, events: Events) -> Any:
+    """The events' ids as :func:`study._event_ids` makes them, as a pyarrow string array. Without
+    given ids they are made in arrow: ``SYMBOL@DATE``, and a repeated (security, date) pair's
+    ``#2``, ``#3``... in the events' order (such an id never equals a ``SYMBOL@DATE``: it does not
+    end in a date)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from eventstudy.stats import event_columns
+    from eventstudy.stats.study import _event_ids
+
+    ev = event_columns.standard(study.events, study.columns)
+    whens = events.whens
+    if "event_id" in ev.columns:
+        given = [str(x) for x in ev["event_id"]]
+        if any(given):
+            return pa.array(_event_ids(events.symbols(slice(None)), whens, given), pa.string())
+    local = whens.tz_localize(None) if whens.tz is not None else whens  # the date where the event is
+    days = local.values.astype("datetime64[D]")
+    again = pd.DataFrame({"c": events.code, "d": days}).groupby(["c", "d"], sort=False).cumcount().to_numpy()
+    symbol = pa.DictionaryArray.from_arrays(pa.array(events.code), pa.array(events.names, pa.string()))
+    suffix = pc.if_else(pa.array(again > 0),
+                        pc.binary_join_element_wise("#", pc.cast(pa.array(again + 1), pa.string()), ""), "")
+    return pc.binary_join_element_wise(symbol.cast(pa.string()), "@", pc.cast(pa.array(days), pa.string()), suffix,
+                                       "")
 
 
 def _missing(reader: Any, wanted: Sequence[str], found: set[str]) -> None:
@@ -239,9 +287,10 @@ def local_study(study: EventStudy) -> EventStudy:
     """``study`` on a frame read in this process (the API's fit() of a dataset study)."""
     source = study.returns
     assert isinstance(source, DatasetReturns)
-    symbols, whens, _ = _events(study)
+    events = _events(study)
     days = reach(study.estimation.window, study.window, study.fallback)
-    frame, _ = read_frame(source.reader, symbols, whens, _benchmark_columns(study), study.event_day, days)
+    frame, _ = read_frame(source.reader, events.symbols(slice(None)), events.whens, _benchmark_columns(study),
+                          study.event_day, days)
     return make_study(source, frame, study.events, study.market, study.sector,
                       {**_settings(study), "columns": study.columns})
 
@@ -331,6 +380,8 @@ def _chunk_task(spec: Spec, events: pd.DataFrame, dates: tuple[np.datetime64, np
         done.output.notes = [list(n)[len(o):] if n is not o else () for n, o in zip(done.output.notes, own,
                                                                                   strict=True)]
         done.window, done.estimates = None, {}
+        # The model's parameters are in estimates.csv: the battery needs their degrees of freedom only.
+        done.output.fit.params = {"df": done.output.fit.params["df"]}
     return done, grank
 
 
@@ -364,21 +415,25 @@ class _Work:
     ``joiner``, where the tasks write their tables (``place``) and each event's overlap notes."""
 
     spec: Any  # a future of the Spec, on every worker
-    events: pd.DataFrame  # placed events, in the order of the study's series
-    needs: np.ndarray  # (n, 2): the first and last date each event reads
+    events: Events
+    placed: np.ndarray  # the placed events' positions in ``events``, in the order of the study's series
+    calendar: np.ndarray  # the study's
+    needs: np.ndarray  # (n, 2): the first and last date each placed event reads, as positions on the calendar
     keep_grank: bool = False  # set by the engine; unused: the inputs are always kept, on the workers
     kept: deque[Any] = field(default_factory=deque)
     place: parts.Place | None = None
     joiner: parts.Joiner | None = None
     columns: parts.ColumnSpill | None = None
-    series: list[engine.EventSeries] = field(default_factory=list)
+    series: PlacedEvents | None = None
     submitted: int = 0
 
     def payload(self, rows: np.ndarray) -> tuple[pd.DataFrame, tuple[np.datetime64, np.datetime64]]:
-        return self.events.iloc[rows].reset_index(drop=True), (self.needs[rows, 0].min(), self.needs[rows, 1].max())
+        return self.events.frame(self.placed[rows]), (self.calendar[self.needs[rows, 0].min()],
+                                                      self.calendar[self.needs[rows, 1].max()])
 
     def notes(self, rows: np.ndarray) -> dict[int, Sequence[str]]:
-        return {j: self.series[k].notes for j, k in enumerate(rows.tolist()) if self.series[k].notes}
+        assert self.series is not None
+        return {j: notes for j, k in enumerate(rows.tolist()) if (notes := self.series.notes(k))}
 
 
 def _dask_map(client: Any, in_flight: int) -> Callable[[_Work, str, list[np.ndarray]], Iterator[Any]]:
@@ -438,8 +493,9 @@ class _Tables:
 
 def _day0_layout(day0: np.ndarray) -> Layout:
     n = len(day0)
-    return Layout({"returns": None, "dates": day0, "market": None, "sector": None}, {"dates": np.arange(n)},
-                  np.ones(n, dtype=np.intp), np.zeros(n, dtype=np.intp))
+    # Every event's array is its day 0 alone: the same start and length for all, as views.
+    return Layout({"returns": None, "dates": day0, "market": None, "sector": None},
+                  {"dates": np.broadcast_to(np.intp(0), n)}, np.broadcast_to(np.intp(1), n), np.arange(n))
 
 
 PARTS_PREFIX = ".eventstudy-parts-"
@@ -507,11 +563,92 @@ def _groups(items: Sequence[str], size: int) -> list[list[str]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
+class PlacedEvents(Sequence[engine.EventSeries]):
+    """The placed events of a study on a cluster (``events`` at positions ``placed``), in the order
+    of its series, as arrays: an event's :class:`engine.EventSeries` (without returns: the tasks read
+    those) is made when it is read, its notes from the overlapping events before and after it."""
+
+    def __init__(self, events: Events, placed: np.ndarray, day0: np.ndarray, window: Window):
+        self.events, self.placed, self.window = events, placed, window
+        self.day0 = day0.astype(np.int32)
+        earlier, later, _ = self._pairs()
+        # The overlapping event before and after each one (-1: none).
+        self.earlier = np.full(len(placed), -1, dtype=np.int32)
+        self.later = np.full(len(placed), -1, dtype=np.int32)
+        self.earlier[later], self.later[earlier] = earlier, later
+
+    def _pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        from eventstudy.stats.study import overlap_pairs
+
+        # Securities numbered in order of first appearance among the placed events, as one process numbers them.
+        return overlap_pairs(pd.factorize(self.events.code[self.placed])[0], self.day0, self.window)
+
+    def __len__(self) -> int:
+        return len(self.placed)
+
+    def __getitem__(self, i):  # type: ignore[override]  # an index or a slice, as a list takes
+        if isinstance(i, slice):
+            rows = range(*i.indices(len(self)))
+            ids = self._ids(np.arange(rows.start, rows.stop, rows.step)).to_pylist()
+            return [self._one(k, event_id) for k, event_id in zip(rows, ids, strict=True)]
+        k = range(len(self))[i]
+        return self._one(k, self._id(k))
+
+    def _ids(self, rows: np.ndarray) -> Any:
+        import pyarrow as pa
+
+        return self.events.ids.take(pa.array(self.placed[rows]))
+
+    def _id(self, k: int) -> str:
+        return str(self.events.ids[int(self.placed[k])].as_py())
+
+    def _one(self, k: int, event_id: str) -> engine.EventSeries:
+        return engine.EventSeries(event_id=event_id, symbol=self.events.names[self.events.code[self.placed[k]]],
+                                  dates=_NO_DATES, returns=_NO_RETURNS, day0=int(self.day0[k]), notes=self.notes(k))
+
+    def notes(self, k: int) -> Sequence[str]:
+        """Event ``k``'s notes on the events of its security whose windows share its trading days."""
+        from eventstudy.stats.study import OverlapNotes
+
+        before, after = int(self.earlier[k]), int(self.later[k])
+        if before < 0 and after < 0:
+            return ()
+        notes = OverlapNotes()
+        if before >= 0:
+            notes.with_earlier(self._id(before), int(self.day0[k] - self.day0[before]))
+        if after >= 0:
+            notes.with_later(self._id(after), int(self.day0[after] - self.day0[k]))
+        return notes
+
+    def overlaps(self) -> pd.DataFrame:
+        """The table of :func:`study._overlaps` (made when asked: a million overlapping events' table
+        takes 50 MB), its text columns in arrow."""
+        import pyarrow as pa
+
+        from eventstudy.stats.study import _text_dtype
+
+        earlier, later, apart = self._pairs()
+        code = self.events.code[self.placed[earlier]]
+        cols = {"symbol": pa.DictionaryArray.from_arrays(pa.array(code), pa.array(self.events.names, pa.string())
+                                                         ).cast(pa.string()),
+                "event_id": self._ids(earlier), "other_event_id": self._ids(later)}
+        dtype = _text_dtype()
+        frame = {k: pd.array(v, dtype=dtype) if dtype is not None else v.to_numpy(zero_copy_only=False)
+                 for k, v in cols.items()}
+        return pd.DataFrame({**frame, "days_apart": apart.astype(np.int64)})
+
+
+_NO_DATES = pd.DatetimeIndex([])
+_NO_RETURNS = np.empty(0)
+
+
 def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_dir: str | Path | None) -> StudyResult:
     """:meth:`EventStudy.fit_chunked` with every read and every chunk on ``client``'s cluster."""
+    import pyarrow as pa
+
     from eventstudy.atomic import FileSet
     from eventstudy.stats import chunked, parts, significance
-    from eventstudy.stats.study import CSV_FILES, _overlaps, one_blas_thread
+    from eventstudy.stats.study import CSV_FILES, one_blas_thread
     from eventstudy.stats.windows import default_cars
 
     source = study.returns
@@ -525,25 +662,30 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
     study._check_model()
     study._check_estimation()
     extra = _benchmark_columns(study)
-    symbols, whens, ids = _events(study)
+    events = _events(study)
+    events.ids = event_ids(study, events)
+    # Arrow's allocator keeps what the events' reading and the ids' making freed (50 MB at a million
+    # events) for later arrow work, of which the client does little: given back.
+    pa.default_memory_pool().release_unused()
+    whens = events.whens
     workers = max(len(client.scheduler_info().get("workers", {})), 1)
     in_flight = 2 * workers
     days = reach(study.estimation.window, study.window, study.fallback)
 
-    # Round 1: the days of every security, and the dates the events need.
-    by_symbol: dict[str, list[int]] = {}
-    for k, s in enumerate(symbols):
-        by_symbol.setdefault(s, []).append(k)
-    names = list(by_symbol)
+    # Round 1: the days of every security, and the dates the events need. A group's events are
+    # its securities' in turn, each one's in the events' order.
+    names = events.names
     groups = _groups(names, GROUP)
-    group_rows = [[k for s in group for k in by_symbol[s]] for group in groups]
-    del by_symbol
+    order = np.argsort(events.code, kind="stable")
+    bounds = np.searchsorted(events.code[order], np.arange(0, len(names) + GROUP, GROUP))
+    group_rows = [order[bounds[g] : bounds[g + 1]] for g in range(len(groups))]
+    del order
 
     # A few groups' payloads at a time (each task's arguments live in the client until it is done).
     def scan_group(g: int) -> Any:
         rows = group_rows[g]
         wanted = [*groups[g], *(extra if g == 0 else ())]
-        return client.submit(_scan_task, source.reader, wanted, [symbols[k] for k in rows], whens.values[rows],
+        return client.submit(_scan_task, source.reader, wanted, events.symbols(rows), whens.values[rows],
                              study.event_day, days, pure=False)
 
     calendars, starts, ends, found = [], [], [], set()
@@ -557,62 +699,61 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
     cal = calendar(np.concatenate(calendars), min(starts) if bounded else None, max(ends) if bounded else None)
     del calendars
 
-    events = pd.DataFrame({"symbol": symbols, "date": whens, "event_id": ids})
     spec = Spec(_settings(study), study.market, study.sector, source, cal, days)
 
     # Round 2: day 0 of every event, on the calendar every task reads.
     shared = client.scatter(spec, broadcast=True, hash=False)
 
-    def place_group(g: int, events: pd.DataFrame = events) -> Any:
-        return client.submit(_place_task, shared, events.iloc[group_rows[g]], pure=False)
+    def place_group(g: int) -> Any:
+        return client.submit(_place_task, shared, events.frame(group_rows[g]), pure=False)
 
-    day0 = np.full(len(events), np.datetime64("NaT"), dtype="datetime64[ns]")
-    needs = np.full((len(events), 2), np.datetime64("NaT"), dtype="datetime64[ns]")
-    pos = np.full(len(events), -1, dtype=np.intp)
+    n = len(whens)
+    day0 = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    needs = np.full((n, 2), np.datetime64("NaT"), dtype="datetime64[ns]")
+    pos = np.full(n, -1, dtype=np.intp)
     reasons: dict[str, str] = {}
     for (d, p, need, why), g in _in_order(place_group, list(range(len(groups))), in_flight):
         rows = group_rows[g]
         day0[rows], pos[rows], needs[rows] = d, p, need
         reasons.update(why)
-    del place_group  # with the events it holds
     group_rows, groups = [], []  # the groups' lists let go (the closures above see these names)
     placed = np.flatnonzero(pos >= 0)
-    skipped = [{"event_id": ids[k], "symbol": symbols[k], "date": whens[k], "reason": reasons[ids[k]]}
-               for k in np.flatnonzero(pos < 0).tolist()]
+    skipped = []
+    for k in np.flatnonzero(pos < 0).tolist():
+        event_id = events.ids[k].as_py()
+        skipped.append({"event_id": event_id, "symbol": names[events.code[k]], "date": whens[k],
+                        "reason": reasons[event_id]})
     if not len(placed):
         raise UserError("no event could be placed on its security's trading days",
                         hint="check the event dates and the --event-day rule")
-    empty = pd.DatetimeIndex([])
-    nothing = np.empty(0)
-    series = [engine.EventSeries(event_id=ids[k], symbol=symbols[k], dates=empty, returns=nothing, day0=int(pos[k]))
-              for k in placed.tolist()]
     window = study.window
     cars = list(study.cars) if study.cars is not None else list(default_cars(window))
     for c in cars:
         if c.start < window.start or c.end > window.end:
             raise UserError(f"CAR window {c.label} lies outside the event window {window.label}",
                             field="car", hint="widen --window or narrow --car")
-    overlaps = _overlaps(series, window)
+    series = PlacedEvents(events, placed, pos[placed], window)
+    overlaps = series.overlaps
     placed_day0 = day0[placed]
+    del day0, pos
+    needs = np.searchsorted(cal, needs[placed]).astype(np.int32)  # the dates are the calendar's: half the bytes
     clustered = significance.is_clustered(placed_day0, study.clustered)
     size = chunk_size or chunked.auto_chunk_size(study.estimation, window)
     plan = [np.arange(len(series))] if study.clustered else chunked.plan(placed_day0, size)
     spec = dataclasses.replace(spec, window=window, cars=cars, clustered=clustered)
     shared = client.scatter(spec, broadcast=True, hash=False)
-    placed_events = events.iloc[placed].reset_index(drop=True)
-    del events
 
     # Round 3: the chunks; the client adds up and writes.
     files = FileSet(csv_dir, CSV_FILES) if csv_dir is not None else None
     with files if files is not None else contextlib.nullcontext():
         if len(plan) == 1:
             # One chunk is the whole study, fitted as one process fits it.
-            result = client.submit(_whole_task, shared, placed_events, pure=False).result()
+            result = client.submit(_whole_task, shared, events.frame(placed), pure=False).result()
             result.skipped = pd.DataFrame(skipped)
             if files is not None:
                 result.write_event_tables(files)
         elif files is None:
-            work = _Work(shared, placed_events, needs[placed])
+            work = _Work(shared, events, placed, cal, needs)
             with one_blas_thread():
                 result = study._chunked_passes(series, skipped, window, cars, overlaps, plan, clustered, work,
                                                _dask_map(client, in_flight), files, None)
@@ -621,7 +762,7 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
             with _parts_folder(Path(csv_dir) if csv_dir is not None else Path()) as place:
                 joiner = parts.Joiner(len(series), parts.table_names(len(cars)), Path(place.folder))
                 columns = parts.ColumnSpill(len(series), Path(place.folder))
-                work = _Work(shared, placed_events, needs[placed], place=place, joiner=joiner, columns=columns,
+                work = _Work(shared, events, placed, cal, needs, place=place, joiner=joiner, columns=columns,
                              series=series)
                 tables = _Tables(joiner, _day0_layout(placed_day0), len(cars), columns)
                 try:

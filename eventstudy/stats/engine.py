@@ -61,7 +61,8 @@ class EventSeries:
 class Output:
     """Everything the statistics and the tables need, as event-time arrays."""
 
-    series: list[EventSeries]
+    # A list, or a chunked study's events on a cluster, made when read (dataset.PlacedEvents)
+    series: Sequence[EventSeries]
     model: str
     rel: np.ndarray  # (K,) relative day of each panel column
     dates: np.ndarray  # (n, K) datetime64[ns], NaT outside the data
@@ -75,7 +76,7 @@ class Output:
     fit: models.Fit
     model_used: list[str]  # per event: the model, or the fallback that replaced it
     usable: np.ndarray  # (n,) bool: enough estimation days for inference
-    notes: list[Sequence[str]]
+    notes: Sequence[Sequence[str]]
     log_returns: bool
     convention: str = "textbook"
     # True for the chunked engine's event-window columns (no estimation days, no design matrix):

@@ -242,7 +242,8 @@ class ColumnSpill:
     whose chunks came back from a cluster, in a file rather than in memory (16 bytes an event and
     day, 336 MB at a million events with a 21-day window): each chunk's block in chunk order, a
     day's values together, so that a day's column of every event is one read per chunk and a
-    chunk's, for GRANK's pass, one read. The two last columns read are kept. Unnamed: gone when
+    chunk's, for GRANK's pass, one read. The last column read is kept: the battery reads a day's
+    several times in a row (16 bytes an event more for each column kept). Unnamed: gone when
     closed, or when the process ends."""
 
     def __init__(self, n: int, folder: Path):
@@ -283,7 +284,7 @@ class ColumnSpill:
             ar[rows] = self._read(offset + col * m * self.dtype.itemsize, m)
             var[rows] = self._read(offset + (self.width + col) * m * self.dtype.itemsize, m)
         self.recent[col] = ar, var
-        if len(self.recent) > 2:
+        if len(self.recent) > 1:
             self.recent.popitem(last=False)
         return ar, var
 

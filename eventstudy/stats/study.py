@@ -516,8 +516,8 @@ class EventStudy:
         return self._chunked_passes(series, skipped, window, cars, overlaps, plan, clustered, work, map_chunks, files,
                                     layout)
 
-    def _chunked_passes(self, series: list[engine.EventSeries], skipped: list[dict], window: Window, cars: list[Window],
-                        overlaps: pd.DataFrame, plan: list[np.ndarray], clustered: bool, work: Any,
+    def _chunked_passes(self, series: Sequence[engine.EventSeries], skipped: list[dict], window: Window,
+                        cars: list[Window], overlaps: Overlaps, plan: list[np.ndarray], clustered: bool, work: Any,
                         map_chunks: Callable[[Any, str, list[np.ndarray]], Iterable[Any]], files: FileSet | None,
                         layout: Layout | None, tables: Any = None) -> StudyResult:
         """Pass 1 over the chunks of ``plan``, the battery (GRANK's pass included) and the tables.
@@ -694,25 +694,33 @@ def estimate_columns(out: engine.Output, text: bool) -> dict[str, Any]:
 
 
 def _overlaps(series: list[engine.EventSeries], window: Window) -> pd.DataFrame:
-    """Events of the same security whose event windows share trading days: each event and the next
-    one of its security (securities in order of first appearance, then by day 0, ties in the
-    events' order), the pairs found by array operations rather than a sort per security."""
+    """Events of the same security whose event windows share trading days (:func:`overlap_pairs`),
+    each event's notes on them added to its series."""
     code_of: dict[str, int] = {}
     code = np.array([code_of.setdefault(s.symbol, len(code_of)) for s in series], dtype=np.intp)
     day0 = np.array([s.day0 for s in series], dtype=np.intp)
-    order = np.lexsort((day0, code))  # stable: events of one day 0 stay in their order
-    first, then = order[:-1], order[1:]
-    apart = day0[then] - day0[first]
-    pairs = np.flatnonzero((code[first] == code[then]) & (apart <= window.end - window.start))
-    earlier, later, days = first[pairs].tolist(), then[pairs].tolist(), apart[pairs].tolist()
+    first, then, apart = overlap_pairs(code, day0, window)
+    earlier, later, days = first.tolist(), then.tolist(), apart.tolist()
     for i, j, gap in zip(earlier, later, days, strict=True):
-        # Consecutive events only: each event has at most one earlier and one later overlap.
         a, b = series[i], series[j]
         a.notes = OverlapNotes.of(a.notes).with_later(b.event_id, gap)
         b.notes = OverlapNotes.of(b.notes).with_earlier(a.event_id, gap)
     cols = {"symbol": [series[i].symbol for i in earlier], "event_id": [series[i].event_id for i in earlier],
             "other_event_id": [series[j].event_id for j in later], "days_apart": days}
     return pd.DataFrame(cols, columns=list(cols))
+
+
+def overlap_pairs(code: np.ndarray, day0: np.ndarray, window: Window) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each event and the next one of its security (``code``, numbered in order of first appearance)
+    when their event windows share trading days: the earlier's and the later's positions and the
+    trading days between their day 0s (``day0``), ordered by security, then day 0, ties in the events'
+    order; found by array operations rather than a sort per security. Consecutive events only: each
+    event has at most one earlier and one later overlap."""
+    order = np.lexsort((day0, code))  # stable: events of one day 0 stay in their order
+    first, then = order[:-1], order[1:]
+    apart = day0[then] - day0[first]
+    pairs = np.flatnonzero((code[first] == code[then]) & (apart <= window.end - window.start))
+    return first[pairs], then[pairs], apart[pairs]
 
 
 class OverlapNotes(Sequence[str]):
@@ -781,6 +789,10 @@ class OverlapNotes(Sequence[str]):
         return repr(self._texts())
 
 
+# The overlaps' table, or how to make it (a study on a cluster makes it when asked).
+Overlaps = pd.DataFrame | Callable[[], pd.DataFrame]
+
+
 @dataclass
 class StudyResult:
     """Fitted study: tidy tables ``ar``, ``car``, ``tests``, ``estimates``; ``summary()``.
@@ -794,11 +806,16 @@ class StudyResult:
     mean_correlation: float
     clustered: bool
     skipped: pd.DataFrame
-    overlaps: pd.DataFrame
+    overlap_table: Overlaps
 
     @property
     def model(self) -> str:
         return self.output.model
+
+    @cached_property
+    def overlaps(self) -> pd.DataFrame:
+        """Events of one security whose event windows share trading days (:func:`overlap_pairs`)."""
+        return self.overlap_table if isinstance(self.overlap_table, pd.DataFrame) else self.overlap_table()
 
     # The chunked engine's estimates without their notes (joined per block when written).
     estimate_numbers: pd.DataFrame | None = None
