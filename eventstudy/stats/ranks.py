@@ -19,6 +19,7 @@ def row_ranks(x: np.ndarray, missing: float = np.nan) -> np.ndarray:
     idx = np.arange(k)
     starts = np.ones((n, k), dtype=bool)
     starts[:, 1:] = xs[:, 1:] != xs[:, :-1]
+    del xs  # a panel's worth, let go before the ranks' own arrays are made
     ends = np.ones((n, k), dtype=bool)
     ends[:, :-1] = starts[:, 1:]
     # Rows without two equal values (NaNs never compare equal) rank by sorted position; only rows

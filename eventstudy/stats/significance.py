@@ -477,23 +477,30 @@ class Battery:
         return tests
 
     # -- battery ------------------------------------------------------------------------------
-    def _common(self, a: np.ndarray, sa: np.ndarray, var_scale: np.ndarray, length: int) -> list[_Stat]:
+    def _tested(self, a: np.ndarray, sa: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        ok = self.ok & np.isfinite(a)
+        return ok, a[ok], sa[ok]
+
+    def _common(self, values: Callable[[], tuple[np.ndarray, np.ndarray]], var_scale: np.ndarray | float,
+                length: int) -> list[_Stat]:
         """Statistics shared by single days and CAR windows.
 
-        ``a``: AR or CAR per event; ``sa``: its standardized value; ``var_scale``: the multiple of
-        s_i^2 that is its variance without estimation error (1 for a day, L2 for a window).
+        ``values()``: the AR or CAR per event and its standardized value, got here rather than
+        passed so that these event-long arrays are freed once the usable events' are taken (a
+        caller's arguments live until the call returns); ``var_scale``: the multiple of s_i^2 that
+        is its variance without estimation error (1 for a day, L2 per event for a window).
         """
-        ok = self.ok & np.isfinite(a)
-        n = int(ok.sum())
+        ok, x, z = self._tested(*values())
+        n = len(x)
         res: list[_Stat] = []
         if n == 0:
             return res
-        x, z = a[ok], sa[ok]
         mean = float(x.mean())
         sd = float(x.std(ddof=1)) if n > 1 else np.nan
         t_cs = np.sqrt(n) * mean / sd if n > 1 and sd > 0 else np.nan
         res.append(_Stat("cross-sectional t", t_cs, _t_p(t_cs, n - 1), n))
-        bw80 = mean / (np.sqrt(np.sum(self.s2[ok] * var_scale[ok])) / n)
+        scale = var_scale[ok] if isinstance(var_scale, np.ndarray) else var_scale
+        bw80 = mean / (np.sqrt(np.sum(self.s2[ok] * scale)) / n)
         res.append(_Stat("Brown-Warner 1980", bw80, _t_p(bw80, self.bw_df), n))
         sd_port = float(np.std(self.portfolio, ddof=1)) if len(self.portfolio) > 1 else np.nan
         bw85 = mean / (sd_port * np.sqrt(length))
@@ -501,17 +508,20 @@ class Battery:
         df = self.df[ok]
         good = df > 2
         patell = float(z[good].sum() / np.sqrt(np.sum(df[good] / (df[good] - 2)))) if good.any() else np.nan
-        res.append(_Stat("Patell Z", patell, _normal_p(patell), int(good.sum())))
+        n_good = int(good.sum())
+        res.append(_Stat("Patell Z", patell, _normal_p(patell), n_good))
         if n == 1:
             # One security: its own prediction-error t (the SAR) is the test that applies.
             res.append(_Stat("time-series t", float(z[0]), _t_p(float(z[0]), float(df[0])), 1))
         zsd = float(z.std(ddof=1)) if n > 1 else np.nan
         bmp = float(np.sqrt(n) * z.mean() / zsd) if n > 1 and zsd > 0 else np.nan
         res.append(_Stat("BMP", bmp, _t_p(bmp, n - 1), n))
+        # Freed before the rank and skewness tests, which make several event-long arrays of their own.
+        del z, df, good
         if self.clustered:
             f = self.kp_factor(n)
             res.append(_Stat("KP-adjusted BMP", bmp * f, _t_p(bmp * f, n - 1), n))
-            res.append(_Stat("KP-adjusted Patell", patell * f, _normal_p(patell * f), int(good.sum())))
+            res.append(_Stat("KP-adjusted Patell", patell * f, _normal_p(patell * f), n_good))
         w = int((x > 0).sum())
         sign = (w - 0.5 * n) / np.sqrt(0.25 * n)
         res.append(_Stat("sign", sign, _normal_p(sign), n))
@@ -564,28 +574,24 @@ class Battery:
         p = (1 + np.sum(np.abs(sums) >= abs(obs))) / (self.bootstrap + 1)
         return _Stat("bootstrap", float(observed), float(p), int(self.ok.sum()))
 
-    def day(self, col: int, grank: _Stat) -> list[_Stat]:
-        out = self.out
-        a = self.columns.column(col)[0]
-        sa = self.sar(col)
-        res = self._common(a, sa, np.ones(out.n), 1)
+    def day(self, col: int, grank: _Stat, mean: float) -> list[_Stat]:
+        """``mean``: the day's mean AR over the usable events that have one (:func:`_usable_mean`)."""
+        res = self._common(lambda: (self.columns.column(col)[0], self.sar(col)), 1.0, 1)
         res.append(self._corrado(np.array([col])))
         res.append(grank)
-        ok = self.ok & np.isfinite(a)
-        res.append(self._bootstrap(float(a[ok].mean()) if ok.any() else np.nan, 1))
+        res.append(self._bootstrap(mean, 1))
         return res
 
-    def window(self, c: CarArrays, grank: _Stat) -> list[_Stat]:
+    def window(self, c: CarArrays, grank: _Stat, mean: float) -> list[_Stat]:
+        """``mean``: the window's mean CAR over the usable events that have one."""
         out = self.out
         cols = out.cols(c.window)
-        res = self._common(c.car, c.scar, c.n_days.astype(float), c.window.length)
+        # s2 times the integer day counts is the product with their floats, without the copy.
+        res = self._common(lambda: (c.car, c.scar), c.n_days, c.window.length)
         res.append(self._corrado(cols))
         res.append(grank)
-        ok = self.ok & np.isfinite(c.car)
-        mean_daily = float(c.car[ok].mean() / c.window.length) if ok.any() else np.nan
-        boot = self._bootstrap(mean_daily, c.window.length)
-        res.append(_Stat("bootstrap", float(c.car[ok].mean()) if ok.any() else np.nan, boot.p_value, boot.n,
-                         boot.note))
+        boot = self._bootstrap(mean / c.window.length, c.window.length)
+        res.append(_Stat("bootstrap", mean, boot.p_value, boot.n, boot.note))
         return res
 
 
@@ -668,14 +674,11 @@ def test_table(
     stats = [_grank_stat(g) for g in granks]
     rows: list[tuple[str, float, str, _Stat, float]] = []
     for j, col in enumerate(out.win_cols):
-        a = bat.columns.column(col)[0]
-        ok = bat.ok & np.isfinite(a)
-        mean = float(a[ok].mean()) if ok.any() else np.nan
-        rows += [("day", int(out.rel[col]), f"[{_sgn(out.rel[col])}]", s, mean) for s in bat.day(col, stats[j])]
+        mean = _usable_mean(bat, bat.columns.column(col)[0])
+        rows += [("day", int(out.rel[col]), f"[{_sgn(out.rel[col])}]", s, mean) for s in bat.day(col, stats[j], mean)]
     for k, c in enumerate(cars):
-        ok = bat.ok & np.isfinite(c.car)
-        mean = float(c.car[ok].mean()) if ok.any() else np.nan
-        rows += [("window", np.nan, c.window.label, s, mean) for s in bat.window(c, stats[len(out.win_cols) + k])]
+        mean = _usable_mean(bat, c.car)
+        rows += [("window", np.nan, c.window.label, s, mean) for s in bat.window(c, stats[len(out.win_cols) + k], mean)]
     table = pd.DataFrame(
         [
             {
@@ -699,6 +702,13 @@ def test_table(
         table = table.reset_index(drop=True)
         table["day"] = table["day"].astype("Int64")
     return table, bat.r, bat.clustered
+
+
+def _usable_mean(bat: Battery, a: np.ndarray) -> float:
+    """The mean of ``a`` over the usable events that have one; a day's column read for it is freed
+    on return, before the battery reads its own."""
+    ok = bat.ok & np.isfinite(a)
+    return float(a[ok].mean()) if ok.any() else np.nan
 
 
 def _sgn(x: float) -> str:
