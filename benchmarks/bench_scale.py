@@ -19,7 +19,8 @@ on the 250 days [-260, -11] and studies the event window [-10, +10]:
 - ``peer``: PyPI ``eventstudy==0.1a12`` (AR, CAR and their t only) in its own virtual environment,
   created on first use under the cache (its import name clashes with ours); it writes the per-event
   ARs and its aggregate table;
-- ``numpy``: the floor: the same pandas CSV parser, then plain numpy for AR, CAR and BMP, writing the
+- ``numpy``: the floor: the same pandas CSV parser, then plain numpy for AR, CAR and BMP, 100,000
+  events at a time (so that a million fit in memory, as our engine's chunks do), writing the
   per-event CARs.
 
 Each system runs in its own process; wall time, CPU time (user + system, children included) and peak
@@ -178,29 +179,38 @@ FLOOR_SCRIPT = textwrap.dedent("""
     r = frame.to_numpy()
     cols = {c: i for i, c in enumerate(frame.columns)}
     ev = pd.read_csv(events)
-    day0 = np.searchsorted(dates, ev["date"].to_numpy())
-    sec = np.array([cols[s] for s in ev["symbol"]])
+    day0_all = np.searchsorted(dates, ev["date"].to_numpy())
+    sec_all = np.array([cols[s] for s in ev["symbol"]])
     m_col = cols["MKT"]
     rel = np.arange(EST0, W1 + 1)
-    rows = day0[:, None] + rel[None, :]
-    y = r[rows, sec[:, None]]
-    m = r[rows, m_col]
     est = rel <= EST1
-    ye, me = y[:, est], m[:, est]
-    mx, my = me.mean(1), ye.mean(1)
-    beta = ((me - mx[:, None]) * (ye - my[:, None])).sum(1) / ((me - mx[:, None]) ** 2).sum(1)
-    alpha = my - beta * mx
-    ar = y - alpha[:, None] - beta[:, None] * m
-    L = est.sum()
-    s2 = (ar[:, est] ** 2).sum(1) / (L - 2)
     win = rel >= W0
-    smm = ((me - mx[:, None]) ** 2).sum(1)
-    var = s2[:, None] * (1 + 1 / L + (m[:, win] - mx[:, None]) ** 2 / smm[:, None])
-    car = ar[:, win].sum(1)
-    sar = ar[:, win] / np.sqrt(var)
+    L = est.sum()
     n = len(ev)
-    bmp = np.sqrt(n) * sar.mean(0) / sar.std(0, ddof=1)
-    pd.DataFrame({"symbol": ev["symbol"], "date": ev["date"], "car": car}).to_csv(out + "/car.csv", index=False)
+    cars, s1, s2 = [], 0.0, 0.0
+    # A block of events at a time, as anyone would write it for a million: the whole (events x 271)
+    # panels at 1M would need about 18 GB.
+    for b in range(0, n, 100_000):
+        day0, sec = day0_all[b:b + 100_000], sec_all[b:b + 100_000]
+        rows = day0[:, None] + rel[None, :]
+        y = r[rows, sec[:, None]]
+        m = r[rows, m_col]
+        ye, me = y[:, est], m[:, est]
+        mx, my = me.mean(1), ye.mean(1)
+        beta = ((me - mx[:, None]) * (ye - my[:, None])).sum(1) / ((me - mx[:, None]) ** 2).sum(1)
+        alpha = my - beta * mx
+        ar = y - alpha[:, None] - beta[:, None] * m
+        s2_e = (ar[:, est] ** 2).sum(1) / (L - 2)
+        smm = ((me - mx[:, None]) ** 2).sum(1)
+        var = s2_e[:, None] * (1 + 1 / L + (m[:, win] - mx[:, None]) ** 2 / smm[:, None])
+        cars.append(ar[:, win].sum(1))
+        sar = ar[:, win] / np.sqrt(var)
+        s1 = s1 + sar.sum(0)
+        s2 = s2 + (sar ** 2).sum(0)
+    mean = s1 / n
+    bmp = np.sqrt(n) * mean / np.sqrt((s2 - n * mean ** 2) / (n - 1))
+    pd.DataFrame({"symbol": ev["symbol"], "date": ev["date"], "car": np.concatenate(cars)}).to_csv(
+        out + "/car.csv", index=False)
     pd.DataFrame({"day": rel[win], "bmp": bmp}).to_csv(out + "/bmp.csv", index=False)
 """).replace("EST0", str(EST[0])).replace("EST1", str(EST[1])).replace("W0", str(WIN[0])).replace("W1", str(WIN[1]))
 
