@@ -609,7 +609,7 @@ class ChunkWork:
     ship_window: bool = False
 
     def run(self, rows: np.ndarray) -> engine.Output:
-        return self.study._run([self.series[i] for i in rows], self.window, self.layout.take(rows))
+        return self.study._run([self.series[i] for i in rows.tolist()], self.window, self.layout.take(rows))
 
     def first(self, rows: np.ndarray) -> FirstPass:
         out = self.run(rows)
