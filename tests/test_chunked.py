@@ -140,8 +140,8 @@ def test_a_distributed_map_gives_the_same_tables(monkeypatch: pytest.MonkeyPatch
 
 
 def test_csvs_written_during_the_battery_are_to_csvs(tmp_path) -> None:
-    """fit_chunked(csv_dir=...) writes ar.csv while the battery runs, car and estimates after it:
-    the same four files, byte for byte, as to_csv of the result."""
+    """fit_chunked(csv_dir=...) writes the per-event tables while the battery runs: the same four
+    files, byte for byte, as to_csv of the result."""
     frame, ev = problem(6)
     st = EventStudy(frame, ev, market="MKT", estimation=Estimation(Window(-150, -11), min_days=60),
                     window=Window(-5, 5), bootstrap=199)
@@ -156,10 +156,51 @@ def test_csvs_written_during_the_battery_are_to_csvs(tmp_path) -> None:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "one-after" / name).read_bytes(), name
 
 
+@pytest.mark.parametrize("slow", ["battery", "ar.csv"])
+def test_car_and_estimates_go_to_whichever_thread_is_free(tmp_path, monkeypatch: pytest.MonkeyPatch,
+                                                          slow: str) -> None:
+    """car.csv and estimates.csv wait on the writer thread behind ar.csv; when the battery ends
+    first, the main thread takes them back. Either way the same files as to_csv's."""
+    import threading
+    import time
+
+    from eventstudy.stats import significance
+    from eventstudy.stats.study import StudyResult
+
+    frame, ev = problem(6)
+    st = EventStudy(frame, ev, market="MKT", estimation=Estimation(Window(-150, -11), min_days=60),
+                    window=Window(-5, 5), bootstrap=199)
+    writers: list[str] = []
+
+    def delayed(f):
+        def call(*args, **kwargs):
+            time.sleep(0.5)
+            return f(*args, **kwargs)
+        return call
+
+    if slow == "battery":
+        monkeypatch.setattr(significance, "test_table", delayed(significance.test_table))
+    else:
+        monkeypatch.setattr(StudyResult, "write_ar", delayed(StudyResult.write_ar))
+    real = StudyResult.write_car_and_estimates
+
+    def noted(self, files, *args):
+        writers.append(threading.current_thread().name)
+        return real(self, files, *args)
+
+    monkeypatch.setattr(StudyResult, "write_car_and_estimates", noted)
+    result = st.fit_chunked(chunk_size=15, csv_dir=tmp_path / "during")
+    free = "MainThread" if slow == "ar.csv" else "eventstudy-csv"
+    assert len(writers) == 1 and writers[0].startswith(free)
+    result.to_csv(tmp_path / "after")
+    for name in ("ar.csv", "car.csv", "tests.csv", "estimates.csv"):
+        assert (tmp_path / "during" / name).read_bytes() == (tmp_path / "after" / name).read_bytes(), name
+
+
 @pytest.mark.parametrize("fails", ["battery", "writer", "writer thread"])
 def test_a_failing_study_leaves_the_old_csvs(tmp_path, monkeypatch: pytest.MonkeyPatch, fails: str) -> None:
     """The four CSVs change together: a study that fails in its battery, or while writing a table
-    (car.csv on the main thread, ar.csv in the writer thread beside the battery), leaves the
+    (car.csv on either thread, ar.csv in the writer thread beside the battery), leaves the
     folder's old files as they were and no temporary file."""
     from eventstudy import atomic
     from eventstudy.stats import significance

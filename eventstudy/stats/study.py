@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -546,11 +546,16 @@ class EventStudy:
                                  pd.DataFrame(skipped), overlaps)
             result.estimate_numbers = collect.estimates_table()
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventstudy-csv") as pool:
-                # The per-event tables need only pass 1: ar.csv, the largest, is written while the
-                # battery runs, car.csv and estimates.csv once it is done, so that both threads
-                # finish together.
+                # The per-event tables need only pass 1: a writer thread writes them while the
+                # battery runs, ar.csv, the largest, first, then car.csv and estimates.csv, unless
+                # the battery ends before it has started those: this thread then writes them. (At a
+                # million events the battery's last tests and these two tables take some 10 s each:
+                # one after the other on this thread, they left the second core idle.)
                 writer = result if tables is None else tables
-                writing = pool.submit(writer.write_ar, files) if files is not None else None
+                writing: list[Future] = []
+                if files is not None:
+                    ar = pool.submit(writer.write_ar, files)
+                    writing = [ar, pool.submit(_after, ar, writer.write_car_and_estimates, files)]
                 try:
                     result.tests, result.mean_correlation, result.clustered = significance.test_table(
                         result.output, result.car_arrays, clustered=clustered, bootstrap=self.bootstrap,
@@ -558,13 +563,14 @@ class EventStudy:
                         panels=lambda: grank.panels(plan, lambda: map_chunks(work, "second", plan)),
                         columns=getattr(tables, "columns", None),
                     )
-                    if files is not None:
-                        if writing is not None and writing.done():
-                            writing.result()  # ar.csv failed already: no more tables
+                    if files is not None and writing[1].cancel():  # not started: the writer is still on ar.csv
+                        if writing[0].done():
+                            writing[0].result()  # ar.csv failed already: no more tables
                         writer.write_car_and_estimates(files)
                 finally:
-                    if writing is not None:
-                        writing.result()  # its error, if any, is this call's
+                    for job in writing:
+                        if not job.cancelled():
+                            job.result()  # its error, if any, is this call's (ar.csv's first)
         finally:
             grank.close()
         return result
@@ -603,7 +609,7 @@ class ChunkWork:
     ship_window: bool = False
 
     def run(self, rows: np.ndarray) -> engine.Output:
-        return self.study._run([self.series[i] for i in rows], self.window, self.layout.take(rows))
+        return self.study._run([self.series[i] for i in rows.tolist()], self.window, self.layout.take(rows))
 
     def first(self, rows: np.ndarray) -> FirstPass:
         out = self.run(rows)
@@ -626,6 +632,12 @@ class ChunkWork:
 
 
 MapChunks = Callable[[ChunkWork, str, list[np.ndarray]], Iterable[Any]]
+
+
+def _after(first: Future, then: Callable[[Any], None], arg: Any) -> None:
+    """``then(arg)`` once ``first`` has succeeded (it raises ``first``'s error instead)."""
+    first.result()
+    then(arg)
 
 
 def _thread_map(work: ChunkWork, method: str, chunks: list[np.ndarray]) -> Iterator[Any]:
