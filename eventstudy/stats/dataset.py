@@ -424,6 +424,7 @@ class _Work:
     place: parts.Place | None = None
     joiner: parts.Joiner | None = None
     columns: parts.ColumnSpill | None = None
+    parked: parts.RowSpill | None = None
     series: PlacedEvents | None = None
     submitted: int = 0
 
@@ -467,6 +468,13 @@ def _dask_map(client: Any, in_flight: int) -> Callable[[_Work, str, list[np.ndar
                 small = result.output
                 work.columns.put(rows, small.ar, small.var_ar)
                 small.ar, small.var_ar = small.ar[:, :0], small.var_ar[:, :0]
+            if method == "first" and work.parked is not None:
+                # Not needed until the battery is done (the tasks wrote car.csv's rows): in a file
+                # meanwhile; empty, the collector keeps none (fit_on_cluster puts them back).
+                for j, c in enumerate(result.cars):
+                    work.parked.put(f"raw{j}", rows, c.raw)
+                    work.parked.put(f"bhar{j}", rows, c.bhar)
+                    c.raw, c.bhar = c.raw[:0], c.bhar[:0]
             yield result
 
     return map_chunks
@@ -762,15 +770,20 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
             with _parts_folder(Path(csv_dir) if csv_dir is not None else Path()) as place:
                 joiner = parts.Joiner(len(series), parts.table_names(len(cars)), Path(place.folder))
                 columns = parts.ColumnSpill(len(series), Path(place.folder))
+                parked = parts.RowSpill(len(series), Path(place.folder))
                 work = _Work(shared, events, placed, cal, needs, place=place, joiner=joiner, columns=columns,
-                             series=series)
+                             parked=parked, series=series)
                 tables = _Tables(joiner, _day0_layout(placed_day0), len(cars), columns)
                 try:
                     with one_blas_thread():
                         result = study._chunked_passes(series, skipped, window, cars, overlaps, plan, clustered,
                                                        work, _dask_map(client, in_flight), files, None, tables)
+                    del work, tables, joiner  # the joiner's arrays, before the CARs' own come back
+                    for j, arrays in enumerate(result.car_arrays):
+                        arrays.raw, arrays.bhar = parked.take(f"raw{j}"), parked.take(f"bhar{j}")
                 finally:
                     columns.close()
+                    parked.close()
         if files is not None:
             result.write_tests(files)
     return result

@@ -300,3 +300,40 @@ class ColumnSpill:
 
     def close(self) -> None:
         self.fh.close()
+
+
+class RowSpill:
+    """Per-event numbers that a cluster's client needs only once the battery is done (the CAR
+    windows' raw returns and buy-and-hold ARs, for the result's ``car``: their car.csv rows are the
+    tasks'), in an unnamed file meanwhile, a chunk's block at a time: the battery's peak is not
+    theirs too (48 bytes an event with three windows). :meth:`take` reads one back whole."""
+
+    def __init__(self, n: int, folder: Path):
+        self.n = n
+        # Held open across pass 1 and the battery and closed by close(): not a with-block.
+        self.fh = tempfile.TemporaryFile(prefix="eventstudy-rows-", dir=folder)  # noqa: SIM115
+        self.blocks: dict[str, list[tuple[int, np.ndarray, np.dtype]]] = {}
+        self.size = 0
+
+    def put(self, name: str, rows: np.ndarray, values: np.ndarray) -> None:
+        """Values of events ``rows`` (a chunk's) for ``name``."""
+        data = np.ascontiguousarray(values).tobytes()
+        self.blocks.setdefault(name, []).append((self.size, np.asarray(rows), values.dtype))
+        self.fh.write(data)
+        self.size += len(data)
+
+    def take(self, name: str) -> np.ndarray:
+        """Every event's values of ``name``, in the events' order (then forgotten here)."""
+        self.fh.flush()
+        blocks = self.blocks.pop(name)
+        out = np.empty(self.n, dtype=blocks[0][2])
+        for offset, rows, dtype in blocks:
+            size = len(rows) * dtype.itemsize
+            data = os.pread(self.fh.fileno(), size, offset)
+            if len(data) != size:
+                raise OSError(f"the CARs' temporary file came back short ({len(data)} of {size} bytes)")
+            out[rows] = np.frombuffer(data, dtype=dtype)
+        return out
+
+    def close(self) -> None:
+        self.fh.close()
