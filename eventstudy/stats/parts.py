@@ -128,6 +128,9 @@ class Joiner:
     folder: Path
     chunk: np.ndarray = field(init=False)
     lengths: dict[str, np.ndarray] = field(init=False)
+    # Per block of BLOCK events, not per event (a block's quoting is all the join asks of them):
+    # whether an event of the block forces quoting, and whether one has a missing text cell in
+    # rows written unquoted, which could not be requoted.
     flagged: dict[str, np.ndarray] = field(init=False)
     nulls: dict[str, np.ndarray] = field(init=False)
     quoting: dict[str, list[str]] = field(init=False)
@@ -137,8 +140,9 @@ class Joiner:
     def __post_init__(self) -> None:
         self.chunk = np.full(self.n, -1, dtype=np.int32)
         self.lengths = {k: np.zeros(self.n, dtype=np.int32) for k in self.names}  # an event's rows: < 2 GB
-        self.flagged = {k: np.zeros(self.n, dtype=bool) for k in self.names}
-        self.nulls = {k: np.zeros(self.n, dtype=bool) for k in self.names}
+        blocks = -(-self.n // BLOCK)
+        self.flagged = {k: np.zeros(blocks, dtype=bool) for k in self.names}
+        self.nulls = {k: np.zeros(blocks, dtype=bool) for k in self.names}
         self.quoting = {k: [] for k in self.names}
 
     def put(self, rows: np.ndarray, tables: ChunkTables) -> None:
@@ -150,8 +154,9 @@ class Joiner:
                 raise RuntimeError("chunk tables came out of order")
             self.quoting[k].append(tables.quoting[k])
             self.lengths[k][where] = tables.lengths[k]
-            self.flagged[k][where] = tables.flagged[k]
-            self.nulls[k][where] = tables.nulls[k]
+            self.flagged[k][where[tables.flagged[k]] // BLOCK] = True
+            if tables.quoting[k] != "needed":
+                self.nulls[k][where[tables.nulls[k]] // BLOCK] = True
             self.text_columns.setdefault(k, tables.text_columns[k])
             self.headers.setdefault(k, tables.headers[k])
             if tables.data is not None:
@@ -174,15 +179,15 @@ class Joiner:
     def _join(self, name: str, out: IO[bytes]) -> None:
         lengths, quoting, text = self.lengths[name], self.quoting[name], self.text_columns[name]
         with _Parts(self.folder, name, len(quoting)) as parts:
-            for start in range(0, self.n, BLOCK):
+            for block, start in enumerate(range(0, self.n, BLOCK)):
                 stop = min(start + BLOCK, self.n)
-                style = "needed" if self.flagged[name][start:stop].any() else "none"
+                style = "needed" if self.flagged[name][block] else "none"
+                if style == "needed" and self.nulls[name][block]:
+                    raise RuntimeError("an event's rows with a missing text cell cannot be requoted")
                 for i in range(start, stop):
                     k = int(self.chunk[i])
                     data = parts.read(k, int(lengths[i]))
                     if quoting[k] != style:
-                        if style == "needed" and self.nulls[name][i]:
-                            raise RuntimeError("an event's rows with a missing text cell cannot be requoted")
                         data = _requote(data, text, style == "needed")
                     out.write(data)
         for k in range(len(quoting)):
