@@ -476,6 +476,8 @@ def _dask_map(client: Any, in_flight: int) -> Callable[[_Work, str, list[np.ndar
                     work.parked.put(f"bhar{j}", rows, c.bhar)
                     c.raw, c.bhar = c.raw[:0], c.bhar[:0]
             yield result
+        if method == "first":
+            work.needs = work.needs[:0]  # every chunk sent: the events' date spans are not needed again
 
     return map_chunks
 
@@ -721,8 +723,8 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
     pos = np.full(n, -1, dtype=np.intp)
     reasons: dict[str, str] = {}
     for (d, p, need, why), g in _in_order(place_group, list(range(len(groups))), in_flight):
-        rows = group_rows[g]
-        day0[rows], pos[rows], needs[rows] = d, p, need
+        # (not bound to a name: the last group's rows, a view, would keep the whole order alive)
+        day0[group_rows[g]], pos[group_rows[g]], needs[group_rows[g]] = d, p, need
         reasons.update(why)
     group_rows, groups = [], []  # the groups' lists let go (the closures above see these names)
     placed = np.flatnonzero(pos >= 0)
@@ -762,6 +764,7 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
                 result.write_event_tables(files)
         elif files is None:
             work = _Work(shared, events, placed, cal, needs)
+            del needs  # held by the work alone, which lets them go after pass 1
             with one_blas_thread():
                 result = study._chunked_passes(series, skipped, window, cars, overlaps, plan, clustered, work,
                                                _dask_map(client, in_flight), files, None)
@@ -773,6 +776,7 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
                 parked = parts.RowSpill(len(series), Path(place.folder))
                 work = _Work(shared, events, placed, cal, needs, place=place, joiner=joiner, columns=columns,
                              parked=parked, series=series)
+                del needs  # held by the work alone, which lets them go after pass 1
                 tables = _Tables(joiner, _day0_layout(placed_day0), len(cars), columns)
                 try:
                     with one_blas_thread():
