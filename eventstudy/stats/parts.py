@@ -247,9 +247,10 @@ class ColumnSpill:
     whose chunks came back from a cluster, in a file rather than in memory (16 bytes an event and
     day, 336 MB at a million events with a 21-day window): each chunk's block in chunk order, a
     day's values together, so that a day's column of every event is one read per chunk and a
-    chunk's, for GRANK's pass, one read. The last column read is kept: the battery reads a day's
-    several times in a row (16 bytes an event more for each column kept). Unnamed: gone when
-    closed, or when the process ends."""
+    chunk's, for GRANK's pass, one read. No column is kept between reads: the battery reads a
+    day's three times in a row, but a column kept would be 16 bytes an event more at its peak,
+    for reads of about a second in all at a million events. Unnamed: gone when closed, or when
+    the process ends."""
 
     def __init__(self, n: int, folder: Path):
         self.n = n
@@ -260,7 +261,6 @@ class ColumnSpill:
         self.width = 0
         self.dtype = np.dtype(np.float64)
         self.size = 0
-        self.recent: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 
     def put(self, rows: np.ndarray, ar: np.ndarray, var: np.ndarray) -> None:
         """A chunk's (events x days) ARs and variances, its events at positions ``rows``."""
@@ -280,17 +280,12 @@ class ColumnSpill:
         return np.frombuffer(data, dtype=self.dtype)
 
     def column(self, col: int) -> tuple[np.ndarray, np.ndarray]:
-        if col in self.recent:
-            return self.recent[col]
         self.fh.flush()
         ar, var = np.empty(self.n, dtype=self.dtype), np.empty(self.n, dtype=self.dtype)
         for offset, rows in self.chunks:
             m = len(rows)
             ar[rows] = self._read(offset + col * m * self.dtype.itemsize, m)
             var[rows] = self._read(offset + (self.width + col) * m * self.dtype.itemsize, m)
-        self.recent[col] = ar, var
-        if len(self.recent) > 1:
-            self.recent.popitem(last=False)
         return ar, var
 
     def rows(self, col: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

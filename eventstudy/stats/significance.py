@@ -670,6 +670,7 @@ def test_table(
     granks = bat.grank_tests(cars)
     for chunk, where in (panels() if panels is not None else [(GrankPanel.of(out), np.arange(out.n))]):
         grank_add(granks, chunk, where)
+        del chunk  # the last chunk's panel (5 MB) not kept through the battery
     stats = [_grank_stat(g) for g in granks]
     rows: list[tuple[str, float, str, _Stat, float]] = []
     for j, col in enumerate(out.win_cols):
