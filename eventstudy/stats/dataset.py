@@ -446,11 +446,17 @@ def _dask_map(client: Any, in_flight: int) -> Callable[[_Work, str, list[np.ndar
     def map_chunks(work: _Work, method: str, chunks: list[np.ndarray]) -> Iterator[Any]:
         def first(rows: np.ndarray) -> Any:
             events, dates = work.payload(rows)
+            # The client keeps a task's arguments while its future lives, and this one lives until
+            # GRANK's pass: every chunk's events, positions and notes (about 70 bytes an event).
+            # Scattered, they are on the cluster, which lets them go once the task has run.
             if work.place is not None:
-                both = client.submit(_chunk_task, work.spec, events, dates, rows, work.notes(rows), work.place,
+                args = client.scatter([events, rows, work.notes(rows)], hash=False)
+                both = client.submit(_chunk_task, work.spec, args[0], dates, args[1], args[2], work.place,
                                      work.submitted, pure=False)
             else:
-                both = client.submit(_chunk_task, work.spec, events, dates, pure=False)
+                args = client.scatter([events], hash=False)
+                both = client.submit(_chunk_task, work.spec, args[0], dates, pure=False)
+            del args
             work.submitted += 1
             work.kept.append(both)
             return client.submit(operator.getitem, both, 0, pure=False)
