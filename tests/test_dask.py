@@ -155,6 +155,8 @@ def test_the_clients_result_has_the_one_process_events_overlaps_and_notes(
             assert [s.event_id for s in there.output.series] == [s.event_id for s in one.output.series]
             assert list(there.output.notes) == list(one.output.notes)
             pd.testing.assert_frame_equal(there.car, one.car, check_dtype=False)  # day 0 in ns there, as before
+            # (the client keeps the day counts in 2 bytes during the battery: given back as the engine's)
+            assert there.car["n_days"].dtype == one.car["n_days"].dtype
 
 
 def test_unreachable_scheduler_exits_1_in_one_line(layouts: dict[str, Path], tmp_path: Path, loopback: None,

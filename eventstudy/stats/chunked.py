@@ -109,6 +109,9 @@ def _compact(like: engine.Output, series: Sequence[engine.EventSeries], rel: np.
     )
 
 
+_NONE = np.empty(0)  # a CAR field the collector was not given (see Collector.car_arrays)
+
+
 class Collector:
     """The compact outputs and CAR arrays of all chunks, put in the events' own order."""
 
@@ -156,7 +159,10 @@ class Collector:
         for c in cars:
             store = self.cars.setdefault(c.window, {})
             for name in ("car", "var", "n_days", "raw", "bhar"):
-                self._slot(store, name, getattr(c, name))[rows] = getattr(c, name)
+                v = getattr(c, name)
+                if len(v) < len(rows):  # parked by a cluster's client until the battery is done (dataset.py)
+                    continue
+                self._slot(store, name, v)[rows] = v
         # Python ints: a list indexed by numpy integers takes four times as long (3.5 s of the main
         # thread's time at a million events, while the workers wait for the interpreter).
         for j, i in enumerate(rows.tolist()):
@@ -199,7 +205,8 @@ class Collector:
                       np.full(self.n, -min(window.start, 0), dtype=np.intp), self.window_unit)
 
     def car_arrays(self, windows: list[Window]) -> list[engine.CarArrays]:
-        return [engine.CarArrays(w, **self.cars[w]) for w in windows]
+        # A parked field is an empty array until its owner puts the values back.
+        return [engine.CarArrays(w, **{"raw": _NONE, "bhar": _NONE, **self.cars[w]}) for w in windows]
 
     def estimates_table(self) -> pd.DataFrame:
         text: dict[str, Callable[[], list[str]]] = {"event_id": lambda: [s.event_id for s in self.series],

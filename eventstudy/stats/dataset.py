@@ -424,6 +424,7 @@ class _Work:
     place: parts.Place | None = None
     joiner: parts.Joiner | None = None
     columns: parts.ColumnSpill | None = None
+    parked: parts.RowSpill | None = None
     series: PlacedEvents | None = None
     submitted: int = 0
 
@@ -445,11 +446,17 @@ def _dask_map(client: Any, in_flight: int) -> Callable[[_Work, str, list[np.ndar
     def map_chunks(work: _Work, method: str, chunks: list[np.ndarray]) -> Iterator[Any]:
         def first(rows: np.ndarray) -> Any:
             events, dates = work.payload(rows)
+            # The client keeps a task's arguments while its future lives, and this one lives until
+            # GRANK's pass: every chunk's events, positions and notes (about 70 bytes an event).
+            # Scattered, they are on the cluster, which lets them go once the task has run.
             if work.place is not None:
-                both = client.submit(_chunk_task, work.spec, events, dates, rows, work.notes(rows), work.place,
+                args = client.scatter([events, rows, work.notes(rows)], hash=False)
+                both = client.submit(_chunk_task, work.spec, args[0], dates, args[1], args[2], work.place,
                                      work.submitted, pure=False)
             else:
-                both = client.submit(_chunk_task, work.spec, events, dates, pure=False)
+                args = client.scatter([events], hash=False)
+                both = client.submit(_chunk_task, work.spec, args[0], dates, pure=False)
+            del args
             work.submitted += 1
             work.kept.append(both)
             return client.submit(operator.getitem, both, 0, pure=False)
@@ -467,7 +474,20 @@ def _dask_map(client: Any, in_flight: int) -> Callable[[_Work, str, list[np.ndar
                 small = result.output
                 work.columns.put(rows, small.ar, small.var_ar)
                 small.ar, small.var_ar = small.ar[:, :0], small.var_ar[:, :0]
+            if method == "first" and work.parked is not None:
+                # Not needed until the battery is done (the tasks wrote car.csv's rows): in a file
+                # meanwhile; empty, the collector keeps none (fit_on_cluster puts them back).
+                for j, c in enumerate(result.cars):
+                    work.parked.put(f"raw{j}", rows, c.raw)
+                    work.parked.put(f"bhar{j}", rows, c.bhar)
+                    c.raw, c.bhar = c.raw[:0], c.bhar[:0]
+                    # The days counted in a window (at most its length): 2 bytes, not 8, until then.
+                    # The battery's only use, s2 times them, is the product with their floats either way.
+                    if c.window.length <= np.iinfo(np.int16).max:
+                        c.n_days = c.n_days.astype(np.int16)
             yield result
+        if method == "first":
+            work.needs = work.needs[:0]  # every chunk sent: the events' date spans are not needed again
 
     return map_chunks
 
@@ -713,8 +733,8 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
     pos = np.full(n, -1, dtype=np.intp)
     reasons: dict[str, str] = {}
     for (d, p, need, why), g in _in_order(place_group, list(range(len(groups))), in_flight):
-        rows = group_rows[g]
-        day0[rows], pos[rows], needs[rows] = d, p, need
+        # (not bound to a name: the last group's rows, a view, would keep the whole order alive)
+        day0[group_rows[g]], pos[group_rows[g]], needs[group_rows[g]] = d, p, need
         reasons.update(why)
     group_rows, groups = [], []  # the groups' lists let go (the closures above see these names)
     placed = np.flatnonzero(pos >= 0)
@@ -754,6 +774,7 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
                 result.write_event_tables(files)
         elif files is None:
             work = _Work(shared, events, placed, cal, needs)
+            del needs  # held by the work alone, which lets them go after pass 1
             with one_blas_thread():
                 result = study._chunked_passes(series, skipped, window, cars, overlaps, plan, clustered, work,
                                                _dask_map(client, in_flight), files, None)
@@ -762,15 +783,22 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
             with _parts_folder(Path(csv_dir) if csv_dir is not None else Path()) as place:
                 joiner = parts.Joiner(len(series), parts.table_names(len(cars)), Path(place.folder))
                 columns = parts.ColumnSpill(len(series), Path(place.folder))
+                parked = parts.RowSpill(len(series), Path(place.folder))
                 work = _Work(shared, events, placed, cal, needs, place=place, joiner=joiner, columns=columns,
-                             series=series)
+                             parked=parked, series=series)
+                del needs  # held by the work alone, which lets them go after pass 1
                 tables = _Tables(joiner, _day0_layout(placed_day0), len(cars), columns)
                 try:
                     with one_blas_thread():
                         result = study._chunked_passes(series, skipped, window, cars, overlaps, plan, clustered,
                                                        work, _dask_map(client, in_flight), files, None, tables)
+                    del work, tables, joiner  # the joiner's arrays, before the CARs' own come back
+                    for j, arrays in enumerate(result.car_arrays):
+                        arrays.raw, arrays.bhar = parked.take(f"raw{j}"), parked.take(f"bhar{j}")
+                        arrays.n_days = arrays.n_days.astype(np.intp)  # a count of booleans, as the engine made it
                 finally:
                     columns.close()
+                    parked.close()
         if files is not None:
             result.write_tests(files)
     return result

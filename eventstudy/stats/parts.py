@@ -73,6 +73,10 @@ def part_name(name: str, index: int) -> str:
     return f"{index:07d}.{name}"
 
 
+def lengths_name(name: str, index: int) -> str:
+    return part_name(name, index) + ".lengths"
+
+
 def table_names(n_cars: int) -> list[str]:
     return ["ar", *(f"car{j}" for j in range(n_cars)), "est"]
 
@@ -127,7 +131,12 @@ class Joiner:
     names: list[str]
     folder: Path
     chunk: np.ndarray = field(init=False)
-    lengths: dict[str, np.ndarray] = field(init=False)
+    # Each event's byte lengths are not kept here (20 bytes an event for five tables): each chunk's,
+    # in the order of its events' positions, go to a file beside its part, read back as the join
+    # reaches them (_Parts.length).
+    # Per block of BLOCK events, not per event (a block's quoting is all the join asks of them):
+    # whether an event of the block forces quoting, and whether one has a missing text cell in
+    # rows written unquoted, which could not be requoted.
     flagged: dict[str, np.ndarray] = field(init=False)
     nulls: dict[str, np.ndarray] = field(init=False)
     quoting: dict[str, list[str]] = field(init=False)
@@ -136,9 +145,9 @@ class Joiner:
 
     def __post_init__(self) -> None:
         self.chunk = np.full(self.n, -1, dtype=np.int32)
-        self.lengths = {k: np.zeros(self.n, dtype=np.int32) for k in self.names}  # an event's rows: < 2 GB
-        self.flagged = {k: np.zeros(self.n, dtype=bool) for k in self.names}
-        self.nulls = {k: np.zeros(self.n, dtype=bool) for k in self.names}
+        blocks = -(-self.n // BLOCK)
+        self.flagged = {k: np.zeros(blocks, dtype=bool) for k in self.names}
+        self.nulls = {k: np.zeros(blocks, dtype=bool) for k in self.names}
         self.quoting = {k: [] for k in self.names}
 
     def put(self, rows: np.ndarray, tables: ChunkTables) -> None:
@@ -149,9 +158,13 @@ class Joiner:
             if len(self.quoting[k]) != tables.index:
                 raise RuntimeError("chunk tables came out of order")
             self.quoting[k].append(tables.quoting[k])
-            self.lengths[k][where] = tables.lengths[k]
-            self.flagged[k][where] = tables.flagged[k]
-            self.nulls[k][where] = tables.nulls[k]
+            lengths = np.asarray(tables.lengths[k])
+            if len(lengths) and lengths.max() > np.iinfo(np.int32).max:
+                raise RuntimeError("an event's rows of 2 GB or more")
+            (self.folder / lengths_name(k, tables.index)).write_bytes(lengths.astype(np.int32).tobytes())
+            self.flagged[k][where[tables.flagged[k]] // BLOCK] = True
+            if tables.quoting[k] != "needed":
+                self.nulls[k][where[tables.nulls[k]] // BLOCK] = True
             self.text_columns.setdefault(k, tables.text_columns[k])
             self.headers.setdefault(k, tables.headers[k])
             if tables.data is not None:
@@ -172,22 +185,27 @@ class Joiner:
         return write
 
     def _join(self, name: str, out: IO[bytes]) -> None:
-        lengths, quoting, text = self.lengths[name], self.quoting[name], self.text_columns[name]
+        quoting, text = self.quoting[name], self.text_columns[name]
         with _Parts(self.folder, name, len(quoting)) as parts:
-            for start in range(0, self.n, BLOCK):
+            for block, start in enumerate(range(0, self.n, BLOCK)):
                 stop = min(start + BLOCK, self.n)
-                style = "needed" if self.flagged[name][start:stop].any() else "none"
+                style = "needed" if self.flagged[name][block] else "none"
+                if style == "needed" and self.nulls[name][block]:
+                    raise RuntimeError("an event's rows with a missing text cell cannot be requoted")
                 for i in range(start, stop):
                     k = int(self.chunk[i])
-                    data = parts.read(k, int(lengths[i]))
+                    data = parts.read(k, parts.length(k))
                     if quoting[k] != style:
-                        if style == "needed" and self.nulls[name][i]:
-                            raise RuntimeError("an event's rows with a missing text cell cannot be requoted")
                         data = _requote(data, text, style == "needed")
                     out.write(data)
         for k in range(len(quoting)):
             if parts.used[k] != os.path.getsize(self.folder / part_name(name, k)):
                 raise RuntimeError(f"part {part_name(name, k)} holds rows no event claims")
+
+
+# Byte lengths read at a time per part in the join: 4 KB a part (3.5 MB at a million events).
+LENGTHS = 1024
+_NO_LENGTHS = np.empty(0, dtype=np.int32)
 
 
 class _Parts:
@@ -198,6 +216,9 @@ class _Parts:
         self.folder, self.name = folder, name
         self.used = [0] * count
         self.open: OrderedDict[int, IO[bytes]] = OrderedDict()
+        # Each part's next event byte lengths, read LENGTHS at a time, and how many were read.
+        self.lengths: dict[int, tuple[np.ndarray, int]] = {}
+        self.lengths_read = [0] * count
         soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
         self.most = max(8, min(soft // 2, 4096) if soft > 0 else 256)
 
@@ -216,6 +237,19 @@ class _Parts:
             raise RuntimeError(f"part {part_name(self.name, k)} came back short")
         self.used[k] += size
         return data
+
+    def length(self, k: int) -> int:
+        """The byte length of the next event's rows in part ``k``."""
+        values, at = self.lengths.get(k, (_NO_LENGTHS, 0))
+        if at == len(values):
+            with open(self.folder / lengths_name(self.name, k), "rb") as fh:
+                fh.seek(4 * self.lengths_read[k])
+                values, at = np.frombuffer(fh.read(4 * LENGTHS), dtype=np.int32), 0
+            if not len(values):
+                raise RuntimeError(f"part {part_name(self.name, k)} has fewer events than claim it")
+            self.lengths_read[k] += len(values)
+        self.lengths[k] = values, at + 1
+        return int(values[at])
 
     def __enter__(self) -> _Parts:
         return self
@@ -242,9 +276,10 @@ class ColumnSpill:
     whose chunks came back from a cluster, in a file rather than in memory (16 bytes an event and
     day, 336 MB at a million events with a 21-day window): each chunk's block in chunk order, a
     day's values together, so that a day's column of every event is one read per chunk and a
-    chunk's, for GRANK's pass, one read. The last column read is kept: the battery reads a day's
-    several times in a row (16 bytes an event more for each column kept). Unnamed: gone when
-    closed, or when the process ends."""
+    chunk's, for GRANK's pass, one read. No column is kept between reads: the battery reads a
+    day's three times in a row, but a column kept would be 16 bytes an event more at its peak,
+    for reads of about a second in all at a million events. Unnamed: gone when closed, or when
+    the process ends."""
 
     def __init__(self, n: int, folder: Path):
         self.n = n
@@ -255,7 +290,6 @@ class ColumnSpill:
         self.width = 0
         self.dtype = np.dtype(np.float64)
         self.size = 0
-        self.recent: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 
     def put(self, rows: np.ndarray, ar: np.ndarray, var: np.ndarray) -> None:
         """A chunk's (events x days) ARs and variances, its events at positions ``rows``."""
@@ -275,17 +309,12 @@ class ColumnSpill:
         return np.frombuffer(data, dtype=self.dtype)
 
     def column(self, col: int) -> tuple[np.ndarray, np.ndarray]:
-        if col in self.recent:
-            return self.recent[col]
         self.fh.flush()
         ar, var = np.empty(self.n, dtype=self.dtype), np.empty(self.n, dtype=self.dtype)
         for offset, rows in self.chunks:
             m = len(rows)
             ar[rows] = self._read(offset + col * m * self.dtype.itemsize, m)
             var[rows] = self._read(offset + (self.width + col) * m * self.dtype.itemsize, m)
-        self.recent[col] = ar, var
-        if len(self.recent) > 1:
-            self.recent.popitem(last=False)
         return ar, var
 
     def rows(self, col: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -297,6 +326,43 @@ class ColumnSpill:
         offset, m = self.chunks[k][0], len(rows)
         return (self._read(offset + col * m * self.dtype.itemsize, m).copy(),
                 self._read(offset + (self.width + col) * m * self.dtype.itemsize, m).copy())
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+class RowSpill:
+    """Per-event numbers that a cluster's client needs only once the battery is done (the CAR
+    windows' raw returns and buy-and-hold ARs, for the result's ``car``: their car.csv rows are the
+    tasks'), in an unnamed file meanwhile, a chunk's block at a time: the battery's peak is not
+    theirs too (48 bytes an event with three windows). :meth:`take` reads one back whole."""
+
+    def __init__(self, n: int, folder: Path):
+        self.n = n
+        # Held open across pass 1 and the battery and closed by close(): not a with-block.
+        self.fh = tempfile.TemporaryFile(prefix="eventstudy-rows-", dir=folder)  # noqa: SIM115
+        self.blocks: dict[str, list[tuple[int, np.ndarray, np.dtype]]] = {}
+        self.size = 0
+
+    def put(self, name: str, rows: np.ndarray, values: np.ndarray) -> None:
+        """Values of events ``rows`` (a chunk's) for ``name``."""
+        data = np.ascontiguousarray(values).tobytes()
+        self.blocks.setdefault(name, []).append((self.size, np.asarray(rows), values.dtype))
+        self.fh.write(data)
+        self.size += len(data)
+
+    def take(self, name: str) -> np.ndarray:
+        """Every event's values of ``name``, in the events' order (then forgotten here)."""
+        self.fh.flush()
+        blocks = self.blocks.pop(name)
+        out = np.empty(self.n, dtype=blocks[0][2])
+        for offset, rows, dtype in blocks:
+            size = len(rows) * dtype.itemsize
+            data = os.pread(self.fh.fileno(), size, offset)
+            if len(data) != size:
+                raise OSError(f"the CARs' temporary file came back short ({len(data)} of {size} bytes)")
+            out[rows] = np.frombuffer(data, dtype=dtype)
+        return out
 
     def close(self) -> None:
         self.fh.close()

@@ -45,7 +45,7 @@ from scipy import special
 
 from eventstudy.stats.engine import CarArrays, Output, degrees_of_freedom
 from eventstudy.stats.ranks import row_ranks, weighted_rank_sums_with_one_more
-from eventstudy.stats.signed_rank import wilcoxon_p
+from eventstudy.stats.signed_rank import signed_rank
 from eventstudy.stats.skewness import bootstrap_p, skew_adjusted_t, t_p_value
 
 ASSUMPTIONS = {
@@ -445,6 +445,17 @@ class Battery:
         with np.errstate(divide="ignore", invalid="ignore"):
             return ar / np.sqrt(var)
 
+    def _day_values(self, col: int) -> tuple[np.ndarray, np.ndarray]:
+        """Day ``col``'s ARs and SARs from one read of the column (a spilled column is read from
+        disk on every call): the SARs made in the square roots' array, the same numbers as
+        :meth:`sar`'s with two event-long arrays fewer alive."""
+        ar, var = self.columns.column(col)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sa = np.sqrt(var)
+            del var
+            np.divide(ar, sa, out=sa)
+        return ar, sa
+
     def kp_factor(self, n: int) -> float:
         """Kolari & Pynnonen (2010): sqrt((1 - r) / (1 + (N - 1) r)) when all N events share a date.
 
@@ -501,6 +512,7 @@ class Battery:
         res.append(_Stat("cross-sectional t", t_cs, _t_p(t_cs, n - 1), n))
         scale = var_scale[ok] if isinstance(var_scale, np.ndarray) else var_scale
         bw80 = mean / (np.sqrt(np.sum(self.s2[ok] * scale)) / n)
+        del scale  # a window's day counts of the usable events: not needed past here
         res.append(_Stat("Brown-Warner 1980", bw80, _t_p(bw80, self.bw_df), n))
         sd_port = float(np.std(self.portfolio, ddof=1)) if len(self.portfolio) > 1 else np.nan
         bw85 = mean / (sd_port * np.sqrt(length))
@@ -528,13 +540,11 @@ class Battery:
         p = self.p_pos
         gsign = (w - n * p) / np.sqrt(n * p * (1 - p)) if 0 < p < 1 else np.nan
         res.append(_Stat("generalized sign", gsign, _normal_p(gsign), n))
-        nz = x[x != 0]
-        if len(nz):
-            # Report W+ (sum of the ranks of positive ARs), as estudy2 does; scipy's two-sided
-            # statistic is min(W+, W-), which hides the direction.
-            ranks = row_ranks(np.abs(nz)[None, :])[0]
-            w_plus = float(ranks[nz > 0].sum())
-            res.append(_Stat("Wilcoxon signed-rank", w_plus, wilcoxon_p(nz, ranks), len(nz)))
+        # Report W+ (sum of the ranks of positive ARs), as estudy2 does; scipy's two-sided
+        # statistic is min(W+, W-), which hides the direction.
+        signed = signed_rank(x)
+        if signed is not None:
+            res.append(_Stat("Wilcoxon signed-rank", *signed))
         if n >= 3:
             t_sa = skew_adjusted_t(x)
             res.append(_Stat("skewness-adjusted t", t_sa, t_p_value(t_sa, n), n))
@@ -576,7 +586,7 @@ class Battery:
 
     def day(self, col: int, grank: _Stat, mean: float) -> list[_Stat]:
         """``mean``: the day's mean AR over the usable events that have one (:func:`_usable_mean`)."""
-        res = self._common(lambda: (self.columns.column(col)[0], self.sar(col)), 1.0, 1)
+        res = self._common(lambda: self._day_values(col), 1.0, 1)
         res.append(self._corrado(np.array([col])))
         res.append(grank)
         res.append(self._bootstrap(mean, 1))
@@ -671,6 +681,7 @@ def test_table(
     granks = bat.grank_tests(cars)
     for chunk, where in (panels() if panels is not None else [(GrankPanel.of(out), np.arange(out.n))]):
         grank_add(granks, chunk, where)
+        del chunk  # the last chunk's panel (5 MB) not kept through the battery
     stats = [_grank_stat(g) for g in granks]
     rows: list[tuple[str, float, str, _Stat, float]] = []
     for j, col in enumerate(out.win_cols):
