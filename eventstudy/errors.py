@@ -35,7 +35,9 @@ class UserError(Exception):
             where += ": "
         field = f"{self.field}: " if self.field else ""
         hint = f" ({self.hint})" if self.hint else ""
-        return f"{where}{field}{self.message}{hint}"
+        # A cell quoted into the message may hold a line break (a quoted CSV field): written out as
+        # \n, so the error stays the one line the user and the log read.
+        return f"{where}{field}{self.message}{hint}".replace("\r", "\\r").replace("\n", "\\n")
 
     def __str__(self) -> str:
         return self.one_line()

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import synthetic
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_cli import run_cli
 
@@ -344,6 +344,7 @@ HEADERS = st.sampled_from([
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(header=HEADERS, rows=st.lists(st.lists(CELL, min_size=1, max_size=7), max_size=8))
+@example(header="Date,Open,High,Low,Close,Volume", rows=[["0\n0"]] * 3)  # a quoted date with a line break, thrice
 def test_fuzzed_price_files_end_in_bars_or_one_line(tmp_path: Path, header: str, rows: list[list[str]]) -> None:
     from eventstudy.data.importers import read_price_file
 
