@@ -439,16 +439,10 @@ class Battery:
             self.s_u = float(np.sqrt(np.nanmean(u_bar[used_days] ** 2)))
         self.u_bar = u_bar[self.out.rel - sums.ranks.lo]
 
-    def sar(self, col: int) -> np.ndarray:
-        """One column of ``out.sar``, without keeping the whole (events x days) array."""
-        ar, var = self.columns.column(col)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return ar / np.sqrt(var)
-
     def _day_values(self, col: int) -> tuple[np.ndarray, np.ndarray]:
         """Day ``col``'s ARs and SARs from one read of the column (a spilled column is read from
-        disk on every call): the SARs made in the square roots' array, the same numbers as
-        :meth:`sar`'s with two event-long arrays fewer alive."""
+        disk on every call): the SARs, ar / sqrt(var), made in the square roots' array, so that
+        two event-long arrays fewer are alive."""
         ar, var = self.columns.column(col)
         with np.errstate(divide="ignore", invalid="ignore"):
             sa = np.sqrt(var)
