@@ -77,6 +77,11 @@ class FileSet:
         self.committed: list[Path] = []
         self._lock = threading.Lock()
 
+    def wants(self, name: str) -> bool:
+        """Whether ``name`` is one of the files the set was named (all are when it was named none):
+        a writer of several files asks before it makes one the caller left out."""
+        return not self.order or name in self.order
+
     def write(self, name: str, writer: Callable[[Path], None]) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         target = self.directory / name

@@ -158,6 +158,30 @@ def test_csvs_written_during_the_battery_are_to_csvs(tmp_path) -> None:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "one-after" / name).read_bytes(), name
 
 
+@pytest.mark.parametrize("tables", [["car", "tests"], ["tests"], ["estimates", "ar"], ["car"]])
+@pytest.mark.parametrize("chunk_size", [15, 10_000])
+def test_a_study_writes_the_tables_asked_for_and_only_those(tmp_path, tables: list[str], chunk_size: int) -> None:
+    """``tables`` leaves the other CSVs out: those written are the four-table run's, byte for byte,
+    in several chunks and in one (fit()), and through to_csv."""
+    from eventstudy.errors import UserError
+
+    frame, ev = problem(6)
+    st = EventStudy(frame, ev, market="MKT", estimation=Estimation(Window(-150, -11), min_days=60),
+                    window=Window(-5, 5), bootstrap=199)
+    full = st.fit_chunked(chunk_size=chunk_size, csv_dir=tmp_path / "all")
+    st.fit_chunked(chunk_size=chunk_size, csv_dir=tmp_path / "some", tables=tables)
+    full.to_csv(tmp_path / "to_csv", tables=tables)
+    wanted = sorted(f"{t}.csv" for t in tables)
+    for folder in ("some", "to_csv"):
+        assert sorted(p.name for p in (tmp_path / folder).iterdir()) == wanted, folder
+        for name in wanted:
+            assert (tmp_path / folder / name).read_bytes() == (tmp_path / "all" / name).read_bytes(), name
+    for bad in (["ar", "cars"], []):
+        with pytest.raises(UserError, match="unknown table 'cars'" if bad else "no table to write"):
+            st.fit_chunked(chunk_size=chunk_size, csv_dir=tmp_path / "bad", tables=bad)
+    assert not (tmp_path / "bad").exists()
+
+
 @pytest.mark.parametrize("slow", ["battery", "ar.csv"])
 def test_car_and_estimates_go_to_whichever_thread_is_free(tmp_path, monkeypatch: pytest.MonkeyPatch,
                                                           slow: str) -> None:

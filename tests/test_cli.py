@@ -418,3 +418,25 @@ def test_study_output_folder_is_replaced_whole_and_only_when_it_is_a_study(
     refused(str(out / "ar.csv"), "is a file")
     monkeypatch.chdir(mine)
     refused(".", "current folder")
+
+
+def test_study_tables_option_writes_those_tables_and_refuses_unknown_ones(tmp_path: Path, capsys) -> None:
+    from eventstudy.cli import OUTPUT_MARKER
+
+    args = _small_study(tmp_path)
+    out = tmp_path / "out"
+    code, _, err = run_cli([*args, "--out", str(out)], capsys)
+    assert code == 0, err
+    full = {p.name: p.read_bytes() for p in out.iterdir()}
+    # The folder is replaced whole: the tables left out are gone, those written are the full run's.
+    code, stdout, err = run_cli([*args, "--out", str(out), "--tables", " tests , car"], capsys)
+    assert code == 0, err
+    assert "wrote car.csv, tests.csv to" in stdout
+    assert sorted(p.name for p in out.iterdir()) == sorted([OUTPUT_MARKER, "car.csv", "tests.csv"])
+    assert all((out / name).read_bytes() == full[name] for name in ("car.csv", "tests.csv"))
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    for bad, needle in (("car,AR", "--tables: unknown table 'AR' (name one or more of ar, car, tests, estimates)"),
+                        (",", "--tables: no table to write")):
+        code, _, err = run_cli([*args, "--out", str(out), "--tables", bad], capsys)
+        assert code == 2 and needle in err and err.count("\n") == 1 and "Traceback" not in err, err
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before

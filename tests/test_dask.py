@@ -68,6 +68,22 @@ def test_local_cluster_gives_the_one_process_csvs(layouts: dict[str, Path], tmp_
         same_csvs(here, there)
 
 
+def test_a_cluster_writes_the_tables_asked_for(layouts: dict[str, Path], tmp_path: Path, loopback: None,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    # --tables car,estimates: the tasks write no rows of ar.csv, the client joins the others, and
+    # the folder holds those two alone, as one process's.
+    here, there = tmp_path / "one", tmp_path / "cluster"
+    code, _, err = _study(capsys, layouts["wide"], layouts["events"], here, "--chunk-size", "10")
+    assert code == 0, err
+    code, out, err = _study(capsys, layouts["by_year"], layouts["events"], there, "--chunk-size", "10",
+                            "--scheduler", "local:2", "--tables", "car,estimates")
+    assert code == 0, err
+    assert "wrote car.csv, estimates.csv to" in out
+    assert sorted(p.name for p in there.iterdir() if not p.name.startswith(".")) == ["car.csv", "estimates.csv"]
+    for name in ("car.csv", "estimates.csv"):
+        assert (here / name).read_bytes() == (there / name).read_bytes(), name
+
+
 def test_rows_written_by_the_tasks_are_quoted_as_one_process_quotes_them(
         layouts: dict[str, Path], tmp_path: Path, loopback: None, capsys: pytest.CaptureFixture[str]) -> None:
     # One event id needs quotes: one process quotes every text cell of ar.csv (one block), the chunk

@@ -274,6 +274,9 @@ _prices_option = click.option("--prices", "prices_path", type=click.Path(dir_oka
 @click.option("--out", default="study-output", show_default=True, type=click.Path(file_okay=False),
               help="Folder for ar.csv, car.csv, tests.csv, estimates.csv: new, empty or a previous study's "
               "output (it is replaced as a whole).")
+@click.option("--tables", "tables", default="ar,car,tests,estimates", show_default=True, metavar="LIST",
+              help="Which of the four CSVs to write, comma-separated: leave out ar (a row per event and day, "
+              "3.3 GB at a million events) when the CARs and tests are what you need.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=None, hidden=True,
               help="Events per chunk of the chunked engine (default: sized for about 48 MB of panels per chunk).")
 @_figures_option
@@ -294,14 +297,20 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
               cars: Sequence[str], event_day: str, log_returns: bool, percent: bool, missing: str, convention: str,
               fallback: str, bootstrap: int, seed: int, out: str, chunk_size: int | None, figures: str | None,
               figure_format: str, formula: str | None, characteristics: str | None, cov_type: str,
-              cluster: str | None, layout: str = "auto", scheduler: str | None = None) -> None:
+              cluster: str | None, layout: str = "auto", scheduler: str | None = None,
+              tables: str = "ar,car,tests,estimates") -> None:
     """An event study on any data set: wide or long returns or prices, events as symbol,date."""
     with startup.heavy_imports():
         import pandas as pd
 
-        from eventstudy.stats.study import CSV_FILES, EventStudy
+        from eventstudy.stats.study import EventStudy, csv_files
         from eventstudy.stats.windows import Estimation, parse_relative, parse_window
 
+    table_names = [t.strip() for t in tables.split(",") if t.strip()]
+    try:
+        written_csv = csv_files(table_names)
+    except UserError as exc:
+        raise UserError(exc.message, field="--tables", hint=exc.hint) from None
     _check_measure(measure, returns_path, prices_path, volume_path)
     est_window = parse_window(estimation, what="--estimation")
     event_window = parse_window(window, what="--window")
@@ -379,7 +388,7 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
     vol_lines: list[str] = []
 
     def fill(staged: Path) -> Any:
-        fitted = st.fit_chunked(chunk_size, csv_dir=staged, client=client)
+        fitted = st.fit_chunked(chunk_size, csv_dir=staged, client=client, tables=table_names)
         if measure == "volatility":
             from eventstudy.stats.measures import volatility_summary, volatility_table
 
@@ -403,7 +412,7 @@ def study_cmd(returns_path: str | None, prices_path: str | None, events_path: st
     click.echo(result.summary())
     for line in vol_lines:
         click.echo(line)
-    written = [*CSV_FILES, *(("volatility.csv",) if measure == "volatility" else ()),
+    written = [*written_csv, *(("volatility.csv",) if measure == "volatility" else ()),
                *(("regression.csv", "regression.txt") if regression is not None else ())]
     click.echo(f"wrote {', '.join(written)} to {console.folder(out)}")
     if figures_dir is not None:

@@ -503,11 +503,14 @@ class _Tables:
     columns: parts.ColumnSpill | None = None
 
     def write_ar(self, files: FileSet) -> None:
-        files.write("ar.csv", self.joiner.writer(["ar"]))
+        if files.wants("ar.csv"):
+            files.write("ar.csv", self.joiner.writer(["ar"]))
 
     def write_car_and_estimates(self, files: FileSet) -> None:
-        files.write("car.csv", self.joiner.writer([f"car{j}" for j in range(self.n_cars)]))
-        files.write("estimates.csv", self.joiner.writer(["est"]))
+        if files.wants("car.csv"):
+            files.write("car.csv", self.joiner.writer([f"car{j}" for j in range(self.n_cars)]))
+        if files.wants("estimates.csv"):
+            files.write("estimates.csv", self.joiner.writer(["est"]))
 
 
 def _day0_layout(day0: np.ndarray) -> Layout:
@@ -548,7 +551,7 @@ def _running(pid: int) -> bool:
 
 
 @contextlib.contextmanager
-def _parts_folder(csv_dir: Path) -> Iterator[parts.Place]:
+def _parts_folder(csv_dir: Path, names: Sequence[str]) -> Iterator[parts.Place]:
     """A folder for the tasks' parts beside ``csv_dir`` (on a cluster of several machines, the
     workers see it where the output's folder is on a filesystem they share; those that do not see
     it send their parts back), removed with everything in it when the study ends."""
@@ -566,7 +569,7 @@ def _parts_folder(csv_dir: Path) -> Iterator[parts.Place]:
         # who made it (host, process): a later run on this host removes it if that process is gone
         marker = f"client-{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(8)}"
         (folder / marker).touch()
-        yield parts.Place(str(folder), marker)
+        yield parts.Place(str(folder), marker, tuple(names))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -654,17 +657,19 @@ _NO_DATES = pd.DatetimeIndex([])
 _NO_RETURNS = np.empty(0)
 
 
-def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_dir: str | Path | None) -> StudyResult:
+def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_dir: str | Path | None,
+                   tables: Sequence[str] | None = None) -> StudyResult:
     """:meth:`EventStudy.fit_chunked` with every read and every chunk on ``client``'s cluster."""
     import pyarrow as pa
 
     from eventstudy.atomic import FileSet
     from eventstudy.stats import chunked, parts, significance
-    from eventstudy.stats.study import CSV_FILES, one_blas_thread
+    from eventstudy.stats.study import csv_files, one_blas_thread
     from eventstudy.stats.windows import default_cars
 
     source = study.returns
     assert isinstance(source, DatasetReturns)
+    wanted = csv_files(tables)
     if study.measure != "returns":
         raise UserError(f"a study on a cluster measures returns, not {study.measure}", field="measure",
                         hint="run it in one process (without a scheduler)")
@@ -756,7 +761,7 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
     shared = client.scatter(spec, broadcast=True, hash=False)
 
     # Round 3: the chunks; the client adds up and writes.
-    files = FileSet(csv_dir, CSV_FILES) if csv_dir is not None else None
+    files = FileSet(csv_dir, wanted) if csv_dir is not None else None
     with files if files is not None else contextlib.nullcontext():
         if len(plan) == 1:
             # One chunk is the whole study, fitted as one process fits it.
@@ -772,19 +777,20 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
                                                _dask_map(client, in_flight), files, None)
         else:
             # The tasks write the per-event tables' rows beside the output; the client joins them.
-            with _parts_folder(Path(csv_dir) if csv_dir is not None else Path()) as place:
-                joiner = parts.Joiner(len(series), parts.table_names(len(cars)), Path(place.folder))
+            names = [n for n in parts.table_names(len(cars)) if files.wants(parts.file_of(n))]
+            with _parts_folder(Path(csv_dir) if csv_dir is not None else Path(), names) as place:
+                joiner = parts.Joiner(len(series), names, Path(place.folder))
                 columns = parts.ColumnSpill(len(series), Path(place.folder))
                 parked = parts.RowSpill(len(series), Path(place.folder))
                 work = _Work(shared, events, placed, cal, needs, place=place, joiner=joiner, columns=columns,
                              parked=parked, series=series)
                 del needs  # held by the work alone, which lets them go after pass 1
-                tables = _Tables(joiner, _day0_layout(placed_day0), len(cars), columns)
+                joined = _Tables(joiner, _day0_layout(placed_day0), len(cars), columns)
                 try:
                     with one_blas_thread():
                         result = study._chunked_passes(series, skipped, window, cars, overlaps, plan, clustered,
-                                                       work, _dask_map(client, in_flight), files, None, tables)
-                    del work, tables, joiner  # the joiner's arrays, before the CARs' own come back
+                                                       work, _dask_map(client, in_flight), files, None, joined)
+                    del work, joined, joiner  # the joiner's arrays, before the CARs' own come back
                     for j, arrays in enumerate(result.car_arrays):
                         arrays.raw, arrays.bhar = parked.take(f"raw{j}"), parked.take(f"bhar{j}")
                         arrays.n_days = arrays.n_days.astype(np.intp)  # a count of booleans, as the engine made it

@@ -47,6 +47,7 @@ class Place:
 
     folder: str
     marker: str
+    names: tuple[str, ...] = ()  # the parts each task writes (table_names): the tables the study writes
 
     def visible(self) -> bool:
         return os.path.exists(os.path.join(self.folder, self.marker))
@@ -81,13 +82,22 @@ def table_names(n_cars: int) -> list[str]:
     return ["ar", *(f"car{j}" for j in range(n_cars)), "est"]
 
 
+def file_of(name: str) -> str:
+    """The CSV file a part of :func:`table_names` goes to."""
+    return "estimates.csv" if name == "est" else "car.csv" if name.startswith("car") else f"{name}.csv"
+
+
 def write_chunk(result: StudyResult, index: int, place: Place) -> ChunkTables:
     """The rows of one chunk's events (``result``, its events in the order of their positions),
     written to ``place`` (or kept, when the folder is not to be seen from here)."""
-    frames = {"ar": result._ar_block(slice(None))}
+    frames = {}
+    if "ar" in place.names:
+        frames["ar"] = result._ar_block(slice(None))
     for j, c in enumerate(result.car_arrays):
-        frames[f"car{j}"] = result._car_block(c, slice(None))
-    frames["est"] = result._estimates_block(slice(None))
+        if f"car{j}" in place.names:
+            frames[f"car{j}"] = result._car_block(c, slice(None))
+    if "est" in place.names:
+        frames["est"] = result._estimates_block(slice(None))
     return write_tables(frames, result.output.n, index, place)
 
 
