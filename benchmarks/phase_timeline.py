@@ -83,7 +83,7 @@ def main() -> None:
         (chunked.Collector, ["put", "output", "estimates_table"]),
         (chunked.GrankInputs, ["add"]),
         (chunked.GrankSpill, ["put", "_read"]),
-        (significance, ["test_table", "grank_parts", "grank_apply"]),
+        (significance, ["test_table", "grank_add"]),
         (significance.Battery, ["grank_tests"]),
         (study.StudyResult, ["write_ar", "write_car_and_estimates", "write_tests", "_ar_block", "_car_block",
                              "_estimates_block", "_notes", "summary"]),

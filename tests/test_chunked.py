@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eventstudy.stats import chunked, ordered
+from eventstudy.stats import chunked
 from eventstudy.stats.study import ChunkWork, EventStudy
 from eventstudy.stats.windows import Estimation, Window
 
@@ -63,21 +63,19 @@ def test_chunked_equals_one_pass(seed: int, convention: str, model: str) -> None
 @pytest.mark.parametrize("grank", ["keep", "spill", "spill-late", "spill-fails", "lost-write", "recompute"])
 @pytest.mark.parametrize("workers", [0, 1, 2])
 def test_threads_and_grank_inputs_change_no_bit(monkeypatch: pytest.MonkeyPatch, grank: str, workers: int) -> None:
-    """Chunks worked on in threads (pass 1 and GRANK's pass), and GRANK's inputs kept from pass 1
-    (in memory; in a spill file, from the start or once those kept outgrow the budget; or neither,
-    when the disk fills up half way or a write is lost) instead of a second engine pass, give
-    exactly the tables of one thread and two passes: sums are added in chunk order."""
+    """Chunks worked on in threads, and GRANK's inputs kept from pass 1 (in memory; in a spill file,
+    from the start or once those kept outgrow the budget; or neither, when the disk fills up half
+    way or a write is lost) instead of a second engine pass, give exactly the tables of one thread
+    and two passes: sums are added in chunk order."""
     frame, ev = problem(4)
     st = EventStudy(frame, ev, market="MKT", estimation=Estimation(Window(-150, -11), min_days=60),
                     window=Window(-5, 5), bootstrap=199)
     monkeypatch.setattr(chunked, "WORKERS", 0)
-    monkeypatch.setattr(ordered, "WORKERS", 0)  # GRANK's pass too
     monkeypatch.setattr(chunked, "GRANK_MEMORY", 0)
     monkeypatch.setattr(chunked.GrankSpill, "open", classmethod(lambda cls: None))
     reference = st.fit_chunked(chunk_size=15)
     monkeypatch.undo()
     monkeypatch.setattr(chunked, "WORKERS", workers)
-    monkeypatch.setattr(ordered, "WORKERS", workers)
     # spill-late: the estimate before pass 1 says they fit (it cannot see the fallback's wider panels),
     # so the first chunks' inputs are kept, then written out with the rest once they outgrow it
     monkeypatch.setattr(chunked, "GRANK_MEMORY", {"keep": 2**40, "spill-late": 120 * 156 * 17}.get(grank, 0))

@@ -15,15 +15,18 @@ Memory is a few chunks' panels plus the per-event columns of all events; time is
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TypeVar
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from eventstudy.stats import engine, models, ordered, significance
+from eventstudy.stats import engine, models, significance
 from eventstudy.stats.panel import Layout
 from eventstudy.stats.windows import Estimation, Window
 
@@ -38,7 +41,7 @@ MIN_CHUNK, MAX_CHUNK = 500, 50_000
 GRANK_BYTES_PER_EVENT_DAY = 17
 GRANK_MEMORY = 128 * 2**20
 # Chunks worked on at once in threads, besides the one being added up.
-WORKERS = ordered.WORKERS
+WORKERS = 2
 T = TypeVar("T")
 
 
@@ -231,10 +234,41 @@ class EventNotes(Sequence[Sequence[str]]):
 
 def chunks_of(chunks: list[np.ndarray], work: Callable[[np.ndarray], T],
               workers: int | None = None) -> Iterator[tuple[T, np.ndarray]]:
-    """``work`` of each chunk's event positions, with those positions, in chunk order
-    (:func:`ordered.threaded`, with :data:`WORKERS` threads by default; none with ``workers=0``)."""
+    """``work`` of each chunk's event positions, with those positions, in chunk order.
+
+    Up to ``workers`` chunks are worked on in threads while the caller uses the one before: the
+    work is whole-array numpy, which releases the GIL, so other cores do it, at the cost of that
+    many more chunks' panels in memory. The results come in order, so whatever the caller adds up
+    is added in the same order as with no thread at all (``workers=0``; default :data:`WORKERS`)."""
     workers = WORKERS if workers is None else workers
-    return ordered.threaded(chunks, work, workers if len(chunks) > 1 else 0, "eventstudy-chunk")
+    if workers < 1 or len(chunks) < 2:
+        for rows in chunks:
+            yield work(rows), rows
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="eventstudy-chunk") as pool:
+        for result, rows in in_order(lambda rows: pool.submit(work, rows), chunks, workers):
+            yield result, rows
+            del result
+
+
+def in_order(submit: Callable[[np.ndarray], Any], chunks: Iterable[np.ndarray],
+             in_flight: int) -> Iterator[tuple[Any, np.ndarray]]:
+    """Each chunk's result with its event positions, in chunk order, keeping ``in_flight`` chunks
+    submitted ahead of the one the caller uses: ``submit(rows)`` starts one and gives a future
+    (whose ``result()`` waits for it), a thread pool's here, a distributed engine's in
+    benchmarks/dask_chunks.py."""
+    pending: deque[tuple[Any, np.ndarray]] = deque()
+    todo = iter(chunks)
+    for rows in itertools.islice(todo, max(in_flight, 1)):
+        pending.append((submit(rows), rows))
+    while pending:
+        future, rows = pending.popleft()
+        result = future.result()
+        del future  # a distributed engine lets a task's result go with its last future
+        nxt = next(todo, None)
+        if nxt is not None:
+            pending.append((submit(nxt), nxt))
+        yield result, rows
 
 
 class GrankSpill:

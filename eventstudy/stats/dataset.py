@@ -37,7 +37,6 @@ import pandas as pd
 
 from eventstudy.errors import UserError
 from eventstudy.stats import engine
-from eventstudy.stats.ordered import in_order
 from eventstudy.stats.panel import Layout
 from eventstudy.stats.windows import DateWindow, Window
 
@@ -442,6 +441,8 @@ def _dask_map(client: Any, in_flight: int) -> Callable[[_Work, str, list[np.ndar
     """The chunked engine's map on a cluster: pass 1 (``first``) as chunk tasks, whose results come
     back without GRANK's inputs; GRANK's pass (``second``) takes those inputs from the workers, one
     chunk at a time, in chunk order (no chunk is read or run twice)."""
+    from eventstudy.stats.chunked import in_order
+
     def map_chunks(work: _Work, method: str, chunks: list[np.ndarray]) -> Iterator[Any]:
         def first(rows: np.ndarray) -> Any:
             events, dates = work.payload(rows)
@@ -572,6 +573,13 @@ def _parts_folder(csv_dir: Path, names: Sequence[str]) -> Iterator[parts.Place]:
         yield parts.Place(str(folder), marker, tuple(names))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _in_order(submit: Callable[[Any], Any], items: list[Any], in_flight: int) -> Iterator[tuple[Any, Any]]:
+    """:func:`chunked.in_order` of any items: each one's result with it, in order."""
+    from eventstudy.stats.chunked import in_order
+
+    return in_order(submit, items, in_flight)  # type: ignore[arg-type]
 
 
 def _groups(items: Sequence[str], size: int) -> list[list[str]]:
@@ -706,7 +714,7 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
                              study.event_day, days, pure=False)
 
     calendars, starts, ends, found = [], [], [], set()
-    for (cal, start, end, present), _ in in_order(scan_group, list(range(len(groups))), in_flight):
+    for (cal, start, end, present), _ in _in_order(scan_group, list(range(len(groups))), in_flight):
         calendars.append(cal)
         starts += [start] if start is not None else []
         ends += [end] if end is not None else []
@@ -729,7 +737,7 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
     needs = np.full((n, 2), np.datetime64("NaT"), dtype="datetime64[ns]")
     pos = np.full(n, -1, dtype=np.intp)
     reasons: dict[str, str] = {}
-    for (d, p, need, why), g in in_order(place_group, list(range(len(groups))), in_flight):
+    for (d, p, need, why), g in _in_order(place_group, list(range(len(groups))), in_flight):
         # (not bound to a name: the last group's rows, a view, would keep the whole order alive)
         day0[group_rows[g]], pos[group_rows[g]], needs[group_rows[g]] = d, p, need
         reasons.update(why)

@@ -43,7 +43,6 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from eventstudy.stats import ordered
 from eventstudy.stats.engine import CarArrays, Output, degrees_of_freedom
 from eventstudy.stats.ranks import row_ranks, weighted_rank_sums_with_one_more
 from eventstudy.stats.signed_rank import signed_rank
@@ -315,34 +314,14 @@ class GrankPanel:
         return cls(out.rel, est_sar, row_ranks(est_sar, missing=0.0))
 
 
-# One chunk's additions to one GRANK test: the (2, days) sums and counts of its estimation days'
-# u, and the sum and count of its event observations' u.
-GrankPart = tuple[np.ndarray, float, int]
-
-
 def grank_add(tests: list[_GrankTest], panel: GrankPanel, rows: np.ndarray) -> None:
     """Add one chunk's estimation ranks to each GRANK test's sums; ``rows`` are the chunk's events'
     positions among all events."""
-    grank_apply(tests, panel.rel, grank_parts(tests, panel, rows))
-
-
-def grank_apply(tests: list[_GrankTest], rel: np.ndarray, parts: list[GrankPart]) -> None:
-    """Add a chunk's :func:`grank_parts` to its tests: in chunk order, as the sums are floats."""
-    for g, (sums, new_sum, new_cnt) in zip(tests, parts, strict=True):
-        g.sums.add(rel, sums)
-        g.new_sum += new_sum
-        g.new_cnt += new_cnt
-
-
-def grank_parts(tests: list[_GrankTest], panel: GrankPanel, rows: np.ndarray) -> list[GrankPart]:
-    """What one chunk adds to each GRANK test (the tests are read, not changed: chunks can be
-    worked on side by side, their parts added in order)."""
     est_sar, ranks0 = panel.est_sar, panel.ranks0
     finite = np.isfinite(est_sar)
     est_days = finite.sum(axis=1)
     per_day_all = finite.sum(axis=0)
     events = [g.event(rows) for g in tests]
-    parts: list[GrankPart | None] = [None] * len(tests)
     fast = [j for j, g in enumerate(tests) if g.fast]
     if fast:
         # The estimation days are ranked once for all tests; each test adds its event value.
@@ -351,11 +330,13 @@ def grank_parts(tests: list[_GrankTest], panel: GrankPanel, rows: np.ndarray) ->
         extras = np.column_stack([events[j][1] for j in fast])
         sums, new = weighted_rank_sums_with_one_more(ranks0, est_sar, extras, oks, 1.0 / (est_days + 2), est_days)
         for col, j in enumerate(fast):
-            ok = oks[:, col]
+            g, ok = tests[j], oks[:, col]
             per_day = per_day_all if ok.all() else per_day_all - finite[~ok].sum(axis=0)
             u_new = new[ok, col] / (est_days[ok] + 2) - 0.5
-            parts[j] = (np.vstack([sums[col], per_day]), float(u_new.sum()), len(u_new))
-    for j, (g, (ok, extra)) in enumerate(zip(tests, events, strict=True)):
+            g.sums.add(panel.rel, np.vstack([sums[col], per_day]))
+            g.new_sum += float(u_new.sum())
+            g.new_cnt += len(u_new)
+    for g, (ok, extra) in zip(tests, events, strict=True):
         if g.fast:
             continue
         series = np.concatenate([est_sar[ok], extra[ok][:, None]], axis=1)
@@ -364,8 +345,9 @@ def grank_parts(tests: list[_GrankTest], panel: GrankPanel, rows: np.ndarray) ->
         u = ranks / (t_i[:, None] + 1) - 0.5
         cnt = np.isfinite(u).sum(axis=0)
         total = np.nansum(u, axis=0)
-        parts[j] = (np.vstack([total[:-1], cnt[:-1]]), float(total[-1]), int(cnt[-1]))
-    return [part for part in parts if part is not None]
+        g.sums.add(panel.rel, np.vstack([total[:-1], cnt[:-1]]))
+        g.new_sum += float(total[-1])
+        g.new_cnt += int(cnt[-1])
 
 
 def _car_rows(c: CarArrays, rows: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray]:
@@ -691,17 +673,9 @@ def test_table(
     bat = Battery(out, sums, clustered=clustered, bootstrap=bootstrap, seed=seed, convention=convention,
                   columns=columns)
     granks = bat.grank_tests(cars)
-    if panels is None:
-        grank_add(granks, GrankPanel.of(out), np.arange(out.n))
-    else:
-        # Chunks' parts made in threads (GRANK's pass is most of the chunked battery's time, and
-        # the other core would otherwise wait for it at the end), added in chunk order.
-        def parts(item: tuple[GrankPanel, np.ndarray]) -> tuple[np.ndarray, list[GrankPart]]:
-            return item[0].rel, grank_parts(granks, *item)
-
-        for (rel, done), item in ordered.threaded(panels(), parts, ordered.WORKERS, "eventstudy-grank"):
-            grank_apply(granks, rel, done)
-            del item  # the last chunk's panel (5 MB) not kept through the battery
+    for chunk, where in (panels() if panels is not None else [(GrankPanel.of(out), np.arange(out.n))]):
+        grank_add(granks, chunk, where)
+        del chunk  # the last chunk's panel (5 MB) not kept through the battery
     stats = [_grank_stat(g) for g in granks]
     rows: list[tuple[str, float, str, _Stat, float]] = []
     for j, col in enumerate(out.win_cols):
