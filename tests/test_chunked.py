@@ -178,6 +178,8 @@ def test_a_study_writes_the_tables_asked_for_and_only_those(tmp_path, tables: li
         with pytest.raises(UserError, match="unknown table 'cars'" if bad else "no table to write"):
             st.fit_chunked(chunk_size=chunk_size, csv_dir=tmp_path / "bad", tables=bad)
     assert not (tmp_path / "bad").exists()
+    with pytest.raises(UserError, match="tables= names the CSVs that csv_dir= writes"):
+        st.fit_chunked(chunk_size=chunk_size, tables=tables)
 
 
 @pytest.mark.parametrize("slow", ["battery", "ar.csv"])

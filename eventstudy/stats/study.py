@@ -501,6 +501,9 @@ class EventStudy:
         """
         from eventstudy.atomic import FileSet
 
+        if tables is not None and csv_dir is None:
+            raise UserError("tables= names the CSVs that csv_dir= writes", field="tables",
+                            hint="give csv_dir=FOLDER too, or leave tables out")
         if dataset.is_dataset(self.returns):
             if client is None:
                 return dataset.local_study(self).fit_chunked(chunk_size, map_chunks, csv_dir, tables=tables)
