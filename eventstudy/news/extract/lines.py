@@ -1,5 +1,5 @@
 """Which line of a company listed twice a sentence means: SMIC trades in Hong Kong (0981.HK) and on
-Shanghai's STAR Market (688981.SS), and "SMIC" alone names the Hong Kong line (aliases.csv). A
+Shanghai's STAR Market (688981.SS), and "SMIC" alone names the H share (aliases.csv). A
 sentence that places the move in Shanghai ("A shares", "科创板", "Shanghai-listed", a price in yuan)
 means the A line; the marker nearest the number decides, and Hong Kong wins a tie.
 """
