@@ -312,11 +312,7 @@ class ColumnSpill:
             self.size += len(data)
 
     def _read(self, offset: int, count: int) -> np.ndarray:
-        size = count * self.dtype.itemsize
-        data = os.pread(self.fh.fileno(), size, offset)
-        if len(data) != size:
-            raise OSError(f"the ARs' temporary file came back short ({len(data)} of {size} bytes)")
-        return np.frombuffer(data, dtype=self.dtype)
+        return _read_values(self.fh, offset, count, self.dtype, "the ARs'")
 
     def column(self, col: int) -> tuple[np.ndarray, np.ndarray]:
         self.fh.flush()
@@ -367,12 +363,18 @@ class RowSpill:
         blocks = self.blocks.pop(name)
         out = np.empty(self.n, dtype=blocks[0][2])
         for offset, rows, dtype in blocks:
-            size = len(rows) * dtype.itemsize
-            data = os.pread(self.fh.fileno(), size, offset)
-            if len(data) != size:
-                raise OSError(f"the CARs' temporary file came back short ({len(data)} of {size} bytes)")
-            out[rows] = np.frombuffer(data, dtype=dtype)
+            out[rows] = _read_values(self.fh, offset, len(rows), dtype, "the CARs'")
         return out
 
     def close(self) -> None:
         self.fh.close()
+
+
+def _read_values(fh: IO[bytes], offset: int, count: int, dtype: np.dtype, whose: str) -> np.ndarray:
+    """``count`` values of ``dtype`` at ``offset`` of a spill file (read where it is, from any
+    thread); a read that comes back short raises rather than give garbage."""
+    size = count * dtype.itemsize
+    data = os.pread(fh.fileno(), size, offset)
+    if len(data) != size:
+        raise OSError(f"{whose} temporary file came back short ({len(data)} of {size} bytes)")
+    return np.frombuffer(data, dtype=dtype)

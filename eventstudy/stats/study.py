@@ -488,7 +488,7 @@ class EventStudy:
         files, changing together); ar, car and estimates need only pass 1: ar.csv is written while
         the battery runs (GRANK's pass included), car.csv and estimates.csv right after it.
         ``tables``: which of them to write (:data:`TABLES`' names; default all four): a million
-        events' ar.csv is 21 million rows, 3.3 GB, and a third of the run's time.
+        events' ar.csv is 21 million rows, 3.3 GB, and about a fifth of the run's CPU.
 
         ``client``: a ``dask.distributed.Client``; the returns are then a :class:`dataset.DatasetReturns`
         (a long dataset each task reads its own securities' rows from, where it runs) and pass 1,
