@@ -7,6 +7,8 @@ the same estimation days the study reports, and compared to ``result.estimates``
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -599,3 +601,38 @@ def test_an_event_between_two_overlaps_has_both_notes_in_order() -> None:
     assert middle == [notes["b"].split("; ")[0], notes["b"].split("; ")[1]] and middle[-1].endswith("later)")
     assert pickle.loads(pickle.dumps(middle)) == list(middle)
     assert [*middle, "fallback"][-1] == "fallback" and middle != "not a list"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["S0", "S1", "S2"]), st.integers(240, 300)), min_size=1, max_size=25),
+       st.sampled_from(["none", "all", "some"]), st.integers(0, 2**31))
+def test_overlap_notes_and_table_match_a_pairwise_reading(events_at: list[tuple[str, int]], ids: str,
+                                                           seed: int) -> None:
+    """The overlaps, made from arrays, are what reading the events pair by pair gives: each event's
+    notes name the nearest event of its security before and after it (day 0s fewer trading days
+    apart than the event window is long; ties in the events' order), and the table lists each such
+    pair once, by security in order of first appearance, then day 0. Repeated (security, date)
+    pairs, given ids, generated ones and a mix of both."""
+    rets, m, _ = make_data()
+    rng = np.random.default_rng(seed)
+    idx = m.index
+    frame = pd.DataFrame({"symbol": [s for s, _ in events_at], "date": [idx[d] for _, d in events_at]})
+    if ids != "none":
+        frame["event_id"] = [f"e{k}" if ids == "all" or rng.random() < 0.5 else "" for k in range(len(frame))]
+    series, _, window, _, overlaps, _ = study(rets, frame, m)._prepare()
+    day0 = [s.day0 for s in series]
+    reach = window.end - window.start
+    expected_rows, expected_notes = [], [[] for _ in series]
+    for symbol in dict.fromkeys(s.symbol for s in series):
+        mine = sorted((k for k, s in enumerate(series) if s.symbol == symbol), key=lambda k: (day0[k], k))
+        for a, b in itertools.pairwise(mine):
+            gap = day0[b] - day0[a]
+            if gap <= reach:
+                expected_rows.append((symbol, series[a].event_id, series[b].event_id, gap))
+                expected_notes[a].append(f"event window overlaps event {series[b].event_id} ({gap} trading days later)")
+                expected_notes[b].insert(0, f"event window overlaps event {series[a].event_id} "
+                                            f"({gap} trading days earlier)")
+    got = list(overlaps[["symbol", "event_id", "other_event_id", "days_apart"]].itertuples(index=False, name=None))
+    assert got == expected_rows
+    assert [list(s.notes) for s in series] == expected_notes
+    assert len(set(s.event_id for s in series)) == len(series)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eventstudy.stats.study import EventStudy
 from eventstudy.stats.windows import Estimation, Window
@@ -197,3 +199,15 @@ def test_a_fitted_chunked_study_does_not_change_when_the_frame_does() -> None:
     frame.iloc[190:260, :] = 0.5
     frame["S1"] = 0.25
     pd.testing.assert_frame_equal(result.ar, expected, check_exact=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 6)), max_size=60))
+def test_repeats_count_the_earlier_rows_with_the_same_keys(rows: list[tuple[int, int]]) -> None:
+    """The counter behind ``#2``, ``#3``... of repeated (security, date) ids, as pandas' cumcount."""
+    from eventstudy.stats.study import repeats
+
+    c = np.array([r[0] for r in rows], dtype=np.int64)
+    d = np.array([r[1] for r in rows], dtype=np.int64)
+    expected = pd.DataFrame({"c": c, "d": d}).groupby(["c", "d"], sort=False).cumcount().to_numpy()
+    np.testing.assert_array_equal(repeats(c, d), expected)

@@ -192,25 +192,16 @@ def event_ids(study: EventStudy, events: Events) -> Any:
     ``#2``, ``#3``... in the events' order (such an id never equals a ``SYMBOL@DATE``: it does not
     end in a date)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     from eventstudy.stats import event_columns
-    from eventstudy.stats.study import _event_ids
+    from eventstudy.stats.study import _event_ids, generated_ids
 
     ev = event_columns.standard(study.events, study.columns)
-    whens = events.whens
     if "event_id" in ev.columns:
         given = [str(x) for x in ev["event_id"]]
         if any(given):
-            return pa.array(_event_ids(events.symbols(slice(None)), whens, given), pa.string())
-    local = whens.tz_localize(None) if whens.tz is not None else whens  # the date where the event is
-    days = local.values.astype("datetime64[D]")
-    again = pd.DataFrame({"c": events.code, "d": days}).groupby(["c", "d"], sort=False).cumcount().to_numpy()
-    symbol = pa.DictionaryArray.from_arrays(pa.array(events.code), pa.array(events.names, pa.string()))
-    suffix = pc.if_else(pa.array(again > 0),
-                        pc.binary_join_element_wise("#", pc.cast(pa.array(again + 1), pa.string()), ""), "")
-    return pc.binary_join_element_wise(symbol.cast(pa.string()), "@", pc.cast(pa.array(days), pa.string()), suffix,
-                                       "")
+            return pa.array(_event_ids(events.symbols(slice(None)), events.whens, given), pa.string())
+    return generated_ids(events.names, events.code, events.whens)
 
 
 def _missing(reader: Any, wanted: Sequence[str], found: set[str]) -> None:
@@ -308,7 +299,7 @@ def _place_task(spec: Spec, events: pd.DataFrame) -> tuple[np.ndarray, np.ndarra
     """Round 2: each event's day 0 (date and position on its security's days), or why it has none,
     and the first and last date it reads (its chunk's task reads only those dates)."""
     study, _ = _study_of(spec, events, spec.calendar)
-    series, skipped, layout = study._series()
+    series, skipped, layout, _ = study._series()
     at = {s.event_id: k for k, s in enumerate(series)}
     ids = events["event_id"].tolist()
     dates = layout.day0_values("dates").astype("datetime64[ns]")
@@ -361,7 +352,7 @@ def _chunk_task(spec: Spec, events: pd.DataFrame, dates: tuple[np.datetime64, np
 
     study, _ = _study_of(spec, events, _chunk_calendar(spec, *dates))
     with one_blas_thread():
-        series, skipped, layout = study._series()
+        series, skipped, layout, _ = study._series()
         if skipped or len(series) != len(events):
             raise RuntimeError("a chunk's events were not placed as the client placed them")
         for j, s in enumerate(series):
@@ -638,27 +629,19 @@ class PlacedEvents(Sequence[engine.EventSeries]):
             return ()
         notes = OverlapNotes()
         if before >= 0:
-            notes.with_earlier(self._id(before), int(self.day0[k] - self.day0[before]))
+            notes.earlier, notes.earlier_apart = self._id(before), int(self.day0[k] - self.day0[before])
         if after >= 0:
-            notes.with_later(self._id(after), int(self.day0[after] - self.day0[k]))
+            notes.later, notes.later_apart = self._id(after), int(self.day0[after] - self.day0[k])
         return notes
 
     def overlaps(self) -> pd.DataFrame:
         """The table of :func:`study._overlaps` (made when asked: a million overlapping events' table
         takes 50 MB), its text columns in arrow."""
-        import pyarrow as pa
-
-        from eventstudy.stats.study import _text_dtype
+        from eventstudy.stats.study import overlap_table
 
         earlier, later, apart = self._pairs()
-        code = self.events.code[self.placed[earlier]]
-        cols = {"symbol": pa.DictionaryArray.from_arrays(pa.array(code), pa.array(self.events.names, pa.string())
-                                                         ).cast(pa.string()),
-                "event_id": self._ids(earlier), "other_event_id": self._ids(later)}
-        dtype = _text_dtype()
-        frame = {k: pd.array(v, dtype=dtype) if dtype is not None else v.to_numpy(zero_copy_only=False)
-                 for k, v in cols.items()}
-        return pd.DataFrame({**frame, "days_apart": apart.astype(np.int64)})
+        return overlap_table(self.events.names, self.events.code[self.placed[earlier]], self._ids(earlier),
+                             self._ids(later), apart)
 
 
 _NO_DATES = pd.DatetimeIndex([])
