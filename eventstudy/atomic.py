@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from eventstudy import pins
 from eventstudy.errors import EnvironmentFailure
@@ -230,6 +230,35 @@ def write_table_csv_blocks(blocks: Iterable[pd.DataFrame], path: str | Path) -> 
     return write_via(path, table_csv_writer(blocks))
 
 
+# A large file is handed to the disk every this many bytes as it is written, and those bytes let go
+# from the page cache (:class:`DiskBound`).
+FLUSH_BYTES = 64 * 2**20
+
+
+class DiskBound:
+    """A binary file being written that keeps at most :data:`FLUSH_BYTES` of its bytes in the page
+    cache: every time that many more are written, they are flushed to the disk (``fdatasync``) and
+    the kernel is told it may drop them (``posix_fadvise(DONTNEED)``). The written pages are then
+    reused by the next ones instead of the page cache growing by the whole file: on this project's
+    virtual machines a growing page cache costs more than the writing (4.4 GB written: 8-14 s of
+    system CPU, against 1.6-1.9 s this way), and the file must reach the disk before it is switched
+    in anyway. Where the system has neither call (macOS, Windows), a plain file."""
+
+    def __init__(self, fh: BinaryIO, every: int | None = None):
+        self.fh, self.every, self.unflushed = fh, FLUSH_BYTES if every is None else every, 0
+        self.syncs = hasattr(os, "fdatasync") and hasattr(os, "posix_fadvise")
+
+    def write(self, data: Any) -> None:
+        self.fh.write(data)
+        self.unflushed += len(data)
+        if self.syncs and self.unflushed >= self.every:
+            self.fh.flush()
+            fd = self.fh.fileno()
+            os.fdatasync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)  # 0, 0: the whole file, all of it on disk now
+            self.unflushed = 0
+
+
 def table_csv_writer(blocks: Iterable[pd.DataFrame]) -> Callable[[Path], None]:
     """The writer of :func:`write_table_csv_blocks`, for :func:`write_via` or :meth:`FileSet.write`."""
     import csv
@@ -240,7 +269,8 @@ def table_csv_writer(blocks: Iterable[pd.DataFrame]) -> Callable[[Path], None]:
     workers = min(4, os.cpu_count() or 1)
 
     def writer(p: Path) -> None:
-        with open(p, "wb") as fh, ThreadPoolExecutor(workers) as pool:
+        with open(p, "wb") as raw, ThreadPoolExecutor(workers) as pool:
+            fh = DiskBound(raw)
             pending: deque[tuple[list[Any], str, list[Future]]] = deque()
             first = True
             for frame in blocks:

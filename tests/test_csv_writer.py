@@ -299,3 +299,48 @@ def _blocks(draw: st.DrawFn) -> list[pd.DataFrame]:
 @given(blocks=_blocks())
 def test_same_bytes_as_the_reference(tmp_path: Path, blocks: list[pd.DataFrame]) -> None:
     _same_bytes(blocks, tmp_path / "p.csv")
+
+
+def test_a_large_table_goes_to_disk_as_it_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past every FLUSH_BYTES written, the file is flushed to disk and its pages let go, and the
+    bytes are the same as written in one go."""
+    import os
+
+    from eventstudy import atomic
+
+    synced: list[int] = []
+    dropped: list[tuple[int, int, int]] = []
+    real_sync = os.fdatasync
+    monkeypatch.setattr(os, "fdatasync", lambda fd: (synced.append(os.fstat(fd).st_size), real_sync(fd))[1])
+    monkeypatch.setattr(os, "posix_fadvise", lambda fd, offset, length, advice: dropped.append((offset, length,
+                                                                                                 advice)))
+    monkeypatch.setattr(atomic, "FLUSH_BYTES", 100_000)
+    frame = pd.DataFrame({"id": [f"E{i}" for i in range(2_000)], "x": np.linspace(0, 1, 2_000)})
+    got = _same_bytes([frame] * 30, tmp_path / "big.csv")  # blocks of about 50 kB
+    assert len(got) > 1_400_000
+    # A flush once at least FLUSH_BYTES are unflushed: less than one block later.
+    assert len(got) // 150_000 <= len(synced) == len(dropped) <= len(got) // 100_000
+    assert synced == sorted(synced) and synced[-1] <= len(got)  # flushed as the file grew
+    assert all(d == (0, 0, os.POSIX_FADV_DONTNEED) for d in dropped)
+
+
+def test_a_failed_flush_leaves_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A disk that fills up while a large table is flushed: the error is the write's, and the file
+    that was there is untouched, with no temporary file left beside it."""
+    import errno
+    import os
+
+    from eventstudy import atomic
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    target = tmp_path / "t.csv"
+    write_table_csv(pd.DataFrame({"a": [1]}), target)
+    before = target.read_bytes()
+    monkeypatch.setattr(os, "fdatasync", full)
+    monkeypatch.setattr(atomic, "FLUSH_BYTES", 1_000)
+    with pytest.raises(OSError, match="No space"):
+        write_table_csv_blocks(iter([pd.DataFrame({"a": np.arange(10_000)})]), target)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]

@@ -30,7 +30,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
-from eventstudy.atomic import CsvRows, csv_rows
+from eventstudy.atomic import CsvRows, DiskBound, csv_rows
 
 if TYPE_CHECKING:
     from eventstudy.stats.study import StudyResult
@@ -187,14 +187,15 @@ class Joiner:
         def write(path: Path) -> None:
             if (self.chunk < 0).any():
                 raise RuntimeError("some events' rows never came back from the cluster")
-            with open(path, "wb", buffering=1 << 20) as out:
+            with open(path, "wb", buffering=1 << 20) as raw:
+                out = DiskBound(raw)
                 out.write(self.headers[names[0]])
                 for name in names:
                     self._join(name, out)
 
         return write
 
-    def _join(self, name: str, out: IO[bytes]) -> None:
+    def _join(self, name: str, out: DiskBound) -> None:
         quoting, text = self.quoting[name], self.text_columns[name]
         with _Parts(self.folder, name, len(quoting)) as parts:
             for block, start in enumerate(range(0, self.n, BLOCK)):
