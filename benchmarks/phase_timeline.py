@@ -73,12 +73,12 @@ def main() -> None:
     from eventstudy import atomic, pins
     from eventstudy.cli import base
     from eventstudy.cli import study as cli_study
-    from eventstudy.stats import chunked, significance, study
+    from eventstudy.stats import chunked, placed, significance, study
 
     for owner, names in [
         (cli_study, ["_read_wide", "_read_events"]),
         (study.EventStudy, ["_prepare", "_series"]),
-        (study, ["_overlaps"]),
+        (placed.PlacedEvents, ["with_window", "overlaps"]),
         (study.ChunkWork, ["first", "second"]),
         (chunked.Collector, ["put", "output", "estimates_table"]),
         (chunked.GrankInputs, ["add"]),

@@ -585,7 +585,7 @@ def test_an_event_between_two_overlaps_has_both_notes_in_order() -> None:
     (a distributed engine ships them) and a fallback note added after them."""
     import pickle
 
-    from eventstudy.stats.study import OverlapNotes
+    from eventstudy.stats.placed import OverlapNotes
 
     rets, m, _ = make_data()
     idx = rets["S0"].index
@@ -619,7 +619,8 @@ def test_overlap_notes_and_table_match_a_pairwise_reading(events_at: list[tuple[
     frame = pd.DataFrame({"symbol": [s for s, _ in events_at], "date": [idx[d] for _, d in events_at]})
     if ids != "none":
         frame["event_id"] = [f"e{k}" if ids == "all" or rng.random() < 0.5 else "" for k in range(len(frame))]
-    series, _, window, _, overlaps, _ = study(rets, frame, m)._prepare()
+    series, _, window, _, overlaps_of, _ = study(rets, frame, m)._prepare()
+    overlaps = overlaps_of()  # made when asked
     day0 = [s.day0 for s in series]
     reach = window.end - window.start
     expected_rows, expected_notes = [], [[] for _ in series]
@@ -635,4 +636,5 @@ def test_overlap_notes_and_table_match_a_pairwise_reading(events_at: list[tuple[
     got = list(overlaps[["symbol", "event_id", "other_event_id", "days_apart"]].itertuples(index=False, name=None))
     assert got == expected_rows
     assert [list(s.notes) for s in series] == expected_notes
+    assert series.note_texts(slice(None)).to_pylist() == ["; ".join(n) for n in expected_notes]
     assert len(set(s.event_id for s in series)) == len(series)

@@ -205,7 +205,7 @@ def test_a_fitted_chunked_study_does_not_change_when_the_frame_does() -> None:
 @given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 6)), max_size=60))
 def test_repeats_count_the_earlier_rows_with_the_same_keys(rows: list[tuple[int, int]]) -> None:
     """The counter behind ``#2``, ``#3``... of repeated (security, date) ids, as pandas' cumcount."""
-    from eventstudy.stats.study import repeats
+    from eventstudy.stats.placed import repeats
 
     c = np.array([r[0] for r in rows], dtype=np.int64)
     d = np.array([r[1] for r in rows], dtype=np.int64)

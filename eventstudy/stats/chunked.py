@@ -28,6 +28,7 @@ import pandas as pd
 
 from eventstudy.stats import engine, models, significance
 from eventstudy.stats.panel import Layout
+from eventstudy.stats.placed import PlacedEvents, event_ids, own_notes, symbols, text_column
 from eventstudy.stats.windows import Estimation, Window
 
 # A chunk's panels take about this many bytes per event and panel day (returns, benchmarks,
@@ -209,9 +210,10 @@ class Collector:
         return [engine.CarArrays(w, **{"raw": _NONE, "bhar": _NONE, **self.cars[w]}) for w in windows]
 
     def estimates_table(self) -> pd.DataFrame:
-        text: dict[str, Callable[[], list[str]]] = {"event_id": lambda: [s.event_id for s in self.series],
-                                                    "symbol": lambda: [s.symbol for s in self.series],
-                                                    "model": lambda: self.model_used}
+        every = slice(None)
+        text: dict[str, Callable[[], Any]] = {"event_id": lambda: text_column(event_ids(self.series, every)),
+                                              "symbol": lambda: text_column(symbols(self.series, every)),
+                                              "model": lambda: self.model_used}
         return pd.DataFrame({c: self.estimates[c] if c in self.estimates else text[c]() for c in self.estimate_columns})
 
 
@@ -221,6 +223,7 @@ class EventNotes(Sequence[Sequence[str]]):
 
     def __init__(self, series: Sequence[engine.EventSeries], added: dict[int, list[str]]):
         self.series, self.added = series, added
+        self._keys: np.ndarray | None = None  # the events with notes the engine added
 
     def __len__(self) -> int:
         return len(self.series)
@@ -228,8 +231,33 @@ class EventNotes(Sequence[Sequence[str]]):
     def __getitem__(self, i):  # type: ignore[override]  # an index or a slice, as a list takes
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
-        own, mine = self.series[i].notes, self.added.get(range(len(self))[i])
+        own, mine = own_notes(self.series, i), self.added.get(range(len(self))[i])
         return [*own, *mine] if mine else own
+
+    def total(self) -> int:
+        """How many notes all events have (the placed events' own counted from their arrays)."""
+        added = sum(len(v) for v in self.added.values())
+        if isinstance(self.series, PlacedEvents):
+            return int((self.series.earlier >= 0).sum() + (self.series.later >= 0).sum()) + added
+        return sum(len(self.series[i].notes) for i in range(len(self))) + added
+
+    def texts(self, rows: slice) -> Any | None:
+        """The note column of events ``rows`` (a step-1 slice): the placed events' own notes made in
+        arrow, then each one's the engine added; None where the series are not placed events."""
+        if not isinstance(self.series, PlacedEvents):
+            return None
+        start, stop, step = rows.indices(len(self))
+        assert step == 1, "a block of consecutive events"
+        own = self.series.note_texts(slice(start, stop))
+        if self._keys is None or len(self._keys) != len(self.added):
+            self._keys = np.fromiter(self.added, dtype=np.intp, count=len(self.added))
+        mine = self._keys[(self._keys >= start) & (self._keys < stop)]
+        if not len(mine):
+            return own
+        values = own.to_pylist()
+        for i in mine.tolist():
+            values[i - start] = "; ".join([t for t in (values[i - start],) if t] + self.added[i])
+        return values
 
 
 def chunks_of(chunks: list[np.ndarray], work: Callable[[np.ndarray], T],

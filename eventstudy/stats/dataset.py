@@ -38,6 +38,7 @@ import pandas as pd
 from eventstudy.errors import UserError
 from eventstudy.stats import engine
 from eventstudy.stats.panel import Layout
+from eventstudy.stats.placed import PlacedEvents, generated_ids
 from eventstudy.stats.windows import DateWindow, Window
 
 if TYPE_CHECKING:
@@ -194,7 +195,7 @@ def event_ids(study: EventStudy, events: Events) -> Any:
     import pyarrow as pa
 
     from eventstudy.stats import event_columns
-    from eventstudy.stats.study import _event_ids, generated_ids
+    from eventstudy.stats.study import _event_ids
 
     ev = event_columns.standard(study.events, study.columns)
     if "event_id" in ev.columns:
@@ -299,7 +300,8 @@ def _place_task(spec: Spec, events: pd.DataFrame) -> tuple[np.ndarray, np.ndarra
     """Round 2: each event's day 0 (date and position on its security's days), or why it has none,
     and the first and last date it reads (its chunk's task reads only those dates)."""
     study, _ = _study_of(spec, events, spec.calendar)
-    series, skipped, layout, _ = study._series()
+    placed, skipped, layout = study._series()
+    series = list(placed)
     at = {s.event_id: k for k, s in enumerate(series)}
     ids = events["event_id"].tolist()
     dates = layout.day0_values("dates").astype("datetime64[ns]")
@@ -352,7 +354,8 @@ def _chunk_task(spec: Spec, events: pd.DataFrame, dates: tuple[np.datetime64, np
 
     study, _ = _study_of(spec, events, _chunk_calendar(spec, *dates))
     with one_blas_thread():
-        series, skipped, layout, _ = study._series()
+        placed, skipped, layout = study._series()
+        series = list(placed)
         if skipped or len(series) != len(events):
             raise RuntimeError("a chunk's events were not placed as the client placed them")
         for j, s in enumerate(series):
@@ -577,77 +580,6 @@ def _groups(items: Sequence[str], size: int) -> list[list[str]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
-class PlacedEvents(Sequence[engine.EventSeries]):
-    """The placed events of a study on a cluster (``events`` at positions ``placed``), in the order
-    of its series, as arrays: an event's :class:`engine.EventSeries` (without returns: the tasks read
-    those) is made when it is read, its notes from the overlapping events before and after it."""
-
-    def __init__(self, events: Events, placed: np.ndarray, day0: np.ndarray, window: Window):
-        self.events, self.placed, self.window = events, placed, window
-        self.day0 = day0.astype(np.int32)
-        earlier, later, _ = self._pairs()
-        # The overlapping event before and after each one (-1: none).
-        self.earlier = np.full(len(placed), -1, dtype=np.int32)
-        self.later = np.full(len(placed), -1, dtype=np.int32)
-        self.earlier[later], self.later[earlier] = earlier, later
-
-    def _pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        from eventstudy.stats.study import overlap_pairs
-
-        # Securities numbered in order of first appearance among the placed events, as one process numbers them.
-        return overlap_pairs(pd.factorize(self.events.code[self.placed])[0], self.day0, self.window)
-
-    def __len__(self) -> int:
-        return len(self.placed)
-
-    def __getitem__(self, i):  # type: ignore[override]  # an index or a slice, as a list takes
-        if isinstance(i, slice):
-            rows = range(*i.indices(len(self)))
-            ids = self._ids(np.arange(rows.start, rows.stop, rows.step)).to_pylist()
-            return [self._one(k, event_id) for k, event_id in zip(rows, ids, strict=True)]
-        k = range(len(self))[i]
-        return self._one(k, self._id(k))
-
-    def _ids(self, rows: np.ndarray) -> Any:
-        import pyarrow as pa
-
-        return self.events.ids.take(pa.array(self.placed[rows]))
-
-    def _id(self, k: int) -> str:
-        return str(self.events.ids[int(self.placed[k])].as_py())
-
-    def _one(self, k: int, event_id: str) -> engine.EventSeries:
-        return engine.EventSeries(event_id=event_id, symbol=self.events.names[self.events.code[self.placed[k]]],
-                                  dates=_NO_DATES, returns=_NO_RETURNS, day0=int(self.day0[k]), notes=self.notes(k))
-
-    def notes(self, k: int) -> Sequence[str]:
-        """Event ``k``'s notes on the events of its security whose windows share its trading days."""
-        from eventstudy.stats.study import OverlapNotes
-
-        before, after = int(self.earlier[k]), int(self.later[k])
-        if before < 0 and after < 0:
-            return ()
-        notes = OverlapNotes()
-        if before >= 0:
-            notes.earlier, notes.earlier_apart = self._id(before), int(self.day0[k] - self.day0[before])
-        if after >= 0:
-            notes.later, notes.later_apart = self._id(after), int(self.day0[after] - self.day0[k])
-        return notes
-
-    def overlaps(self) -> pd.DataFrame:
-        """The table of :func:`study._overlaps` (made when asked: a million overlapping events' table
-        takes 50 MB), its text columns in arrow."""
-        from eventstudy.stats.study import overlap_table
-
-        earlier, later, apart = self._pairs()
-        return overlap_table(self.events.names, self.events.code[self.placed[earlier]], self._ids(earlier),
-                             self._ids(later), apart)
-
-
-_NO_DATES = pd.DatetimeIndex([])
-_NO_RETURNS = np.empty(0)
-
-
 def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_dir: str | Path | None,
                    tables: Sequence[str] | None = None) -> StudyResult:
     """:meth:`EventStudy.fit_chunked` with every read and every chunk on ``client``'s cluster."""
@@ -740,7 +672,9 @@ def fit_on_cluster(study: EventStudy, client: Any, chunk_size: int | None, csv_d
         if c.start < window.start or c.end > window.end:
             raise UserError(f"CAR window {c.label} lies outside the event window {window.label}",
                             field="car", hint="widen --window or narrow --car")
-    series = PlacedEvents(events, placed, pos[placed], window)
+    every = len(placed) == len(events.code)
+    series = PlacedEvents(events.names, events.code[placed], pos[placed],
+                          events.ids if every else events.ids.take(pa.array(placed)), window)
     overlaps = series.overlaps
     placed_day0 = day0[placed]
     del day0, pos

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from eventstudy.stats.placed import n_securities
+
 if TYPE_CHECKING:
     from eventstudy.stats.study import StudyResult
 
@@ -26,7 +28,7 @@ CELL = 18  # characters of a text cell shown
 
 def _headline(result: StudyResult) -> str:
     out = result.output
-    securities = len({s.symbol for s in out.series}) if out.series else out.n
+    securities = n_securities(out.series) if out.series else out.n
     text = (f"{out.n} event(s) of {securities} securit{'y' if securities == 1 else 'ies'}, model {out.model}, "
             f"event window {out.window.label}, {'log' if out.log_returns else 'simple'} returns")
     if not result.skipped.empty:

@@ -16,7 +16,6 @@ or a mapping of symbol -> Series when each security has its own benchmark.
 from __future__ import annotations
 
 import contextlib
-import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
@@ -33,6 +32,14 @@ from eventstudy.stats import chunked, dataset, engine, event_columns, evidence, 
 from eventstudy.stats.diagnostics import residual_diagnostics
 from eventstudy.stats.models import FACTOR_MODELS, MODELS
 from eventstudy.stats.panel import Layout
+from eventstudy.stats.placed import (
+    OverlapNotes,
+    PlacedEvents,
+    event_ids,
+    generated_ids,
+    symbols,
+    text_column,
+)
 from eventstudy.stats.returns import to_returns
 from eventstudy.stats.windows import DateWindow, Estimation, Window, default_cars
 
@@ -195,57 +202,6 @@ def _event_ids(symbols: list[str], whens: pd.DatetimeIndex, given: list[str]) ->
     return ids
 
 
-def generated_ids(names: list[str], code: np.ndarray, whens: pd.DatetimeIndex) -> Any:
-    """The ids :func:`_event_ids` gives events without ids of their own (security ``names[code]``,
-    date ``whens``), made in arrow, as a pyarrow string array: ``SYMBOL@DATE``, and a repeated
-    (security, date) pair's ``#2``, ``#3``... in the events' order (such an id never equals a
-    ``SYMBOL@DATE``: it does not end in a date)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    local = whens.tz_localize(None) if whens.tz is not None else whens  # the date where the event is
-    days = local.values.astype("datetime64[D]")
-    again = repeats(code, days.view(np.int64))
-    symbol = pa.DictionaryArray.from_arrays(pa.array(code), pa.array(names, pa.string()))
-    suffix = pc.if_else(pa.array(again > 0),
-                        pc.binary_join_element_wise("#", pc.cast(pa.array(again + 1), pa.string()), ""), "")
-    return pc.binary_join_element_wise(symbol.cast(pa.string()), "@", pc.cast(pa.array(days), pa.string()), suffix,
-                                       "")
-
-
-def repeats(*keys: np.ndarray) -> np.ndarray:
-    """How many earlier rows share each row's keys (0 for the first, 1 for the second...)."""
-    n = len(keys[0])
-    order = np.lexsort(keys[::-1])  # stable: rows of equal keys stay in their order
-    new = np.ones(n, dtype=bool)
-    for k in keys:
-        ordered = k[order]
-        new[1:] &= ordered[1:] == ordered[:-1]
-    new[1:] = ~new[1:]
-    at = np.arange(n)
-    again = np.empty(n, dtype=np.int64)
-    again[order] = at - np.maximum.accumulate(np.where(new, at, 0))
-    return again
-
-
-def _arrow_text(values: list[str]) -> Any:
-    import pyarrow as pa
-
-    return pa.array(values, pa.string())
-
-
-@dataclass(frozen=True)
-class Placed:
-    """The placed events as arrays, in the order of their series: each one's security (a code into
-    ``names``), day 0 and id (a list, and a pyarrow string array)."""
-
-    names: list[str]
-    code: np.ndarray
-    day0: np.ndarray
-    ids: list[str]
-    id_array: Any
-
-
 def _as_text(column: pd.Series) -> np.ndarray:
     """``str(value)`` of each value, as objects; a text column without missing values in one call
     (10,000 symbols: 0.3 ms instead of 5)."""
@@ -343,7 +299,9 @@ class EventStudy:
                    log_returns=log_returns, **kwargs)
 
     # -- building the event series ----------------------------------------------------------
-    def _series(self) -> tuple[list[engine.EventSeries], list[dict], Layout, Placed]:
+    def _series(self) -> tuple[PlacedEvents, list[dict], Layout]:
+        """The placed events (without their overlaps: :meth:`PlacedEvents.with_window`), the
+        skipped ones and where every placed event's data lie."""
         import pyarrow as pa
 
         rets = _ByName(self.returns)
@@ -380,21 +338,15 @@ class EventStudy:
         placed = np.flatnonzero(day0 >= 0)
         if any(given):
             ids = _event_ids(symbols, whens, given)
-            id_array = _arrow_text(ids)
+            id_array = pa.array(ids, pa.string())
         else:  # made in arrow: a Python loop over a million events' ids takes 2 s
             id_array = generated_ids(names, code, whens)
             ids = id_array.to_pylist()
-        built: list[engine.EventSeries] = []
         skipped: list[dict] = []
         for k in np.flatnonzero(day0 < 0).tolist():
             when = whens[k]
             skipped.append({"event_id": ids[k], "symbol": symbols[k], "date": when,
                             "reason": f"no trading day for {when.date()} under the {self.event_day!r} rule"})
-        codes, days = code.tolist(), day0.tolist()  # Python ints: numpy scalars cost more per event
-        for k in placed.tolist():
-            dates, r, m, s, m_full = prepared[codes[k]]
-            built.append(engine.EventSeries(event_id=ids[k], symbol=symbols[k], dates=dates, returns=r,
-                                            day0=days[k], market=m, sector=s, market_full=m_full))
         # Where every event's arrays lie, built once: chunks and passes only index it.
         day_values: dict[int, np.ndarray] = {}  # one array per calendar, however many securities share it
         on_factors = self._factor_arrays()
@@ -406,9 +358,10 @@ class EventStudy:
         anchor = frame.copy(deep=False) if isinstance(frame, pd.DataFrame) and wide is not None and _copy_on_write() \
             else None
         layout = Layout.of_securities(arrays, code[placed], day0[placed], anchor=anchor)
-        placed_ids = [ids[k] for k in placed.tolist()] if len(placed) < len(ids) else ids
-        return built, skipped, layout, Placed(names, code[placed], day0[placed], placed_ids,
-                                              id_array.take(pa.array(placed)) if len(placed) < len(ids) else id_array)
+        every = len(placed) == len(ids)
+        series = PlacedEvents(names, code[placed], day0[placed], id_array if every else id_array.take(pa.array(placed)),
+                              None, prepared, ids if every else [ids[k] for k in placed.tolist()])
+        return series, skipped, layout
 
     def _security(
         self, rets: Mapping[str, pd.Series], symbol: str, wide: _Wide | None = None
@@ -435,7 +388,7 @@ class EventStudy:
 
         return factor_model.aligner(self.factors, self.model)  # type: ignore[arg-type]
 
-    def _event_window(self, series: list[engine.EventSeries]) -> Window:
+    def _event_window(self, series: Sequence[engine.EventSeries]) -> Window:
         if isinstance(self.window, Window):
             return self.window
         spans = set()
@@ -473,10 +426,10 @@ class EventStudy:
                 "valid days", field="estimation",
                 hint=f"give --min-estimation {w.length} or less, or a longer --estimation window")
 
-    def _prepare(self) -> tuple[list[engine.EventSeries], list[dict], Window, list[Window], pd.DataFrame, Layout]:
+    def _prepare(self) -> tuple[PlacedEvents, list[dict], Window, list[Window], Overlaps, Layout]:
         self._check_model()
         self._check_estimation()
-        series, skipped, layout, placed = self._series()
+        series, skipped, layout = self._series()
         if not series:
             raise UserError("no event could be placed on its security's trading days",
                             hint="check the event dates and the --event-day rule")
@@ -487,10 +440,11 @@ class EventStudy:
             if c.start < window.start or c.end > window.end:
                 raise UserError(f"CAR window {c.label} lies outside the event window {window.label}",
                                 field="car", hint="widen --window or narrow --car")
-        return series, skipped, window, cars, _overlaps(series, window, placed), layout
+        series.with_window(window)
+        return series, skipped, window, cars, series.overlaps, layout
 
-    def _run(self, series: list[engine.EventSeries], window: Window, layout: Layout) -> engine.Output:
-        return engine.run(series, model=self.model, estimation=self.estimation, window=window,
+    def _run(self, series: Sequence[engine.EventSeries], window: Window, layout: Layout) -> engine.Output:
+        return engine.run(list(series), model=self.model, estimation=self.estimation, window=window,
                           fallback=self.fallback, log_returns=self.log_returns, convention=self.convention,
                           layout=layout)
 
@@ -519,8 +473,8 @@ class EventStudy:
         with one_blas_thread():
             return self._run(series, window, layout)
 
-    def _fit(self, series: list[engine.EventSeries], skipped: list[dict], window: Window, cars: list[Window],
-             overlaps: pd.DataFrame, layout: Layout) -> StudyResult:
+    def _fit(self, series: Sequence[engine.EventSeries], skipped: list[dict], window: Window, cars: list[Window],
+             overlaps: Overlaps, layout: Layout) -> StudyResult:
         out = self._run(series, window, layout)
         car_arrays = [out.car(w) for w in cars]
         tests, r, clustered = significance.test_table(
@@ -614,7 +568,8 @@ class EventStudy:
         grank = chunked.GrankInputs(fits, wanted=fits or map_chunks is _thread_map)
         work.keep_grank = grank.wanted
         sums = significance.EstimationSums()
-        collect = chunked.Collector(series, layout if tables is None else tables.layout, stripped_notes=layout is None)
+        collect = chunked.Collector(series, layout if tables is None else tables.layout,
+                                    stripped_notes=layout is None or isinstance(series, PlacedEvents))
         try:
             for rows, done in zip(plan, map_chunks(work, "first", plan), strict=True):
                 sums.merge(done.sums)
@@ -680,7 +635,7 @@ class ChunkWork:
     (GRANK's pass) with each chunk's event positions; the results are small (per event)."""
 
     study: EventStudy
-    series: list[engine.EventSeries]
+    series: Sequence[engine.EventSeries]
     window: Window
     cars: list[Window]
     layout: Layout
@@ -689,7 +644,11 @@ class ChunkWork:
     ship_window: bool = False
 
     def run(self, rows: np.ndarray) -> engine.Output:
-        return self.study._run([self.series[i] for i in rows.tolist()], self.window, self.layout.take(rows))
+        # Placed events come without their own notes (the overlaps): the engine's output then has only
+        # those it added, which is what the collector keeps of them (stripped_notes).
+        series = self.series.take(rows) if isinstance(self.series, PlacedEvents) else \
+            [self.series[i] for i in rows.tolist()]
+        return self.study._run(series, self.window, self.layout.take(rows))
 
     def first(self, rows: np.ndarray) -> FirstPass:
         out = self.run(rows)
@@ -722,29 +681,6 @@ def _after(first: Future, then: Callable[[Any], None], arg: Any) -> None:
 
 def _thread_map(work: ChunkWork, method: str, chunks: list[np.ndarray]) -> Iterator[Any]:
     return (result for result, _ in chunked.chunks_of(chunks, getattr(work, method)))
-
-
-def _text(values: list[str], times: int = 1) -> pd.api.extensions.ExtensionArray | np.ndarray:
-    """A text column of ``values``, each repeated ``times`` (the per-event tables repeat ids on every
-    day), made in arrow: pandas otherwise converts every row's Python string, most of the time of
-    building a large table. Its dtype is the one pandas gives text itself."""
-    import pyarrow as pa
-
-    dtype = _text_dtype()
-    if dtype is None:  # pandas without string inference: text columns are objects
-        return np.repeat(np.array(values, dtype=object), times)
-    arr = pa.array(values, type=pa.string())
-    if times > 1:
-        arr = arr.take(pa.array(np.repeat(np.arange(len(values)), times)))
-    return pd.array(arr, dtype=dtype)
-
-
-@functools.cache
-def _text_dtype() -> pd.StringDtype | None:
-    """pandas' dtype for a column of text: ``str`` since pandas 3 (or with its future.infer_string
-    option), else None (object)."""
-    dtype = pd.Series(["a"]).dtype
-    return dtype if isinstance(dtype, pd.StringDtype) else None
 
 
 def one_blas_thread() -> AbstractContextManager:
@@ -783,106 +719,6 @@ def estimate_columns(out: engine.Output, text: bool) -> dict[str, Any]:
     cols.update(residual_diagnostics(out.ar, est))
     cols["note"] = ["; ".join(n) for n in out.notes] if text else None
     return cols
-
-
-def _overlaps(series: list[engine.EventSeries], window: Window, placed: Placed) -> pd.DataFrame:
-    """Events of the same security whose event windows share trading days (:func:`overlap_pairs`),
-    each event's notes on them given to its series (``placed``: the series as arrays)."""
-    import pyarrow as pa
-
-    # Securities numbered in order of first appearance among the placed events.
-    first, then, apart = overlap_pairs(pd.factorize(placed.code)[0], placed.day0, window)
-    n = len(series)
-    earlier, later = np.full(n, -1, dtype=np.intp), np.full(n, -1, dtype=np.intp)
-    earlier[then], later[first] = first, then
-    before, after = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
-    before[then], after[first] = apart, apart
-    noted = np.flatnonzero((earlier >= 0) | (later >= 0))
-    # One note object per event, made from arrays (each event has at most one overlap before and one after).
-    ids = placed.ids
-    for k, e, b, la, a in zip(noted.tolist(), earlier[noted].tolist(), before[noted].tolist(),
-                              later[noted].tolist(), after[noted].tolist(), strict=True):
-        series[k].notes = OverlapNotes(ids[e] if e >= 0 else None, b, ids[la] if la >= 0 else None, a)
-    return overlap_table(placed.names, placed.code[first], placed.id_array.take(pa.array(first)),
-                         placed.id_array.take(pa.array(then)), apart)
-
-
-def overlap_table(names: list[str], code: np.ndarray, event_id: Any, other_event_id: Any,
-                  apart: np.ndarray) -> pd.DataFrame:
-    """The overlaps' table from its columns as arrays: each pair's security (a code into ``names``),
-    its earlier and later events' ids (pyarrow string arrays) and the trading days between them;
-    its text columns in pandas' text dtype."""
-    import pyarrow as pa
-
-    cols = {"symbol": pa.DictionaryArray.from_arrays(pa.array(code), pa.array(names, pa.string())).cast(pa.string()),
-            "event_id": event_id, "other_event_id": other_event_id}
-    dtype = _text_dtype()
-    frame = {k: pd.array(v, dtype=dtype) if dtype is not None else v.to_numpy(zero_copy_only=False)
-             for k, v in cols.items()}
-    return pd.DataFrame({**frame, "days_apart": apart.astype(np.int64)})
-
-
-def overlap_pairs(code: np.ndarray, day0: np.ndarray, window: Window) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each event and the next one of its security (``code``, numbered in order of first appearance)
-    when their event windows share trading days: the earlier's and the later's positions and the
-    trading days between their day 0s (``day0``), ordered by security, then day 0, ties in the events'
-    order; found by array operations rather than a sort per security. Consecutive events only: each
-    event has at most one earlier and one later overlap."""
-    order = np.lexsort((day0, code))  # stable: events of one day 0 stay in their order
-    first, then = order[:-1], order[1:]
-    apart = day0[then] - day0[first]
-    pairs = np.flatnonzero((code[first] == code[then]) & (apart <= window.end - window.start))
-    return first[pairs], then[pairs], apart[pairs]
-
-
-class OverlapNotes(Sequence[str]):
-    """An event's notes on the events of its security whose windows share its trading days (the
-    one before it, the one after it), made into text when read: a million overlapping events keep
-    two references each rather than two strings (about 250 MB)."""
-
-    __slots__ = ("earlier", "earlier_apart", "later", "later_apart")
-
-    def __init__(self, earlier: str | None = None, earlier_apart: int = 0, later: str | None = None,
-                 later_apart: int = 0) -> None:
-        self.earlier, self.earlier_apart = earlier, earlier_apart
-        self.later, self.later_apart = later, later_apart
-
-    def text(self) -> str:
-        """The notes joined by "; ", as a note column shows them: one string made, not a list of two
-        joined. A note column is made four times per event (three CAR windows and the estimates),
-        and at a million events nearly every event has both notes."""
-        if self.earlier is not None and self.later is not None:
-            return (f"event window overlaps event {self.earlier} ({self.earlier_apart} trading days earlier); "
-                    f"event window overlaps event {self.later} ({self.later_apart} trading days later)")
-        return "; ".join(self._texts())
-
-    def _texts(self) -> list[str]:
-        texts = []
-        if self.earlier is not None:
-            texts.append(f"event window overlaps event {self.earlier} ({self.earlier_apart} trading days earlier)")
-        if self.later is not None:
-            texts.append(f"event window overlaps event {self.later} ({self.later_apart} trading days later)")
-        return texts
-
-    def __getitem__(self, i):  # type: ignore[override]  # an index or a slice, as a list takes
-        return self._texts()[i]
-
-    def __len__(self) -> int:
-        return (self.earlier is not None) + (self.later is not None)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._texts())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, OverlapNotes):  # without making the texts (the chunked engine compares per event)
-            return (self.earlier, self.earlier_apart, self.later, self.later_apart) == (
-                other.earlier, other.earlier_apart, other.later, other.later_apart)
-        return isinstance(other, Sequence) and not isinstance(other, str) and list(self) == list(other)
-
-    __hash__ = None  # type: ignore[assignment]  # equal to lists, like them unhashable
-
-    def __repr__(self) -> str:
-        return repr(self._texts())
 
 
 # The overlaps' table, or how to make it (a study on a cluster makes it when asked).
@@ -934,7 +770,11 @@ class StudyResult:
 
     def _notes(self, rows: slice) -> pd.api.extensions.ExtensionArray | np.ndarray:
         """The note column of events ``rows``."""
-        return _text([n.text() if isinstance(n, OverlapNotes) else "; ".join(n) for n in self.output.notes[rows]])
+        notes = self.output.notes
+        texts = notes.texts(rows) if isinstance(notes, chunked.EventNotes) else None
+        if texts is None:
+            texts = [n.text() if isinstance(n, OverlapNotes) else "; ".join(n) for n in notes[rows]]
+        return text_column(texts)
 
     @cached_property
     def sq(self) -> pd.DataFrame:
@@ -956,9 +796,8 @@ class StudyResult:
                             hint="read ar.csv, or run the study in one process")
         cols = out.win_cols
         w = len(cols)
-        series = out.series[rows]
-        n = len(series)
         ar, var = out.ar[rows][:, cols], out.var_ar[rows][:, cols]
+        n = len(ar)
         if out.compact:
             # The chunked engine keeps neither returns nor expected returns: the series have the
             # former, the latter is return - AR (equal to the engine's to rounding, ~1e-16 of the return).
@@ -968,8 +807,8 @@ class StudyResult:
             y, dates, expected = out.y[rows][:, cols], out.dates[rows][:, cols], out.expected[rows][:, cols]
         t, p = engine.t_test(ar, var, engine.degrees_of_freedom(out)[rows][:, None])
         return pd.DataFrame({
-            "event_id": _text([s.event_id for s in series], w),
-            "symbol": _text([s.symbol for s in series], w),
+            "event_id": text_column(event_ids(out.series, rows), w),
+            "symbol": text_column(symbols(out.series, rows), w),
             "day": np.tile(out.rel[cols], n),
             "date": dates.ravel(),
             "return": y.ravel(),
@@ -978,7 +817,7 @@ class StudyResult:
             "sd": np.sqrt(var).ravel(),
             "t_stat": t.ravel(),
             "p_value": p.ravel(),
-            "model": _text(out.model_used[rows], w),
+            "model": text_column(out.model_used[rows], w),
         })
 
     @cached_property
@@ -987,11 +826,10 @@ class StudyResult:
 
     def _car_block(self, c: engine.CarArrays, rows: slice) -> pd.DataFrame:
         out = self.output
-        series = out.series[rows]
         t, p = engine.t_test(c.car[rows], c.var[rows], engine.degrees_of_freedom(out)[rows])
         return pd.DataFrame({
-            "event_id": _text([s.event_id for s in series]),
-            "symbol": _text([s.symbol for s in series]),
+            "event_id": text_column(event_ids(out.series, rows)),
+            "symbol": text_column(symbols(out.series, rows)),
             "day0": out.day0_dates[rows],
             "window": c.window.label,
             "start": c.window.start,
@@ -1003,7 +841,7 @@ class StudyResult:
             "sd": np.sqrt(c.var[rows]),
             "t_stat": t,
             "p_value": p,
-            "model": _text(out.model_used[rows]),
+            "model": text_column(out.model_used[rows]),
             "estimation_days": out.fit.n_obs[rows].astype(int),
             "note": self._notes(rows),
         })
@@ -1109,9 +947,11 @@ class StudyResult:
             lines.append(f"  CAR{label}: mean {mean:+.4%} over {valid} event(s){stat}")
         shown = 0
         for i, notes in enumerate(out.notes):
-            if shown < MAX_NOTES:  # the rest are only counted (a million events' notes are not made into text)
-                lines += [f"  note {out.series[i].symbol}: {note}" for note in notes][: MAX_NOTES - shown]
+            if shown >= MAX_NOTES:  # the rest are only counted (a million events' notes are not made into text)
+                break
+            lines += [f"  note {out.series[i].symbol}: {note}" for note in notes][: MAX_NOTES - shown]
             shown += len(notes)
-        if shown > MAX_NOTES:
-            lines.append(f"  ... and {shown - MAX_NOTES} more note(s): see the note columns of car.csv, estimates.csv")
+        total = out.notes.total() if isinstance(out.notes, chunked.EventNotes) else sum(len(n) for n in out.notes)
+        if total > MAX_NOTES:
+            lines.append(f"  ... and {total - MAX_NOTES} more note(s): see the note columns of car.csv, estimates.csv")
         return "\n".join(lines)
