@@ -305,3 +305,29 @@ def test_the_summary_prints_fifty_notes_and_counts_the_rest() -> None:
     assert total > 50
     assert text.count("  note S1: ") == 50
     assert f"and {total - 50} more note(s)" in text
+
+
+@pytest.mark.parametrize("failing", ["grank", "day", "both"])
+def test_the_battery_raises_the_error_of_its_failing_part(monkeypatch: pytest.MonkeyPatch, failing: str) -> None:
+    """GRANK's pass runs beside the other tests of each day and window (a thread): an error in
+    either is the study's, GRANK's first when both fail, and no thread is left running."""
+    import threading
+
+    from eventstudy.stats import significance
+
+    frame, ev = problem(5)
+    st = EventStudy(frame, ev, market="MKT", estimation=Estimation(Window(-150, -11), min_days=60),
+                    window=Window(-5, 5), bootstrap=99)
+
+    def boom(what: str):  # type: ignore[no-untyped-def]
+        def fail(*args, **kwargs):  # type: ignore[no-untyped-def]
+            raise RuntimeError(f"{what} failed")
+        return fail
+
+    if failing in ("grank", "both"):
+        monkeypatch.setattr(significance, "grank_add", boom("grank"))
+    if failing in ("day", "both"):
+        monkeypatch.setattr(significance.Battery, "day", boom("day"))
+    with pytest.raises(RuntimeError, match="day" if failing == "day" else "grank"):
+        st.fit_chunked(chunk_size=15)
+    assert not [t for t in threading.enumerate() if t.name.startswith("eventstudy-battery")]

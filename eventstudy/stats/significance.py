@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -578,22 +579,22 @@ class Battery:
         p = (1 + np.sum(np.abs(sums) >= abs(obs))) / (self.bootstrap + 1)
         return _Stat("bootstrap", float(observed), float(p), int(self.ok.sum()))
 
-    def day(self, col: int, grank: _Stat, mean: float) -> list[_Stat]:
-        """``mean``: the day's mean AR over the usable events that have one (:func:`_usable_mean`)."""
+    def day(self, col: int, mean: float) -> list[_Stat]:
+        """A day's tests but GRANK (which :func:`test_table` puts before the last, the bootstrap);
+        ``mean``: the day's mean AR over the usable events that have one (:func:`_usable_mean`)."""
         res = self._common(lambda: self._day_values(col), 1.0, 1)
         res.append(self._corrado(np.array([col])))
-        res.append(grank)
         res.append(self._bootstrap(mean, 1))
         return res
 
-    def window(self, c: CarArrays, grank: _Stat, mean: float) -> list[_Stat]:
-        """``mean``: the window's mean CAR over the usable events that have one."""
+    def window(self, c: CarArrays, mean: float) -> list[_Stat]:
+        """A CAR window's tests but GRANK, as :meth:`day`'s; ``mean``: the window's mean CAR over
+        the usable events that have one."""
         out = self.out
         cols = out.cols(c.window)
         # s2 times the integer day counts is the product with their floats, without the copy.
         res = self._common(lambda: (c.car, c.scar), c.n_days, c.window.length)
         res.append(self._corrado(cols))
-        res.append(grank)
         boot = self._bootstrap(mean / c.window.length, c.window.length)
         res.append(_Stat("bootstrap", mean, boot.p_value, boot.n, boot.note))
         return res
@@ -673,17 +674,23 @@ def test_table(
     bat = Battery(out, sums, clustered=clustered, bootstrap=bootstrap, seed=seed, convention=convention,
                   columns=columns)
     granks = bat.grank_tests(cars)
-    for chunk, where in (panels() if panels is not None else [(GrankPanel.of(out), np.arange(out.n))]):
-        grank_add(granks, chunk, where)
-        del chunk  # the last chunk's panel (5 MB) not kept through the battery
-    stats = [_grank_stat(g) for g in granks]
+    # The other tests of each day and window need nothing of GRANK's pass: a thread runs them while
+    # it goes (at a million events each takes several seconds, and both are numpy on event-long
+    # arrays); each test's statistics are the same whichever runs first.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventstudy-battery") as pool:
+        others = pool.submit(_day_and_window_tests, bat, cars)
+        try:
+            for chunk, where in (panels() if panels is not None else [(GrankPanel.of(out), np.arange(out.n))]):
+                grank_add(granks, chunk, where)
+                del chunk  # the last chunk's panel (5 MB) not kept through the battery
+        except BaseException:
+            others.exception()  # a failed pass waits for the thread, and its error is the one raised
+            raise
+        tested = others.result()
     rows: list[tuple[str, float, str, _Stat, float]] = []
-    for j, col in enumerate(out.win_cols):
-        mean = _usable_mean(bat, bat.columns.column(col)[0])
-        rows += [("day", int(out.rel[col]), f"[{_sgn(out.rel[col])}]", s, mean) for s in bat.day(col, stats[j], mean)]
-    for k, c in enumerate(cars):
-        mean = _usable_mean(bat, c.car)
-        rows += [("window", np.nan, c.window.label, s, mean) for s in bat.window(c, stats[len(out.win_cols) + k], mean)]
+    for (scope, day, label, stats, mean), g in zip(tested, granks, strict=True):
+        # GRANK's statistic comes before the bootstrap's, the last of each.
+        rows += [(scope, day, label, s, mean) for s in [*stats[:-1], _grank_stat(g), stats[-1]]]
     table = pd.DataFrame(
         [
             {
@@ -707,6 +714,20 @@ def test_table(
         table = table.reset_index(drop=True)
         table["day"] = table["day"].astype("Int64")
     return table, bat.r, bat.clustered
+
+
+def _day_and_window_tests(bat: Battery, cars: list[CarArrays]) -> list[tuple[str, float, str, list[_Stat], float]]:
+    """Each event-window day's tests, then each CAR window's, but GRANK: (scope, day, window label,
+    statistics, mean), in the order of :meth:`Battery.grank_tests`."""
+    out = bat.out
+    tested: list[tuple[str, float, str, list[_Stat], float]] = []
+    for col in out.win_cols:
+        mean = _usable_mean(bat, bat.columns.column(col)[0])
+        tested.append(("day", int(out.rel[col]), f"[{_sgn(out.rel[col])}]", bat.day(col, mean), mean))
+    for c in cars:
+        mean = _usable_mean(bat, c.car)
+        tested.append(("window", np.nan, c.window.label, bat.window(c, mean), mean))
+    return tested
 
 
 def _usable_mean(bat: Battery, a: np.ndarray) -> float:
