@@ -254,9 +254,20 @@ class DiskBound:
         if self.syncs and self.unflushed >= self.every:
             self.fh.flush()
             fd = self.fh.fileno()
-            os.fdatasync(fd)
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)  # 0, 0: the whole file, all of it on disk now
+            try:
+                os.fdatasync(fd)
+            except OSError as exc:
+                if exc.errno not in _NO_SYNC:
+                    raise  # the disk's error (full, failing): the write's
+                self.syncs = False  # a file system that cannot: written as a plain file
+                return
+            with contextlib.suppress(OSError):  # only advice
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)  # 0, 0: the whole file, all of it on disk now
             self.unflushed = 0
+
+
+# What fdatasync answers on a file system (or file) that cannot sync, rather than a failed write.
+_NO_SYNC = {errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ESPIPE}
 
 
 def table_csv_writer(blocks: Iterable[pd.DataFrame]) -> Callable[[Path], None]:

@@ -344,3 +344,26 @@ def test_a_failed_flush_leaves_the_old_file(tmp_path: Path, monkeypatch: pytest.
         write_table_csv_blocks(iter([pd.DataFrame({"a": np.arange(10_000)})]), target)
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]
+
+
+def test_a_file_system_that_cannot_sync_writes_the_table_plainly(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """fdatasync refused as unsupported (EINVAL: some network and FUSE file systems): the table is
+    written as a plain file, whole, and no sync is tried again."""
+    import errno
+    import os
+
+    from eventstudy import atomic
+
+    calls: list[int] = []
+
+    def unsupported(fd: int) -> None:
+        calls.append(fd)
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+    monkeypatch.setattr(os, "fdatasync", unsupported)
+    monkeypatch.setattr(atomic, "FLUSH_BYTES", 1_000)
+    frame = pd.DataFrame({"a": np.arange(2_000)})
+    got = _same_bytes([frame] * 5, tmp_path / "t.csv")
+    assert got.count(b"\n") == 1 + 10_000
+    assert len(calls) == 1

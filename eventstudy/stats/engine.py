@@ -61,7 +61,7 @@ class EventSeries:
 class Output:
     """Everything the statistics and the tables need, as event-time arrays."""
 
-    # A list, or a chunked study's events on a cluster, made when read (dataset.PlacedEvents)
+    # A list, or a chunked study's placed events, made when read (placed.PlacedEvents)
     series: Sequence[EventSeries]
     model: str
     rel: np.ndarray  # (K,) relative day of each panel column
