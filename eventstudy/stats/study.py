@@ -746,7 +746,8 @@ class StudyResult:
 
     @cached_property
     def overlaps(self) -> pd.DataFrame:
-        """Events of one security whose event windows share trading days (:func:`overlap_pairs`)."""
+        """Events of one security whose event windows share trading days (:func:`placed.overlap_pairs`),
+        made when first asked for."""
         return self.overlap_table if isinstance(self.overlap_table, pd.DataFrame) else self.overlap_table()
 
     # The chunked engine's estimates without their notes (joined per block when written).
