@@ -15,6 +15,7 @@ Memory is a few chunks' panels plus the per-event columns of all events; time is
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import tempfile
@@ -223,7 +224,6 @@ class EventNotes(Sequence[Sequence[str]]):
 
     def __init__(self, series: Sequence[engine.EventSeries], added: dict[int, list[str]]):
         self.series, self.added = series, added
-        self._keys: np.ndarray | None = None  # the events with notes the engine added
 
     def __len__(self) -> int:
         return len(self.series)
@@ -233,6 +233,11 @@ class EventNotes(Sequence[Sequence[str]]):
             return [self[k] for k in range(*i.indices(len(self)))]
         own, mine = own_notes(self.series, i), self.added.get(range(len(self))[i])
         return [*own, *mine] if mine else own
+
+    @functools.cached_property
+    def _keys(self) -> np.ndarray:
+        """The events with notes the engine added (all added before the notes are read)."""
+        return np.fromiter(self.added, dtype=np.intp, count=len(self.added))
 
     def total(self) -> int:
         """How many notes all events have (the placed events' own counted from their arrays)."""
@@ -249,8 +254,6 @@ class EventNotes(Sequence[Sequence[str]]):
         start, stop, step = rows.indices(len(self))
         assert step == 1, "a block of consecutive events"
         own = self.series.note_texts(slice(start, stop))
-        if self._keys is None or len(self._keys) != len(self.added):
-            self._keys = np.fromiter(self.added, dtype=np.intp, count=len(self.added))
         mine = self._keys[(self._keys >= start) & (self._keys < stop)]
         if not len(mine):
             return own

@@ -38,7 +38,7 @@ import pandas as pd
 from eventstudy.errors import UserError
 from eventstudy.stats import engine
 from eventstudy.stats.panel import Layout
-from eventstudy.stats.placed import PlacedEvents, generated_ids
+from eventstudy.stats.placed import PlacedEvents, event_id_array
 from eventstudy.stats.windows import DateWindow, Window
 
 if TYPE_CHECKING:
@@ -188,21 +188,12 @@ def _events(study: EventStudy) -> Events:
 
 
 def event_ids(study: EventStudy, events: Events) -> Any:
-    """The events' ids as :func:`study._event_ids` makes them, as a pyarrow string array. Without
-    given ids they are made in arrow: ``SYMBOL@DATE``, and a repeated (security, date) pair's
-    ``#2``, ``#3``... in the events' order (such an id never equals a ``SYMBOL@DATE``: it does not
-    end in a date)."""
-    import pyarrow as pa
-
+    """The events' ids as one process makes them (:func:`placed.event_id_array`), a pyarrow string array."""
     from eventstudy.stats import event_columns
-    from eventstudy.stats.study import _event_ids
 
     ev = event_columns.standard(study.events, study.columns)
-    if "event_id" in ev.columns:
-        given = [str(x) for x in ev["event_id"]]
-        if any(given):
-            return pa.array(_event_ids(events.symbols(slice(None)), events.whens, given), pa.string())
-    return generated_ids(events.names, events.code, events.whens)
+    given = [str(x) for x in ev["event_id"]] if "event_id" in ev.columns else ()
+    return event_id_array(events.names, events.code, events.whens, given)
 
 
 def _missing(reader: Any, wanted: Sequence[str], found: set[str]) -> None:

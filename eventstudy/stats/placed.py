@@ -44,9 +44,40 @@ def text_column(values: Any, times: int = 1) -> Any:
     return pd.array(arr, dtype=dtype)
 
 
+def _given_ids(symbols: list[str], whens: pd.DatetimeIndex, given: list[str]) -> list[str]:
+    """The given ids, else ``SYMBOL@DATE``; a repeated (security, date) pair gets ``#2``, ``#3``, ...
+    so that every event's rows stay apart in the tables."""
+    taken = {g for g in given if g}
+    ids = []
+    days = np.datetime_as_string(whens.values, unit="D") if whens.tz is None else [str(w.date()) for w in whens]
+    for symbol, day, g in zip(symbols, days, given, strict=True):
+        if g:
+            ids.append(g)
+            continue
+        base = f"{symbol}@{day}"
+        event_id, k = base, 1
+        while event_id in taken:
+            k += 1
+            event_id = f"{base}#{k}"
+        taken.add(event_id)
+        ids.append(event_id)
+    return ids
+
+
+def event_id_array(names: list[str], code: np.ndarray, whens: pd.DatetimeIndex, given: Sequence[str]) -> Any:
+    """Each event's id (security ``names[code]``, date ``whens``, its own id ``given`` or ""), a
+    pyarrow string array: the given ones where any event has one (:func:`_given_ids`), else all
+    made in arrow (:func:`generated_ids`: a Python loop over a million events' ids takes 2 s)."""
+    import pyarrow as pa
+
+    if any(given):
+        return pa.array(_given_ids([names[c] for c in code.tolist()], whens, list(given)), pa.string())
+    return generated_ids(names, code, whens)
+
+
 def generated_ids(names: list[str], code: np.ndarray, whens: pd.DatetimeIndex) -> Any:
-    """The ids events without ids of their own get (security ``names[code]``, date ``whens``), made
-    in arrow, as a pyarrow string array: ``SYMBOL@DATE``, and a repeated (security, date) pair's
+    """The ids :func:`_given_ids` gives events without ids of their own (security ``names[code]``,
+    date ``whens``), made in arrow, as a pyarrow string array: ``SYMBOL@DATE``, and a repeated (security, date) pair's
     ``#2``, ``#3``... in the events' order (such an id never equals a ``SYMBOL@DATE``: it does not
     end in a date)."""
     import pyarrow as pa
@@ -105,6 +136,10 @@ def overlap_table(names: list[str], code: np.ndarray, event_id: Any, other_event
     return pd.DataFrame({**frame, "days_apart": apart.astype(np.int64)})
 
 
+# An overlap note's words around the other event's id and the trading days to it.
+_OVERLAPS, _DAYS = "event window overlaps event ", " trading days "
+
+
 class OverlapNotes(Sequence[str]):
     """An event's notes on the events of its security whose windows share its trading days (the
     one before it, the one after it), made into text when read."""
@@ -117,20 +152,16 @@ class OverlapNotes(Sequence[str]):
         self.later, self.later_apart = later, later_apart
 
     def text(self) -> str:
-        """The notes joined by "; ", as a note column shows them: one string made, not a list of two
-        joined. A note column is made four times per event (three CAR windows and the estimates),
-        and at a million events nearly every event has both notes."""
-        if self.earlier is not None and self.later is not None:
-            return (f"event window overlaps event {self.earlier} ({self.earlier_apart} trading days earlier); "
-                    f"event window overlaps event {self.later} ({self.later_apart} trading days later)")
+        """The notes joined by "; ", as a note column shows them (placed events' columns are made
+        in arrow instead: :meth:`PlacedEvents.note_texts`)."""
         return "; ".join(self._texts())
 
     def _texts(self) -> list[str]:
         texts = []
         if self.earlier is not None:
-            texts.append(f"event window overlaps event {self.earlier} ({self.earlier_apart} trading days earlier)")
+            texts.append(f"{_OVERLAPS}{self.earlier} ({self.earlier_apart}{_DAYS}earlier)")
         if self.later is not None:
-            texts.append(f"event window overlaps event {self.later} ({self.later_apart} trading days later)")
+            texts.append(f"{_OVERLAPS}{self.later} ({self.later_apart}{_DAYS}later)")
         return texts
 
     def __getitem__(self, i):  # type: ignore[override]  # an index or a slice, as a list takes
@@ -173,7 +204,8 @@ class PlacedEvents(Sequence[engine.EventSeries]):
         self.securities, self.ids = securities, ids
         # The overlapping event before and after each one (-1: none), known once the event window is.
         self.window: Window | None = None
-        self.earlier = self.later = np.full(len(code), -1, dtype=np.int32)
+        self.earlier = np.full(len(code), -1, dtype=np.int32)
+        self.later = np.full(len(code), -1, dtype=np.int32)
         if window is not None:
             self.with_window(window)
 
@@ -181,8 +213,7 @@ class PlacedEvents(Sequence[engine.EventSeries]):
         """The events' overlaps in ``window`` found (their notes and :meth:`overlaps`)."""
         self.window = window
         earlier, later, _ = self._pairs()
-        self.earlier = np.full(len(self.code), -1, dtype=np.int32)
-        self.later = np.full(len(self.code), -1, dtype=np.int32)
+        self.earlier[:], self.later[:] = -1, -1
         self.earlier[later], self.later[earlier] = earlier, later
         return self
 
@@ -203,28 +234,22 @@ class PlacedEvents(Sequence[engine.EventSeries]):
     def take(self, rows: np.ndarray) -> list[engine.EventSeries]:
         """Events ``rows`` without their notes: the engine adds its own (a fallback's) to none, and
         the events' own are :meth:`notes`."""
-        codes, days = self.code[rows].tolist(), self.day0[rows].tolist()
         ids = [self.ids[k] for k in rows.tolist()] if self.ids is not None else self.id_array.take(
             _arrow(rows)).to_pylist()
-        if self.securities is None:
-            return [engine.EventSeries(i, self.names[c], _NO_DATES, _NO_RETURNS, d)
-                    for i, c, d in zip(ids, codes, days, strict=True)]
-        out = []
-        for i, c, d in zip(ids, codes, days, strict=True):
-            dates, r, m, s, m_full = self.securities[c]
-            out.append(engine.EventSeries(i, self.names[c], dates, r, d, m, s, (), m_full))
-        return out
+        return [self._series(i, c, d, ()) for i, c, d in zip(ids, self.code[rows].tolist(), self.day0[rows].tolist(),
+                                                             strict=True)]
 
     def _id(self, k: int) -> str:
         return self.ids[k] if self.ids is not None else str(self.id_array[k].as_py())
 
     def _one(self, k: int, notes: Sequence[str]) -> engine.EventSeries:
-        c = int(self.code[k])
+        return self._series(self._id(k), int(self.code[k]), int(self.day0[k]), notes)
+
+    def _series(self, event_id: str, c: int, day0: int, notes: Sequence[str]) -> engine.EventSeries:
         if self.securities is None:
-            return engine.EventSeries(self._id(k), self.names[c], _NO_DATES, _NO_RETURNS, int(self.day0[k]),
-                                      notes=notes)
+            return engine.EventSeries(event_id, self.names[c], _NO_DATES, _NO_RETURNS, day0, notes=notes)
         dates, r, m, s, m_full = self.securities[c]
-        return engine.EventSeries(self._id(k), self.names[c], dates, r, int(self.day0[k]), m, s, notes, m_full)
+        return engine.EventSeries(event_id, self.names[c], dates, r, day0, m, s, notes, m_full)
 
     def event_ids(self, rows: slice | np.ndarray) -> Any:
         """The ids of events ``rows``, a pyarrow string array."""
@@ -262,8 +287,8 @@ class PlacedEvents(Sequence[engine.EventSeries]):
             at = np.where(has, other, 0)
             apart = np.abs(day0 - self.day0[at])
             texts.append(pc.if_else(pa.array(has), pc.binary_join_element_wise(
-                "event window overlaps event ", self.event_ids(at), " (", pc.cast(pa.array(apart), pa.string()),
-                f" trading days {words})", ""), ""))
+                _OVERLAPS, self.event_ids(at), " (", pc.cast(pa.array(apart), pa.string()), f"{_DAYS}{words})", ""),
+                ""))
         both = pa.array((self.earlier[rows] >= 0) & (self.later[rows] >= 0))
         return pc.binary_join_element_wise(texts[0], pc.if_else(both, "; ", ""), texts[1], "")
 
